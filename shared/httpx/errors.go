@@ -1,0 +1,74 @@
+// Package httpx is the HTTP side of every function: it maps error kinds to
+// statuses in one table, writes JSON and the {"errors":[...]} shape, decodes
+// request bodies within limits and protects cookie-authenticated mutations.
+package httpx
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// RetryAfterSeconds is the Retry-After sent with every 503.
+const RetryAfterSeconds = "1"
+
+// statusOf is the one table from error kind to HTTP status (DESIGN §3).
+// Not being the owner is Unauthorized, answered 401: there is no 403.
+var statusOf = map[apperr.Kind]int{
+	apperr.Internal:        http.StatusInternalServerError,
+	apperr.Invalid:         http.StatusBadRequest,
+	apperr.Unauthorized:    http.StatusUnauthorized,
+	apperr.NotFound:        http.StatusNotFound,
+	apperr.Conflict:        http.StatusConflict,
+	apperr.Unavailable:     http.StatusServiceUnavailable,
+	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.Unsupported:     http.StatusUnsupportedMediaType,
+	apperr.PaymentRequired: http.StatusPaymentRequired,
+}
+
+// Status returns the HTTP status for err's kind.
+func Status(err error) int { return statusOf[apperr.KindOf(err)] }
+
+// ErrorItem is one entry of the error body.
+type ErrorItem struct {
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// ErrorBody is the shape of every error response.
+type ErrorBody struct {
+	Errors []ErrorItem `json:"errors"`
+}
+
+// Error writes err in the error shape with the status of its kind. Internal
+// errors are logged with their details and answered "Something went wrong";
+// every other kind shows only its message, never its cause.
+func Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := Status(err)
+	body := ErrorBody{}
+	var fields apperr.Fields
+	var e *apperr.Error
+	switch {
+	case errors.As(err, &fields):
+		for _, f := range fields {
+			body.Errors = append(body.Errors, ErrorItem{Message: f.Message, Field: f.Field})
+		}
+		status = http.StatusBadRequest
+	case status == http.StatusInternalServerError || !errors.As(err, &e):
+		logging.FromContext(r.Context()).ErrorContext(r.Context(), "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		status = http.StatusInternalServerError
+		body.Errors = []ErrorItem{{Message: "Something went wrong"}}
+	default:
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", RetryAfterSeconds)
+			logging.FromContext(r.Context()).WarnContext(r.Context(), "request unavailable",
+				slog.String("path", r.URL.Path), slog.Any("error", err))
+		}
+		body.Errors = []ErrorItem{{Message: e.Message, Field: e.Field}}
+	}
+	JSON(w, status, body)
+}
