@@ -1,0 +1,104 @@
+package auth_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/shared/auth"
+)
+
+func TestCookiesCarryTheSessionFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		insecure   bool
+		set        func(c auth.Cookies, w http.ResponseWriter)
+		wantName   string
+		wantMaxAge int
+	}{
+		{"session", false, func(c auth.Cookies, w http.ResponseWriter) {
+			c.SetSession(w, "access-token", t0.Add(auth.AccessLifetime))
+		}, auth.SessionCookie, 900},
+		{"session over plain HTTP", true, func(c auth.Cookies, w http.ResponseWriter) {
+			c.SetSession(w, "access-token", t0.Add(auth.AccessLifetime))
+		}, auth.SessionCookie, 900},
+		{"refresh", false, func(c auth.Cookies, w http.ResponseWriter) {
+			c.SetRefresh(w, "refresh-token", t0.Add(auth.RefreshLifetime))
+		}, auth.RefreshCookie, 604800},
+		{"refresh over plain HTTP", true, func(c auth.Cookies, w http.ResponseWriter) {
+			c.SetRefresh(w, "refresh-token", t0.Add(auth.RefreshLifetime))
+		}, auth.RefreshCookie, 604800},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			tc.set(auth.Cookies{Insecure: tc.insecure, Now: clockAt(t0)}, rec)
+			cookies := rec.Result().Cookies()
+			if len(cookies) != 1 {
+				t.Fatalf("got %d cookies, want 1", len(cookies))
+			}
+			c := cookies[0]
+			if c.Name != tc.wantName || c.Value == "" {
+				t.Errorf("cookie %q=%q, want %q with a value", c.Name, c.Value, tc.wantName)
+			}
+			checkFlags(t, c, !tc.insecure)
+			if c.MaxAge != tc.wantMaxAge {
+				t.Errorf("Max-Age = %d, want %d", c.MaxAge, tc.wantMaxAge)
+			}
+		})
+	}
+}
+
+func TestClearExpiresBothCookies(t *testing.T) {
+	t.Parallel()
+	for _, insecure := range []bool{false, true} {
+		rec := httptest.NewRecorder()
+		auth.Cookies{Insecure: insecure}.Clear(rec)
+		for _, line := range rec.Result().Header.Values("Set-Cookie") {
+			if !strings.Contains(line, "Max-Age=0") {
+				t.Errorf("Set-Cookie %q does not carry Max-Age=0", line)
+			}
+		}
+		got := map[string]bool{}
+		for _, c := range rec.Result().Cookies() {
+			got[c.Name] = true
+			if c.Value != "" || c.MaxAge >= 0 || !c.Expires.Before(time.Now()) {
+				t.Errorf("cookie %s=%q Max-Age %d Expires %v is not expired", c.Name, c.Value, c.MaxAge, c.Expires)
+			}
+			checkFlags(t, c, !insecure)
+		}
+		if !got[auth.SessionCookie] || !got[auth.RefreshCookie] || len(got) != 2 {
+			t.Errorf("cleared cookies %v, want session and refresh", got)
+		}
+	}
+}
+
+func TestCookieWithPastExpiryIsDeleted(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	auth.Cookies{Now: clockAt(t0)}.SetSession(rec, "stale", t0.Add(-time.Minute))
+	c := rec.Result().Cookies()[0]
+	if c.MaxAge >= 0 {
+		t.Errorf("Max-Age = %d for an expiry in the past, want a deleting cookie", c.MaxAge)
+	}
+}
+
+func checkFlags(tb testing.TB, c *http.Cookie, wantSecure bool) {
+	tb.Helper()
+	if !c.HttpOnly {
+		tb.Errorf("cookie %s is not HttpOnly", c.Name)
+	}
+	if c.SameSite != http.SameSiteLaxMode {
+		tb.Errorf("cookie %s SameSite = %v, want Lax", c.Name, c.SameSite)
+	}
+	if c.Path != "/" {
+		tb.Errorf("cookie %s Path = %q, want /", c.Name, c.Path)
+	}
+	if c.Secure != wantSecure {
+		tb.Errorf("cookie %s Secure = %v, want %v", c.Name, c.Secure, wantSecure)
+	}
+}

@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// Verifier checks an access token and returns the user it describes.
+// *Tokens is the implementation; tests may pass a fake.
+type Verifier interface {
+	Verify(token string) (User, error)
+}
+
+var _ Verifier = (*Tokens)(nil)
+
+// Middleware reads the session cookie, verifies it with v and, when it is
+// valid, puts the User in the request context. A missing or invalid token
+// means the request is signed out: it is passed on unchanged, never refused.
+func Middleware(v Verifier) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ck, err := r.Cookie(SessionCookie)
+			if err != nil || ck.Value == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			u, err := v.Verify(ck.Value)
+			if err != nil {
+				// The reason only, never the token.
+				logging.FromContext(r.Context()).DebugContext(r.Context(), "session rejected",
+					slog.Any("error", err))
+				next.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u)))
+		})
+	}
+}
+
+// RequireUser passes signed-in requests to h and answers the others 401
+// {"errors":[{"message":"Not authorized"}]}. It expects Middleware to have run.
+func RequireUser(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := FromContext(r.Context()); !ok {
+			httpx.Error(w, r, ErrNotAuthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,143 @@
+package auth_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// whoami answers the signed-in user's id, or "signed out".
+var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if u, ok := auth.FromContext(r.Context()); ok {
+		w.Write([]byte(u.ID))
+		return
+	}
+	w.Write([]byte("signed out"))
+})
+
+// serve sends a GET with the session cookie set to token (none when empty)
+// through Middleware and then h.
+func serve(tb testing.TB, v auth.Verifier, h http.Handler, token string, logs *bytes.Buffer) *httptest.ResponseRecorder {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/api/thing", nil)
+	if token != "" {
+		req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: token})
+	}
+	if logs != nil {
+		req = req.WithContext(logging.WithLogger(req.Context(), logging.New(logs, "debug")))
+	}
+	rec := httptest.NewRecorder()
+	auth.Middleware(v)(h).ServeHTTP(rec, req)
+	return rec
+}
+
+func TestMiddlewareSignsInAValidSession(t *testing.T) {
+	t.Parallel()
+	rec := serve(t, newTokens(t, t0), whoami, issue(t, t0), nil)
+	if rec.Code != http.StatusOK || rec.Body.String() != "user-1" {
+		t.Errorf("got %d %q, want 200 user-1", rec.Code, rec.Body)
+	}
+}
+
+func TestMiddlewareTreatsForgedSessionsAsSignedOut(t *testing.T) {
+	t.Parallel()
+	tokens := newTokens(t, t0)
+	for _, tc := range forgedTokens(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			rec := serve(t, tokens, whoami, tc.token, &logs)
+			if rec.Code != http.StatusOK || rec.Body.String() != "signed out" {
+				t.Errorf("got %d %q, want 200 signed out", rec.Code, rec.Body)
+			}
+			if tc.token == "" {
+				return
+			}
+			if !strings.Contains(logs.String(), "session rejected") {
+				t.Errorf("the rejection was not logged: %q", logs.String())
+			}
+			if strings.Contains(logs.String(), tc.token) {
+				t.Errorf("the token was logged: %s", logs.String())
+			}
+		})
+	}
+}
+
+func TestRequireUserRefusesForgedSessionsWith401(t *testing.T) {
+	t.Parallel()
+	tokens := newTokens(t, t0)
+	for _, tc := range forgedTokens(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := serve(t, tokens, auth.RequireUser(whoami), tc.token, nil)
+			checkNotAuthorized(t, rec)
+		})
+	}
+}
+
+func TestRequireUserPassesASignedInRequest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  func() *http.Request
+		h    http.Handler
+	}{
+		{"through the middleware", func() *http.Request {
+			req := httptest.NewRequest(http.MethodGet, "/api/thing", nil)
+			req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: issue(t, t0)})
+			return req
+		}, auth.Middleware(newTokens(t, t0))(auth.RequireUser(whoami))},
+		{"with WithUser", func() *http.Request {
+			req := httptest.NewRequest(http.MethodGet, "/api/thing", nil)
+			return req.WithContext(auth.WithUser(req.Context(), auth.User{ID: "user-1"}))
+		}, auth.RequireUser(whoami)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			tc.h.ServeHTTP(rec, tc.req())
+			if rec.Code != http.StatusOK || rec.Body.String() != "user-1" {
+				t.Errorf("got %d %q, want 200 user-1", rec.Code, rec.Body)
+			}
+		})
+	}
+}
+
+func TestRequireUserRefusesARequestWithoutSession(t *testing.T) {
+	t.Parallel()
+	rec := serve(t, newTokens(t, t0), auth.RequireUser(whoami), "", nil)
+	checkNotAuthorized(t, rec)
+}
+
+func TestFromContextIsSignedOutByDefault(t *testing.T) {
+	t.Parallel()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if u, ok := auth.FromContext(req.Context()); ok {
+		t.Errorf("FromContext on a bare context = %+v, true", u)
+	}
+}
+
+func checkNotAuthorized(tb testing.TB, rec *httptest.ResponseRecorder) {
+	tb.Helper()
+	if rec.Code != http.StatusUnauthorized {
+		tb.Errorf("status = %d, want 401", rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("Content-Type = %q, want JSON", ct)
+	}
+	var body httpx.ErrorBody
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		tb.Fatalf("body %q: %v", rec.Body, err)
+	}
+	if len(body.Errors) != 1 || body.Errors[0] != (httpx.ErrorItem{Message: "Not authorized"}) {
+		tb.Errorf("body = %s, want one \"Not authorized\" error", rec.Body)
+	}
+}
