@@ -1,0 +1,204 @@
+// Package testenv starts the real stand-ins that tests need (the Firestore
+// emulator today) and stops them when the test binary ends.
+//
+// A package that uses it runs its tests through Main:
+//
+//	func TestMain(m *testing.M) { testenv.Main(m) }
+//
+// Tests never assume a stand-in is running, and never skip silently: when
+// one cannot be started the test is skipped with the reason, and under
+// CI=true it fails instead.
+package testenv
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The stand-ins of one test binary, started on first use. Tests in one
+// package share them, as they share the binary.
+var (
+	mu       sync.Mutex
+	firebase *process
+	started  []*process
+)
+
+// Main runs the tests and then stops every stand-in they started.
+func Main(m *testing.M) {
+	code := m.Run()
+	mu.Lock()
+	for _, p := range started {
+		p.stop()
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
+// CI reports whether the tests run in CI, where a missing stand-in is a failure.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Unavailable skips the test with reason, or fails it under CI.
+func Unavailable(tb testing.TB, reason string) {
+	tb.Helper()
+	if CI() {
+		tb.Fatalf("testenv: %s (CI=true: a missing stand-in fails the run)", reason)
+	}
+	tb.Skipf("testenv: %s; skipped outside CI", reason)
+}
+
+// UniqueID returns a random identifier with prefix, so tests that share a
+// stand-in never see each other's data.
+func UniqueID(prefix string) string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// FirestoreEmulator returns the host:port of a Firestore emulator for this
+// test binary, starting it on first use.
+func FirestoreEmulator(tb testing.TB) string {
+	tb.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if firebase == nil {
+		jar, err := firestoreJar()
+		if err != nil {
+			Unavailable(tb, err.Error())
+		}
+		p, err := startProcess("firestore emulator", func(port int) *exec.Cmd {
+			return exec.Command("java", "-cp", jar,
+				"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
+				"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
+		}, httpReady("/"))
+		if err != nil {
+			Unavailable(tb, err.Error())
+		}
+		firebase = p
+		started = append(started, p)
+	}
+	return firebase.addr
+}
+
+// firestoreJar finds the emulator in the Google Cloud SDK:
+// FIRESTORE_EMULATOR_JAR, then the SDK root that gcloud reports, then the
+// usual install folders.
+func firestoreJar() (string, error) {
+	if jar := os.Getenv("FIRESTORE_EMULATOR_JAR"); jar != "" {
+		return jar, nil
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		return "", errors.New("java is not installed; the Firestore emulator needs it")
+	}
+	const rel = "platform/cloud-firestore-emulator/cloud-firestore-emulator.jar"
+	roots := []string{"/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/google-cloud-sdk"}
+	if out, err := exec.Command("gcloud", "info", "--format=value(installation.sdk_root)").Output(); err == nil {
+		roots = append([]string{strings.TrimSpace(string(out))}, roots...)
+	}
+	for _, root := range roots {
+		if jar := filepath.Join(root, rel); fileExists(jar) {
+			return jar, nil
+		}
+	}
+	return "", errors.New("the Firestore emulator jar was not found in the Google Cloud SDK (set FIRESTORE_EMULATOR_JAR, or install google-cloud-cli-firestore-emulator)")
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// process is a stand-in running as a child of the test binary.
+type process struct {
+	name string
+	addr string
+	cmd  *exec.Cmd
+	log  *os.File
+}
+
+// startProcess starts command on a free loopback port and waits until ready
+// answers for its address.
+func startProcess(name string, command func(port int) *exec.Cmd, ready func(addr string) bool) (*process, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	log, err := os.CreateTemp("", "testenv-*.log")
+	if err != nil {
+		return nil, fmt.Errorf("testenv: %s log: %w", name, err)
+	}
+	cmd := command(port)
+	cmd.Stdout, cmd.Stderr = log, log
+	// Its own process group, so stop reaches the JVM and any child; and
+	// killed with the test binary, should that die first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		log.Close()
+		return nil, fmt.Errorf("testenv: start %s: %w", name, err)
+	}
+	p := &process{name: name, addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd, log: log}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.After(90 * time.Second)
+	for !ready(p.addr) {
+		select {
+		case err := <-exited:
+			out, _ := os.ReadFile(log.Name())
+			return nil, fmt.Errorf("testenv: %s exited before it was ready: %v\n%s", name, err, tail(out))
+		case <-deadline:
+			p.stop()
+			return nil, fmt.Errorf("testenv: %s not ready after 90s; log in %s", name, log.Name())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return p, nil
+}
+
+func (p *process) stop() {
+	if p.cmd.Process != nil {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	p.log.Close()
+	os.Remove(p.log.Name())
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("testenv: free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func httpReady(path string) func(addr string) bool {
+	client := &http.Client{Timeout: time.Second}
+	return func(addr string) bool {
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+}
+
+func tail(b []byte) string {
+	const max = 2000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return string(b)
+}
