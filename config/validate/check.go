@@ -1,0 +1,153 @@
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	eventingconfig "knative.dev/eventing/pkg/apis/config"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	"knative.dev/eventing/pkg/apis/feature"
+	sourcesconfig "knative.dev/eventing/pkg/apis/sources/config"
+	sourcesv1 "knative.dev/eventing/pkg/apis/sources/v1"
+	"knative.dev/pkg/apis"
+	servingconfig "knative.dev/serving/pkg/apis/config"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	sigsjson "sigs.k8s.io/json"
+)
+
+// kind says how the documents of one apiVersion and kind are decoded and
+// checked.
+type kind struct {
+	newObject func() metav1.Object
+	// namespaced kinds must name their namespace: kubectl would otherwise
+	// apply them to whatever namespace the current context defaults to.
+	namespaced bool
+	nameFn     apivalidation.ValidateNameFunc
+	// policy holds this repository's own rules for the kind, if any.
+	policy func(metav1.Object) error
+}
+
+// kinds lists every apiVersion and kind a manifest may have. A document of
+// any other kind fails, so no manifest is deployed unvalidated.
+var kinds = map[schema.GroupVersionKind]kind{
+	gvk(corev1.SchemeGroupVersion, "Namespace"):      clusterScoped[corev1.Namespace](apivalidation.NameIsDNSLabel),
+	gvk(corev1.SchemeGroupVersion, "ServiceAccount"): namespaced[corev1.ServiceAccount](),
+	gvk(corev1.SchemeGroupVersion, "ConfigMap"):      namespaced[corev1.ConfigMap](),
+	gvk(corev1.SchemeGroupVersion, "Secret"):         namespaced[corev1.Secret]().withPolicy(secretHasNoData),
+
+	gvk(servingv1.SchemeGroupVersion, "Service"): namespaced[servingv1.Service](),
+
+	gvk(eventingv1.SchemeGroupVersion, "Broker"):  namespaced[eventingv1.Broker](),
+	gvk(eventingv1.SchemeGroupVersion, "Trigger"): namespaced[eventingv1.Trigger](),
+
+	gvk(sourcesv1.SchemeGroupVersion, "PingSource"):      namespaced[sourcesv1.PingSource](),
+	gvk(sourcesv1.SchemeGroupVersion, "SinkBinding"):     namespaced[sourcesv1.SinkBinding](),
+	gvk(sourcesv1.SchemeGroupVersion, "ApiServerSource"): namespaced[sourcesv1.ApiServerSource](),
+	gvk(sourcesv1.SchemeGroupVersion, "ContainerSource"): namespaced[sourcesv1.ContainerSource](),
+
+	gvk(gatewayv1.SchemeGroupVersion, "Gateway"):   namespaced[gatewayv1.Gateway](),
+	gvk(gatewayv1.SchemeGroupVersion, "HTTPRoute"): namespaced[gatewayv1.HTTPRoute](),
+}
+
+func gvk(gv schema.GroupVersion, name string) schema.GroupVersionKind { return gv.WithKind(name) }
+
+// object is a pointer to a Kubernetes API type.
+type object[T any] interface {
+	*T
+	metav1.Object
+}
+
+func namespaced[T any, P object[T]]() kind {
+	return kind{
+		newObject:  func() metav1.Object { return P(new(T)) },
+		namespaced: true,
+		nameFn:     apivalidation.NameIsDNSSubdomain,
+	}
+}
+
+func clusterScoped[T any, P object[T]](nameFn apivalidation.ValidateNameFunc) kind {
+	return kind{newObject: func() metav1.Object { return P(new(T)) }, nameFn: nameFn}
+}
+
+func (k kind) withPolicy(policy func(metav1.Object) error) kind {
+	k.policy = policy
+	return k
+}
+
+// secretHasNoData refuses committed secret values: Secrets are created in
+// the cluster (config/secrets/README.md), manifests only reference them.
+func secretHasNoData(obj metav1.Object) error {
+	secret := obj.(*corev1.Secret)
+	if len(secret.Data) > 0 || len(secret.StringData) > 0 {
+		return errors.New("data, stringData: a committed Secret must not carry values; create it in the cluster (see config/secrets/README.md)")
+	}
+	return nil
+}
+
+// Check decodes doc strictly (unknown, duplicate or mis-cased fields fail)
+// into the Go type registered for its apiVersion and kind, applies the type's
+// defaults, then validates its metadata as the API server does and the whole
+// object with the type's own Validate, as Knative's admission webhooks do on
+// create. It returns the warning-level findings, and an error naming doc that
+// joins every error-level finding.
+func Check(doc Document) (warnings []string, err error) {
+	if doc.APIVersion == "" || doc.Kind == "" {
+		return nil, fmt.Errorf("%s: apiVersion and kind are required", doc)
+	}
+	k, ok := kinds[schema.FromAPIVersionAndKind(doc.APIVersion, doc.Kind)]
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown kind %q of apiVersion %q: add it to the kinds in config/validate/check.go so it is validated", doc, doc.Kind, doc.APIVersion)
+	}
+	obj := k.newObject()
+	strictErrs, err := sigsjson.UnmarshalStrict(doc.JSON, obj)
+	if err != nil {
+		return nil, fmt.Errorf("%s: decode: %w", doc, err)
+	}
+	if len(strictErrs) > 0 {
+		return nil, fmt.Errorf("%s: decode: %w", doc, errors.Join(strictErrs...))
+	}
+
+	ctx := admissionContext()
+	if d, ok := obj.(apis.Defaultable); ok {
+		d.SetDefaults(ctx)
+	}
+	var errs []error
+	for _, e := range apivalidation.ValidateObjectMetaAccessor(obj, k.namespaced, k.nameFn, field.NewPath("metadata")) {
+		errs = append(errs, e)
+	}
+	if v, ok := obj.(apis.Validatable); ok {
+		findings := v.Validate(ctx)
+		for _, w := range findings.Filter(apis.WarningLevel).WrappedErrors() {
+			warnings = append(warnings, fmt.Sprintf("%s: %v", doc, w))
+		}
+		for _, e := range findings.Filter(apis.ErrorLevel).WrappedErrors() {
+			errs = append(errs, e)
+		}
+	}
+	if k.policy != nil {
+		if err := k.policy(obj); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return warnings, fmt.Errorf("%s: %w", doc, errors.Join(errs...))
+	}
+	return warnings, nil
+}
+
+// admissionContext returns the context Knative's webhooks validate a new
+// object in, with every feature flag and default at its shipped value.
+func admissionContext() context.Context {
+	ctx := apis.WithinCreate(context.Background())
+	ctx = servingconfig.ToContext(ctx, servingconfig.FromContextOrDefaults(ctx))
+	ctx = eventingconfig.ToContext(ctx, eventingconfig.FromContextOrDefaults(ctx))
+	ctx = sourcesconfig.ToContext(ctx, sourcesconfig.FromContextOrDefaults(ctx))
+	return feature.ToContext(ctx, feature.FromContextOrDefaults(ctx))
+}
