@@ -23,14 +23,14 @@ import (
 // Config names the database. EmulatorHost, when set, points the driver at a
 // Firestore emulator (host:port) instead of Google Cloud.
 type Config struct {
-	ProjectID    string `env:"GOOGLE_CLOUD_PROJECT, required"`
-	Database     string `env:"FIRESTORE_DATABASE, default=(default)"`
+	ProjectID    string `env:"GOOGLE_CLOUD_PROJECT" required:"true"`
+	Database     string `env:"FIRESTORE_DATABASE" default:"(default)"`
 	EmulatorHost string `env:"FIRESTORE_EMULATOR_HOST"`
 	// MaxAttempts is how often a transaction is tried before the store
 	// answers ErrUnavailable; 0 keeps Firestore's default of 5. The emulator
 	// resolves contention by lock timeouts, far more slowly than Firestore,
 	// so tests that race many transactions raise it.
-	MaxAttempts int `env:"-"`
+	MaxAttempts int
 }
 
 // DB is a store on one Firestore database.

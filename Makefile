@@ -1,0 +1,43 @@
+# Thin wrappers over the go commands; see README.md.
+SHELL := /bin/bash
+GO ?= go
+TOOLS_BIN := $(CURDIR)/tools/bin
+TEST_TIMEOUT ?= 30m
+FUZZTIME ?= 10s
+
+.PHONY: run test test-go test-validate bench lint tools clean
+
+## run: the whole marketplace on http://localhost:8080 (embedded default)
+run: tools
+	$(GO) run ./cmd/buytickets
+
+## test: every test of every module, with the stand-ins the tests start themselves
+test: tools test-go test-validate
+
+test-go:
+	PATH="$(TOOLS_BIN):$$PATH" $(GO) test -timeout $(TEST_TIMEOUT) work
+
+# config/validate lives outside go.work: it alone pays knative's build cost.
+test-validate:
+	cd config/validate && GOWORK=off $(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+## bench: the benchmarks of BENCHMARKS.md
+bench: tools
+	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets bench -out BENCHMARKS.md
+
+## lint: formatting and vet across every module
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet work
+	cd config/validate && GOWORK=off $(GO) vet ./...
+	cd tools && GOWORK=off $(GO) mod verify >/dev/null
+
+## tools: stripe-mock, the Cloud Tasks emulator and mailpit, pinned in tools/go.mod
+tools: $(TOOLS_BIN)/stripe-mock $(TOOLS_BIN)/cloud-tasks-emulator $(TOOLS_BIN)/mailpit
+
+$(TOOLS_BIN)/%: tools/go.mod tools/go.sum
+	cd tools && GOWORK=off $(GO) build -o $(TOOLS_BIN)/ $$(GOWORK=off $(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' tool | grep "/$*$$")
+
+clean:
+	rm -rf $(TOOLS_BIN) .data
