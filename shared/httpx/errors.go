@@ -1,6 +1,14 @@
 // Package httpx is the HTTP side of every function: it maps error kinds to
 // statuses in one table, writes JSON and the {"errors":[...]} shape, decodes
-// request bodies within limits and protects cookie-authenticated mutations.
+// request bodies within limits, collects input errors per field, and
+// protects cookie-authenticated mutations.
+//
+// A function's routes usually stack up as
+//
+//	RequestLogger(Recover(mux))
+//
+// with mux a Mux, so that every answer, including a panic, an unknown route
+// and a wrong method, is in the error shape and logged with its request.
 package httpx
 
 import (
@@ -29,8 +37,18 @@ var statusOf = map[apperr.Kind]int{
 	apperr.PaymentRequired: http.StatusPaymentRequired,
 }
 
-// Status returns the HTTP status for err's kind.
-func Status(err error) int { return statusOf[apperr.KindOf(err)] }
+// Status returns the HTTP status Error answers err with: the status of its
+// kind, 400 for apperr.Fields, and 500 for an error of no known kind.
+func Status(err error) int {
+	var fields apperr.Fields
+	if errors.As(err, &fields) && len(fields) > 0 {
+		return http.StatusBadRequest
+	}
+	if status, ok := statusOf[apperr.KindOf(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
 
 // ErrorItem is one entry of the error body.
 type ErrorItem struct {
@@ -52,11 +70,10 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 	var fields apperr.Fields
 	var e *apperr.Error
 	switch {
-	case errors.As(err, &fields):
+	case errors.As(err, &fields) && len(fields) > 0:
 		for _, f := range fields {
 			body.Errors = append(body.Errors, ErrorItem{Message: f.Message, Field: f.Field})
 		}
-		status = http.StatusBadRequest
 	case status == http.StatusInternalServerError || !errors.As(err, &e):
 		logging.FromContext(r.Context()).ErrorContext(r.Context(), "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))

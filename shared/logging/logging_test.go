@@ -1,0 +1,109 @@
+package logging_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+func TestNewWritesCloudLoggingJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		log          func(*slog.Logger)
+		wantSeverity string
+	}{
+		{"debug", func(l *slog.Logger) { l.Debug("hello", "orderId", "o1") }, "DEBUG"},
+		{"info", func(l *slog.Logger) { l.Info("hello", "orderId", "o1") }, "INFO"},
+		{"warn is WARNING", func(l *slog.Logger) { l.Warn("hello", "orderId", "o1") }, "WARNING"},
+		{"error", func(l *slog.Logger) { l.Error("hello", "orderId", "o1") }, "ERROR"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			tc.log(logging.New(&buf, "debug"))
+			var line map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatalf("%q is not JSON: %v", buf.String(), err)
+			}
+			if line["severity"] != tc.wantSeverity || line["message"] != "hello" || line["orderId"] != "o1" {
+				t.Errorf("line = %v, want severity %s, message hello, orderId o1", line, tc.wantSeverity)
+			}
+			if _, ok := line["level"]; ok {
+				t.Errorf("line = %v keeps slog's level key", line)
+			}
+		})
+	}
+}
+
+func TestNewLeavesGroupedKeysAlone(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logging.New(&buf, "info").WithGroup("http").Info("served", "message", "inner", "level", "x")
+	var line struct {
+		Message string            `json:"message"`
+		HTTP    map[string]string `json:"http"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line.Message != "served" || line.HTTP["message"] != "inner" || line.HTTP["level"] != "x" {
+		t.Errorf("got %s", buf.String())
+	}
+}
+
+func TestNewDropsRecordsBelowLevel(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger := logging.New(&buf, "warn")
+	logger.Info("quiet")
+	if buf.Len() != 0 {
+		t.Errorf("info logged at warn level: %s", buf.String())
+	}
+	logger.Warn("loud")
+	if buf.Len() == 0 {
+		t.Error("warn not logged at warn level")
+	}
+}
+
+func TestParseLevelReadsLogLevel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want slog.Level
+	}{
+		{"debug", slog.LevelDebug},
+		{"DEBUG", slog.LevelDebug},
+		{" info ", slog.LevelInfo},
+		{"warn", slog.LevelWarn},
+		{"warning", slog.LevelWarn},
+		{"error", slog.LevelError},
+		{"", slog.LevelInfo},
+		{"verbose", slog.LevelInfo},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			if got := logging.ParseLevel(tc.in); got != tc.want {
+				t.Errorf("ParseLevel(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFromContextReturnsTheLoggerWithLoggerStored(t *testing.T) {
+	t.Parallel()
+	logger := logging.New(&bytes.Buffer{}, "info")
+	ctx := logging.WithLogger(t.Context(), logger)
+	if got := logging.FromContext(ctx); got != logger {
+		t.Errorf("FromContext = %p, want %p", got, logger)
+	}
+	if got := logging.FromContext(context.Background()); got != slog.Default() {
+		t.Errorf("FromContext of an empty context = %p, want slog.Default()", got)
+	}
+}
