@@ -133,7 +133,9 @@ func (t *tx) Query(collection string, q store.Query) ([]store.Doc, error) {
 	return query(t.ctx, t.q, collection, q)
 }
 
-func (t *tx) Create(collection, id string, doc any) error { return t.put("create", collection, id, doc) }
+func (t *tx) Create(collection, id string, doc any) error {
+	return t.put("create", collection, id, doc)
+}
 
 func (t *tx) Set(collection, id string, doc any) error { return t.put("set", collection, id, doc) }
 

@@ -397,7 +397,7 @@ func testBadCursor(t *testing.T, s store.Store) {
 func testNullVersusMissing(t *testing.T, s store.Store) {
 	coll := testenv.UniqueID("items")
 	seed(t, s, coll, map[string]item{
-		"null":    {Name: "n"},                                   // note: null, extra: missing
+		"null":    {Name: "n"},                                  // note: null, extra: missing
 		"present": {Name: "p", Note: ptr("x"), Extra: ptr("y")}, // both present
 	})
 	got, err := s.Query(context.Background(), coll, store.Query{Filters: []store.Filter{store.Where("note", store.Eq, nil)}})
