@@ -1,0 +1,122 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// countingStore counts the writes of the transactions that commit.
+type countingStore struct {
+	store.Store
+	mu        sync.Mutex
+	committed int
+}
+
+func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
+	var n int
+	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		n = 0 // counts the last attempt, the one that commits
+		return fn(ctx, countingTx{Tx: tx, n: &n})
+	})
+	if err == nil {
+		c.mu.Lock()
+		c.committed += n
+		c.mu.Unlock()
+	}
+	return err
+}
+
+func (c *countingStore) writes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.committed
+}
+
+type countingTx struct {
+	store.Tx
+	n *int
+}
+
+func (t countingTx) Create(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Create(collection, id, doc)
+}
+
+func (t countingTx) Set(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Set(collection, id, doc)
+}
+
+func (t countingTx) Delete(collection, id string) error {
+	*t.n++
+	return t.Tx.Delete(collection, id)
+}
+
+// FuzzSignup posts arbitrary bytes as a signup body: the answer is never a
+// 5xx, and anything but a 201 leaves the store as it was.
+func FuzzSignup(f *testing.F) {
+	for _, seed := range []string{
+		`{"email":"bob@example.com","password":"correct horse"}`,
+		`{"email":"bob@example.com","password":"correct horse"}`, // in use by now
+		`{"email":"BOB@EXAMPLE.COM","password":"another one"}`,
+		`{"email":" Ünïcode@example.com ","password":"pässwörd!"}`,
+		`{"email":"a/b@example.com","password":"12345678"}`,
+		`{"email":"bob@example.com","password":"short"}`,
+		`{"email":"bob","password":"correct horse"}`,
+		`{"email":"Bob <bob@example.com>","password":"correct horse"}`,
+		`{"email":"","password":""}`,
+		`{"email":5,"password":true}`,
+		`{"email":"bob@example.com","password":"correct horse","admin":true}`,
+		`{"email":"x@example.com","email":"y@example.com","password":"correct horse"}`,
+		`{"email":"\u0000@example.com","password":"correct horse"}`,
+		`{"email":"bob@example.com","password":"` + strings.Repeat("é", 72) + `"}`,
+		`{}`, `[]`, `null`, `""`, `0`, `{"email":`, `{}{}`, ``, "\xff\xfe", `{"email":{"$ne":null}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	db := &countingStore{Store: openSQLite(f)}
+	h := newFn(f, withStore(db)).h
+
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := db.writes()
+		req := httptest.NewRequest(http.MethodPost, "/api/users/signup", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("signup %q answered %d %s", body, rec.Code, rec.Body)
+		case rec.Code == http.StatusCreated:
+			var u struct{ ID, Email string }
+			if err := json.Unmarshal(rec.Body.Bytes(), &u); err != nil || u.ID == "" {
+				t.Fatalf("signup %q answered 201 %s", body, rec.Body)
+			}
+			if e, err := account.NormalizeEmail(u.Email); err != nil || e != u.Email {
+				t.Errorf("signup %q stored email %q, which is not normalised", body, u.Email)
+			}
+		default:
+			if after := db.writes(); after != before {
+				t.Fatalf("signup %q answered %d and wrote %d documents", body, rec.Code, after-before)
+			}
+			var e struct {
+				Errors []struct{ Message, Field string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+				t.Fatalf("signup %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
+			}
+			if len(rec.Result().Cookies()) > 0 {
+				t.Fatalf("signup %q answered %d and set cookies", body, rec.Code)
+			}
+		}
+	})
+}

@@ -1,0 +1,315 @@
+package auth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/auth"
+	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// The test settings: a key of the minimum length and a cost that keeps a
+// hash around a millisecond.
+const (
+	testKey  = "test-key-0123456789abcdef0123456"
+	testCost = 1 << 10
+)
+
+// t0 is when every test starts; whole seconds, so Max-Age is exact.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fn is one auth function under test, with its store and clock.
+type fn struct {
+	tb    testing.TB
+	h     http.Handler
+	db    store.Store
+	clock *clock
+}
+
+// openSQLite returns an empty SQLite store in a temporary folder.
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "auth.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openFirestore returns an empty database on the Firestore emulator.
+func openFirestore(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := firestore.Open(context.Background(), firestore.Config{
+		ProjectID:    testenv.UniqueID("auth"),
+		Database:     "auth",
+		EmulatorHost: testenv.FirestoreEmulator(tb),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+type option func(*auth.Config, *auth.Deps)
+
+func withInsecureCookies(c *auth.Config, _ *auth.Deps) { c.CookieInsecure = true }
+
+func withCost(n int) option {
+	return func(c *auth.Config, _ *auth.Deps) { c.PasswordCost = n }
+}
+
+func withStore(db store.Store) option {
+	return func(_ *auth.Config, d *auth.Deps) { d.Store = db }
+}
+
+func withLogs(w io.Writer) option {
+	return func(_ *auth.Config, d *auth.Deps) {
+		d.Logger = slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+}
+
+// newFn returns the auth function on a fresh SQLite store, unless an option
+// gives another, with logs discarded unless an option keeps them.
+func newFn(tb testing.TB, opts ...option) *fn {
+	tb.Helper()
+	c := &clock{now: t0}
+	cfg := auth.Config{JWTKey: testKey, PasswordCost: testCost}
+	deps := auth.Deps{Now: c.Now, Logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg, &deps)
+	}
+	if deps.Store == nil {
+		deps.Store = openSQLite(tb)
+	}
+	f, err := auth.New(cfg, deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fn{tb: tb, h: f.Handler(), db: deps.Store, clock: c}
+}
+
+// response is an answer, read whole.
+type response struct {
+	Code    int
+	Header  http.Header
+	Body    []byte
+	Cookies map[string]*http.Cookie
+}
+
+// serve sends one request to the function.
+func (f *fn) serve(req *http.Request) response {
+	f.tb.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	cookies := map[string]*http.Cookie{}
+	for _, c := range res.Cookies() {
+		if _, dup := cookies[c.Name]; dup {
+			f.tb.Errorf("%s %s set cookie %q twice", req.Method, req.URL.Path, c.Name)
+		}
+		cookies[c.Name] = c
+	}
+	return response{Code: res.StatusCode, Header: res.Header, Body: body, Cookies: cookies}
+}
+
+// jsonRequest builds a request with a JSON body.
+func jsonRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// browser keeps cookies between requests as a browser would.
+type browser struct {
+	f   *fn
+	jar map[string]*http.Cookie
+}
+
+func (f *fn) browser() *browser { return &browser{f: f, jar: map[string]*http.Cookie{}} }
+
+func (b *browser) do(req *http.Request) response {
+	b.f.tb.Helper()
+	for _, c := range b.jar {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	res := b.f.serve(req)
+	for name, c := range res.Cookies {
+		if c.MaxAge < 0 {
+			delete(b.jar, name)
+		} else {
+			b.jar[name] = c
+		}
+	}
+	return res
+}
+
+func (b *browser) post(path, body string) response {
+	b.f.tb.Helper()
+	return b.do(jsonRequest(http.MethodPost, path, body))
+}
+
+// postEmpty is a bodiless POST, as signout and refresh are.
+func (b *browser) postEmpty(path string) response {
+	b.f.tb.Helper()
+	return b.do(httptest.NewRequest(http.MethodPost, path, nil))
+}
+
+func (b *browser) get(path string) response {
+	b.f.tb.Helper()
+	return b.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+func (b *browser) cookie(name string) string {
+	if c, ok := b.jar[name]; ok {
+		return c.Value
+	}
+	return ""
+}
+
+func credentials(email, password string) string {
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	return string(b)
+}
+
+// signup signs a new account up in b and returns its id.
+func (b *browser) signup(email, password string) string {
+	b.f.tb.Helper()
+	res := b.post("/api/users/signup", credentials(email, password))
+	if res.Code != http.StatusCreated {
+		b.f.tb.Fatalf("signup %s: %d %s", email, res.Code, res.Body)
+	}
+	return userOf(b.f.tb, res).ID
+}
+
+type userBody struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// userOf decodes a {id,email} body, refusing any other field.
+func userOf(tb testing.TB, res response) userBody {
+	tb.Helper()
+	var u userBody
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&u); err != nil || u.ID == "" || u.Email == "" {
+		tb.Fatalf("body %s is not {id,email}: %v", res.Body, err)
+	}
+	return u
+}
+
+// currentUser asks who b is signed in as; nil when signed out.
+func (b *browser) currentUser() *sharedauth.User {
+	b.f.tb.Helper()
+	res := b.get("/api/users/currentuser")
+	if res.Code != http.StatusOK {
+		b.f.tb.Fatalf("currentuser: %d %s", res.Code, res.Body)
+	}
+	var body struct {
+		CurrentUser *sharedauth.User `json:"currentUser"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		b.f.tb.Fatalf("currentuser body %s: %v", res.Body, err)
+	}
+	return body.CurrentUser
+}
+
+// errorsOf decodes the error shape, failing unless the body is exactly
+// {"errors":[...]} with at least one message.
+func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
+	tb.Helper()
+	var body httpx.ErrorBody
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || len(body.Errors) == 0 {
+		tb.Fatalf("body %s is not the error shape: %v", res.Body, err)
+	}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			tb.Errorf("error without a message in %s", res.Body)
+		}
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("Content-Type %q, want JSON", ct)
+	}
+	return body.Errors
+}
+
+// wantError checks a refusal's status and its one error.
+func wantError(tb testing.TB, res response, code int, message, field string) {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
+	}
+	errs := errorsOf(tb, res)
+	want := []httpx.ErrorItem{{Message: message, Field: field}}
+	if !slices.Equal(errs, want) {
+		tb.Errorf("errors %+v, want %+v", errs, want)
+	}
+}
+
+// counts returns how many documents each collection holds.
+func (f *fn) counts() map[string]int {
+	f.tb.Helper()
+	got := map[string]int{}
+	for _, c := range authstore.Collections() {
+		docs, err := f.db.Query(context.Background(), c, store.Query{})
+		if err != nil {
+			f.tb.Fatal(err)
+		}
+		if len(docs) > 0 {
+			got[c] = len(docs)
+		}
+	}
+	return got
+}
+
+// wantNothingStored fails unless the store is empty.
+func (f *fn) wantNothingStored() {
+	f.tb.Helper()
+	if got := f.counts(); len(got) > 0 {
+		f.tb.Errorf("store holds %v, want nothing", got)
+	}
+}

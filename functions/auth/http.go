@@ -1,0 +1,207 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	"github.com/buytickets/buytickets/shared/apperr"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// credentialsRequest is the body of a sign-up and a sign-in.
+type credentialsRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// userResponse is the account as sign-up, sign-in and refresh answer it.
+type userResponse struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// currentUserResponse is the answer of currentuser; CurrentUser is null
+// when the request is signed out.
+type currentUserResponse struct {
+	CurrentUser *sharedauth.User `json:"currentUser"`
+}
+
+// errNoRefreshCookie is a refresh or sign-out without a refresh cookie.
+var errNoRefreshCookie = errors.New("no refresh cookie")
+
+// handleSignup creates an account and signs it in: 201 {id,email}.
+func (f *Function) handleSignup() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in credentialsRequest
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		creds, err := account.ParseSignup(in.Email, in.Password)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		// Hashed before the transaction, which may run more than once.
+		hash, err := f.passwords.Hash(r.Context(), creds.Password)
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("password.Hash: %w", err))
+			return
+		}
+		now := f.now()
+		u := account.New(creds.Email, hash, now)
+		secret, fam, first := session.Start(u.ID, now, f.refreshLifetime)
+		if err := f.store.CreateUser(r.Context(), u, fam, first, now); err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.CreateUser: %w", err))
+			return
+		}
+		f.signIn(w, r, http.StatusCreated, u, secret, first)
+	})
+}
+
+// handleSignin checks an email and password and starts a session: 200
+// {id,email}, or 400 "Invalid credentials" whichever of the two is wrong.
+func (f *Function) handleSignin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in credentialsRequest
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		creds, err := account.ParseSignin(in.Email, in.Password)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		u, err := f.authenticate(r.Context(), creds)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		now := f.now()
+		secret, fam, first := session.Start(u.ID, now, f.refreshLifetime)
+		if err := f.store.StartSession(r.Context(), fam, first, now); err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.StartSession: %w", err))
+			return
+		}
+		f.signIn(w, r, http.StatusOK, u, secret, first)
+	})
+}
+
+// authenticate returns the account creds name when the password is its
+// password, and account.ErrInvalidCredentials otherwise. An unknown email
+// costs a hash too, so the time taken does not tell it from a wrong password.
+func (f *Function) authenticate(ctx context.Context, creds account.Credentials) (account.User, error) {
+	u, err := f.store.UserByEmail(ctx, creds.Email)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := f.passwords.VerifyNone(ctx, creds.Password); err != nil {
+			return account.User{}, fmt.Errorf("password.VerifyNone: %w", err)
+		}
+		return account.User{}, account.ErrInvalidCredentials
+	}
+	if err != nil {
+		return account.User{}, fmt.Errorf("store.UserByEmail: %w", err)
+	}
+	ok, err := f.passwords.Verify(ctx, creds.Password, u.PasswordHash)
+	if err != nil {
+		return account.User{}, fmt.Errorf("password.Verify: user %s: %w", u.ID, err)
+	}
+	if !ok {
+		return account.User{}, account.ErrInvalidCredentials
+	}
+	return u, nil
+}
+
+// handleRefresh exchanges the refresh cookie for a new one and a new access
+// token: 200 {id,email}, or 401 with both cookies cleared.
+func (f *Function) handleRefresh() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := refreshID(r)
+		if err != nil {
+			f.refuseRefresh(w, r, session.Refused(err))
+			return
+		}
+		secret, nextID := session.NewSecret()
+		rot, err := f.store.Rotate(r.Context(), id, nextID, f.now(), f.refreshLifetime)
+		if apperr.Is(err, apperr.Unauthorized) {
+			f.refuseRefresh(w, r, err)
+			return
+		}
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.Rotate: %w", err))
+			return
+		}
+		f.signIn(w, r, http.StatusOK, rot.User, secret, rot.Next)
+	})
+}
+
+// refuseRefresh answers a refused refresh 401 and clears the cookies, so
+// the browser stops presenting a dead token.
+func (f *Function) refuseRefresh(w http.ResponseWriter, r *http.Request, err error) {
+	level := slog.LevelInfo
+	if errors.Is(err, session.ErrReused) {
+		level = slog.LevelWarn // a stolen token, or a client that replays
+	}
+	logging.FromContext(r.Context()).Log(r.Context(), level, "refresh refused", slog.Any("reason", err))
+	f.cookies.Clear(w)
+	httpx.Error(w, r, err)
+}
+
+// handleSignout revokes the session of the refresh cookie, if any, and
+// clears both cookies: 200 {}.
+func (f *Function) handleSignout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, err := refreshID(r); err == nil {
+			if err := f.store.Revoke(r.Context(), id, f.now()); err != nil {
+				httpx.Error(w, r, fmt.Errorf("store.Revoke: %w", err))
+				return
+			}
+		}
+		f.cookies.Clear(w)
+		httpx.JSON(w, http.StatusOK, struct{}{})
+	})
+}
+
+// handleCurrentUser answers who the access token says the caller is:
+// {"currentUser":{id,email,iat,exp}}, or {"currentUser":null}.
+func (f *Function) handleCurrentUser() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var resp currentUserResponse
+		if u, ok := sharedauth.FromContext(r.Context()); ok {
+			resp.CurrentUser = &u
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusOK, resp)
+	})
+}
+
+// signIn sets the session cookie to a new access token for u and the
+// refresh cookie to secret, and answers status {id,email}.
+func (f *Function) signIn(w http.ResponseWriter, r *http.Request, status int, u account.User, secret string, refresh session.Refresh) {
+	token, claims, err := f.tokens.Issue(u.ID, u.Email)
+	if err != nil {
+		httpx.Error(w, r, fmt.Errorf("auth.Tokens.Issue: %w", err))
+		return
+	}
+	f.cookies.SetSession(w, token, claims.ExpiresAt)
+	f.cookies.SetRefresh(w, secret, refresh.ExpiresAt)
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.JSON(w, status, userResponse{ID: u.ID, Email: u.Email})
+}
+
+// refreshID returns the store id of the request's refresh cookie.
+func refreshID(r *http.Request) (string, error) {
+	ck, err := r.Cookie(sharedauth.RefreshCookie)
+	if err != nil || ck.Value == "" {
+		return "", errNoRefreshCookie
+	}
+	return session.IDOf(ck.Value)
+}

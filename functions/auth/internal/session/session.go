@@ -1,0 +1,114 @@
+// Package session holds the rules of refresh tokens (DESIGN §4): a random
+// 256-bit secret that only the browser keeps, known to the store by its
+// hash; tokens chained in a family that a sign-in starts; each token used
+// once, and a second use of one revoking its whole family.
+package session
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// SecretLen is the length of a refresh secret, in bytes.
+const SecretLen = 32
+
+// The reasons a refresh token is refused. Each is answered 401 "Not
+// authorized"; Refused wraps them in that apperr.Unauthorized, and errors.Is
+// still tells them apart, for logs and tests.
+var (
+	// ErrUnknown is a token never issued, or no token at all.
+	ErrUnknown = errors.New("session: unknown refresh token")
+	// ErrExpired is a token past its expiry.
+	ErrExpired = errors.New("session: refresh token expired")
+	// ErrRevoked is a token whose family was revoked, by a sign-out or a reuse.
+	ErrRevoked = errors.New("session: refresh token's family revoked")
+	// ErrReused is a token presented again after it was exchanged.
+	ErrReused = errors.New("session: refresh token used twice; family revoked")
+)
+
+// Refused returns reason as the apperr.Unauthorized "Not authorized" a
+// client sees.
+func Refused(reason error) error {
+	return apperr.Wrap(apperr.Unauthorized, "Not authorized", reason)
+}
+
+// Refresh is a stored refresh token.
+type Refresh struct {
+	// ID is the hex SHA-256 of the secret: the store never sees the secret.
+	ID        string
+	UserID    string
+	FamilyID  string
+	ExpiresAt time.Time
+	// Rotated is set once the token has been exchanged for the next one.
+	Rotated bool
+}
+
+// Family is a chain of refresh tokens started by one sign-in.
+type Family struct {
+	ID      string
+	UserID  string
+	Revoked bool
+}
+
+// NewSecret returns a fresh secret, for the browser's cookie, and its ID,
+// for the store.
+func NewSecret() (secret, id string) {
+	var b [SecretLen]byte
+	// crypto/rand.Read never returns an error since Go 1.24.
+	_, _ = rand.Read(b[:])
+	secret = base64.RawURLEncoding.EncodeToString(b[:])
+	return secret, hashID(b[:])
+}
+
+// IDOf returns the ID of a secret presented by a browser, or ErrUnknown when
+// it cannot be a secret NewSecret made.
+func IDOf(secret string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil || len(b) != SecretLen {
+		return "", ErrUnknown
+	}
+	return hashID(b), nil
+}
+
+func hashID(secret []byte) string {
+	sum := sha256.Sum256(secret)
+	return hex.EncodeToString(sum[:])
+}
+
+// Start returns the first token of a new family for userID, with a fresh
+// secret, valid for lifetime from now.
+func Start(userID string, now time.Time, lifetime time.Duration) (secret string, f Family, r Refresh) {
+	secret, id := NewSecret()
+	_, familyID := NewSecret()
+	f = Family{ID: familyID, UserID: userID}
+	r = Refresh{ID: id, UserID: userID, FamilyID: familyID, ExpiresAt: now.Add(lifetime).UTC()}
+	return secret, f, r
+}
+
+// Check says whether r, of family f, may be exchanged for a new token at
+// now: ErrRevoked when its family is revoked, ErrExpired past its expiry,
+// ErrReused when it was already exchanged (the caller must then revoke the
+// family), nil when it may.
+func (r Refresh) Check(f Family, now time.Time) error {
+	switch {
+	case f.Revoked:
+		return ErrRevoked
+	case !now.Before(r.ExpiresAt):
+		return ErrExpired
+	case r.Rotated:
+		return ErrReused
+	}
+	return nil
+}
+
+// Next returns the token that replaces r, in r's family, known by nextID
+// and valid for lifetime from now.
+func (r Refresh) Next(nextID string, now time.Time, lifetime time.Duration) Refresh {
+	return Refresh{ID: nextID, UserID: r.UserID, FamilyID: r.FamilyID, ExpiresAt: now.Add(lifetime).UTC()}
+}

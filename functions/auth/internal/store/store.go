@@ -1,0 +1,235 @@
+// Package store keeps accounts and refresh tokens in the shared document
+// store:
+//
+//	users/{id}             email, passwordHash, createdAt
+//	emails/{sha256(email)} userId: one per account, so an email is taken by a create
+//	refreshFamilies/{id}   userId, revoked, createdAt, revokedAt
+//	refreshTokens/{sha256(secret)} userId, familyId, expiresAt, rotated, createdAt
+//
+// Documents are keyed by hashes where the natural key is an email (which may
+// hold a '/', not allowed in an id) or a secret (which must not be stored).
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// The collections, exported for tests that look at what was stored.
+const (
+	// Users holds the accounts, by id.
+	Users = "users"
+	// Emails indexes the accounts by the hex SHA-256 of their email.
+	Emails = "emails"
+	// RefreshFamilies holds the sessions, each a chain of refresh tokens.
+	RefreshFamilies = "refreshFamilies"
+	// RefreshTokens holds the refresh tokens by the hex SHA-256 of their secret.
+	RefreshTokens = "refreshTokens"
+)
+
+// Collections returns every collection the package writes.
+func Collections() []string { return []string{Users, Emails, RefreshFamilies, RefreshTokens} }
+
+type userDoc struct {
+	Email        string    `store:"email"`
+	PasswordHash string    `store:"passwordHash"`
+	CreatedAt    time.Time `store:"createdAt"`
+}
+
+type emailDoc struct {
+	UserID string `store:"userId"`
+}
+
+type familyDoc struct {
+	UserID    string    `store:"userId"`
+	Revoked   bool      `store:"revoked"`
+	CreatedAt time.Time `store:"createdAt"`
+	RevokedAt time.Time `store:"revokedAt,omitempty"`
+}
+
+type refreshDoc struct {
+	UserID    string    `store:"userId"`
+	FamilyID  string    `store:"familyId"`
+	ExpiresAt time.Time `store:"expiresAt"`
+	Rotated   bool      `store:"rotated"`
+	CreatedAt time.Time `store:"createdAt"`
+}
+
+func (d refreshDoc) toSession(id string) session.Refresh {
+	return session.Refresh{ID: id, UserID: d.UserID, FamilyID: d.FamilyID, ExpiresAt: d.ExpiresAt, Rotated: d.Rotated}
+}
+
+func (d familyDoc) toSession(id string) session.Family {
+	return session.Family{ID: id, UserID: d.UserID, Revoked: d.Revoked}
+}
+
+// Store is the auth function's persistence.
+type Store struct {
+	db store.Store
+}
+
+// New returns a Store on db.
+func New(db store.Store) *Store { return &Store{db: db} }
+
+// emailID is the id of an email's index document.
+func emailID(email string) string {
+	sum := sha256.Sum256([]byte(email))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateUser stores a new account and the first refresh token of its first
+// session, all in one transaction. It returns account.ErrEmailInUse when
+// another account holds the email: the index document's create is what
+// decides, so of two racing sign-ups exactly one commits.
+func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.Create(Users, u.ID, userDoc{Email: u.Email, PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt}); err != nil {
+			return err
+		}
+		if err := tx.Create(Emails, emailID(u.Email), emailDoc{UserID: u.ID}); err != nil {
+			return err
+		}
+		return createSession(tx, f, first, now)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// The user's id is random: the email's index is what exists.
+		return fmt.Errorf("%w: %w", account.ErrEmailInUse, err)
+	}
+	return err
+}
+
+// UserByEmail returns the account with a normalised email, or an error
+// matching store.ErrNotFound when there is none.
+func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, error) {
+	var idx emailDoc
+	if err := s.db.Get(ctx, Emails, emailID(email), &idx); err != nil {
+		return account.User{}, err
+	}
+	var d userDoc
+	if err := s.db.Get(ctx, Users, idx.UserID, &d); err != nil {
+		return account.User{}, err
+	}
+	return account.User{ID: idx.UserID, Email: d.Email, PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt}, nil
+}
+
+// StartSession stores a new family and its first refresh token.
+func (s *Store) StartSession(ctx context.Context, f session.Family, first session.Refresh, now time.Time) error {
+	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		return createSession(tx, f, first, now)
+	})
+}
+
+func createSession(tx store.Tx, f session.Family, first session.Refresh, now time.Time) error {
+	if err := tx.Create(RefreshFamilies, f.ID, familyDoc{UserID: f.UserID, Revoked: f.Revoked, CreatedAt: now}); err != nil {
+		return err
+	}
+	return tx.Create(RefreshTokens, first.ID, refreshDoc{
+		UserID: first.UserID, FamilyID: first.FamilyID, ExpiresAt: first.ExpiresAt, CreatedAt: now,
+	})
+}
+
+// Rotation is the outcome of a successful Rotate.
+type Rotation struct {
+	// User is the account the token belongs to, for its new access token.
+	User account.User
+	// Next is the refresh token that replaced the one presented.
+	Next session.Refresh
+}
+
+// Rotate exchanges the refresh token known by id for a new one known by
+// nextID, valid for lifetime from now, in one transaction. A token already
+// exchanged is a reuse: its family is revoked and that revocation committed
+// before Rotate answers session.ErrReused. Every refusal is a
+// session.Refused error (401) wrapping its reason.
+func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, lifetime time.Duration) (Rotation, error) {
+	var rot Rotation
+	var refusal error
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		rot, refusal = Rotation{}, nil // fn may run more than once
+		var rd refreshDoc
+		if err := tx.Get(RefreshTokens, id, &rd); err != nil {
+			return notFoundAs(err, session.ErrUnknown)
+		}
+		var fd familyDoc
+		if err := tx.Get(RefreshFamilies, rd.FamilyID, &fd); err != nil {
+			return notFoundAs(err, session.ErrUnknown)
+		}
+		tok, fam := rd.toSession(id), fd.toSession(rd.FamilyID)
+		switch err := tok.Check(fam, now); {
+		case errors.Is(err, session.ErrReused):
+			// Commit the revocation; the refusal is answered after it.
+			refusal = err
+			fd.Revoked, fd.RevokedAt = true, now
+			return tx.Set(RefreshFamilies, fam.ID, fd)
+		case err != nil:
+			return session.Refused(err)
+		}
+		var ud userDoc
+		if err := tx.Get(Users, tok.UserID, &ud); err != nil {
+			return notFoundAs(err, session.ErrUnknown)
+		}
+		rd.Rotated = true
+		if err := tx.Set(RefreshTokens, id, rd); err != nil {
+			return err
+		}
+		next := tok.Next(nextID, now, lifetime)
+		if err := tx.Create(RefreshTokens, next.ID, refreshDoc{
+			UserID: next.UserID, FamilyID: next.FamilyID, ExpiresAt: next.ExpiresAt, CreatedAt: now,
+		}); err != nil {
+			return err
+		}
+		rot = Rotation{
+			User: account.User{ID: tok.UserID, Email: ud.Email, PasswordHash: ud.PasswordHash, CreatedAt: ud.CreatedAt},
+			Next: next,
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return Rotation{}, err
+	case refusal != nil:
+		return Rotation{}, session.Refused(refusal)
+	}
+	return rot, nil
+}
+
+// Revoke revokes the family of the refresh token known by id, so no token
+// of it refreshes again. An unknown token or a family already revoked is
+// not an error: signing out twice is signing out.
+func (s *Store) Revoke(ctx context.Context, id string, now time.Time) error {
+	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		var rd refreshDoc
+		if err := tx.Get(RefreshTokens, id, &rd); errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var fd familyDoc
+		if err := tx.Get(RefreshFamilies, rd.FamilyID, &fd); errors.Is(err, store.ErrNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if fd.Revoked {
+			return nil
+		}
+		fd.Revoked, fd.RevokedAt = true, now
+		return tx.Set(RefreshFamilies, rd.FamilyID, fd)
+	})
+}
+
+// notFoundAs turns a missing document into the refusal reason.
+func notFoundAs(err, reason error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return session.Refused(reason)
+	}
+	return err
+}

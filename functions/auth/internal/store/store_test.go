@@ -1,0 +1,251 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+const lifetime = 7 * 24 * time.Hour
+
+// drivers are the stores every test runs on: the embedded default's and
+// production's, through the Firestore emulator.
+var drivers = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"sqlite", func(t *testing.T) store.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+	{"firestore", func(t *testing.T) store.Store {
+		db, err := firestore.Open(context.Background(), firestore.Config{
+			ProjectID:    testenv.UniqueID("auth"),
+			Database:     "auth",
+			EmulatorHost: testenv.FirestoreEmulator(t),
+			// The emulator settles racing transactions by lock timeouts.
+			MaxAttempts: 30,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+}
+
+// eachDriver runs fn as a parallel subtest on every driver.
+func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store)) {
+	t.Helper()
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d.open(t))
+		})
+	}
+}
+
+// signup stores a new account with its first session, as sign-up does, and
+// returns the account and the session's refresh token.
+func signup(tb testing.TB, s *authstore.Store, email string) (account.User, session.Refresh, error) {
+	tb.Helper()
+	u := account.New(email, "scrypt$hash", t0)
+	_, f, r := session.Start(u.ID, t0, lifetime)
+	return u, r, s.CreateUser(context.Background(), u, f, r, t0)
+}
+
+func count(tb testing.TB, db store.Store, collection string) int {
+	tb.Helper()
+	docs, err := db.Query(context.Background(), collection, store.Query{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(docs)
+}
+
+func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
+	tb.Helper()
+	for _, c := range authstore.Collections() {
+		if got := count(tb, db, c); got != want[c] {
+			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
+		}
+	}
+}
+
+func TestCreatedUserIsFoundByEmail(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		s := authstore.New(db)
+		u, _, err := signup(t, s, "a/b@example.com") // a slash cannot be in an id
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserByEmail(context.Background(), "a/b@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != u.ID || got.Email != u.Email || got.PasswordHash != u.PasswordHash || !got.CreatedAt.Equal(u.CreatedAt) {
+			t.Errorf("UserByEmail = %+v, want %+v", got, u)
+		}
+		if _, err := s.UserByEmail(context.Background(), "nobody@example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UserByEmail(unknown) = %v, want ErrNotFound", err)
+		}
+		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+	})
+}
+
+func TestDuplicateEmailIsRefusedAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		s := authstore.New(db)
+		if _, _, err := signup(t, s, "bob@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := signup(t, s, "bob@example.com")
+		if !errors.Is(err, account.ErrEmailInUse) || apperr.KindOf(err) != apperr.Invalid {
+			t.Fatalf("second CreateUser = %v, want ErrEmailInUse", err)
+		}
+		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+	})
+}
+
+func TestRacingSignupsWithOneEmailCreateOneAccount(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		s := authstore.New(db)
+		const n = 20
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { _, _, errs[i] = signup(t, s, "race@example.com") })
+		}
+		wg.Wait()
+		created := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				created++
+			case !errors.Is(err, account.ErrEmailInUse):
+				t.Errorf("CreateUser = %v, want nil or ErrEmailInUse", err)
+			}
+		}
+		if created != 1 {
+			t.Errorf("%d sign-ups succeeded, want exactly 1", created)
+		}
+		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+	})
+}
+
+func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		ctx := context.Background()
+		s := authstore.New(db)
+		u, first, err := signup(t, s, "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secondID := session.NewSecret()
+		rot, err := s.Rotate(ctx, first.ID, secondID, t0.Add(time.Hour), lifetime)
+		if err != nil {
+			t.Fatalf("Rotate(first): %v", err)
+		}
+		if rot.User.ID != u.ID || rot.User.Email != u.Email || rot.Next.ID != secondID ||
+			rot.Next.FamilyID != first.FamilyID || !rot.Next.ExpiresAt.Equal(t0.Add(time.Hour+lifetime)) {
+			t.Errorf("Rotate = %+v", rot)
+		}
+		_, thirdID := session.NewSecret()
+		rot, err = s.Rotate(ctx, secondID, thirdID, t0.Add(2*time.Hour), lifetime)
+		if err != nil || rot.Next.ID != thirdID {
+			t.Fatalf("Rotate(second) = %+v, %v", rot, err)
+		}
+
+		// The first token again: a reuse, refused, and the family revoked for good.
+		_, otherID := session.NewSecret()
+		if _, err := s.Rotate(ctx, first.ID, otherID, t0.Add(3*time.Hour), lifetime); !errors.Is(err, session.ErrReused) ||
+			apperr.KindOf(err) != apperr.Unauthorized {
+			t.Fatalf("Rotate(first) again = %v, want ErrReused", err)
+		}
+		if _, err := s.Rotate(ctx, thirdID, otherID, t0.Add(3*time.Hour), lifetime); !errors.Is(err, session.ErrRevoked) {
+			t.Errorf("Rotate(latest) after a reuse = %v, want ErrRevoked", err)
+		}
+		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 3})
+	})
+}
+
+func TestRotateRefusesUnknownAndExpiredTokens(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		ctx := context.Background()
+		s := authstore.New(db)
+		_, first, err := signup(t, s, "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, nextID := session.NewSecret()
+		_, unknownID := session.NewSecret()
+		if _, err := s.Rotate(ctx, unknownID, nextID, t0, lifetime); !errors.Is(err, session.ErrUnknown) ||
+			apperr.KindOf(err) != apperr.Unauthorized {
+			t.Errorf("Rotate(unknown) = %v, want ErrUnknown", err)
+		}
+		if _, err := s.Rotate(ctx, first.ID, nextID, first.ExpiresAt, lifetime); !errors.Is(err, session.ErrExpired) {
+			t.Errorf("Rotate at expiry = %v, want ErrExpired", err)
+		}
+		// Refusals write nothing: the token still rotates before its expiry.
+		if _, err := s.Rotate(ctx, first.ID, nextID, first.ExpiresAt.Add(-time.Second), lifetime); err != nil {
+			t.Errorf("Rotate before expiry = %v", err)
+		}
+	})
+}
+
+func TestRevokeEndsOneSessionOnly(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store) {
+		ctx := context.Background()
+		s := authstore.New(db)
+		u, phone, err := signup(t, s, "bob@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, f, laptop := session.Start(u.ID, t0, lifetime)
+		if err := s.StartSession(ctx, f, laptop, t0); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // signing out twice is signing out
+			if err := s.Revoke(ctx, phone.ID, t0); err != nil {
+				t.Fatalf("Revoke: %v", err)
+			}
+		}
+		_, unknownID := session.NewSecret()
+		if err := s.Revoke(ctx, unknownID, t0); err != nil {
+			t.Errorf("Revoke(unknown) = %v, want nil", err)
+		}
+		_, nextID := session.NewSecret()
+		if _, err := s.Rotate(ctx, phone.ID, nextID, t0, lifetime); !errors.Is(err, session.ErrRevoked) {
+			t.Errorf("Rotate(revoked) = %v, want ErrRevoked", err)
+		}
+		if _, err := s.Rotate(ctx, laptop.ID, nextID, t0, lifetime); err != nil {
+			t.Errorf("Rotate(other session) = %v, want nil", err)
+		}
+	})
+}
