@@ -5,14 +5,17 @@ TOOLS_BIN := $(CURDIR)/tools/bin
 TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 10s
 
-.PHONY: run test test-go test-validate bench lint tools clean
+# Fuzz targets run for FUZZTIME each in `make test`: package and target.
+FUZZ_TARGETS := ./functions/auth:FuzzSignup
+
+.PHONY: run test test-go test-validate fuzz bench lint tools clean
 
 ## run: the whole marketplace on http://localhost:8080 (embedded default)
 run: tools
 	$(GO) run ./cmd/buytickets
 
 ## test: every test of every module, with the stand-ins the tests start themselves
-test: tools test-go test-validate
+test: tools test-go test-validate fuzz
 
 test-go:
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) test -timeout $(TEST_TIMEOUT) work
@@ -21,9 +24,16 @@ test-go:
 test-validate:
 	cd config/validate && GOWORK=off $(GO) test -timeout $(TEST_TIMEOUT) ./...
 
+## fuzz: each fuzz target for FUZZTIME (go test -fuzz takes one target per run)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "$(GO) test -run='^$$' -fuzz=^$${t#*:}\$$ -fuzztime=$(FUZZTIME) $${t%%:*}"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
+	done
+
 ## bench: the benchmarks of BENCHMARKS.md
 bench: tools
-	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets bench -out BENCHMARKS.md
+	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets/bench -out BENCHMARKS.md
 
 ## lint: formatting and vet across every module
 lint:

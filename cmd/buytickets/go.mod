@@ -1,7 +1,28 @@
 module github.com/buytickets/buytickets/cmd/buytickets
 
-go 1.26
+go 1.26.0
 
-require github.com/buytickets/buytickets/shared v0.0.0
+require (
+	github.com/buytickets/buytickets/functions/auth v0.0.0
+	github.com/buytickets/buytickets/shared v0.0.0
+)
 
-replace github.com/buytickets/buytickets/shared => ../../shared
+require (
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+	modernc.org/sqlite v1.62.0 // indirect
+)
+
+replace (
+	github.com/buytickets/buytickets/functions/auth => ../../functions/auth
+	github.com/buytickets/buytickets/shared => ../../shared
+)

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/buytickets/buytickets/cmd/buytickets/stack"
+)
+
+// authLatency starts the embedded default with the production password cost
+// and times signups, then sign-ins, one client after another and then four
+// at once.
+func authLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
+	s, err := stack.Start(ctx, stack.Options{
+		DataDir: filepath.Join(tmp, "auth-latency"),
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	client := &http.Client{Timeout: 30 * time.Second}
+
+	const perRun = 16
+	fmt.Fprintf(w, "\n## Sign-up and sign-in on the embedded default\n\n")
+	fmt.Fprintf(w, "Through the router on loopback, production scrypt cost (N=2^17, r=8, p=1; hashing limited to one per CPU). %d requests per row.\n\n", perRun)
+	fmt.Fprintln(w, "| request | clients | p50 | p99 | throughput |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, clients := range []int{1, 4} {
+		for _, endpoint := range []string{"signup", "signin"} {
+			wantStatus := map[string]int{"signup": http.StatusCreated, "signin": http.StatusOK}[endpoint]
+			lat, elapsed, err := load(clients, perRun, func(i int) error {
+				body, _ := json.Marshal(map[string]string{
+					"email": fmt.Sprintf("bench-%d-%d@example.com", clients, i), "password": "correct horse battery",
+				})
+				resp, err := client.Post(s.URL()+"/api/users/"+endpoint, "application/json", bytes.NewReader(body))
+				if err != nil {
+					return err
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != wantStatus {
+					return fmt.Errorf("%s answered %d", endpoint, resp.StatusCode)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "| POST /api/users/%s | %d | %s | %s | %.1f/s |\n", endpoint, clients,
+				ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(perRun)/elapsed.Seconds())
+		}
+	}
+	// An unknown email must cost a hash too, or sign-in times would tell
+	// which emails have accounts.
+	for _, tc := range []struct{ name, email string }{
+		{"wrong password", "bench-1-0@example.com"},
+		{"unknown email", "nobody@example.com"},
+	} {
+		lat, elapsed, err := load(1, perRun, func(int) error {
+			body, _ := json.Marshal(map[string]string{"email": tc.email, "password": "wrong horse battery"})
+			resp, err := client.Post(s.URL()+"/api/users/signin", "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest {
+				return fmt.Errorf("signin with %s answered %d", tc.name, resp.StatusCode)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "| POST /api/users/signin, %s | 1 | %s | %s | %.1f/s |\n", tc.name,
+			ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(perRun)/elapsed.Seconds())
+	}
+	return nil
+}
+
+// load runs n calls of do spread over clients goroutines and returns each
+// call's latency and the wall time of the whole run.
+func load(clients, n int, do func(i int) error) ([]time.Duration, time.Duration, error) {
+	lat := make([]time.Duration, n)
+	errs := make(chan error, n)
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for i := range next {
+				t := time.Now()
+				if err := do(i); err != nil {
+					errs <- err
+					return
+				}
+				lat[i] = time.Since(t)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, 0, err
+	}
+	return lat, time.Since(start), nil
+}

@@ -1,0 +1,91 @@
+// Command bench measures what BENCHMARKS.md reports and rewrites it:
+// `make bench`. It builds the function binaries itself and starts the
+// embedded stack in-process on a temporary data folder.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+func main() {
+	out := flag.String("out", "BENCHMARKS.md", "the report to write")
+	runs := flag.Int("runs", 20, "cold starts per binary")
+	flag.Parse()
+	if err := run(context.Background(), *out, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out string, runs int) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "buytickets-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	var report bytes.Buffer
+	fmt.Fprintf(&report, "# Benchmarks\n\nWritten by `make bench` (`go run ./cmd/buytickets/bench`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&report, "Machine: %s\n\n", machine())
+	fmt.Fprintln(&report, "These machines are shared and noisy: compare figures from one run with each other, and expect a few percent of spread between runs.")
+
+	sections := []func(context.Context, *bytes.Buffer) error{
+		func(ctx context.Context, w *bytes.Buffer) error { return coldStarts(ctx, w, root, tmp, runs) },
+		func(ctx context.Context, w *bytes.Buffer) error { return authLatency(ctx, w, tmp) },
+	}
+	for _, section := range sections {
+		if err := section(ctx, &report); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(out, report.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("bench: wrote %s\n", out)
+	return nil
+}
+
+// repoRoot is the folder holding go.work.
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOWORK").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOWORK: %w", err)
+	}
+	work := strings.TrimSpace(string(out))
+	if work == "" || work == "off" {
+		return "", fmt.Errorf("run from the repository, inside its go.work")
+	}
+	return filepath.Dir(work), nil
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+	}
+	return fmt.Sprintf("%d × %s%s, %s %s/%s", runtime.NumCPU(), model, mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,54 @@
+// Command buytickets runs the whole marketplace in one process, with
+// embedded defaults and no cloud account: `make run`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/buytickets/buytickets/cmd/buytickets/stack"
+	"github.com/buytickets/buytickets/shared/config"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// Config is what the whole stack reads from the environment (DESIGN §7);
+// each function's own settings are built by the stack.
+type Config struct {
+	Port     string `env:"PORT" default:"8080"`
+	DataDir  string `env:"DATA_DIR" default:"./.data"`
+	JWTKey   string `env:"JWT_KEY"`
+	LogLevel string `env:"LOG_LEVEL" default:"info"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := realMain(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "buytickets:", err)
+		os.Exit(1)
+	}
+}
+
+func realMain(ctx context.Context) error {
+	var cfg Config
+	if err := config.FromEnv(&cfg); err != nil {
+		return err
+	}
+	logger := logging.New(os.Stderr, cfg.LogLevel)
+	s, err := stack.Start(ctx, stack.Options{
+		Addr:    ":" + cfg.Port,
+		DataDir: cfg.DataDir,
+		JWTKey:  []byte(cfg.JWTKey),
+		Logger:  logger,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Buytickets is running on %s (data in %s). Press Ctrl-C to stop.\n", s.URL(), cfg.DataDir)
+	<-ctx.Done()
+	fmt.Println("Stopping…")
+	return s.Close()
+}

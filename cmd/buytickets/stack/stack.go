@@ -1,0 +1,211 @@
+// Package stack is the embedded default: the whole marketplace in one
+// process. Each function runs as one or more replicas, each on its own
+// loopback port with its own SQLite file under the data folder, behind a
+// router that keeps the production ingress's path rules and spreads requests
+// across replicas as a Knative Service does.
+//
+// main starts it for `make run`; end-to-end tests start it with options.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/server"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+)
+
+// Options choose how the stack runs. The zero value of every field but
+// DataDir has a working default.
+type Options struct {
+	// Addr is where the router listens: ":8080" for make run, "127.0.0.1:0" in tests.
+	Addr string
+	// DataDir holds one SQLite file per function and the generated JWT key.
+	DataDir string
+	// JWTKey signs access tokens; when empty, a key generated once into
+	// DataDir is used, so sessions survive restarts.
+	JWTKey []byte
+	// Replicas is the number of replicas per function name; 1 when absent.
+	Replicas map[string]int
+	// PasswordCost is scrypt's N; 0 keeps the production cost. Tests lower it.
+	PasswordCost int
+	// Logger receives every function's logs; slog's default when nil.
+	Logger *slog.Logger
+}
+
+// Stack is a running marketplace.
+type Stack struct {
+	opts     Options
+	jwtKey   []byte
+	logger   *slog.Logger
+	url      string
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	errs     []error
+	backends map[string]*backend
+}
+
+// Start starts every function and the router, and returns once all of them
+// accept connections. Cancelling ctx, or calling Close, stops them.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.DataDir == "" {
+		return nil, errors.New("stack.Start: no data folder")
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(logging.WithLogger(ctx, logger))
+	s := &Stack{opts: opts, logger: logger, cancel: cancel, backends: map[string]*backend{}}
+	if err := s.start(ctx); err != nil {
+		cancel()
+		s.wg.Wait()
+		return nil, fmt.Errorf("stack.Start: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Stack) start(ctx context.Context) error {
+	key, err := s.loadJWTKey()
+	if err != nil {
+		return err
+	}
+	s.jwtKey = key
+	for _, fn := range functions {
+		b := &backend{name: fn.name}
+		for i := range max(1, s.opts.Replicas[fn.name]) {
+			addr, err := s.startReplica(ctx, fn, i)
+			if err != nil {
+				return fmt.Errorf("%s replica %d: %w", fn.name, i, err)
+			}
+			b.replicas = append(b.replicas, addr)
+		}
+		s.backends[fn.name] = b
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	s.url = "http://" + hostPort(ln.Addr())
+	s.serve(ctx, "router", ln, s.router())
+	return nil
+}
+
+// startReplica opens the function's store, builds it and serves it on a
+// free loopback port.
+func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL, error) {
+	db, err := sqlite.Open(ctx, filepath.Join(s.opts.DataDir, fn.name+".db"))
+	if err != nil {
+		return nil, err
+	}
+	logger := s.logger.With(slog.String("function", fn.name), slog.Int("replica", i))
+	h, err := fn.build(s, db, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	rctx := logging.WithLogger(ctx, logger)
+	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, h, db)
+	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil
+}
+
+// serve runs h on ln until the stack stops, then closes what it owns.
+func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, owned ...store.Store) {
+	s.wg.Go(func() {
+		err := server.ServeListener(ctx, ln, h)
+		for _, db := range owned {
+			err = errors.Join(err, db.Close())
+		}
+		if err != nil {
+			s.mu.Lock()
+			s.errs = append(s.errs, fmt.Errorf("%s: %w", name, err))
+			s.mu.Unlock()
+		}
+	})
+}
+
+// URL is the router's address, such as "http://127.0.0.1:8080".
+func (s *Stack) URL() string { return s.url }
+
+// Close stops every function and the router and waits for them.
+func (s *Stack) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.errs...)
+}
+
+// Wait blocks until the stack has stopped (its context was cancelled) and
+// returns what stopped it.
+func (s *Stack) Wait() error { return s.Close() }
+
+// loadJWTKey returns the configured key, or the one kept in DataDir,
+// generating it on first start.
+func (s *Stack) loadJWTKey() ([]byte, error) {
+	if len(s.opts.JWTKey) > 0 {
+		return s.opts.JWTKey, nil
+	}
+	if err := os.MkdirAll(s.opts.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	path := filepath.Join(s.opts.DataDir, "jwt.key")
+	if b, err := os.ReadFile(path); err == nil {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) < 32 {
+			return nil, fmt.Errorf("%s holds no valid key; delete it to generate a new one", path)
+		}
+		return key, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("jwt key: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	// O_EXCL: two stacks starting at once on one folder agree on one key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		time.Sleep(50 * time.Millisecond)
+		return s.loadJWTKey()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jwt key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
+		return nil, fmt.Errorf("jwt key: %w", err)
+	}
+	return key, nil
+}
+
+func hostPort(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return addr.String()
+}
