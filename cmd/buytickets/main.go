@@ -26,7 +26,11 @@ type Config struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := realMain(ctx); err != nil {
+	run := realMain
+	if len(os.Args) > 1 && os.Args[1] == "deadletters" {
+		run = func(ctx context.Context) error { return deadLetters(ctx, os.Args[2:], os.Stdout) }
+	}
+	if err := run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "buytickets:", err)
 		os.Exit(1)
 	}

@@ -18,15 +18,16 @@ import (
 
 func main() {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
+	only := flag.String("only", "", "run only the sections whose name contains this, and print them instead of writing the report")
 	runs := flag.Int("runs", 20, "cold starts per binary")
 	flag.Parse()
-	if err := run(context.Background(), *out, *runs); err != nil {
+	if err := run(context.Background(), *out, *only, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out string, runs int) error {
+func run(ctx context.Context, out, only string, runs int) error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -42,14 +43,25 @@ func run(ctx context.Context, out string, runs int) error {
 	fmt.Fprintf(&report, "Machine: %s\n\n", machine())
 	fmt.Fprintln(&report, "These machines are shared and noisy: compare figures from one run with each other, and expect a few percent of spread between runs.")
 
-	sections := []func(context.Context, *bytes.Buffer) error{
-		func(ctx context.Context, w *bytes.Buffer) error { return coldStarts(ctx, w, root, tmp, runs) },
-		func(ctx context.Context, w *bytes.Buffer) error { return authLatency(ctx, w, tmp) },
+	sections := []struct {
+		name string
+		run  func(context.Context, *bytes.Buffer) error
+	}{
+		{"coldstart", func(ctx context.Context, w *bytes.Buffer) error { return coldStarts(ctx, w, root, tmp, runs) }},
+		{"auth", func(ctx context.Context, w *bytes.Buffer) error { return authLatency(ctx, w, tmp) }},
+		{"broker", func(ctx context.Context, w *bytes.Buffer) error { return brokerThroughput(ctx, w, tmp) }},
 	}
 	for _, section := range sections {
-		if err := section(ctx, &report); err != nil {
-			return err
+		if only != "" && !strings.Contains(section.name, only) {
+			continue
 		}
+		if err := section.run(ctx, &report); err != nil {
+			return fmt.Errorf("%s: %w", section.name, err)
+		}
+	}
+	if only != "" {
+		_, err := os.Stdout.Write(report.Bytes())
+		return err
 	}
 	if err := os.WriteFile(out, report.Bytes(), 0o644); err != nil {
 		return err

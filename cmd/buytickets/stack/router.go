@@ -2,35 +2,56 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/buytickets/buytickets/shared/httpx"
 )
 
-// backend is one function's replicas behind the router.
+// backend is one function: its service address and its replicas.
 type backend struct {
-	name     string
+	name string
+	addr *url.URL
+
+	mu       sync.Mutex
 	replicas []*url.URL
 	next     atomic.Uint64
 }
 
+func (b *backend) add(replica *url.URL) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.replicas = append(b.replicas, replica)
+}
+
 // pick returns the next replica, round robin, as a Knative Service's
-// activator and queue proxies spread requests.
+// activator and queue proxies spread requests; nil while none runs.
 func (b *backend) pick() *url.URL {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.replicas) == 0 {
+		return nil
+	}
 	return b.replicas[b.next.Add(1)%uint64(len(b.replicas))]
 }
 
 // router sends each request to the function whose path prefix it matches,
 // as the production ingress's HTTPRoutes do.
 func (s *Stack) router() http.Handler {
+	return s.proxy(func(r *http.Request) *backend { return s.route(r.URL.Path) })
+}
+
+// proxy forwards each request to a replica of the backend that choose
+// names, or answers 404 when it names none.
+func (s *Stack) proxy(choose func(*http.Request) *backend) http.Handler {
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
-			b := r.In.Context().Value(backendKey{}).(*backend)
-			r.SetURL(b.pick())
+			r.SetURL(r.In.Context().Value(replicaKey{}).(*url.URL))
 			r.Out.Host = r.In.Host
 			r.SetXForwarded()
 		},
@@ -41,12 +62,17 @@ func (s *Stack) router() http.Handler {
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := s.route(r.URL.Path)
+		b := choose(r)
 		if b == nil {
 			httpx.NotFound(w, r)
 			return
 		}
-		proxy.ServeHTTP(w, r.WithContext(contextWithBackend(r.Context(), b)))
+		replica := b.pick()
+		if replica == nil {
+			proxy.ErrorHandler(w, r, fmt.Errorf("%s has no replica running", b.name))
+			return
+		}
+		proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), replicaKey{}, replica)))
 	})
 }
 
@@ -70,8 +96,4 @@ func matches(path, prefix string) bool {
 	return path == prefix || strings.HasPrefix(path, strings.TrimSuffix(prefix, "/")+"/")
 }
 
-type backendKey struct{}
-
-func contextWithBackend(ctx context.Context, b *backend) context.Context {
-	return context.WithValue(ctx, backendKey{}, b)
-}
+type replicaKey struct{}

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing/broker"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 	"github.com/buytickets/buytickets/shared/store"
@@ -45,6 +46,10 @@ type Options struct {
 	PasswordCost int
 	// Logger receives every function's logs; slog's default when nil.
 	Logger *slog.Logger
+	// Chaos makes the embedded broker duplicate, delay and reorder deliveries.
+	Chaos broker.Chaos
+	// BackoffScale multiplies the broker's retry delays; 1 when zero.
+	BackoffScale float64
 }
 
 // Stack is a running marketplace.
@@ -53,11 +58,16 @@ type Stack struct {
 	jwtKey   []byte
 	logger   *slog.Logger
 	url      string
+	ctx      context.Context // the stack's lifetime
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	errs     []error
 	backends map[string]*backend
+	sink     string // the broker's ingress: every function's K_SINK
+
+	brokerMu sync.Mutex
+	broker   *brokerRun
 }
 
 // Start starts every function and the router, and returns once all of them
@@ -74,7 +84,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(logging.WithLogger(ctx, logger))
-	s := &Stack{opts: opts, logger: logger, cancel: cancel, backends: map[string]*backend{}}
+	s := &Stack{opts: opts, logger: logger, ctx: ctx, cancel: cancel, backends: map[string]*backend{}}
 	if err := s.start(ctx); err != nil {
 		cancel()
 		s.wg.Wait()
@@ -89,16 +99,25 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	s.jwtKey = key
+	// Every address first: functions need the broker's, the broker theirs.
 	for _, fn := range functions {
-		b := &backend{name: fn.name}
+		b, err := s.listenBackend(ctx, fn.name)
+		if err != nil {
+			return err
+		}
+		s.backends[fn.name] = b
+	}
+	if err := s.StartBroker(); err != nil {
+		return err
+	}
+	for _, fn := range functions {
 		for i := range max(1, s.opts.Replicas[fn.name]) {
 			addr, err := s.startReplica(ctx, fn, i)
 			if err != nil {
 				return fmt.Errorf("%s replica %d: %w", fn.name, i, err)
 			}
-			b.replicas = append(b.replicas, addr)
+			s.backends[fn.name].add(addr)
 		}
-		s.backends[fn.name] = b
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
@@ -108,6 +127,20 @@ func (s *Stack) start(ctx context.Context) error {
 	s.url = "http://" + hostPort(ln.Addr())
 	s.serve(ctx, "router", ln, s.router())
 	return nil
+}
+
+// listenBackend opens a function's service address: the one loopback
+// address that spreads requests over its replicas, as a Knative Service's
+// cluster-local address does. The broker delivers to it.
+func (s *Stack) listenBackend(ctx context.Context, name string) (*backend, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("%s service: %w", name, err)
+	}
+	b := &backend{name: name, addr: &url.URL{Scheme: "http", Host: ln.Addr().String()}}
+	s.serve(ctx, name+" service", ln, s.proxy(func(*http.Request) *backend { return b }))
+	return b, nil
 }
 
 // startReplica opens the function's store, builds it and serves it on a
@@ -152,9 +185,22 @@ func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.
 // URL is the router's address, such as "http://127.0.0.1:8080".
 func (s *Stack) URL() string { return s.url }
 
-// Close stops every function and the router and waits for them.
+// ServiceURL is the address of one function's service, as the broker
+// reaches it: requests to it are spread over the function's replicas.
+func (s *Stack) ServiceURL(function string) string {
+	if b, ok := s.backends[function]; ok {
+		return b.addr.String()
+	}
+	return ""
+}
+
+// BrokerURL is the broker's ingress, every function's K_SINK.
+func (s *Stack) BrokerURL() string { return s.sink }
+
+// Close stops every function, the broker and the router and waits for them.
 func (s *Stack) Close() error {
 	s.cancel()
+	s.StopBroker()
 	s.wg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()

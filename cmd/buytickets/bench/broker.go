@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+)
+
+// brokerThroughput publishes events to the embedded broker's ingress over
+// HTTP and times each from publish to its first arrival at a subscriber,
+// without and with chaos.
+func brokerThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
+	const events, clients = 2000, 8
+	fmt.Fprintf(w, "\n## Embedded broker: publish → delivered\n\n")
+	fmt.Fprintf(w, "%d events posted in binary mode to the ingress by %d clients, one Trigger, a subscriber answering 200 at once; delay is publish start to first arrival. Chaos: 10%% duplicates and up to 20 ms of random hold-back per delivery.\n\n", events, clients)
+	fmt.Fprintln(w, "| chaos | events/s | p50 delay | p99 delay |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, chaos := range []broker.Chaos{{}, {Duplicate: 0.1, MaxDelay: 20 * time.Millisecond}} {
+		rate, p50, p99, err := runBroker(ctx, filepath.Join(tmp, fmt.Sprintf("broker-%v.db", chaos.MaxDelay)), chaos, events, clients)
+		if err != nil {
+			return err
+		}
+		label := "off"
+		if chaos.MaxDelay > 0 {
+			label = "on"
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s |\n", label, rate, ms(p50), ms(p99))
+	}
+	return nil
+}
+
+func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, clients int) (float64, time.Duration, time.Duration, error) {
+	var mu sync.Mutex
+	sent := make([]time.Time, events)
+	arrived := make([]time.Time, events)
+	got := 0
+	all := make(chan struct{})
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i, _ := strconv.Atoi(r.Header.Get("Ce-Id"))
+		mu.Lock()
+		if arrived[i].IsZero() {
+			arrived[i] = time.Now()
+			if got++; got == events {
+				close(all)
+			}
+		}
+		mu.Unlock()
+	}))
+	defer sub.Close()
+
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	b, err := broker.New(broker.Options{Store: db, Chaos: chaos, Triggers: []broker.Trigger{{
+		Name: "bench", Filter: map[string]string{"type": "dev.buytickets.bench"}, Subscriber: broker.Destination{URI: sub.URL},
+	}}})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ingress := httptest.NewServer(b.Ingress())
+	defer ingress.Close()
+	rctx, cancel := context.WithCancel(logging.WithLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	done := make(chan struct{})
+	go func() { b.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	start := time.Now()
+	_, _, err = load(clients, events, func(i int) error {
+		ev := cloudevents.NewEvent()
+		ev.SetID(strconv.Itoa(i))
+		ev.SetType("dev.buytickets.bench")
+		ev.SetSource("/bench")
+		ev.SetData(cloudevents.ApplicationJSON, map[string]int{"i": i})
+		req, _ := http.NewRequest(http.MethodPost, ingress.URL, nil)
+		if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
+			return err
+		}
+		mu.Lock()
+		sent[i] = time.Now()
+		mu.Unlock()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			return fmt.Errorf("ingress answered %d", resp.StatusCode)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	select {
+	case <-all:
+	case <-time.After(2 * time.Minute):
+		return 0, 0, 0, fmt.Errorf("only %d of %d events delivered", got, events)
+	}
+	elapsed := time.Since(start)
+	delays := make([]time.Duration, events)
+	for i := range delays {
+		delays[i] = arrived[i].Sub(sent[i])
+	}
+	return float64(events) / elapsed.Seconds(), percentile(delays, 50), percentile(delays, 99), nil
+}

@@ -1,0 +1,521 @@
+// Package broker is the embedded broker: on one machine it stands in for
+// the Knative Broker, with the same Trigger manifests and Knative's delivery
+// rules, so that what works locally works on the cluster.
+//
+// Its ingress answers 202 once an event is durably stored, with one pending
+// delivery per matching Trigger. A dispatcher delivers those concurrently
+// in binary mode, retries what Knative retries (network errors, 404, 408,
+// 409, 429 and 5xx) with the Trigger's backoff, and keeps what exhausted its
+// retries, or was refused outright, as a dead letter that can be listed and
+// replayed. Pending deliveries live in the store, so a restart resumes them:
+// every accepted event is delivered at least once.
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mathrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// Collections of the broker's store.
+const (
+	deliveries  = "deliveries"
+	deadLetters = "deadletters"
+)
+
+// Chaos makes the broker misbehave as Knative may: deliver an event twice,
+// late, and out of order. Consumers must converge regardless.
+type Chaos struct {
+	// Duplicate is the probability (0–1) that a delivery is sent a second time.
+	Duplicate float64
+	// MaxDelay holds each delivery back by a random time up to it, which
+	// also reorders deliveries.
+	MaxDelay time.Duration
+}
+
+// Options configure a Broker.
+type Options struct {
+	// Store keeps pending deliveries and dead letters; required.
+	Store store.Store
+	// Triggers are the subscriptions, usually from LoadTriggers.
+	Triggers []Trigger
+	// Resolve returns the address of what a Destination's ref names (a
+	// Knative Service on the cluster; a local function here).
+	Resolve func(Ref) (*url.URL, error)
+	// Chaos, when set, duplicates, delays and reorders deliveries.
+	Chaos Chaos
+	// BackoffScale multiplies every retry delay (tests shrink them); the
+	// counts and policy stay the Trigger's. 1 when zero.
+	BackoffScale float64
+	// Workers bounds concurrent deliveries; 64 when zero.
+	Workers int
+	// Timeout bounds one delivery attempt when the Trigger sets none; 30 s when zero.
+	Timeout time.Duration
+	// Poll is how often an idle dispatcher looks for due retries; 50 ms when zero.
+	Poll time.Duration
+	// Client sends deliveries; a plain client when nil.
+	Client *http.Client
+}
+
+// Broker is the embedded broker.
+type Broker struct {
+	opts     Options
+	triggers map[string]route
+	order    []string
+	kick     chan struct{}
+	now      func() time.Time
+
+	mu       sync.Mutex
+	inflight map[string]bool
+}
+
+// route is a Trigger with its subscriber resolved.
+type route struct {
+	Trigger
+	target string
+}
+
+// New returns a broker for opts; every Trigger's subscriber must resolve.
+func New(opts Options) (*Broker, error) {
+	if opts.Store == nil {
+		return nil, errors.New("broker.New: no store")
+	}
+	if opts.BackoffScale == 0 {
+		opts.BackoffScale = 1
+	}
+	if opts.Workers == 0 {
+		opts.Workers = 64
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.Poll == 0 {
+		opts.Poll = 50 * time.Millisecond
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{}
+	}
+	b := &Broker{
+		opts: opts, triggers: map[string]route{}, kick: make(chan struct{}, 1),
+		now: time.Now, inflight: map[string]bool{},
+	}
+	for _, t := range opts.Triggers {
+		target, err := resolve(t.Subscriber, opts.Resolve)
+		if err != nil {
+			return nil, fmt.Errorf("broker.New: trigger %s: %w", t.Name, err)
+		}
+		if _, dup := b.triggers[t.Name]; dup {
+			return nil, fmt.Errorf("broker.New: two triggers named %s", t.Name)
+		}
+		b.triggers[t.Name] = route{Trigger: t, target: target}
+		b.order = append(b.order, t.Name)
+	}
+	return b, nil
+}
+
+// resolve turns a Destination into a URL: the ref's address with the URI
+// as its path, or the URI alone.
+func resolve(d Destination, res func(Ref) (*url.URL, error)) (string, error) {
+	if d.Ref == nil {
+		if d.URI == "" {
+			return "", errors.New("subscriber has neither ref nor uri")
+		}
+		return d.URI, nil
+	}
+	if res == nil {
+		return "", fmt.Errorf("no resolver for %s %s", d.Ref.Kind, d.Ref.Name)
+	}
+	base, err := res(*d.Ref)
+	if err != nil {
+		return "", err
+	}
+	u := *base
+	if d.URI != "" {
+		rel, err := url.Parse(d.URI)
+		if err != nil {
+			return "", fmt.Errorf("subscriber uri: %w", err)
+		}
+		u = *base.ResolveReference(rel)
+	}
+	return u.String(), nil
+}
+
+// delivery is one pending delivery of one event to one Trigger.
+type delivery struct {
+	Trigger    string    `store:"trigger"`
+	Event      string    `store:"event"` // the event in structured JSON
+	Attempts   int       `store:"attempts"`
+	Due        time.Time `store:"due"`
+	AcceptedAt time.Time `store:"acceptedAt"`
+	LastError  string    `store:"lastError,omitempty"`
+}
+
+// DeadLetter is an event a Trigger's subscriber refused or never took.
+type DeadLetter struct {
+	ID         string    `store:"-" json:"id"`
+	Trigger    string    `store:"trigger" json:"trigger"`
+	Subscriber string    `store:"subscriber" json:"subscriber"`
+	Event      string    `store:"event" json:"event"`
+	EventType  string    `store:"eventType" json:"eventType"`
+	EventID    string    `store:"eventId" json:"eventId"`
+	Reason     string    `store:"reason" json:"reason"`
+	Status     int       `store:"status" json:"status,omitempty"`
+	Attempts   int       `store:"attempts" json:"attempts"`
+	At         time.Time `store:"at" json:"at"`
+}
+
+// Ingress accepts CloudEvents (binary or structured) on POST and answers
+// 202 once each is stored with its deliveries; 400 for what is no valid
+// CloudEvent; 503 when the store is unavailable, so the sender retries.
+func (b *Broker) Ingress() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Method not allowed"}}})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err == nil {
+			err = ev.Validate()
+		}
+		if err != nil {
+			httpx.JSON(w, http.StatusBadRequest, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Invalid CloudEvent: " + err.Error()}}})
+			return
+		}
+		if err := b.Publish(r.Context(), *ev); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+}
+
+// Publish stores ev with one delivery per matching Trigger, in one
+// transaction, and wakes the dispatcher.
+func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("broker.Publish: %w", err)
+	}
+	attrs := attributes(ev)
+	now := b.now().UTC()
+	var matched []string
+	for _, name := range b.order {
+		if b.triggers[name].Matches(attrs) {
+			matched = append(matched, name)
+		}
+	}
+	if len(matched) == 0 {
+		return nil
+	}
+	err = b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		for _, name := range matched {
+			d := delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now}
+			if err := tx.Create(deliveries, newID(), d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("broker.Publish: %w", err)
+	}
+	b.wake()
+	return nil
+}
+
+// attributes are the event's context attributes and extensions as strings,
+// as Trigger filters compare them.
+func attributes(ev event.Event) map[string]string {
+	attrs := map[string]string{
+		"specversion": ev.SpecVersion(), "type": ev.Type(), "source": ev.Source(), "id": ev.ID(),
+		"subject": ev.Subject(), "datacontenttype": ev.DataContentType(), "dataschema": ev.DataSchema(),
+	}
+	if !ev.Time().IsZero() {
+		attrs["time"] = ev.Time().Format(time.RFC3339Nano)
+	}
+	for k, v := range ev.Extensions() {
+		attrs[k] = fmt.Sprint(v)
+	}
+	return attrs
+}
+
+func (b *Broker) wake() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches due deliveries until ctx is cancelled, then waits for the
+// deliveries in flight. A delivery cut short by the stop stays pending and
+// is sent again after a restart.
+func (b *Broker) Run(ctx context.Context) error {
+	logger := logging.FromContext(ctx)
+	sem := make(chan struct{}, b.opts.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
+			Filters: []store.Filter{store.Where("due", store.Le, b.now())},
+			OrderBy: "due",
+			Limit:   2 * b.opts.Workers,
+		})
+		if err != nil && ctx.Err() == nil {
+			logger.WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))
+		}
+		if b.opts.Chaos.MaxDelay > 0 {
+			mathrand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+		}
+		for _, doc := range due {
+			if !b.claim(doc.ID) {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				b.release(doc.ID)
+				return nil
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				defer b.release(doc.ID)
+				b.deliver(ctx, doc)
+			})
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-b.kick:
+		case <-time.After(b.opts.Poll):
+		}
+	}
+}
+
+func (b *Broker) claim(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inflight[id] {
+		return false
+	}
+	b.inflight[id] = true
+	return true
+}
+
+func (b *Broker) release(id string) {
+	b.mu.Lock()
+	delete(b.inflight, id)
+	b.mu.Unlock()
+	b.wake()
+}
+
+// deliver sends one delivery and records its outcome.
+func (b *Broker) deliver(ctx context.Context, doc store.Doc) {
+	logger := logging.FromContext(ctx)
+	var d delivery
+	if err := doc.DataTo(&d); err != nil {
+		logger.ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", doc.ID), slog.Any("error", err))
+		return
+	}
+	rt, known := b.triggers[d.Trigger]
+	if !known {
+		b.settle(ctx, doc.ID, d, outcome{dead: true, reason: "trigger " + d.Trigger + " no longer exists"}, rt)
+		return
+	}
+	if b.opts.Chaos.MaxDelay > 0 {
+		select {
+		case <-time.After(mathrand.N(b.opts.Chaos.MaxDelay)):
+		case <-ctx.Done():
+			return
+		}
+	}
+	if b.opts.Chaos.Duplicate > 0 && mathrand.Float64() < b.opts.Chaos.Duplicate {
+		// The duplicate's own outcome is ignored, as a redelivery after a
+		// lost acknowledgement would be.
+		go b.send(context.WithoutCancel(ctx), rt, d.Event)
+	}
+	out := b.send(ctx, rt, d.Event)
+	if ctx.Err() != nil {
+		return // stopped mid-delivery: stays pending, resent after a restart
+	}
+	b.settle(ctx, doc.ID, d, out, rt)
+}
+
+// outcome is what one attempt came to.
+type outcome struct {
+	ok     bool
+	dead   bool // refused outright: no retry
+	status int
+	reason string
+}
+
+// send makes one attempt and classifies the answer by Knative's rules.
+func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
+	var ev event.Event
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		return outcome{dead: true, reason: "stored event unreadable: " + err.Error()}
+	}
+	timeout := rt.Delivery.Timeout
+	if timeout == 0 {
+		timeout = b.opts.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rt.target, nil)
+	if err != nil {
+		return outcome{dead: true, reason: err.Error()}
+	}
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
+		return outcome{dead: true, reason: "encode: " + err.Error()}
+	}
+	resp, err := b.opts.Client.Do(req)
+	if err != nil {
+		return outcome{reason: err.Error()}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	switch s := resp.StatusCode; {
+	case s >= 200 && s < 300:
+		return outcome{ok: true, status: s}
+	case retryable(s):
+		return outcome{status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
+	default:
+		return outcome{dead: true, status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
+	}
+}
+
+// retryable is Knative's rule: 404 (a subscriber still starting), 408, 409
+// (an event ahead of its predecessor), 429 and every 5xx are retried.
+func retryable(status int) bool {
+	return status >= 500 || status == 404 || status == 408 || status == 409 || status == 429
+}
+
+// settle records an attempt's outcome: done, retried later, or dead.
+func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome, rt route) {
+	d.Attempts++
+	retry := !out.ok && !out.dead && d.Attempts <= rt.Delivery.Retry
+	err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		var current delivery
+		if err := tx.Get(deliveries, id, &current); err != nil {
+			return err // settled meanwhile (a replay, a duplicate dispatch)
+		}
+		switch {
+		case out.ok:
+			return tx.Delete(deliveries, id)
+		case retry:
+			d.Due = b.now().Add(time.Duration(float64(rt.Delivery.Backoff(d.Attempts)) * b.opts.BackoffScale))
+			d.LastError = out.reason
+			return tx.Set(deliveries, id, d)
+		default:
+			var ev event.Event
+			_ = json.Unmarshal([]byte(d.Event), &ev)
+			reason := out.reason
+			if !out.dead {
+				reason = fmt.Sprintf("%s (after %d attempts)", reason, d.Attempts)
+			}
+			dl := DeadLetter{
+				Trigger: d.Trigger, Subscriber: rt.target, Event: d.Event, EventType: ev.Type(), EventID: ev.ID(),
+				Reason: reason, Status: out.status, Attempts: d.Attempts, At: b.now().UTC(),
+			}
+			if err := tx.Create(deadLetters, id, dl); err != nil {
+				return err
+			}
+			return tx.Delete(deliveries, id)
+		}
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		logging.FromContext(ctx).WarnContext(ctx, "broker: recording a delivery", slog.String("id", id), slog.Any("error", err))
+	}
+	if !out.ok && !retry && err == nil {
+		logging.FromContext(ctx).WarnContext(ctx, "broker: dead letter", slog.String("trigger", d.Trigger),
+			slog.String("id", id), slog.String("reason", out.reason))
+	}
+}
+
+// DeadLetters lists the dead letters in st, oldest first.
+func DeadLetters(ctx context.Context, st store.Store) ([]DeadLetter, error) {
+	docs, err := st.Query(ctx, deadLetters, store.Query{OrderBy: "at"})
+	if err != nil {
+		return nil, fmt.Errorf("broker.DeadLetters: %w", err)
+	}
+	out := make([]DeadLetter, 0, len(docs))
+	for _, doc := range docs {
+		var dl DeadLetter
+		if err := doc.DataTo(&dl); err != nil {
+			return nil, fmt.Errorf("broker.DeadLetters: %w", err)
+		}
+		dl.ID = doc.ID
+		out = append(out, dl)
+	}
+	return out, nil
+}
+
+// Replay puts dead letter id back as a pending delivery to its Trigger,
+// with fresh retries; a running broker delivers it within its poll interval.
+func Replay(ctx context.Context, st store.Store, id string) error {
+	err := st.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		var dl DeadLetter
+		if err := tx.Get(deadLetters, id, &dl); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		if err := tx.Create(deliveries, newID(), delivery{Trigger: dl.Trigger, Event: dl.Event, Due: now, AcceptedAt: now}); err != nil {
+			return err
+		}
+		return tx.Delete(deadLetters, id)
+	})
+	if err != nil {
+		return fmt.Errorf("broker.Replay %s: %w", id, err)
+	}
+	return nil
+}
+
+// DeadLetters lists this broker's dead letters.
+func (b *Broker) DeadLetters(ctx context.Context) ([]DeadLetter, error) {
+	return DeadLetters(ctx, b.opts.Store)
+}
+
+// Replay redelivers one of this broker's dead letters.
+func (b *Broker) Replay(ctx context.Context, id string) error {
+	if err := Replay(ctx, b.opts.Store, id); err != nil {
+		return err
+	}
+	b.wake()
+	return nil
+}
+
+// Pending counts the deliveries not yet settled.
+func (b *Broker) Pending(ctx context.Context) (int, error) {
+	docs, err := b.opts.Store.Query(ctx, deliveries, store.Query{})
+	if err != nil {
+		return 0, fmt.Errorf("broker.Pending: %w", err)
+	}
+	return len(docs), nil
+}
+
+// newID returns a random document id.
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,301 @@
+package broker_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+)
+
+// subscriber is a function standing behind a Trigger: it records what it
+// receives and answers with respond.
+type subscriber struct {
+	*httptest.Server
+	mu       sync.Mutex
+	received []string // event ids, in arrival order
+	respond  atomic.Value
+}
+
+func newSubscriber(t *testing.T) *subscriber {
+	t.Helper()
+	s := &subscriber{}
+	s.respond.Store(func(n int) int { return http.StatusOK })
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil || r.Header.Get("Ce-Id") == "" {
+			http.Error(w, "not a binary-mode CloudEvent", http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.received = append(s.received, ev.ID())
+		n := len(s.received)
+		s.mu.Unlock()
+		w.WriteHeader(s.respond.Load().(func(int) int)(n))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *subscriber) answer(f func(n int) int) { s.respond.Store(f) }
+
+func (s *subscriber) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.received)
+}
+
+// harness runs a broker on the testdata triggers, subscribers a–d, on a
+// SQLite file that survives restarts.
+type harness struct {
+	t       *testing.T
+	path    string
+	subs    map[string]*subscriber
+	db      store.Store
+	broker  *broker.Broker
+	ingress *httptest.Server
+	stop    context.CancelFunc
+	done    chan error
+}
+
+func newHarness(t *testing.T, chaos broker.Chaos) *harness {
+	t.Helper()
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "broker.db"), subs: map[string]*subscriber{}}
+	for _, name := range []string{"a", "b", "c", "d"} {
+		h.subs[name] = newSubscriber(t)
+	}
+	h.start(chaos)
+	t.Cleanup(h.shutdown)
+	return h
+}
+
+func (h *harness) start(chaos broker.Chaos) {
+	t := h.t
+	triggers, err := broker.LoadTriggers(os.DirFS("testdata"), "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(context.Background(), h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := broker.New(broker.Options{
+		Store:        db,
+		Triggers:     triggers,
+		Chaos:        chaos,
+		BackoffScale: 0.1,
+		Poll:         10 * time.Millisecond,
+		Resolve: func(ref broker.Ref) (*url.URL, error) {
+			s, ok := h.subs[ref.Name]
+			if !ok {
+				return nil, fmt.Errorf("no service %s", ref.Name)
+			}
+			return url.Parse(s.URL)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(logging.WithLogger(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	h.db, h.broker, h.stop, h.done = db, b, cancel, make(chan error, 1)
+	h.ingress = httptest.NewServer(b.Ingress())
+	go func() { h.done <- b.Run(ctx) }()
+}
+
+// shutdown stops the dispatcher and the ingress, as a crash or a restart would.
+func (h *harness) shutdown() {
+	if h.stop == nil {
+		return
+	}
+	h.ingress.Close()
+	h.stop()
+	<-h.done
+	h.db.Close()
+	h.stop = nil
+}
+
+// publish posts an event to the ingress in binary mode and returns the status.
+func (h *harness) publish(eventType, id string) (int, error) {
+	ev := cloudevents.NewEvent()
+	ev.SetID(id)
+	ev.SetType(eventType)
+	ev.SetSource("/functions/orders")
+	ev.SetData(cloudevents.ApplicationJSON, map[string]string{"id": id})
+	req, err := http.NewRequest(http.MethodPost, h.ingress.URL, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func (h *harness) mustPublish(eventType, id string) {
+	h.t.Helper()
+	status, err := h.publish(eventType, id)
+	if err != nil || status != http.StatusAccepted {
+		h.t.Fatalf("publish %s = %d, %v; want 202", id, status, err)
+	}
+}
+
+// eventually polls cond until it holds or 20 s pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (h *harness) settled() bool {
+	n, err := h.broker.Pending(context.Background())
+	return err == nil && n == 0
+}
+
+func TestEventReachesEveryMatchingTriggerAndNoOther(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	h.mustPublish("dev.test.order.created", "e1")
+	eventually(t, "every delivery settles", h.settled)
+	want := map[string]int{"a": 1, "b": 1, "c": 0, "d": 1}
+	for name, n := range want {
+		if got := h.subs[name].count(); got != n {
+			t.Errorf("subscriber %s received %d deliveries, want %d", name, got, n)
+		}
+	}
+}
+
+func TestIngressRefusesWhatIsNoCloudEvent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		body    string
+	}{
+		{"plain JSON", map[string]string{"Content-Type": "application/json"}, `{"hello":"world"}`},
+		{"binary without id", map[string]string{"Ce-Specversion": "1.0", "Ce-Type": "t", "Ce-Source": "/s"}, `{}`},
+		{"structured without type", map[string]string{"Content-Type": "application/cloudevents+json"}, `{"specversion":"1.0","id":"1","source":"/s"}`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, h.ingress.URL, strings.NewReader(tc.body))
+		for k, v := range tc.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"errors"`) {
+			t.Errorf("%s: %d %s, want 400 in the error shape", tc.name, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestSubscriberAnswering409GetsTheEventAgainLater(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	h.subs["c"].answer(func(n int) int {
+		if n <= 2 {
+			return http.StatusConflict
+		}
+		return http.StatusOK
+	})
+	h.mustPublish("dev.test.ticket.created", "early")
+	eventually(t, "the event is accepted on the third delivery", h.settled)
+	if got := h.subs["c"].count(); got != 3 {
+		t.Errorf("received %d deliveries, want 3 (two 409s, then 200)", got)
+	}
+	if dls, _ := h.broker.DeadLetters(context.Background()); len(dls) != 0 {
+		t.Errorf("dead letters: %+v", dls)
+	}
+}
+
+func TestBadRequestGoesToDeadLettersWithoutRetry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	h.subs["c"].answer(func(int) int { return http.StatusBadRequest })
+	h.mustPublish("dev.test.ticket.created", "bad")
+	eventually(t, "the delivery settles", h.settled)
+	if got := h.subs["c"].count(); got != 1 {
+		t.Errorf("a 400 was delivered %d times, want once", got)
+	}
+	dls, err := h.broker.DeadLetters(context.Background())
+	if err != nil || len(dls) != 1 {
+		t.Fatalf("dead letters = %+v, %v", dls, err)
+	}
+	if dl := dls[0]; dl.Status != 400 || dl.EventID != "bad" || dl.Trigger != "c-ticket-created" || dl.Attempts != 1 || !strings.Contains(dl.Reason, "400") {
+		t.Errorf("dead letter = %+v", dl)
+	}
+}
+
+func TestServerErrorsGoToDeadLettersAfterTheTriggersRetries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	h.subs["b"].answer(func(int) int { return http.StatusServiceUnavailable })
+	h.mustPublish("dev.test.order.created", "down")
+	eventually(t, "every delivery settles", h.settled)
+	// b-order-created retries twice (its own delivery), so three attempts.
+	if got := h.subs["b"].count(); got != 3 {
+		t.Errorf("b received %d attempts, want 1 + 2 retries", got)
+	}
+	dls, err := h.broker.DeadLetters(context.Background())
+	if err != nil || len(dls) != 1 || dls[0].Status != 503 || dls[0].Attempts != 3 {
+		t.Fatalf("dead letters = %+v, %v", dls, err)
+	}
+
+	// The subscriber recovers; the dead letter is replayed and delivered.
+	h.subs["b"].answer(func(int) int { return http.StatusOK })
+	if err := h.broker.Replay(context.Background(), dls[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the replay is delivered", func() bool { return h.subs["b"].count() == 4 && h.settled() })
+	if dls, _ := h.broker.DeadLetters(context.Background()); len(dls) != 0 {
+		t.Errorf("dead letters after replay: %+v", dls)
+	}
+	if err := h.broker.Replay(context.Background(), dls[0].ID); err == nil {
+		t.Error("replaying a dead letter twice succeeded")
+	}
+}
+
+func TestUnreachableSubscriberIsRetried(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, broker.Chaos{})
+	down := h.subs["c"]
+	url := down.URL
+	down.Close() // connection refused from now on
+	h.mustPublish("dev.test.ticket.created", "lost?")
+	eventually(t, "the delivery is dead-lettered after its retries", h.settled)
+	dls, _ := h.broker.DeadLetters(context.Background())
+	if len(dls) != 1 || dls[0].Attempts != 4 || dls[0].Status != 0 {
+		t.Errorf("dead letters for %s = %+v, want one after 1 + 3 attempts", url, dls)
+	}
+}
