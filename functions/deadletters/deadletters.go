@@ -1,0 +1,100 @@
+// Package deadletters is the dead-letter sink of the Knative Broker: the
+// Service the Broker's delivery.deadLetterSink names, where an event goes
+// once a subscriber has refused it outright or failed it past its retries.
+//
+// It keeps each such event with the subscriber's answer, one dead letter per
+// event and failed subscriber, and lets an operator list them and replay one
+// to the subscriber that failed it. The embedded broker keeps its own dead
+// letters; this function is the same for production.
+//
+// The listing and the replay are operator tools with no authentication of
+// their own: the Service is cluster-local (networking.knative.dev/visibility:
+// cluster-local) and no ingress route leads to it, so only the Broker and
+// workloads inside the cluster, such as an operator's kubectl port-forward,
+// reach it.
+package deadletters
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	dlstore "github.com/buytickets/buytickets/functions/deadletters/internal/store"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// DefaultReplayTimeout bounds a replay's request to the subscriber when the
+// Config sets none: the delivery timeout of the Broker (eventing/broker.yaml).
+const DefaultReplayTimeout = 30 * time.Second
+
+// Config is the dead-letter function's settings. It reads nothing from the
+// environment; its zero value is the default.
+type Config struct {
+	// ReplayTimeout bounds one replay's request to the subscriber;
+	// DefaultReplayTimeout when zero.
+	ReplayTimeout time.Duration
+}
+
+// Validate reports a negative replay timeout.
+func (c *Config) Validate() error {
+	if c.ReplayTimeout < 0 {
+		return errors.New("deadletters replay timeout must not be negative")
+	}
+	return nil
+}
+
+// Deps are what the function runs on.
+type Deps struct {
+	// Store keeps the dead letters; required.
+	Store store.Store
+	// Client sends replays to subscribers; a client with no timeout of its
+	// own when nil, since ReplayTimeout bounds each replay.
+	Client *http.Client
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger logs each request; when nil, the logger already in the
+	// request's context (or slog's default) is used.
+	Logger *slog.Logger
+}
+
+// Function is the dead-letter function, ready to serve.
+type Function struct {
+	store         *dlstore.Store
+	client        *http.Client
+	replayTimeout time.Duration
+	now           func() time.Time
+	logger        *slog.Logger
+}
+
+// New returns the function for cfg on deps, or an error when a setting is
+// unusable or the store is missing.
+func New(cfg Config, deps Deps) (*Function, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("deadletters.New: %w", err)
+	}
+	if deps.Store == nil {
+		return nil, errors.New("deadletters.New: no store")
+	}
+	f := &Function{
+		store:         dlstore.New(deps.Store),
+		client:        deps.Client,
+		replayTimeout: cfg.ReplayTimeout,
+		now:           deps.Now,
+		logger:        deps.Logger,
+	}
+	if f.client == nil {
+		f.client = &http.Client{}
+	}
+	if f.replayTimeout == 0 {
+		f.replayTimeout = DefaultReplayTimeout
+	}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	return f, nil
+}
+
+// Handler returns the function's whole HTTP surface (routes.go).
+func (f *Function) Handler() http.Handler { return f.routes() }

@@ -1,0 +1,135 @@
+package deadletters
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/cloudevents/sdk-go/v2/types"
+
+	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// The extensions the Knative data plane adds to an event it hands to a
+// dead-letter sink.
+const (
+	// extErrorCode is the failed subscriber's HTTP status.
+	extErrorCode = "knativeerrorcode"
+	// extErrorDest is the URL of the subscriber that failed.
+	extErrorDest = "knativeerrordest"
+	// extErrorData is the subscriber's answer in base64, possibly cut short.
+	extErrorData = "knativeerrordata"
+)
+
+// receiveDeadLetter stores the dead letter the Broker hands over and
+// answers as the Knative data plane reads it: 200 once it is stored, or
+// when the same delivery was stored before (the first copy is kept
+// unchanged); 400 for a request that is no valid CloudEvent and 413 for one
+// over httpx.MaxBodyBytes, which the Broker gives up on; 503 when the store
+// is unavailable and 500 for any other failure, which it retries.
+func (f *Function) receiveDeadLetter() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
+		fail, err := decodeFailure(r)
+		if err != nil {
+			logging.FromContext(ctx).WarnContext(ctx, "dead letter refused", slog.Any("error", err))
+			httpx.Error(w, r, err)
+			return
+		}
+		d := deadletter.New(fail, f.now())
+		created, err := f.store.Record(ctx, d)
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.Record: %w", err))
+			return
+		}
+		logReceived(ctx, d, created)
+		// No body: the Broker must not read the answer as a reply event.
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// decodeFailure reads the request's CloudEvent, in binary or structured
+// mode, into the failure it reports. It fails with an Invalid error for a
+// request that is no valid CloudEvent, and a TooLarge one for a body over
+// the limit.
+func decodeFailure(r *http.Request) (deadletter.Failure, error) {
+	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+	if err == nil {
+		err = ev.Validate()
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return deadletter.Failure{}, apperr.Wrap(apperr.TooLarge, "Event too large", fmt.Errorf("binding.ToEvent: %w", err))
+		}
+		return deadletter.Failure{}, apperr.Wrap(apperr.Invalid, "Invalid CloudEvent", fmt.Errorf("binding.ToEvent: %w", err))
+	}
+	fail := deadletter.Failure{
+		Type: ev.Type(), ID: ev.ID(), Source: ev.Source(), Subject: ev.Subject(),
+		Code: extension(*ev, extErrorCode), Dest: extension(*ev, extErrorDest), Data: extension(*ev, extErrorData),
+	}
+	// The event is kept as it was first sent, for a replay to send again.
+	for _, name := range []string{extErrorCode, extErrorDest, extErrorData} {
+		ev.SetExtension(name, nil)
+	}
+	if fail.Event, err = structured(*ev); err != nil {
+		return deadletter.Failure{}, apperr.Wrap(apperr.Invalid, "Invalid CloudEvent", err)
+	}
+	return fail, nil
+}
+
+// extension returns the extension name of ev in its canonical string form,
+// or "" when ev has none.
+func extension(ev event.Event, name string) string {
+	v, ok := ev.Extensions()[name]
+	if !ok {
+		return ""
+	}
+	s, err := types.Format(v)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// structured returns ev in structured JSON. Data that is not JSON, such as
+// the malformed body a subscriber refused, goes in data_base64, so that a
+// replay sends back exactly the bytes that arrived.
+func structured(ev event.Event) (string, error) {
+	if data := ev.Data(); data != nil && (!jsonMedia(ev.DataMediaType()) || !json.Valid(data)) {
+		ev.DataBase64 = true
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", fmt.Errorf("json.Marshal: %w", err)
+	}
+	return string(b), nil
+}
+
+// jsonMedia reports whether a data media type is JSON, as sdk-go writes
+// JSON data inline; no media type means JSON.
+func jsonMedia(mt string) bool {
+	return mt == "" || mt == event.ApplicationJSON || mt == event.TextJSON || strings.HasSuffix(mt, "+json")
+}
+
+// logReceived logs a dead letter: a warning the first time, since an event
+// was lost to a subscriber, and a note for a duplicate delivery.
+func logReceived(ctx context.Context, d deadletter.DeadLetter, created bool) {
+	logger := logging.FromContext(ctx).With(slog.String("deadLetter", d.ID), slog.String("type", d.EventType),
+		slog.String("source", d.Source), slog.String("eventId", d.EventID))
+	if !created {
+		logger.InfoContext(ctx, "dead letter already stored")
+		return
+	}
+	logger.WarnContext(ctx, "dead letter stored", slog.Int("errorCode", d.ErrorCode), slog.String("errorDest", d.ErrorDest))
+}

@@ -1,0 +1,285 @@
+package deadletters_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/functions/deadletters"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// t0 is when the first dead letter of every test arrives.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// ticker is a test clock that moves a second on every reading, so dead
+// letters arrive in the order they are sent.
+type ticker struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *ticker) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return t0.Add(time.Duration(c.n-1) * time.Second)
+}
+
+// openSQLite returns an empty SQLite store in a temporary folder.
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "deadletters.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openFirestore returns an empty database on the Firestore emulator.
+func openFirestore(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := firestore.Open(context.Background(), firestore.Config{
+		ProjectID:    testenv.UniqueID("deadletters"),
+		Database:     "deadletters",
+		EmulatorHost: testenv.FirestoreEmulator(tb),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// sink is the dead-letter function under test, served over HTTP.
+type sink struct {
+	tb  testing.TB
+	url string
+}
+
+// newSink serves the function on db, a fresh SQLite store when nil.
+func newSink(tb testing.TB, db store.Store) *sink {
+	tb.Helper()
+	if db == nil {
+		db = openSQLite(tb)
+	}
+	c := &ticker{}
+	f, err := deadletters.New(deadletters.Config{}, deadletters.Deps{
+		Store: db, Now: c.Now, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(f.Handler())
+	tb.Cleanup(srv.Close)
+	return &sink{tb: tb, url: srv.URL}
+}
+
+// response is an answer, read whole.
+type response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+func (s *sink) do(req *http.Request) response {
+	s.tb.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+}
+
+func (s *sink) request(method, path string, body io.Reader) *http.Request {
+	s.tb.Helper()
+	req, err := http.NewRequest(method, s.url+path, body)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return req
+}
+
+// deliver hands ev to the sink as the Broker does: POST /events in binary mode.
+func (s *sink) deliver(ev event.Event) response {
+	s.tb.Helper()
+	req := s.request(http.MethodPost, "/events", nil)
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		s.tb.Fatal(err)
+	}
+	return s.do(req)
+}
+
+// mustDeliver delivers ev and fails unless the sink answers 200.
+func (s *sink) mustDeliver(ev event.Event) {
+	s.tb.Helper()
+	if res := s.deliver(ev); res.Code != http.StatusOK {
+		s.tb.Fatalf("deliver %s: %d %s", ev.ID(), res.Code, res.Body)
+	}
+}
+
+// record is a dead letter as the listing shows it.
+type record struct {
+	ID         string    `json:"id"`
+	EventType  string    `json:"eventType"`
+	EventID    string    `json:"eventId"`
+	Source     string    `json:"source"`
+	Subject    string    `json:"subject"`
+	ErrorCode  int       `json:"errorCode"`
+	ErrorDest  string    `json:"errorDest"`
+	ErrorData  string    `json:"errorData"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// list gets path (/deadletters with a query) and decodes the page,
+// refusing any field a record does not have.
+func (s *sink) list(path string) ([]record, response) {
+	s.tb.Helper()
+	res := s.do(s.request(http.MethodGet, path, nil))
+	if res.Code != http.StatusOK {
+		s.tb.Fatalf("GET %s: %d %s", path, res.Code, res.Body)
+	}
+	var page []record
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&page); err != nil || page == nil {
+		s.tb.Fatalf("GET %s: body %s is not an array of dead letters: %v", path, res.Body, err)
+	}
+	return page, res
+}
+
+// all lists every dead letter on one page.
+func (s *sink) all() []record {
+	s.tb.Helper()
+	page, _ := s.list("/deadletters?limit=500")
+	return page
+}
+
+// replay asks the sink to replay dead letter id.
+func (s *sink) replay(id string) response {
+	s.tb.Helper()
+	return s.do(s.request(http.MethodPost, "/deadletters/"+id+"/replay", nil))
+}
+
+// orderCreated is an event as the orders function sends it.
+func orderCreated(id string) event.Event {
+	ev := event.New()
+	ev.SetID(id)
+	ev.SetSource("/functions/orders")
+	ev.SetType("dev.buytickets.order.created")
+	ev.SetSubject("order-" + id)
+	ev.SetExtension("entityversion", 3)
+	if err := ev.SetData(event.ApplicationJSON, map[string]any{"id": "order-" + id, "version": 3}); err != nil {
+		panic(err)
+	}
+	return ev
+}
+
+// failedAt is ev as the Broker dead-letters it after the subscriber at dest
+// answered code with answer.
+func failedAt(ev event.Event, dest string, code int, answer string) event.Event {
+	ev = ev.Clone()
+	ev.SetExtension("knativeerrorcode", strconv.Itoa(code))
+	ev.SetExtension("knativeerrordest", dest)
+	ev.SetExtension("knativeerrordata", base64.StdEncoding.EncodeToString([]byte(answer)))
+	return ev
+}
+
+// subscriber is a function the Broker delivers to, standing in for one
+// whose delivery failed; it answers what it is told and keeps what it got.
+type subscriber struct {
+	*httptest.Server
+	mu       sync.Mutex
+	status   int
+	requests []received
+}
+
+// received is one request a subscriber got.
+type received struct {
+	Header http.Header
+	Body   []byte
+	Event  *event.Event
+}
+
+// newSubscriber serves a subscriber answering status until told otherwise.
+func newSubscriber(tb testing.TB, status int) *subscriber {
+	tb.Helper()
+	s := &subscriber{status: status}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		ev, _ := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		s.mu.Lock()
+		s.requests = append(s.requests, received{Header: r.Header.Clone(), Body: body, Event: ev})
+		status := s.status
+		s.mu.Unlock()
+		w.WriteHeader(status)
+		io.WriteString(w, "subscriber says "+http.StatusText(status))
+	}))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// events is the address the Broker delivered to.
+func (s *subscriber) events() string { return s.URL + "/events" }
+
+func (s *subscriber) answer(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = status
+}
+
+func (s *subscriber) got() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// wantError checks a refusal's status and that its body is the error shape
+// with one error holding message (and naming field, when not empty).
+func wantError(tb testing.TB, res response, code int, message, field string) {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("Content-Type %q, want JSON", ct)
+	}
+	var body httpx.ErrorBody
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || len(body.Errors) != 1 {
+		tb.Fatalf("body %s is not the error shape with one error: %v", res.Body, err)
+	}
+	if got := body.Errors[0]; !strings.Contains(got.Message, message) || got.Field != field {
+		tb.Errorf("error %+v, want a message with %q and field %q", got, message, field)
+	}
+}

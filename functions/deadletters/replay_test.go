@@ -1,0 +1,128 @@
+package deadletters_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// replayed is the answer to a replay the subscriber took.
+type replayed struct {
+	Replayed string `json:"replayed"`
+	Status   int    `json:"status"`
+}
+
+func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	sub := newSubscriber(t, http.StatusAccepted)
+	other := "http://tickets.buytickets.svc.cluster.local/events"
+	ev := orderCreated("e1")
+	s.mustDeliver(failedAt(ev, sub.events(), 500, "down"))
+	s.mustDeliver(failedAt(ev, other, 500, "down"))
+	id := s.all()[0].ID
+
+	res := s.replay(id)
+	if res.Code != http.StatusOK {
+		t.Fatalf("replay: %d %s", res.Code, res.Body)
+	}
+	var body replayed
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || body != (replayed{Replayed: id, Status: http.StatusAccepted}) {
+		t.Errorf("replay body %s (%v), want {replayed:%s,status:202}", res.Body, err, id)
+	}
+
+	got := sub.got()
+	if len(got) != 1 {
+		t.Fatalf("the subscriber got %d requests, want 1", len(got))
+	}
+	r := got[0]
+	if r.Header.Get("Ce-Id") != "e1" || r.Header.Get("Ce-Specversion") != "1.0" || r.Header.Get("Content-Type") != event.ApplicationJSON {
+		t.Errorf("headers %v, want binary mode: ce-* headers and the data's own content type", r.Header)
+	}
+	for name := range r.Header {
+		if strings.HasPrefix(strings.ToLower(name), "ce-knativeerror") {
+			t.Errorf("replay carries the dead-letter extension %s", name)
+		}
+	}
+	if r.Event == nil || r.Event.String() != ev.String() {
+		t.Errorf("the subscriber got\n%v\nwant the event as first sent\n%v", r.Event, ev)
+	}
+
+	left := s.all()
+	if len(left) != 1 || left[0].ErrorDest != other {
+		t.Errorf("dead letters after the replay %+v, want only the other subscriber's", left)
+	}
+	wantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
+}
+
+func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	sub := newSubscriber(t, http.StatusInternalServerError)
+	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	before := s.all()
+
+	wantError(t, s.replay(before[0].ID), http.StatusBadGateway, "Subscriber answered 500", "")
+	if after := s.all(); len(after) != 1 || after[0] != before[0] {
+		t.Errorf("dead letters after a failed replay %+v, want %+v unchanged", after, before)
+	}
+
+	// The subscriber recovers: the same dead letter goes through.
+	sub.answer(http.StatusOK)
+	if res := s.replay(before[0].ID); res.Code != http.StatusOK {
+		t.Fatalf("replay after recovery: %d %s", res.Code, res.Body)
+	}
+	if n := len(sub.got()); n != 2 {
+		t.Errorf("the subscriber got %d requests, want 2", n)
+	}
+	if after := s.all(); len(after) != 0 {
+		t.Errorf("dead letters %+v, want none", after)
+	}
+}
+
+func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	sub := newSubscriber(t, http.StatusOK)
+	sub.Close()
+	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
+	id := s.all()[0].ID
+
+	wantError(t, s.replay(id), http.StatusBadGateway, "Subscriber unreachable", "")
+	if n := len(s.all()); n != 1 {
+		t.Errorf("%d dead letters, want it kept", n)
+	}
+}
+
+func TestAMalformedEventIsReplayedByteForByte(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	sub := newSubscriber(t, http.StatusOK)
+	ev := orderCreated("e1")
+	ev.DataEncoded = []byte(`{"id":"order-1","version":`) // what the subscriber refused
+	s.mustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
+
+	if res := s.replay(s.all()[0].ID); res.Code != http.StatusOK {
+		t.Fatalf("replay: %d %s", res.Code, res.Body)
+	}
+	got := sub.got()
+	if len(got) != 1 || string(got[0].Body) != string(ev.DataEncoded) || got[0].Header.Get("Content-Type") != event.ApplicationJSON {
+		t.Fatalf("the subscriber got %+v, want the bytes first sent as %s", got, event.ApplicationJSON)
+	}
+}
+
+func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	for _, id := range []string{strings.Repeat("0", 64), "nope", strings.Repeat("A", 64)} {
+		wantError(t, s.replay(id), http.StatusNotFound, "", "")
+	}
+	wantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
+		http.StatusMethodNotAllowed, "Method not allowed", "")
+}
