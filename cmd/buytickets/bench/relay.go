@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+)
+
+// relayThroughput commits events through an outbox on SQLite, one per
+// transaction with a state change, and times each from its commit to its
+// arrival at a local sink answering 202 at once: paced below the relay's
+// capacity, then as fast as one and eight committing clients go.
+func relayThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
+	const events = 2000
+	fmt.Fprintf(w, "\n## Outbox relay: commit → sent\n\n")
+	fmt.Fprintf(w, "%d events on SQLite, each committed in its own transaction with a document write and woken to the relay after commit; the relay sends in binary mode to a local HTTP sink that answers 202 at once. Delay is the end of the commit to the event's arrival; events/s is the whole run, first commit to last arrival. Unpaced, the committers outrun the relay, so the delay there is mostly queueing.\n\n", events)
+	fmt.Fprintln(w, "| committing clients | pace | events/s | p50 delay | p99 delay |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, run := range []struct {
+		clients int
+		pace    time.Duration // between one client's commits; 0: as fast as it goes
+	}{{1, 2 * time.Millisecond}, {1, 0}, {8, 0}} {
+		path := filepath.Join(tmp, fmt.Sprintf("relay-%d-%v.db", run.clients, run.pace))
+		rate, p50, p99, err := runRelay(ctx, path, events, run.clients, run.pace)
+		if err != nil {
+			return err
+		}
+		pace := "none"
+		if run.pace > 0 {
+			pace = fmt.Sprintf("%v after each commit", run.pace)
+		}
+		fmt.Fprintf(w, "| %d | %s | %.0f | %s | %s |\n", run.clients, pace, rate, ms(p50), ms(p99))
+	}
+	return nil
+}
+
+func runRelay(ctx context.Context, path string, events, clients int, pace time.Duration) (float64, time.Duration, time.Duration, error) {
+	var mu sync.Mutex
+	committed := make([]time.Time, events)
+	arrived := make([]time.Time, events)
+	got := 0
+	all := make(chan struct{})
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The subject names the event's index: "t<i>".
+		i, err := strconv.Atoi(strings.TrimPrefix(r.Header.Get("Ce-Subject"), "t"))
+		if err != nil || i < 0 || i >= events {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		if arrived[i].IsZero() {
+			arrived[i] = time.Now()
+			if got++; got == events {
+				close(all)
+			}
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer sink.Close()
+
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer db.Close()
+	o, err := outbox.New(db, sink.URL, outbox.Options{})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	rctx, cancel := context.WithCancel(logging.WithLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	done := make(chan struct{})
+	go func() { o.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	type ticket struct {
+		Title   string `store:"title"`
+		Version int    `store:"version"`
+	}
+	start := time.Now()
+	_, _, err = load(clients, events, func(i int) error {
+		id := "t" + strconv.Itoa(i)
+		ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
+			ID: id, Version: 1, Title: "Concert", Price: 20, UserID: "u1", Status: "available",
+		})
+		if err != nil {
+			return err
+		}
+		err = db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+			if err := tx.Set("tickets", id, ticket{Title: "Concert", Version: 1}); err != nil {
+				return err
+			}
+			return o.Add(tx, ev)
+		})
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		committed[i] = time.Now()
+		mu.Unlock()
+		o.Notify()
+		time.Sleep(pace)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	select {
+	case <-all:
+	case <-time.After(2 * time.Minute):
+		mu.Lock()
+		defer mu.Unlock()
+		return 0, 0, 0, fmt.Errorf("only %d of %d events arrived", got, events)
+	}
+	elapsed := time.Since(start)
+	mu.Lock()
+	defer mu.Unlock()
+	delays := make([]time.Duration, events)
+	for i := range delays {
+		// An event can arrive before its committer records the commit time
+		// (the relay may be woken by another commit): count that as no delay.
+		delays[i] = max(0, arrived[i].Sub(committed[i]))
+	}
+	return float64(events) / elapsed.Seconds(), percentile(delays, 50), percentile(delays, 99), nil
+}

@@ -1,0 +1,226 @@
+package eventing
+
+import (
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// The event types of DESIGN §5. Each names who emits it and who listens; its
+// payload type below documents the data.
+const (
+	// TypeTicketCreated is a new ticket, emitted by tickets for orders' replica.
+	TypeTicketCreated = "dev.buytickets.ticket.created"
+	// TypeTicketUpdated is any later change of a ticket (an edit, a lock, an
+	// unlock, a sale), emitted by tickets for orders' replica.
+	TypeTicketUpdated = "dev.buytickets.ticket.updated"
+	// TypeOrderCreated is a new order reserving a ticket, emitted by orders
+	// for tickets, expiration and payments.
+	TypeOrderCreated = "dev.buytickets.order.created"
+	// TypeOrderCancelled is an order cancelled by its buyer or by expiry,
+	// emitted by orders for tickets, expiration and payments.
+	TypeOrderCancelled = "dev.buytickets.order.cancelled"
+	// TypeOrderCompleted is a paid order, emitted by orders for tickets,
+	// expiration and payments.
+	TypeOrderCompleted = "dev.buytickets.order.completed"
+	// TypeExpirationCompleted is an order's reservation window that has
+	// passed, emitted by expiration for orders.
+	TypeExpirationCompleted = "dev.buytickets.expiration.completed"
+	// TypePaymentCreated is a successful charge for an order, emitted by
+	// payments for orders.
+	TypePaymentCreated = "dev.buytickets.payment.created"
+	// TypePaymentRefunded is a charge given back because its order was
+	// cancelled, emitted by payments (for notifications, later).
+	TypePaymentRefunded = "dev.buytickets.payment.refunded"
+	// TypeUserBanned is a user an admin banned, emitted by auth for every
+	// function (later).
+	TypeUserBanned = "dev.buytickets.user.banned"
+)
+
+// ExtensionEntityVersion is the CloudEvents extension that carries the
+// version of a versioned entity (ticket.*, order.*) after the change.
+const ExtensionEntityVersion = "entityversion"
+
+// TicketCreated is the data of TypeTicketCreated. Version is 0.
+type TicketCreated struct {
+	ID        string    `json:"id"`
+	Version   int       `json:"version"`
+	Title     string    `json:"title"`
+	Price     float64   `json:"price"` // in dollars
+	UserID    string    `json:"userId"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
+// the change. Status is "available", "reserved" or "sold".
+type TicketUpdated struct {
+	ID      string  `json:"id"`
+	Version int     `json:"version"`
+	Title   string  `json:"title"`
+	Price   float64 `json:"price"` // in dollars
+	UserID  string  `json:"userId"`
+	Status  string  `json:"status"`
+}
+
+// OrderCreated is the data of TypeOrderCreated. Version is 0 and Status
+// "created"; the ticket is held until ExpiresAt.
+type OrderCreated struct {
+	ID        string             `json:"id"`
+	Version   int                `json:"version"`
+	Status    string             `json:"status"`
+	UserID    string             `json:"userId"`
+	ExpiresAt time.Time          `json:"expiresAt"`
+	Ticket    OrderCreatedTicket `json:"ticket"`
+}
+
+// OrderCreatedTicket is the ticket an order reserves. Reservation is the
+// ticket's reservation counter in orders, one more for every new reservation:
+// tickets locks the ticket only for a reservation newer than the one it holds.
+type OrderCreatedTicket struct {
+	ID          string  `json:"id"`
+	Price       float64 `json:"price"` // in dollars, as the buyer saw it
+	Reservation int     `json:"reservation"`
+}
+
+// OrderCancelled is the data of TypeOrderCancelled. Reason is "buyer" or
+// "expired".
+type OrderCancelled struct {
+	ID      string               `json:"id"`
+	Version int                  `json:"version"`
+	Reason  string               `json:"reason"`
+	Ticket  OrderCancelledTicket `json:"ticket"`
+}
+
+// OrderCancelledTicket is the ticket a cancelled order held: tickets unlocks
+// it only if it still holds this reservation.
+type OrderCancelledTicket struct {
+	ID          string `json:"id"`
+	Reservation int    `json:"reservation"`
+}
+
+// OrderCompleted is the data of TypeOrderCompleted: the order is paid and
+// its ticket sold.
+type OrderCompleted struct {
+	ID      string               `json:"id"`
+	Version int                  `json:"version"`
+	UserID  string               `json:"userId"`
+	Ticket  OrderCompletedTicket `json:"ticket"`
+}
+
+// OrderCompletedTicket is the ticket a completed order bought, at the title
+// and price the order was created with.
+type OrderCompletedTicket struct {
+	ID          string  `json:"id"`
+	Title       string  `json:"title"`
+	Price       float64 `json:"price"` // in dollars
+	Reservation int     `json:"reservation"`
+}
+
+// ExpirationCompleted is the data of TypeExpirationCompleted: orders cancels
+// the order (reason "expired") if it is still "created".
+type ExpirationCompleted struct {
+	OrderID string `json:"orderId"`
+}
+
+// PaymentCreated is the data of TypePaymentCreated.
+type PaymentCreated struct {
+	ID       string `json:"id"`
+	OrderID  string `json:"orderId"`
+	StripeID string `json:"stripeId"`
+	Amount   int64  `json:"amount"`   // in cents
+	Currency string `json:"currency"` // "usd"
+}
+
+// PaymentRefunded is the data of TypePaymentRefunded.
+type PaymentRefunded struct {
+	ID       string `json:"id"`
+	OrderID  string `json:"orderId"`
+	StripeID string `json:"stripeId"`
+	Amount   int64  `json:"amount"`   // in cents
+	Currency string `json:"currency"` // "usd"
+	Reason   string `json:"reason"`
+}
+
+// UserBanned is the data of TypeUserBanned: the user's sessions are refused
+// until Until.
+type UserBanned struct {
+	UserID string    `json:"userId"`
+	Until  time.Time `json:"until"`
+}
+
+// NewTicketCreated returns the ticket.created event of p, from tickets.
+func NewTicketCreated(p TicketCreated) (event.Event, error) {
+	p.CreatedAt = p.CreatedAt.UTC()
+	return newEvent(TypeTicketCreated, "tickets", p.ID, &p.Version, p)
+}
+
+// NewTicketUpdated returns the ticket.updated event of p, from tickets.
+func NewTicketUpdated(p TicketUpdated) (event.Event, error) {
+	return newEvent(TypeTicketUpdated, "tickets", p.ID, &p.Version, p)
+}
+
+// NewOrderCreated returns the order.created event of p, from orders.
+func NewOrderCreated(p OrderCreated) (event.Event, error) {
+	p.ExpiresAt = p.ExpiresAt.UTC()
+	return newEvent(TypeOrderCreated, "orders", p.ID, &p.Version, p)
+}
+
+// NewOrderCancelled returns the order.cancelled event of p, from orders.
+func NewOrderCancelled(p OrderCancelled) (event.Event, error) {
+	return newEvent(TypeOrderCancelled, "orders", p.ID, &p.Version, p)
+}
+
+// NewOrderCompleted returns the order.completed event of p, from orders.
+func NewOrderCompleted(p OrderCompleted) (event.Event, error) {
+	return newEvent(TypeOrderCompleted, "orders", p.ID, &p.Version, p)
+}
+
+// NewExpirationCompleted returns the expiration.completed event of p, from
+// expiration; its subject is the order.
+func NewExpirationCompleted(p ExpirationCompleted) (event.Event, error) {
+	return newEvent(TypeExpirationCompleted, "expiration", p.OrderID, nil, p)
+}
+
+// NewPaymentCreated returns the payment.created event of p, from payments;
+// its subject is the payment.
+func NewPaymentCreated(p PaymentCreated) (event.Event, error) {
+	return newEvent(TypePaymentCreated, "payments", p.ID, nil, p)
+}
+
+// NewPaymentRefunded returns the payment.refunded event of p, from payments;
+// its subject is the payment.
+func NewPaymentRefunded(p PaymentRefunded) (event.Event, error) {
+	return newEvent(TypePaymentRefunded, "payments", p.ID, nil, p)
+}
+
+// NewUserBanned returns the user.banned event of p, from auth; its subject is
+// the user.
+func NewUserBanned(p UserBanned) (event.Event, error) {
+	p.Until = p.Until.UTC()
+	return newEvent(TypeUserBanned, "auth", p.UserID, nil, p)
+}
+
+// newEvent returns an event of type typ from function about subject, with
+// data as JSON, a new unique id (one that is also a valid store document id,
+// since the outbox keys its documents by it) and, for a versioned entity,
+// the entityversion extension.
+func newEvent(typ, function, subject string, version *int, data any) (event.Event, error) {
+	ev := event.New(event.CloudEventsVersionV1)
+	ev.SetID(rand.Text())
+	ev.SetType(typ)
+	ev.SetSource(Source(function))
+	ev.SetSubject(subject)
+	ev.SetTime(time.Now())
+	if version != nil {
+		ev.SetExtension(ExtensionEntityVersion, *version)
+	}
+	if err := ev.SetData(event.ApplicationJSON, data); err != nil {
+		return event.Event{}, fmt.Errorf("eventing: %s data: %w", typ, err)
+	}
+	if err := ev.Validate(); err != nil {
+		return event.Event{}, fmt.Errorf("eventing: %s: %w", typ, err)
+	}
+	return ev, nil
+}

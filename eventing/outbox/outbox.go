@@ -1,0 +1,509 @@
+// Package outbox makes publishing safe: a function records its events in the
+// store transaction of the state change that causes them (Add), so that they
+// exist exactly when the change does, and a relay sends them to the broker
+// after commit (Run, woken by Notify) and marks them sent. Sending is
+// at-least-once: an event is never lost because the broker or the process
+// was down, and it may be sent more than once, which receivers absorb.
+//
+// The relay retries failed sends with exponential backoff and jitter while
+// the process lives. Sweep resends what is still unsent after MinAge, from a
+// PingSource in production (so that a function scaled to zero is not kept
+// awake by a ticker) and from a ticker (Options.SweepEvery) in the embedded
+// default; it also deletes sent entries once their retention has passed.
+//
+// Several replicas of one function may relay at once: each sends every
+// pending entry it sees, its own or another's. Two replicas may then send an
+// event twice, but neither can lose one, since an entry leaves the pending
+// state only after the sink has taken it.
+//
+// A function wires it in three places: its store adds the events in the
+// transaction and notifies after commit,
+//
+//	err := db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+//		// ... reads, then the change's writes ...
+//		return box.Add(tx, ev)
+//	})
+//	if err == nil {
+//		box.Notify()
+//	}
+//
+// its start runs the relay for as long as the function serves (go
+// box.Run(ctx)), and its routes mount the sweep:
+//
+//	mux.Handle("POST "+outbox.SweepPath, box.SweepHandler())
+//
+// Entries are documents of the collection "outbox", keyed by event id. An
+// entry is pending while it has the field pendingAt, and sent once it has
+// sentAt instead; the relay's queries order and filter on one of these fields
+// only, so Firestore's automatic single-field indexes serve them and no
+// composite index needs declaring.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// Collection holds the outbox entries of a function's store.
+const Collection = "outbox"
+
+// SweepPath is where a function mounts SweepHandler ("POST /outbox/sweep"),
+// the path its PingSource in eventing/pingsources.yaml posts to.
+const SweepPath = "/outbox/sweep"
+
+// MaxBatch is the most entries one relay step sends and marks: one
+// Firestore transaction writes at most 500 documents.
+const MaxBatch = 500
+
+// entry is one event in the outbox. PendingAt is set while the event waits
+// to be sent, and SentAt once the sink has answered it for good; Status is
+// that answer (2xx delivered, other 4xx rejected).
+type entry struct {
+	Event     string    `store:"event"` // the event in CloudEvents' JSON format
+	CreatedAt time.Time `store:"createdAt"`
+	PendingAt time.Time `store:"pendingAt,omitempty"`
+	SentAt    time.Time `store:"sentAt,omitempty"`
+	Status    int       `store:"status,omitempty"`
+}
+
+// Options tune an Outbox; the zero value of each field selects its default.
+type Options struct {
+	// Client sends the events; default a client with a 10 s timeout.
+	Client *http.Client
+	// MinAge is how old an unsent entry must be before Sweep sends it,
+	// leaving fresh ones to the relay of the replica that wrote them;
+	// default 5 s.
+	MinAge time.Duration
+	// Retention is how long a sent entry is kept before Sweep deletes it;
+	// default 24 h.
+	Retention time.Duration
+	// SweepEvery makes Run sweep on a ticker, as the embedded default does;
+	// 0 (the production setting) leaves sweeping to the PingSource.
+	SweepEvery time.Duration
+	// MinBackoff and MaxBackoff bound the relay's delay between retries;
+	// default 100 ms and 30 s.
+	MinBackoff, MaxBackoff time.Duration
+	// Batch is how many entries one step sends and marks, at most MaxBatch;
+	// default 100.
+	Batch int
+	// Parallel is how many sends of a batch run at once; default 16.
+	Parallel int
+}
+
+// Outbox is the outbox of one function's store, relaying to one sink.
+type Outbox struct {
+	store store.Store
+	sink  string
+	opts  Options
+	wake  chan struct{}
+
+	mu       sync.Mutex
+	inflight map[string]bool // ids this process is sending right now
+}
+
+// New returns the outbox of st, sending to sink (K_SINK: the broker's
+// address in production, the embedded broker's by default).
+func New(st store.Store, sink string, opts Options) (*Outbox, error) {
+	u, err := url.Parse(sink)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("outbox.New: sink %q is not an http(s) URL", sink)
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.MinAge <= 0 {
+		opts.MinAge = 5 * time.Second
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = 24 * time.Hour
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 100 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 30 * time.Second
+	}
+	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
+	if opts.Batch <= 0 {
+		opts.Batch = 100
+	}
+	opts.Batch = min(opts.Batch, MaxBatch)
+	if opts.Parallel <= 0 {
+		opts.Parallel = 16
+	}
+	return &Outbox{
+		store:    st,
+		sink:     sink,
+		opts:     opts,
+		wake:     make(chan struct{}, 1),
+		inflight: map[string]bool{},
+	}, nil
+}
+
+// Add records events in tx, the transaction of the change that causes them:
+// they are sent if and only if it commits. Each event must be valid, and its
+// id a valid document id (the catalog's constructors make such ids). Add
+// only writes, so it may follow the transaction's reads. After the
+// transaction commits, call Notify.
+func (o *Outbox) Add(tx store.Tx, events ...event.Event) error {
+	now := store.CanonicalTime(time.Now())
+	for _, ev := range events {
+		if err := ev.Validate(); err != nil {
+			return fmt.Errorf("outbox.Add %s: %w", ev.ID(), err)
+		}
+		if !store.ValidID(ev.ID()) {
+			return fmt.Errorf("outbox.Add: event id %q cannot name a document", ev.ID())
+		}
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("outbox.Add %s: %w", ev.ID(), err)
+		}
+		if err := tx.Create(Collection, ev.ID(), entry{Event: string(data), CreatedAt: now, PendingAt: now}); err != nil {
+			return fmt.Errorf("outbox.Add %s: %w", ev.ID(), err)
+		}
+	}
+	return nil
+}
+
+// Notify wakes the relay to send what is pending. Call it after a
+// transaction that added events has committed; it never blocks.
+func (o *Outbox) Notify() {
+	select {
+	case o.wake <- struct{}{}:
+	default: // a wake-up is already due; it will see these events too
+	}
+}
+
+// Run relays until ctx is done: it sends what is pending when it starts and
+// whenever Notify wakes it, retries failures with exponential backoff and
+// jitter, and sweeps every Options.SweepEvery if that is set. Entries still
+// unsent when ctx ends stay pending for the next relay or sweep.
+func (o *Outbox) Run(ctx context.Context) {
+	logger := logging.FromContext(ctx)
+	var tick <-chan time.Time
+	if o.opts.SweepEvery > 0 {
+		t := time.NewTicker(o.opts.SweepEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	retry := time.NewTimer(0) // the first pass sends what an earlier process left
+	defer retry.Stop()
+	failures := 0
+	for {
+		wake := o.wake
+		if failures > 0 {
+			// Backing off: a commit's wake-up waits for the retry, so a
+			// broker that is down is not hammered by every new commit.
+			wake = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if _, err := o.Sweep(ctx); err != nil && ctx.Err() == nil {
+				logger.WarnContext(ctx, "outbox sweep failed", slog.Any("error", err))
+			}
+			continue
+		case <-wake:
+			retry.Stop()
+		case <-retry.C:
+		}
+		if err := o.relay(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			delay := o.backoff(failures)
+			logger.WarnContext(ctx, "outbox relay failed, retrying",
+				slog.Int("failures", failures), slog.Duration("delay", delay), slog.Any("error", err))
+			retry.Reset(delay)
+			continue
+		}
+		failures = 0
+	}
+}
+
+// backoff is the delay before retry number n (from 1): a ceiling that
+// doubles from MinBackoff up to MaxBackoff, and a random delay between half
+// the ceiling and all of it, so that replicas retrying together spread out.
+func (o *Outbox) backoff(n int) time.Duration {
+	ceiling := o.opts.MinBackoff
+	for i := 1; i < n && ceiling < o.opts.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, o.opts.MaxBackoff)
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// relay sends every pending entry, oldest first, one batch after another.
+func (o *Outbox) relay(ctx context.Context) error {
+	for {
+		docs, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
+		if err != nil {
+			return fmt.Errorf("outbox.relay: %w", err)
+		}
+		r, err := o.deliver(ctx, docs)
+		if err != nil {
+			return fmt.Errorf("outbox.relay: %w", err)
+		}
+		// A batch this process is already sending elsewhere (a sweep) is
+		// left to that sender, rather than queried again and again.
+		if len(docs) < o.opts.Batch || r.done == 0 {
+			return nil
+		}
+	}
+}
+
+// SweepResult counts what one sweep did.
+type SweepResult struct {
+	Sent    int `json:"sent"`    // unsent entries sent (or rejected by the sink)
+	Deleted int `json:"deleted"` // sent entries past their retention, deleted
+}
+
+// Sweep sends the entries that have been pending for MinAge or more and
+// deletes the sent ones older than Retention. When a send fails it wakes the
+// relay, which keeps retrying while the process lives.
+func (o *Outbox) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	sendErr := o.sweepPending(ctx, &res)
+	if sendErr != nil {
+		o.Notify()
+	}
+	return res, errors.Join(sendErr, o.deleteSent(ctx, &res))
+}
+
+func (o *Outbox) sweepPending(ctx context.Context, res *SweepResult) error {
+	cutoff := time.Now().Add(-o.opts.MinAge)
+	for {
+		docs, err := o.store.Query(ctx, Collection, store.Query{
+			Filters: []store.Filter{store.Where("pendingAt", store.Le, cutoff)},
+			OrderBy: "pendingAt",
+			Limit:   o.opts.Batch,
+		})
+		if err != nil {
+			return fmt.Errorf("outbox.Sweep: %w", err)
+		}
+		r, err := o.deliver(ctx, docs)
+		res.Sent += r.done
+		if err != nil {
+			return fmt.Errorf("outbox.Sweep: %w", err)
+		}
+		if len(docs) < o.opts.Batch || r.done == 0 {
+			return nil
+		}
+	}
+}
+
+func (o *Outbox) deleteSent(ctx context.Context, res *SweepResult) error {
+	cutoff := time.Now().Add(-o.opts.Retention)
+	for {
+		docs, err := o.store.Query(ctx, Collection, store.Query{
+			Filters: []store.Filter{store.Where("sentAt", store.Le, cutoff)},
+			OrderBy: "sentAt",
+			Limit:   o.opts.Batch,
+		})
+		if err != nil {
+			return fmt.Errorf("outbox.Sweep: %w", err)
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		err = o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+			for _, d := range docs {
+				if err := tx.Delete(Collection, d.ID); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("outbox.Sweep: delete sent: %w", err)
+		}
+		res.Deleted += len(docs)
+		if len(docs) < o.opts.Batch {
+			return nil
+		}
+	}
+}
+
+// SweepHandler answers POST /outbox/sweep, the PingSource's target: it
+// sweeps, whatever the request carries (a ping event), and answers 200 with
+// the counts, or 503 when a send or the store failed (the relay retries the
+// sends while the process lives, and the next sweep does too).
+func (o *Outbox) SweepHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, err := o.Sweep(r.Context())
+		if err != nil {
+			logging.FromContext(r.Context()).WarnContext(r.Context(), "outbox sweep failed",
+				slog.Int("sent", res.Sent), slog.Int("deleted", res.Deleted), slog.Any("error", err))
+			w.Header().Set("Retry-After", httpx.RetryAfterSeconds)
+			httpx.JSON(w, http.StatusServiceUnavailable, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Outbox sweep incomplete"}}})
+			return
+		}
+		httpx.JSON(w, http.StatusOK, res)
+	})
+}
+
+// delivery counts the outcome of one batch.
+type delivery struct {
+	done   int // delivered or rejected, and marked so
+	failed int // to be retried
+}
+
+// deliver sends the entries of docs that no other goroutine of this process
+// is sending, then marks the delivered and rejected ones in one
+// transaction. It fails when a send must be retried or the marking failed.
+func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error) {
+	logger := logging.FromContext(ctx)
+	claimed := o.claim(docs)
+	defer o.release(claimed)
+
+	type result struct {
+		id     string
+		entry  entry
+		status int
+		err    error
+	}
+	results := make([]result, len(claimed))
+	sem := make(chan struct{}, o.opts.Parallel)
+	var wg sync.WaitGroup
+	for i, d := range claimed {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := result{id: d.ID}
+			if err := d.DataTo(&res.entry); err != nil {
+				res.err = fmt.Errorf("%w: %v", errCorrupt, err)
+			} else {
+				res.status, res.err = o.send(ctx, res.entry.Event)
+			}
+			results[i] = res
+		})
+	}
+	wg.Wait()
+
+	var out delivery
+	var errs []error
+	now := time.Now()
+	var done []result
+	for _, r := range results {
+		switch {
+		case errors.Is(r.err, errCorrupt):
+			// A stored event that cannot be read can never be sent.
+			logger.ErrorContext(ctx, "outbox entry unreadable, dropped", slog.String("id", r.id), slog.Any("error", r.err))
+			done = append(done, r)
+		case r.err != nil:
+			errs = append(errs, fmt.Errorf("send %s: %w", r.id, r.err))
+		case retryable(r.status):
+			errs = append(errs, fmt.Errorf("send %s: sink answered %d", r.id, r.status))
+		default:
+			if r.status >= 300 {
+				logger.ErrorContext(ctx, "outbox event rejected by the sink, dropped",
+					slog.String("id", r.id), slog.Int("status", r.status))
+			}
+			done = append(done, r)
+		}
+	}
+	out.failed = len(errs)
+	if len(done) > 0 {
+		// Blind writes: an entry only ever goes from pending to sent, so
+		// marking it again (another relay sent it too) or re-creating a sent
+		// entry that a sweep just deleted loses nothing.
+		err := o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+			for _, r := range done {
+				e := r.entry
+				e.PendingAt, e.SentAt, e.Status = time.Time{}, now, r.status
+				if err := tx.Set(Collection, r.id, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mark sent: %w", err))
+		} else {
+			out.done = len(done)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// errCorrupt marks an entry whose stored event cannot be decoded.
+var errCorrupt = errors.New("stored event unreadable")
+
+// send posts one stored event to the sink in binary mode and returns the
+// sink's status.
+func (o *Outbox) send(ctx context.Context, stored string) (int, error) {
+	var ev event.Event
+	if err := json.Unmarshal([]byte(stored), &ev); err != nil {
+		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	req, err := cehttp.NewHTTPRequestFromEvent(ctx, o.sink, ev)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	resp, err := o.opts.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	// Drained, so the connection is reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// retryable reports whether a sink's answer asks to send again later, as
+// Knative's data plane retries: 404 (not ready), 408, 409, 429 and 5xx.
+// Other 4xx are refusals of this event that no retry changes.
+func retryable(status int) bool {
+	switch {
+	case status >= 200 && status < 300:
+		return false
+	case status == http.StatusNotFound, status == http.StatusRequestTimeout,
+		status == http.StatusConflict, status == http.StatusTooManyRequests, status >= 500:
+		return true
+	case status >= 400:
+		return false
+	default: // 1xx and 3xx: not an answer the sink should give
+		return true
+	}
+}
+
+// claim returns the docs no other goroutine of this process is sending and
+// marks them in flight.
+func (o *Outbox) claim(docs []store.Doc) []store.Doc {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var claimed []store.Doc
+	for _, d := range docs {
+		if !o.inflight[d.ID] {
+			o.inflight[d.ID] = true
+			claimed = append(claimed, d)
+		}
+	}
+	return claimed
+}
+
+func (o *Outbox) release(docs []store.Doc) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, d := range docs {
+		delete(o.inflight, d.ID)
+	}
+}
