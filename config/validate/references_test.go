@@ -1,0 +1,134 @@
+package validate_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// objectRef is a reference to another object, as Destinations and sinks
+// write it.
+type objectRef struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	Namespace  string `json:"namespace"`
+}
+
+// refsIn collects every {apiVersion, kind, name} object below v: the refs
+// of subscribers, sinks and dead-letter sinks.
+func refsIn(v any, out *[]objectRef) {
+	switch x := v.(type) {
+	case map[string]any:
+		if ref, ok := x["ref"].(map[string]any); ok {
+			b, _ := json.Marshal(ref)
+			var r objectRef
+			if json.Unmarshal(b, &r) == nil && r.Kind != "" && r.Name != "" {
+				*out = append(*out, r)
+			}
+		}
+		for _, e := range x {
+			refsIn(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			refsIn(e, out)
+		}
+	}
+}
+
+// TestEveryReferenceNamesAnObjectThatIsDeployed keeps the cluster from
+// holding a Trigger, PingSource or Broker whose subscriber, sink or
+// dead-letter sink does not exist: Knative would leave it never ready.
+func TestEveryReferenceNamesAnObjectThatIsDeployed(t *testing.T) {
+	t.Parallel()
+	deployed := map[string]bool{}
+	type source struct {
+		doc  string
+		refs []objectRef
+		ns   string
+	}
+	var sources []source
+	for _, f := range repoManifests(t) {
+		for _, doc := range f.docs {
+			if !doc.IsObject() {
+				continue
+			}
+			deployed[fmt.Sprintf("%s/%s/%s/%s", doc.APIVersion, doc.Kind, doc.Namespace, doc.Name)] = true
+			if doc.Kind == "Namespace" {
+				continue
+			}
+			var body map[string]any
+			if err := json.Unmarshal(doc.JSON, &body); err != nil {
+				t.Fatal(err)
+			}
+			var refs []objectRef
+			refsIn(body["spec"], &refs)
+			sources = append(sources, source{doc: doc.String(), refs: refs, ns: doc.Namespace})
+		}
+	}
+	external := map[string]bool{
+		// The Kafka broker class's configuration, installed with Knative's Kafka broker.
+		"v1/ConfigMap/knative-eventing/kafka-broker-config": true,
+	}
+	for _, s := range sources {
+		for _, r := range s.refs {
+			ns := r.Namespace
+			if ns == "" {
+				ns = s.ns
+			}
+			key := fmt.Sprintf("%s/%s/%s/%s", r.APIVersion, r.Kind, ns, r.Name)
+			if !deployed[key] && !external[key] {
+				t.Errorf("%s refers to %s %s/%s, which no manifest deploys", s.doc, r.Kind, ns, r.Name)
+			}
+		}
+	}
+}
+
+// TestEveryFunctionWithEventsIsSweptAndEverySweepHasAFunction ties the
+// SinkBinding's label to the outbox sweeps: a Service that publishes
+// events (and so gets K_SINK) needs its PingSource, or unsent events wait
+// until the function is next woken.
+func TestEveryFunctionWithEventsIsSweptAndEverySweepHasAFunction(t *testing.T) {
+	t.Parallel()
+	publishers := map[string]bool{}
+	swept := map[string]bool{}
+	for _, f := range repoManifests(t) {
+		for _, doc := range f.docs {
+			var body struct {
+				Metadata struct {
+					Labels map[string]string `json:"labels"`
+				} `json:"metadata"`
+				Spec struct {
+					Sink struct {
+						Ref objectRef `json:"ref"`
+						URI string    `json:"uri"`
+					} `json:"sink"`
+				} `json:"spec"`
+			}
+			if err := json.Unmarshal(doc.JSON, &body); err != nil {
+				t.Fatal(err)
+			}
+			switch doc.Kind {
+			case "Service":
+				if body.Metadata.Labels["buytickets.dev/events"] == "true" {
+					publishers[doc.Name] = true
+				}
+			case "PingSource":
+				if body.Spec.Sink.URI == "/outbox/sweep" {
+					swept[body.Spec.Sink.Ref.Name] = true
+				}
+			}
+		}
+	}
+	for name := range publishers {
+		if !swept[name] {
+			t.Errorf("Service %s publishes events but no PingSource sweeps its outbox", name)
+		}
+	}
+	for name := range swept {
+		if !publishers[name] {
+			t.Errorf("a PingSource sweeps %s, which is not labelled buytickets.dev/events: \"true\"", name)
+		}
+	}
+}
