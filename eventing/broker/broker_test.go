@@ -1,6 +1,7 @@
 package broker_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -67,8 +68,10 @@ func (s *subscriber) count() int {
 // SQLite file that survives restarts.
 type harness struct {
 	t       *testing.T
+	cfg     setup
 	path    string
 	subs    map[string]*subscriber
+	urls    map[string]string // services beyond subs, by name
 	db      store.Store
 	broker  *broker.Broker
 	ingress *httptest.Server
@@ -76,18 +79,30 @@ type harness struct {
 	done    chan error
 }
 
-func newHarness(t *testing.T, chaos broker.Chaos) *harness {
+// setup is what a test asks of its harness.
+type setup struct {
+	chaos    broker.Chaos
+	scale    float64 // backoff scale; 0.1 when zero
+	services []service
+}
+
+func newHarness(t *testing.T, cfg setup) *harness {
 	t.Helper()
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "broker.db"), subs: map[string]*subscriber{}}
-	for _, name := range []string{"a", "b", "c", "d"} {
+	h := &harness{t: t, cfg: cfg, path: filepath.Join(t.TempDir(), "broker.db"), subs: map[string]*subscriber{}, urls: map[string]string{}}
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
 		h.subs[name] = newSubscriber(t)
 	}
-	h.start(chaos)
+	for _, svc := range cfg.services {
+		srv := httptest.NewServer(quiet(svc.handler))
+		t.Cleanup(srv.Close)
+		h.urls[svc.name] = srv.URL
+	}
+	h.start()
 	t.Cleanup(h.shutdown)
 	return h
 }
 
-func (h *harness) start(chaos broker.Chaos) {
+func (h *harness) start() {
 	t := h.t
 	triggers, err := broker.LoadTriggers(os.DirFS("testdata"), "default")
 	if err != nil {
@@ -100,10 +115,13 @@ func (h *harness) start(chaos broker.Chaos) {
 	b, err := broker.New(broker.Options{
 		Store:        db,
 		Triggers:     triggers,
-		Chaos:        chaos,
-		BackoffScale: 0.1,
+		Chaos:        h.cfg.chaos,
+		BackoffScale: cmp.Or(h.cfg.scale, 0.1),
 		Poll:         10 * time.Millisecond,
 		Resolve: func(ref broker.Ref) (*url.URL, error) {
+			if u, ok := h.urls[ref.Name]; ok {
+				return url.Parse(u)
+			}
 			s, ok := h.subs[ref.Name]
 			if !ok {
 				return nil, fmt.Errorf("no service %s", ref.Name)
@@ -118,6 +136,12 @@ func (h *harness) start(chaos broker.Chaos) {
 	h.db, h.broker, h.stop, h.done = db, b, cancel, make(chan error, 1)
 	h.ingress = httptest.NewServer(b.Ingress())
 	go func() { h.done <- b.Run(ctx) }()
+}
+
+// service is a consumer standing behind the Triggers that name it.
+type service struct {
+	name    string
+	handler http.Handler
 }
 
 // shutdown stops the dispatcher and the ingress, as a crash or a restart would.
@@ -139,6 +163,11 @@ func (h *harness) publish(eventType, id string) (int, error) {
 	ev.SetType(eventType)
 	ev.SetSource("/functions/orders")
 	ev.SetData(cloudevents.ApplicationJSON, map[string]string{"id": id})
+	return h.post(ev)
+}
+
+// post sends ev to the ingress in binary mode and returns the status.
+func (h *harness) post(ev cloudevents.Event) (int, error) {
 	req, err := http.NewRequest(http.MethodPost, h.ingress.URL, nil)
 	if err != nil {
 		return 0, err
@@ -162,10 +191,10 @@ func (h *harness) mustPublish(eventType, id string) {
 	}
 }
 
-// eventually polls cond until it holds or 20 s pass.
+// eventually polls cond until it holds or 60 s pass.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
@@ -181,7 +210,7 @@ func (h *harness) settled() bool {
 
 func TestEventReachesEveryMatchingTriggerAndNoOther(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	h.mustPublish("dev.test.order.created", "e1")
 	eventually(t, "every delivery settles", h.settled)
 	want := map[string]int{"a": 1, "b": 1, "c": 0, "d": 1}
@@ -194,7 +223,7 @@ func TestEventReachesEveryMatchingTriggerAndNoOther(t *testing.T) {
 
 func TestIngressRefusesWhatIsNoCloudEvent(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	for _, tc := range []struct {
 		name    string
 		headers map[string]string
@@ -222,7 +251,7 @@ func TestIngressRefusesWhatIsNoCloudEvent(t *testing.T) {
 
 func TestSubscriberAnswering409GetsTheEventAgainLater(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	h.subs["c"].answer(func(n int) int {
 		if n <= 2 {
 			return http.StatusConflict
@@ -241,7 +270,7 @@ func TestSubscriberAnswering409GetsTheEventAgainLater(t *testing.T) {
 
 func TestBadRequestGoesToDeadLettersWithoutRetry(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	h.subs["c"].answer(func(int) int { return http.StatusBadRequest })
 	h.mustPublish("dev.test.ticket.created", "bad")
 	eventually(t, "the delivery settles", h.settled)
@@ -259,7 +288,7 @@ func TestBadRequestGoesToDeadLettersWithoutRetry(t *testing.T) {
 
 func TestServerErrorsGoToDeadLettersAfterTheTriggersRetries(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	h.subs["b"].answer(func(int) int { return http.StatusServiceUnavailable })
 	h.mustPublish("dev.test.order.created", "down")
 	eventually(t, "every delivery settles", h.settled)
@@ -288,7 +317,7 @@ func TestServerErrorsGoToDeadLettersAfterTheTriggersRetries(t *testing.T) {
 
 func TestUnreachableSubscriberIsRetried(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, broker.Chaos{})
+	h := newHarness(t, setup{})
 	down := h.subs["c"]
 	url := down.URL
 	down.Close() // connection refused from now on
@@ -298,4 +327,13 @@ func TestUnreachableSubscriberIsRetried(t *testing.T) {
 	if len(dls) != 1 || dls[0].Attempts != 4 || dls[0].Status != 0 {
 		t.Errorf("dead letters for %s = %+v, want one after 1 + 3 attempts", url, dls)
 	}
+}
+
+// quiet gives a consumer's requests a logger that discards, so the
+// expected 409s of a chaotic run do not flood the test output.
+func quiet(h http.Handler) http.Handler {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), logger)))
+	})
 }

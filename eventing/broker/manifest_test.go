@@ -16,8 +16,8 @@ func TestTriggersAreReadWithTheirBrokersDelivery(t *testing.T) {
 	for _, tr := range triggers {
 		byName[tr.Name] = tr
 	}
-	if len(byName) != 4 {
-		t.Fatalf("read %d triggers of broker default, want 4 (not the other broker's)", len(byName))
+	if len(byName) != 5 {
+		t.Fatalf("read %d triggers of broker default, want 5 (not the other broker's)", len(byName))
 	}
 	a := byName["a-order-created"]
 	if a.Filter["type"] != "dev.test.order.created" || a.Subscriber.Ref.Name != "a" || a.Subscriber.URI != "/events" {
