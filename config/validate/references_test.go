@@ -3,6 +3,7 @@ package validate_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -129,6 +130,56 @@ func TestEveryFunctionWithEventsIsSweptAndEverySweepHasAFunction(t *testing.T) {
 	for name := range swept {
 		if !publishers[name] {
 			t.Errorf("a PingSource sweeps %s, which is not labelled buytickets.dev/events: \"true\"", name)
+		}
+	}
+}
+
+// TestEveryTriggerEndsInADeadLetterSink keeps an event that exhausted its
+// retries from being dropped: a Trigger's own delivery replaces the
+// Broker's whole, so one that sets its own must name the sink again.
+func TestEveryTriggerEndsInADeadLetterSink(t *testing.T) {
+	t.Parallel()
+	type delivery struct {
+		DeadLetterSink *struct {
+			Ref *objectRef `json:"ref"`
+			URI string     `json:"uri"`
+		} `json:"deadLetterSink"`
+	}
+	type spec struct {
+		Spec struct {
+			Broker   string    `json:"broker"`
+			Delivery *delivery `json:"delivery"`
+		} `json:"spec"`
+	}
+	brokers := map[string]*delivery{}
+	var triggers []struct {
+		name string
+		spec spec
+	}
+	for _, f := range repoManifests(t) {
+		for _, doc := range f.docs {
+			var s spec
+			if err := json.Unmarshal(doc.JSON, &s); err != nil {
+				t.Fatal(err)
+			}
+			switch doc.Kind {
+			case "Broker":
+				brokers[doc.Namespace+"/"+doc.Name] = s.Spec.Delivery
+			case "Trigger":
+				triggers = append(triggers, struct {
+					name string
+					spec spec
+				}{doc.Namespace + "/" + doc.Name, s})
+			}
+		}
+	}
+	for _, tr := range triggers {
+		d := tr.spec.Spec.Delivery
+		if d == nil {
+			d = brokers[strings.Split(tr.name, "/")[0]+"/"+tr.spec.Spec.Broker]
+		}
+		if d == nil || d.DeadLetterSink == nil {
+			t.Errorf("Trigger %s drops events that exhaust their retries: no dead-letter sink", tr.name)
 		}
 	}
 }
