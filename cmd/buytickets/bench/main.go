@@ -49,6 +49,7 @@ func run(ctx context.Context, out, only string, runs int) error {
 	}{
 		{"coldstart", func(ctx context.Context, w *bytes.Buffer) error { return coldStarts(ctx, w, root, tmp, runs) }},
 		{"auth", func(ctx context.Context, w *bytes.Buffer) error { return authLatency(ctx, w, tmp) }},
+		{"relay", func(ctx context.Context, w *bytes.Buffer) error { return relayThroughput(ctx, w, tmp) }},
 		{"broker", func(ctx context.Context, w *bytes.Buffer) error { return brokerThroughput(ctx, w, tmp) }},
 	}
 	for _, section := range sections {
