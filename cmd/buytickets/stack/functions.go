@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -13,7 +14,14 @@ import (
 type function struct {
 	name   string
 	routes []string
-	build  func(s *Stack, db store.Store, logger *slog.Logger) (http.Handler, error)
+	build  func(s *Stack, db store.Store, logger *slog.Logger) (replica, error)
+}
+
+// replica is one built instance of a function: its handler and its
+// background work (an outbox relay), run until the stack stops.
+type replica struct {
+	handler http.Handler
+	run     func(context.Context)
 }
 
 // functions is every function of the marketplace, in start order. Each one
@@ -23,16 +31,16 @@ var functions = []function{
 	{
 		name:   "auth",
 		routes: []string{"/api/users/"},
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (http.Handler, error) {
+		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
 			f, err := auth.New(auth.Config{
 				JWTKey:         string(s.jwtKey),
 				CookieInsecure: true,
 				PasswordCost:   s.opts.PasswordCost,
 			}, auth.Deps{Store: db, Logger: logger})
 			if err != nil {
-				return nil, err
+				return replica{}, err
 			}
-			return f.Handler(), nil
+			return replica{handler: f.Handler()}, nil
 		},
 	},
 }

@@ -125,7 +125,7 @@ func (s *Stack) start(ctx context.Context) error {
 		return fmt.Errorf("router: %w", err)
 	}
 	s.url = "http://" + hostPort(ln.Addr())
-	s.serve(ctx, "router", ln, s.router())
+	s.serve(ctx, "router", ln, s.router(), nil)
 	return nil
 }
 
@@ -139,7 +139,7 @@ func (s *Stack) listenBackend(ctx context.Context, name string) (*backend, error
 		return nil, fmt.Errorf("%s service: %w", name, err)
 	}
 	b := &backend{name: name, addr: &url.URL{Scheme: "http", Host: ln.Addr().String()}}
-	s.serve(ctx, name+" service", ln, s.proxy(func(*http.Request) *backend { return b }))
+	s.serve(ctx, name+" service", ln, s.proxy(func(*http.Request) *backend { return b }), nil)
 	return b, nil
 }
 
@@ -151,7 +151,7 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL,
 		return nil, err
 	}
 	logger := s.logger.With(slog.String("function", fn.name), slog.Int("replica", i))
-	h, err := fn.build(s, db, logger)
+	r, err := fn.build(s, db, logger)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -163,14 +163,21 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL,
 		return nil, err
 	}
 	rctx := logging.WithLogger(ctx, logger)
-	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, h, db)
+	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, r.handler, r.run, db)
 	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil
 }
 
-// serve runs h on ln until the stack stops, then closes what it owns.
-func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, owned ...store.Store) {
+// serve runs h on ln, and run (a function's background work, such as its
+// outbox relay) beside it, until the stack stops; then it closes what
+// they own.
+func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, run func(context.Context), owned ...store.Store) {
 	s.wg.Go(func() {
+		var background sync.WaitGroup
+		if run != nil {
+			background.Go(func() { run(ctx) })
+		}
 		err := server.ServeListener(ctx, ln, h)
+		background.Wait()
 		for _, db := range owned {
 			err = errors.Join(err, db.Close())
 		}
