@@ -1,0 +1,215 @@
+package tickets_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+)
+
+func TestASignedInSellerCreatesATicketAndTicketCreatedIsEmitted(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	res := f.as("seller-1").post("/api/tickets", `{"title":"  Concert  ","price":19.99}`)
+	got := ticketOf(t, res, http.StatusCreated)
+	want := ticketBody{ID: got.ID, Title: "Concert", Price: "19.99", UserID: "seller-1", Status: "available", Version: 0, CreatedAt: t0}
+	if got != want || len(got.ID) != 24 {
+		t.Errorf("created %+v, want %+v", got, want)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(res.Body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if keys := slices.Sorted(maps.Keys(raw)); !slices.Equal(keys, []string{"createdAt", "id", "price", "status", "title", "userId", "version"}) {
+		t.Errorf("created ticket has fields %v, want no orderId while available", keys)
+	}
+	if !bytes.Contains(res.Body, []byte(`"price":19.99,`)) || !bytes.Contains(res.Body, []byte(`"createdAt":"2030-01-02T03:04:05Z"`)) {
+		t.Errorf("body %s does not render price as a number and createdAt in RFC 3339 UTC", res.Body)
+	}
+	if read := f.ticket(got.ID); read != got {
+		t.Errorf("GET = %+v, want %+v", read, got)
+	}
+
+	ev := f.sink.await(t, eventing.TypeTicketCreated, got.ID, 0)
+	var p eventing.TicketCreated
+	if err := eventing.Decode(ev, &p); err != nil {
+		t.Fatal(err)
+	}
+	wantEvent := eventing.TicketCreated{ID: got.ID, Version: 0, Title: "Concert", Price: 19.99, UserID: "seller-1", CreatedAt: t0}
+	if p != wantEvent || ev.Source() != "/functions/tickets" {
+		t.Errorf("ticket.created %+v from %s, want %+v from /functions/tickets", p, ev.Source(), wantEvent)
+	}
+}
+
+func TestPricesAreKeptToTheCent(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	tests := []struct {
+		price any
+		want  json.Number
+	}{
+		{0.5, "0.5"},
+		{json.Number("0.50"), "0.5"},
+		{20, "20"},
+		{json.Number("1000000.00"), "1000000"},
+		{json.Number("2e1"), "20"},
+		{json.Number("0.07e1"), "0.7"},
+	}
+	for _, tc := range tests {
+		if got := f.as("seller").create("Concert", tc.price); got.Price != tc.want {
+			t.Errorf("price %v is shown as %s, want %s", tc.price, got.Price, tc.want)
+		}
+	}
+}
+
+func TestCreatingATicketNeedsASession(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	wantErrors(t, f.anon().post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	forged := client{f: f, session: "not.a.token"}
+	wantErrors(t, forged.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	// A token signed with another key is no session either.
+	otherKey, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(strings.Repeat("o", 32)), Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := otherKey.Issue("seller", "seller@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stolen := client{f: f, session: token}
+	wantErrors(t, stolen.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	expired := f.as("seller")
+	f.clock.Advance(16 * time.Minute)
+	wantErrors(t, expired.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	wantNothingStoredAfter(t, f)
+}
+
+// wantNothingStoredAfter checks that the store holds nothing, and that the
+// sink received nothing (no event was recorded to send).
+func wantNothingStoredAfter(t *testing.T, f *fn) {
+	t.Helper()
+	f.wantNothingStored()
+	if got := f.sink.received(); len(got) > 0 {
+		t.Errorf("sink received %d events, want none", len(got))
+	}
+}
+
+func TestBadTicketsAreRefusedAndNothingIsStored(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	const (
+		titleRequired = "Title is required"
+		priceRequired = "Price is required"
+		notANumber    = "Price must be a number"
+		decimals      = "Price must have at most 2 decimals"
+		bounds        = "Price must be between 0.50 and 1000000"
+	)
+	tests := []struct {
+		name string
+		body string
+		code int
+		want []string // message|field
+	}{
+		{"empty object", `{}`, 400, []string{titleRequired + "|title", priceRequired + "|price"}},
+		{"blank title", `{"title":"   ","price":10}`, 400, []string{titleRequired + "|title"}},
+		{"huge title", details(strings.Repeat("x", 201), 10), 400, []string{"Title must be between 1 and 200 characters|title"}},
+		{"title of control characters", `{"title":"a\u0000b","price":10}`, 400, []string{"Title must not contain control characters|title"}},
+		{"title a number", `{"title":5,"price":10}`, 400, []string{"title must be a string|title"}},
+		{"price a string", `{"title":"Concert","price":"12"}`, 400, []string{notANumber + "|price"}},
+		{"price true", `{"title":"Concert","price":true}`, 400, []string{notANumber + "|price"}},
+		{"price an object", `{"title":"Concert","price":{"amount":12}}`, 400, []string{notANumber + "|price"}},
+		{"price null", `{"title":"Concert","price":null}`, 400, []string{priceRequired + "|price"}},
+		{"three decimals", `{"title":"Concert","price":19.999}`, 400, []string{decimals + "|price"}},
+		{"negative", `{"title":"Concert","price":-10}`, 400, []string{bounds + "|price"}},
+		{"zero", `{"title":"Concert","price":0}`, 400, []string{bounds + "|price"}},
+		{"under 50 cents", `{"title":"Concert","price":0.49}`, 400, []string{bounds + "|price"}},
+		{"over a million", `{"title":"Concert","price":1000000.01}`, 400, []string{bounds + "|price"}},
+		{"absurd", `{"title":"Concert","price":1e400}`, 400, []string{bounds + "|price"}},
+		{"absurdly small", `{"title":"Concert","price":1e-400}`, 400, []string{decimals + "|price"}},
+		{"unknown field", `{"title":"Concert","price":10,"status":"sold"}`, 400, []string{"Unknown field|status"}},
+		{"both fields bad", `{"title":"","price":-1}`, 400, []string{titleRequired + "|title", bounds + "|price"}},
+		{"an array", `[]`, 400, []string{"Request body must be an object|"}},
+		{"null", `null`, 400, []string{"Request body must be an object|"}},
+		{"malformed", `{"title":`, 400, []string{"Malformed JSON|"}},
+		{"two values", `{}{}`, 400, []string{"Request body must hold a single JSON value|"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.as("seller").post("/api/tickets", tc.body)
+			var want []string
+			for _, e := range errorsOf(t, res) {
+				want = append(want, e.Message+"|"+e.Field)
+			}
+			if res.Code != tc.code || !slices.Equal(want, tc.want) {
+				t.Errorf("%s: %d %v, want %d %v", tc.body, res.Code, want, tc.code, tc.want)
+			}
+		})
+	}
+	t.Run("not JSON", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodPost, "/api/tickets", strings.NewReader(details("Concert", 10)))
+		req.Header.Set("Content-Type", "text/plain")
+		c := f.as("seller")
+		req.Header.Set("Cookie", "session="+c.session)
+		wantErrors(t, f.serve(req), http.StatusUnsupportedMediaType, item("Content type must be application/json", ""))
+	})
+	t.Run("over 1 MiB", func(t *testing.T) {
+		res := f.as("seller").post("/api/tickets", `{"title":"`+strings.Repeat("x", 1<<20)+`","price":10}`)
+		wantErrors(t, res, http.StatusRequestEntityTooLarge, item("Request body is too large", ""))
+	})
+	wantNothingStoredAfter(t, f)
+}
+
+func TestCrossSiteMutationsAreRefusedButBrokerDeliveriesAreNot(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	seller := f.as("seller")
+	tk := seller.create("Concert", 10)
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodPost, "/api/tickets"},
+		{http.MethodPut, "/api/tickets/" + tk.ID},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(details("Opera", 20)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.AddCookie(&http.Cookie{Name: "session", Value: seller.session})
+		wantErrors(t, f.serve(req), http.StatusForbidden, item("Cross-site request refused", ""))
+	}
+	if got := f.ticket(tk.ID); got != tk {
+		t.Errorf("after cross-site requests the ticket is %+v, want %+v", got, tk)
+	}
+
+	ev := orderCreated(t, "order-1", tk.ID, 1)
+	req := httptest.NewRequest(http.MethodPost, "/events", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if err := writeEvent(req, ev); err != nil {
+		t.Fatal(err)
+	}
+	if res := f.serve(req); res.Code != http.StatusOK {
+		t.Errorf("delivery marked cross-site: %d %s, want 200", res.Code, res.Body)
+	}
+	sweep := httptest.NewRequest(http.MethodPost, outbox.SweepPath, strings.NewReader(`{}`))
+	sweep.Header.Set("Sec-Fetch-Site", "cross-site")
+	if res := f.serve(sweep); res.Code != http.StatusOK || !strings.Contains(string(res.Body), `"sent"`) {
+		t.Errorf("sweep marked cross-site: %d %s, want 200 with its counts", res.Code, res.Body)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	if res := f.anon().get("/healthz"); res.Code != http.StatusOK {
+		t.Errorf("healthz: %d %s", res.Code, res.Body)
+	}
+	wantErrors(t, f.anon().get("/api/nothing"), http.StatusNotFound, item("Not found", ""))
+	wantErrors(t, f.anon().do(http.MethodDelete, "/api/tickets", ""), http.StatusMethodNotAllowed, item("Method not allowed", ""))
+}

@@ -1,0 +1,484 @@
+package tickets_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/tickets"
+	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testKey is a JWT key of the minimum length, shared with the tokens the
+// tests sign sessions with, as auth and tickets share JWT_KEY.
+const testKey = "test-key-0123456789abcdef0123456"
+
+// t0 is when every test starts.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// waitFor bounds every wait for the outbox's eventual sends.
+const waitFor = 15 * time.Second
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// sink stands in for the broker's ingress: it keeps every event the outbox
+// sends and answers what it is told (202 until told otherwise).
+type sink struct {
+	*httptest.Server
+	mu     sync.Mutex
+	status int
+	events []event.Event
+}
+
+func newSink(tb testing.TB) *sink {
+	tb.Helper()
+	s := &sink{status: http.StatusAccepted}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.status < 300 {
+			s.events = append(s.events, *ev)
+		}
+		w.WriteHeader(s.status)
+	}))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+func (s *sink) answer(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = status
+}
+
+func (s *sink) received() []event.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+// await waits until the sink has taken the event of type typ about subject
+// at entity version, and returns it.
+func (s *sink) await(tb testing.TB, typ, subject string, version int) event.Event {
+	tb.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		for _, ev := range s.received() {
+			if v, err := eventing.EntityVersion(ev); err == nil && v == version && ev.Type() == typ && ev.Subject() == subject {
+				return ev
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %s of %s at version %d reached the sink within %v; it has %d events", typ, subject, version, waitFor, len(s.received()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fn is one tickets function under test: its handler, served over HTTP
+// too, its store, clock and sink, and its relay running.
+type fn struct {
+	tb     testing.TB
+	h      http.Handler
+	srv    *httptest.Server
+	db     store.Store
+	clock  *clock
+	sink   *sink
+	tokens *sharedauth.Tokens
+}
+
+// openSQLite returns an empty SQLite store in a temporary folder.
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "tickets.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openFirestore returns an empty database on the Firestore emulator.
+func openFirestore(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := firestore.Open(context.Background(), firestore.Config{
+		ProjectID:    testenv.UniqueID("tickets"),
+		Database:     "tickets",
+		EmulatorHost: testenv.FirestoreEmulator(tb),
+		MaxAttempts:  30,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+type option func(*tickets.Deps)
+
+func withStore(db store.Store) option { return func(d *tickets.Deps) { d.Store = db } }
+
+// newFn returns the tickets function on a fresh SQLite store, unless an
+// option gives another, relaying to a new sink until the test ends.
+func newFn(tb testing.TB, opts ...option) *fn {
+	tb.Helper()
+	c := &clock{now: t0}
+	s := newSink(tb)
+	deps := tickets.Deps{
+		Sink:   s.URL,
+		Outbox: outbox.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
+		Now:    c.Now,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	if deps.Store == nil {
+		deps.Store = openSQLite(tb)
+	}
+	f, err := tickets.New(tickets.Config{JWTKey: testKey}, deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.Run(ctx)
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	srv := httptest.NewServer(f.Handler())
+	tb.Cleanup(srv.Close)
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(testKey), Now: c.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fn{tb: tb, h: f.Handler(), srv: srv, db: deps.Store, clock: c, sink: s, tokens: tokens}
+}
+
+// response is an answer, read whole.
+type response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+func (f *fn) serve(req *http.Request) response {
+	f.tb.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	body, _ := io.ReadAll(rec.Result().Body)
+	return response{Code: rec.Code, Header: rec.Result().Header, Body: body}
+}
+
+// client sends API requests as one user, or signed out when user is "".
+type client struct {
+	f       *fn
+	session string
+}
+
+// as returns a client signed in as user, with a session auth would issue.
+func (f *fn) as(user string) client {
+	f.tb.Helper()
+	token, _, err := f.tokens.Issue(user, user+"@example.com")
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return client{f: f, session: token}
+}
+
+// anon returns a signed-out client.
+func (f *fn) anon() client { return client{f: f} }
+
+func (c client) do(method, path, body string) response {
+	c.f.tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.session != "" {
+		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: c.session})
+	}
+	return c.f.serve(req)
+}
+
+func (c client) get(path string) response { c.f.tb.Helper(); return c.do(http.MethodGet, path, "") }
+func (c client) post(path, body string) response {
+	c.f.tb.Helper()
+	return c.do(http.MethodPost, path, body)
+}
+func (c client) put(path, body string) response {
+	c.f.tb.Helper()
+	return c.do(http.MethodPut, path, body)
+}
+
+// details is a create or edit body.
+func details(title string, price any) string {
+	b, _ := json.Marshal(map[string]any{"title": title, "price": price})
+	return string(b)
+}
+
+// ticketBody is a ticket as the API shows it.
+type ticketBody struct {
+	ID        string      `json:"id"`
+	Title     string      `json:"title"`
+	Price     json.Number `json:"price"`
+	UserID    string      `json:"userId"`
+	Status    string      `json:"status"`
+	Version   int         `json:"version"`
+	CreatedAt time.Time   `json:"createdAt"`
+	OrderID   string      `json:"orderId"`
+}
+
+// decodeStrict decodes body into v, refusing any field v does not have.
+func decodeStrict(tb testing.TB, body []byte, v any) {
+	tb.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		tb.Fatalf("body %s is not a %T: %v", body, v, err)
+	}
+}
+
+// ticketOf decodes a ticket answered with code.
+func ticketOf(tb testing.TB, res response, code int) ticketBody {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
+	}
+	var t ticketBody
+	decodeStrict(tb, res.Body, &t)
+	return t
+}
+
+// ticketsOf decodes a listing, which must be a JSON array.
+func ticketsOf(tb testing.TB, res response) []ticketBody {
+	tb.Helper()
+	if res.Code != http.StatusOK {
+		tb.Fatalf("status %d %s, want 200", res.Code, res.Body)
+	}
+	var page []ticketBody
+	decodeStrict(tb, res.Body, &page)
+	if page == nil {
+		tb.Fatalf("listing %s is not an array", res.Body)
+	}
+	return page
+}
+
+// create lists a ticket as user, and fails unless it is created.
+func (c client) create(title string, price any) ticketBody {
+	c.f.tb.Helper()
+	return ticketOf(c.f.tb, c.post("/api/tickets", details(title, price)), http.StatusCreated)
+}
+
+// ticket reads a ticket signed out.
+func (f *fn) ticket(id string) ticketBody {
+	f.tb.Helper()
+	return ticketOf(f.tb, f.anon().get("/api/tickets/"+id), http.StatusOK)
+}
+
+// errorsOf decodes the error shape, failing unless the body is exactly
+// {"errors":[...]} with at least one message.
+func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
+	tb.Helper()
+	var body httpx.ErrorBody
+	decodeStrict(tb, res.Body, &body)
+	if len(body.Errors) == 0 {
+		tb.Fatalf("body %s holds no error", res.Body)
+	}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			tb.Errorf("error without a message in %s", res.Body)
+		}
+	}
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Errorf("Content-Type %q, want JSON", ct)
+	}
+	return body.Errors
+}
+
+// wantErrors checks a refusal's status and its errors.
+func wantErrors(tb testing.TB, res response, code int, want ...httpx.ErrorItem) {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
+	}
+	if errs := errorsOf(tb, res); !slices.Equal(errs, want) {
+		tb.Errorf("errors %+v, want %+v", errs, want)
+	}
+}
+
+// item is one entry of the error shape.
+func item(message, field string) httpx.ErrorItem {
+	return httpx.ErrorItem{Message: message, Field: field}
+}
+
+// counts returns how many documents each collection holds.
+func (f *fn) counts() map[string]int {
+	f.tb.Helper()
+	got := map[string]int{}
+	for _, c := range ticketstore.Collections() {
+		docs, err := f.db.Query(context.Background(), c, store.Query{})
+		if err != nil {
+			f.tb.Fatal(err)
+		}
+		if len(docs) > 0 {
+			got[c] = len(docs)
+		}
+	}
+	return got
+}
+
+// wantNothingStored fails unless the store is empty.
+func (f *fn) wantNothingStored() {
+	f.tb.Helper()
+	if got := f.counts(); len(got) > 0 {
+		f.tb.Errorf("store holds %v, want nothing", got)
+	}
+}
+
+// The order events of DESIGN §5, as orders sends them: order n of a test
+// holds reservation n of the ticket.
+
+func orderCreated(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(15 * time.Minute),
+		Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: reservation},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+func orderCancelled(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+		ID: orderID, Version: 1, Reason: "buyer",
+		Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: reservation},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+		ID: orderID, Version: 1, UserID: "buyer",
+		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 19.99, Reservation: reservation},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// deliver posts ev to the function's /events as the broker does: over
+// HTTP, in binary mode.
+func (f *fn) deliver(ev event.Event) response {
+	f.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/events", nil)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		f.tb.Fatal(err)
+	}
+	return f.send(req)
+}
+
+// send sends req to the function's server.
+func (f *fn) send(req *http.Request) response {
+	f.tb.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// mustDeliver delivers each event and fails unless the function takes it.
+func (f *fn) mustDeliver(events ...event.Event) {
+	f.tb.Helper()
+	for _, ev := range events {
+		if res := f.deliver(ev); res.Code != http.StatusOK {
+			f.tb.Fatalf("deliver %s: %d %s", ev.Type(), res.Code, res.Body)
+		}
+	}
+}
+
+// updated waits for the ticket.updated of id at version and decodes it.
+func (f *fn) updated(id string, version int) eventing.TicketUpdated {
+	f.tb.Helper()
+	ev := f.sink.await(f.tb, eventing.TypeTicketUpdated, id, version)
+	var p eventing.TicketUpdated
+	if err := eventing.Decode(ev, &p); err != nil {
+		f.tb.Fatal(err)
+	}
+	return p
+}
+
+// writeEvent writes ev into req in binary mode.
+func writeEvent(req *http.Request, ev event.Event) error {
+	return cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req)
+}

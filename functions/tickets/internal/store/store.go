@@ -1,0 +1,219 @@
+// Package store keeps tickets in the shared document store, with the
+// events each change causes:
+//
+//	tickets/{id}    title, priceCents, userId, status, version, createdAt,
+//	                orderId (while reserved or sold), reservation,
+//	                reservationOrderId, reservationState (once an order event named it)
+//	outbox/{id}     the events to send (eventing/outbox)
+//	receipts/{id}   the order events taken (eventing/receive)
+//
+// Prices are whole cents. The listings query tickets by status or by
+// seller, newest first:
+//
+//	status == "available" order by createdAt desc, __name__ desc
+//	userId == X           order by createdAt desc, __name__ desc
+//
+// Firestore serves each with a composite index, declared in
+// config/tickets/firestore.indexes.json (gcloud's index file format); the
+// SQLite driver needs none.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// Tickets holds the tickets, by id.
+const Tickets = "tickets"
+
+// Collections returns every collection the function writes, for tests that
+// look at what was stored.
+func Collections() []string { return []string{Tickets, outbox.Collection, receive.Collection} }
+
+// orderField is the field listings are sorted by, newest first.
+const orderField = "createdAt"
+
+type ticketDoc struct {
+	Title              string    `store:"title"`
+	PriceCents         int64     `store:"priceCents"`
+	UserID             string    `store:"userId"`
+	Status             string    `store:"status"`
+	Version            int       `store:"version"`
+	CreatedAt          time.Time `store:"createdAt"`
+	OrderID            string    `store:"orderId,omitempty"`
+	Reservation        int       `store:"reservation,omitempty"`
+	ReservationOrderID string    `store:"reservationOrderId,omitempty"`
+	ReservationState   string    `store:"reservationState,omitempty"`
+}
+
+func marshal(t ticket.Ticket) ticketDoc {
+	return ticketDoc{
+		Title: t.Title, PriceCents: t.Price.Cents(), UserID: t.UserID, Status: string(t.Status),
+		Version: t.Version, CreatedAt: t.CreatedAt, OrderID: t.OrderID,
+		Reservation: t.Reservation.Number, ReservationOrderID: t.Reservation.OrderID,
+		ReservationState: string(t.ReservationState),
+	}
+}
+
+func (d ticketDoc) unmarshal(id string) (ticket.Ticket, error) {
+	t := ticket.Ticket{
+		ID: id, Title: d.Title, Price: ticket.Price(d.PriceCents), UserID: d.UserID, Status: ticket.Status(d.Status),
+		Version: d.Version, CreatedAt: d.CreatedAt, OrderID: d.OrderID,
+		Reservation:      ticket.Reservation{Number: d.Reservation, OrderID: d.ReservationOrderID},
+		ReservationState: ticket.ReservationState(d.ReservationState),
+	}
+	if !t.Status.Valid() || !t.ReservationState.Valid() {
+		return ticket.Ticket{}, fmt.Errorf("store: ticket %s has status %q and reservation state %q", id, d.Status, d.ReservationState)
+	}
+	return t, nil
+}
+
+// Store is the tickets function's persistence. Every change is written in
+// one transaction with the events it causes, which its outbox relays after
+// commit.
+type Store struct {
+	db  store.Store
+	box *outbox.Outbox
+}
+
+// New returns a Store on db that records events in box.
+func New(db store.Store, box *outbox.Outbox) *Store { return &Store{db: db, box: box} }
+
+// Create stores the new ticket t and events, in one transaction, and wakes
+// the outbox once it commits.
+func (s *Store) Create(ctx context.Context, t ticket.Ticket, events ...event.Event) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		if err := tx.Create(Tickets, t.ID, marshal(t)); err != nil {
+			return err
+		}
+		return s.box.Add(tx, events...)
+	})
+	if err != nil {
+		return err
+	}
+	s.box.Notify()
+	return nil
+}
+
+// Get returns the ticket id, or ticket.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (ticket.Ticket, error) {
+	if !ticket.ValidID(id) {
+		return ticket.Ticket{}, ticket.ErrNotFound
+	}
+	var d ticketDoc
+	if err := s.db.Get(ctx, Tickets, id, &d); err != nil {
+		return ticket.Ticket{}, notFound(err)
+	}
+	return d.unmarshal(id)
+}
+
+// List returns the page l of the tickets on sale, or of the tickets of
+// seller userID when l.Mine, newest first (ties by id, also descending),
+// and whether more follow it. An l.After that names no ticket fails with
+// ticket.ErrBadCursor.
+func (s *Store) List(ctx context.Context, l ticket.Listing, userID string) (page []ticket.Ticket, more bool, err error) {
+	filter := store.Where("status", store.Eq, string(ticket.Available))
+	if l.Mine {
+		filter = store.Where("userId", store.Eq, userID)
+	}
+	docs, err := s.db.Query(ctx, Tickets, store.Query{
+		Filters: []store.Filter{filter}, OrderBy: orderField, Desc: true, Limit: l.Limit + 1, After: l.After,
+	})
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, false, fmt.Errorf("%w: %w", ticket.ErrBadCursor, err)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if len(docs) > l.Limit {
+		docs, more = docs[:l.Limit], true
+	}
+	page = make([]ticket.Ticket, 0, len(docs))
+	for _, doc := range docs {
+		var d ticketDoc
+		if err := doc.DataTo(&d); err != nil {
+			return nil, false, fmt.Errorf("store.Doc.DataTo %s: %w", doc.ID, err)
+		}
+		t, err := d.unmarshal(doc.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		page = append(page, t)
+	}
+	return page, more, nil
+}
+
+// UpdateFunc changes the ticket t it is given and says what it did: an
+// outcome other than ticket.Ignored writes t back, with events. It may run
+// more than once, as transactions collide, so it must have no other effect.
+type UpdateFunc func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error)
+
+// Update reads the ticket id, lets fn change it and writes the change and
+// its events, all in one transaction, then wakes the outbox. It returns the
+// ticket as fn left it, fn's error, or ticket.ErrNotFound.
+func (s *Store) Update(ctx context.Context, id string, fn UpdateFunc) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	var out ticket.Outcome
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		var err error
+		t, out, err = s.update(tx, id, fn)
+		return err
+	})
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	if out == ticket.Changed {
+		s.box.Notify()
+	}
+	return t, nil
+}
+
+// UpdateIn is Update within tx, the transaction of a receiver that also
+// records the event's receipt; its caller wakes the outbox after commit
+// (receive.AfterCommit).
+func (s *Store) UpdateIn(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, error) {
+	t, _, err := s.update(tx, id, fn)
+	return t, err
+}
+
+func (s *Store) update(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ticket.Outcome, error) {
+	if !ticket.ValidID(id) {
+		return ticket.Ticket{}, ticket.Ignored, ticket.ErrNotFound
+	}
+	var d ticketDoc
+	if err := tx.Get(Tickets, id, &d); err != nil {
+		return ticket.Ticket{}, ticket.Ignored, notFound(err)
+	}
+	t, err := d.unmarshal(id)
+	if err != nil {
+		return ticket.Ticket{}, ticket.Ignored, err
+	}
+	out, events, err := fn(&t)
+	if err != nil || out == ticket.Ignored {
+		return t, out, err
+	}
+	if err := tx.Set(Tickets, id, marshal(t)); err != nil {
+		return ticket.Ticket{}, out, err
+	}
+	if err := s.box.Add(tx, events...); err != nil {
+		return ticket.Ticket{}, out, err
+	}
+	return t, out, nil
+}
+
+// notFound turns a missing document into ticket.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w", ticket.ErrNotFound, err)
+	}
+	return err
+}

@@ -1,0 +1,59 @@
+package ticket
+
+import (
+	"strconv"
+
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// The bounds of a listing's page.
+const (
+	// DefaultLimit is the page size of a listing that asks for none.
+	DefaultLimit = 100
+	// MaxLimit is the largest page a listing answers.
+	MaxLimit = 100
+)
+
+// SellerMe is the only seller a listing may ask for: the caller.
+const SellerMe = "me"
+
+// ErrBadCursor is an after that names no ticket.
+var ErrBadCursor = apperr.Field("after", "After must be the id of a ticket")
+
+// Listing selects a page of tickets, newest first.
+type Listing struct {
+	// Limit is how many tickets the page holds at most.
+	Limit int
+	// After is the id of the last ticket of the previous page; empty for
+	// the first page.
+	After string
+	// Mine lists the caller's own tickets in every status, rather than the
+	// tickets on sale.
+	Mine bool
+}
+
+// ParseListing reads a listing's ?limit, ?after and ?seller parameters,
+// empty when absent. It reports each bad one as an apperr.Fields entry: a
+// limit that is no whole number from 1 to MaxLimit, an after that is no
+// ticket id, a seller other than SellerMe.
+func ParseListing(limit, after, seller string) (Listing, error) {
+	l := Listing{Limit: DefaultLimit, After: after, Mine: seller == SellerMe}
+	var bad apperr.Fields
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			bad = append(bad, apperr.Field("limit", "Limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit)))
+		}
+		l.Limit = n
+	}
+	if after != "" && !ValidID(after) {
+		bad = append(bad, ErrBadCursor)
+	}
+	if seller != "" && seller != SellerMe {
+		bad = append(bad, apperr.Field("seller", `Seller must be "me"`))
+	}
+	if err := bad.Err(); err != nil {
+		return Listing{}, err
+	}
+	return l, nil
+}

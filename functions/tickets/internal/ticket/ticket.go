@@ -1,0 +1,161 @@
+// Package ticket holds the rules of a ticket: what a valid title and price
+// are, who may edit it and when, how the listing is paged, and how the
+// reservations that orders makes lock, unlock and sell it. It does no I/O.
+package ticket
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// MaxTitleLen is the longest title accepted, in characters.
+const MaxTitleLen = 200
+
+// Status is where a ticket is in its life.
+type Status string
+
+// The statuses of DESIGN §3.
+const (
+	// Available is a ticket on sale: listed, editable, orderable.
+	Available Status = "available"
+	// Reserved is a ticket an order holds until it is paid or cancelled.
+	Reserved Status = "reserved"
+	// Sold is a ticket whose order was paid. It is final.
+	Sold Status = "sold"
+)
+
+// Valid reports whether s is one of the statuses.
+func (s Status) Valid() bool { return s == Available || s == Reserved || s == Sold }
+
+// The refusals of the ticket's rules.
+var (
+	// ErrNotFound is a ticket that does not exist, or an id no ticket can have.
+	ErrNotFound = apperr.New(apperr.NotFound, "Ticket not found")
+	// ErrNotOwner refuses an edit by anyone but the seller. DESIGN §3 answers
+	// it 401 "Not authorized", as it answers a missing session.
+	ErrNotOwner = apperr.New(apperr.Unauthorized, "Not authorized")
+	// ErrReserved refuses an edit of a ticket that is reserved or sold.
+	ErrReserved = apperr.New(apperr.Invalid, "Cannot edit a reserved ticket")
+)
+
+// Ticket is a ticket for sale. Version is 0 when it is created and grows by
+// one with every change a client can see: an edit, a lock, an unlock, a
+// sale. OrderID is the order that holds it (Reserved) or bought it (Sold),
+// and empty while it is Available.
+//
+// Reservation and ReservationState are tickets' memory of the reservations
+// orders makes: the newest one it has heard of, by number, and what became
+// of it. They let the lock rules (Lock, Unlock, Sell) take order events in
+// any order and any number of times.
+type Ticket struct {
+	ID               string
+	Title            string
+	Price            Price
+	UserID           string
+	Status           Status
+	Version          int
+	CreatedAt        time.Time
+	OrderID          string
+	Reservation      Reservation
+	ReservationState ReservationState
+}
+
+// Details are what a seller writes: a title and a price.
+type Details struct {
+	Title string
+	Price Price
+}
+
+// New returns a new Available ticket at version 0 with a fresh id, sold by
+// userID with details d, created at now in UTC to the millisecond, the
+// precision the store keeps (DESIGN §6).
+func New(userID string, d Details, now time.Time) Ticket {
+	return Ticket{
+		ID:        NewID(),
+		Title:     d.Title,
+		Price:     d.Price,
+		UserID:    userID,
+		Status:    Available,
+		CreatedAt: now.UTC().Truncate(time.Millisecond),
+	}
+}
+
+// Edit replaces the title and price of t as userID asks, and counts the
+// change in its version. It refuses with ErrNotOwner when userID is not the
+// seller, and with ErrReserved when t is not Available.
+func (t *Ticket) Edit(userID string, d Details) error {
+	if userID != t.UserID {
+		return ErrNotOwner
+	}
+	if t.Status != Available {
+		return ErrReserved
+	}
+	t.Title, t.Price = d.Title, d.Price
+	t.Version++
+	return nil
+}
+
+// idLen is the length of a ticket id: 96 random bits in hex.
+const idLen = 24
+
+// NewID returns a random 96-bit id as 24 lower-case hex digits.
+func NewID() string {
+	var b [idLen / 2]byte
+	// crypto/rand.Read never returns an error since Go 1.24.
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ValidID reports whether id has the form NewID gives: 24 lower-case hex
+// digits. Anything else names no ticket.
+func ValidID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDetails checks what a seller wrote: title, trimmed, of 1 to
+// MaxTitleLen characters with no control characters, and price, the number
+// as the client wrote it in JSON (see ParsePrice). It reports every failed
+// field at once as apperr.Fields.
+func ParseDetails(title, price string) (Details, error) {
+	var fields apperr.Fields
+	t, err := parseTitle(title)
+	if err != nil {
+		fields = append(fields, err)
+	}
+	p, err := parsePrice(price)
+	if err != nil {
+		fields = append(fields, err)
+	}
+	if err := fields.Err(); err != nil {
+		return Details{}, err
+	}
+	return Details{Title: t, Price: p}, nil
+}
+
+func parseTitle(title string) (string, *apperr.Error) {
+	t := strings.TrimSpace(title)
+	switch {
+	case t == "":
+		return "", apperr.Field("title", "Title is required")
+	case utf8.RuneCountInString(t) > MaxTitleLen:
+		return "", apperr.Field("title", fmt.Sprintf("Title must be between 1 and %d characters", MaxTitleLen))
+	case strings.IndexFunc(t, unicode.IsControl) >= 0:
+		return "", apperr.Field("title", "Title must not contain control characters")
+	}
+	return t, nil
+}
