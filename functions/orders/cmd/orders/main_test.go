@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// runMainEnv makes the test binary run main instead of the tests, so a test
+// can watch the real process start and stop.
+const runMainEnv = "ORDERS_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	testenv.Main(m)
+}
+
+func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
+	t.Parallel()
+	key := "JWT_KEY=" + strings.Repeat("k", 32)
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no settings", nil, "orders: config: missing required settings K_SINK, JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
+		{"no sink", []string{"GOOGLE_CLOUD_PROJECT=p", key}, "orders: config: missing required setting K_SINK\n"},
+		{"short JWT key", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
+			"orders: config: JWT_KEY must be at least 32 bytes\n"},
+		{"bad window", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
+			"orders: config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m\n"},
+		{"negative window", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
+			"orders: config: ORDER_EXPIRATION_WINDOW must not be negative\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append([]string{runMainEnv + "=1"}, tc.env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit %v, want status 1", err)
+			}
+			if stderr.String() != tc.want || stdout.Len() > 0 {
+				t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), tc.want)
+			}
+		})
+	}
+}
+
+// broker records the events the function sends to K_SINK.
+type broker struct {
+	mu     sync.Mutex
+	events []event.Event
+}
+
+func (b *broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	b.mu.Lock()
+	b.events = append(b.events, *ev)
+	b.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (b *broker) has(typ, subject string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, ev := range b.events {
+		if ev.Type() == typ && ev.Subject() == subject {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
+	host := testenv.FirestoreEmulator(t)
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &broker{}
+	sink := httptest.NewServer(b)
+	defer sink.Close()
+	key := strings.Repeat("k", 32)
+	t.Setenv("PORT", fmt.Sprint(port))
+	t.Setenv("JWT_KEY", key)
+	t.Setenv("K_SINK", sink.URL)
+	t.Setenv("ORDER_EXPIRATION_WINDOW", "2m")
+	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("orders-main"))
+	t.Setenv("FIRESTORE_DATABASE", "orders")
+	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
+	t.Setenv("LOG_LEVEL", "error")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- realMain(ctx) }()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("realMain returned before serving: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not healthy after 30s")
+		}
+	}
+
+	// A ticket reaches the replica as the broker delivers it.
+	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
+		t.Fatal(err)
+	}
+	if code := send(t, req); code != http.StatusOK {
+		t.Fatalf("ticket.created: %d, want 200", code)
+	}
+
+	// A buyer signed in by auth (same JWT_KEY) orders it.
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := tokens.Issue("buyer", "buyer@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodPost, base+"/api/orders", strings.NewReader(`{"ticketId":"t1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		ID        string    `json:"id"`
+		CreatedAt time.Time `json:"createdAt"`
+		ExpiresAt time.Time `json:"expiresAt"`
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("order: %d %s, want 201", res.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, &o); err != nil || o.ExpiresAt.Sub(o.CreatedAt) != 2*time.Minute {
+		t.Errorf("order %s: %v; want it to expire after ORDER_EXPIRATION_WINDOW", body, err)
+	}
+	for !b.has(eventing.TypeOrderCreated, o.ID) {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatal("order.created never reached K_SINK")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("realMain after cancel: %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("realMain did not return after cancel")
+	}
+}
+
+// send sends req and returns the status.
+func send(tb testing.TB, req *http.Request) int {
+	tb.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}

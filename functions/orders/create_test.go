@@ -1,0 +1,260 @@
+package orders_test
+
+import (
+	"context"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+)
+
+func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		window time.Duration // configured; 0 takes the default
+		want   time.Duration
+	}{
+		{"default window", 0, 15 * time.Minute},
+		{"configured window", 2 * time.Minute, 2 * time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t, withWindow(tc.window))
+			ticketID := f.listTicket("seller", "Concert", 19.99)
+			buyer := f.user("buyer")
+			res := buyer.orderTicket(ticketID)
+			if res.Code != http.StatusCreated {
+				t.Fatalf("order: %d %s, want 201", res.Code, res.Body)
+			}
+			o := orderOf(t, res.Body)
+			if o.UserID != "buyer" || o.Status != "created" || o.Version != 0 || o.CancelReason != "" ||
+				o.Ticket.ID != ticketID || o.Ticket.Title != "Concert" || o.Ticket.Price != 19.99 {
+				t.Errorf("order %+v, want buyer's created order of Concert at 19.99, version 0", o)
+			}
+			if !at(t, o.CreatedAt).Equal(t0) || !at(t, o.ExpiresAt).Equal(t0.Add(tc.want)) {
+				t.Errorf("created %s, expires %s; want %v and %v later", o.CreatedAt, o.ExpiresAt, t0, tc.want)
+			}
+			if loc := res.Header.Get("Location"); loc != "/api/orders/"+o.ID {
+				t.Errorf("Location %q, want /api/orders/%s", loc, o.ID)
+			}
+			if got := buyer.show(o.ID); got != o {
+				t.Errorf("GET answers %+v, want %+v", got, o)
+			}
+
+			ev := f.sink.wait(t, eventing.TypeOrderCreated, o.ID)
+			var data eventing.OrderCreated
+			if err := eventing.Decode(ev, &data); err != nil {
+				t.Fatal(err)
+			}
+			want := eventing.OrderCreated{
+				ID: o.ID, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(tc.want),
+				Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: 1},
+			}
+			if entityVersion(t, ev) != 0 || ev.Source() != "/functions/orders" || !data.ExpiresAt.Equal(want.ExpiresAt) {
+				t.Errorf("order.created v%d from %s expiring %v", entityVersion(t, ev), ev.Source(), data.ExpiresAt)
+			}
+			data.ExpiresAt = want.ExpiresAt
+			if data != want {
+				t.Errorf("order.created data %+v, want %+v", data, want)
+			}
+			r, err := f.stored().Reservation(context.Background(), ticketID)
+			if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1, OrderID: o.ID}) {
+				t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
+			}
+		})
+	}
+}
+
+func TestOrderRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		as      string // "" for a request without a session
+		ticket  func(f *fn, listed string) string
+		code    int
+		message string
+	}{
+		{"unknown ticket", "buyer", func(*fn, string) string { return newTicketID() }, http.StatusNotFound, "Ticket not found"},
+		{"ticket id with a slash", "buyer", func(*fn, string) string { return "a/b" }, http.StatusNotFound, "Ticket not found"},
+		{"reserved ticket id", "buyer", func(*fn, string) string { return "__x__" }, http.StatusNotFound, "Ticket not found"},
+		{"ticket id too long", "buyer", func(*fn, string) string { return strings.Repeat("t", 501) }, http.StatusNotFound, "Ticket not found"},
+		{"own ticket", "seller", func(_ *fn, listed string) string { return listed }, http.StatusBadRequest, "Cannot buy your own ticket"},
+		{"reserved by another buyer", "buyer", func(f *fn, listed string) string {
+			f.user("early bird").mustOrder(listed)
+			return listed
+		}, http.StatusBadRequest, "Ticket is already reserved"},
+		{"reserved by the same buyer", "buyer", func(f *fn, listed string) string {
+			f.user("buyer").mustOrder(listed)
+			return listed
+		}, http.StatusBadRequest, "Ticket is already reserved"},
+		{"signed out", "", func(_ *fn, listed string) string { return listed }, http.StatusUnauthorized, "Not authorized"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t)
+			ticketID := tc.ticket(f, f.listTicket("seller", "Concert", 20))
+			before := f.counts()
+			body := `{"ticketId":"` + ticketID + `"}`
+			var res response
+			if tc.as == "" {
+				res = f.serve(jsonRequest(http.MethodPost, "/api/orders", body))
+			} else {
+				res = f.user(tc.as).post("/api/orders", body)
+			}
+			wantError(t, res, tc.code, tc.message, "")
+			if after := f.counts(); !maps.Equal(after, before) {
+				t.Errorf("a refused order changed the store from %v to %v", before, after)
+			}
+		})
+	}
+}
+
+func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		after time.Duration
+		free  bool
+	}{
+		{"a millisecond before expiry", window - time.Millisecond, false},
+		{"at expiry", window, true},
+		{"an hour later", time.Hour, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t)
+			ticketID := f.listTicket("seller", "Concert", 20)
+			first, second := f.user("first"), f.user("second")
+			old := first.mustOrder(ticketID)
+			f.clock.Advance(tc.after)
+
+			res := second.orderTicket(ticketID)
+			if !tc.free {
+				wantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
+				if got := first.show(old.ID); got.Status != "created" || got.Version != 0 {
+					t.Errorf("the open order became %+v", got)
+				}
+				return
+			}
+			if res.Code != http.StatusCreated {
+				t.Fatalf("order after expiry: %d %s, want 201", res.Code, res.Body)
+			}
+			next := orderOf(t, res.Body)
+			got := first.show(old.ID)
+			if got.Status != "cancelled" || got.CancelReason != "expired" || got.Version != 1 {
+				t.Errorf("expired order is %s (%s) v%d, want cancelled (expired) v1", got.Status, got.CancelReason, got.Version)
+			}
+
+			cancelled := f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
+			var data eventing.OrderCancelled
+			if err := eventing.Decode(cancelled, &data); err != nil {
+				t.Fatal(err)
+			}
+			want := eventing.OrderCancelled{ID: old.ID, Version: 1, Reason: "expired",
+				Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
+			if data != want || entityVersion(t, cancelled) != 1 {
+				t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, cancelled), data, want)
+			}
+			var placed eventing.OrderCreated
+			if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
+				t.Fatal(err)
+			}
+			if placed.Ticket.Reservation != 2 {
+				t.Errorf("new order's reservation %d, want 2", placed.Ticket.Reservation)
+			}
+		})
+	}
+}
+
+func TestEleventhOpenOrderIsRefused(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		free func(f *fn, buyer *user, first orderBody)
+	}{
+		{"until the buyer cancels one", func(_ *fn, buyer *user, first orderBody) {
+			if res := buyer.delete("/api/orders/" + first.ID); res.Code != http.StatusNoContent {
+				buyer.f.tb.Fatalf("cancel: %d %s", res.Code, res.Body)
+			}
+		}},
+		{"until their window passes", func(f *fn, _ *user, _ orderBody) { f.clock.Advance(window) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t)
+			buyer := f.user("buyer")
+			var first orderBody
+			for i := range 10 {
+				o := buyer.mustOrder(f.listTicket("seller", "Show", 10))
+				if i == 0 {
+					first = o
+				}
+			}
+			eleventh := f.listTicket("seller", "Show", 10)
+			before := f.counts()
+			wantError(t, buyer.orderTicket(eleventh), http.StatusBadRequest, "Too many open orders", "")
+			if after := f.counts(); !maps.Equal(after, before) {
+				t.Errorf("a refused order changed the store from %v to %v", before, after)
+			}
+			f.user("someone else").mustOrder(f.listTicket("seller", "Show", 10))
+
+			tc.free(f, buyer, first)
+			buyer.mustOrder(eleventh)
+		})
+	}
+}
+
+func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	buyer := f.user("buyer")
+	o := buyer.mustOrder(ticketID)
+	f.mustDeliver(updated(t, ticketID, "seller", "Concert (front row)", 45.5, "reserved", 1))
+
+	if got := buyer.show(o.ID); got.Ticket.Title != "Concert" || got.Ticket.Price != 20 {
+		t.Errorf("after the seller's edit the order holds %q at %v, want Concert at 20", got.Ticket.Title, got.Ticket.Price)
+	}
+	tk, err := f.stored().Ticket(context.Background(), ticketID)
+	if err != nil || tk.Title != "Concert (front row)" || tk.Price != 4550 || tk.Version != 1 {
+		t.Errorf("replica holds %+v, %v; want the edit at version 1", tk, err)
+	}
+
+	// A new order, once the first is cancelled, sees the edit.
+	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+		t.Fatalf("cancel: %d %s", res.Code, res.Body)
+	}
+	next := f.user("another").mustOrder(ticketID)
+	if next.Ticket.Title != "Concert (front row)" || next.Ticket.Price != 45.5 {
+		t.Errorf("new order holds %q at %v, want the edit", next.Ticket.Title, next.Ticket.Price)
+	}
+}
+
+func TestCrossSiteOrderIsRefused(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	for _, method := range []string{http.MethodPost, http.MethodDelete} {
+		path := "/api/orders"
+		if method == http.MethodDelete {
+			path += "/" + strings.Repeat("a", 24)
+		}
+		req := jsonRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		wantError(t, f.user("buyer").do(req), http.StatusForbidden, "Cross-site request refused", "")
+	}
+	if got := f.counts(); got[ordersstore.Orders] != 0 || got[outbox.Collection] != 0 {
+		t.Errorf("store holds %v after cross-site requests", got)
+	}
+}

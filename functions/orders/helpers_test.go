@@ -1,0 +1,481 @@
+package orders_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/orders"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testKey is a JWT key of the minimum length.
+const testKey = "test-key-0123456789abcdef0123456"
+
+// t0 is when every test starts.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// window is the default expiration window.
+const window = 15 * time.Minute
+
+// eventually is how long a test waits for the outbox's sends.
+const eventually = 20 * time.Second
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// sink stands in for the broker: it records every event the outbox sends.
+type sink struct {
+	url string
+
+	mu     sync.Mutex
+	events []event.Event
+}
+
+// startSink serves a recording broker until the test ends.
+func startSink(tb testing.TB) *sink {
+	tb.Helper()
+	s := &sink{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.events = append(s.events, *ev)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	tb.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// matching returns the events received of type typ about subject.
+func (s *sink) matching(typ, subject string) []event.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []event.Event
+	for _, ev := range s.events {
+		if ev.Type() == typ && ev.Subject() == subject {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// wait returns the first event of type typ about subject, polling until it
+// arrives or the deadline passes.
+func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
+	tb.Helper()
+	deadline := time.Now().Add(eventually)
+	for {
+		if evs := s.matching(typ, subject); len(evs) > 0 {
+			return evs[0]
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %s about %s reached the broker in %v", typ, subject, eventually)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
+var fastRelay = outbox.Options{
+	MinAge:     time.Millisecond,
+	MinBackoff: 5 * time.Millisecond,
+	MaxBackoff: 100 * time.Millisecond,
+	Client:     &http.Client{Timeout: 5 * time.Second},
+}
+
+// fn is one orders function under test, with its store, clock and broker.
+type fn struct {
+	tb     testing.TB
+	f      *orders.Function
+	h      http.Handler
+	url    string // where the function is served, for event deliveries
+	db     store.Store
+	clock  *clock
+	sink   *sink
+	tokens *sharedauth.Tokens
+}
+
+// openSQLite returns an empty SQLite store in a temporary folder.
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	return openSQLiteAt(tb, filepath.Join(tb.TempDir(), "orders.db"))
+}
+
+// openSQLiteAt opens the SQLite store in the file at path, as one replica does.
+func openSQLiteAt(tb testing.TB, path string) store.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+type settings struct {
+	cfg     orders.Config
+	deps    orders.Deps
+	noRelay bool
+	clock   *clock
+	sink    *sink
+}
+
+type option func(*settings)
+
+func withWindow(d time.Duration) option { return func(s *settings) { s.cfg.ExpirationWindow = d } }
+
+func withStore(db store.Store) option { return func(s *settings) { s.deps.Store = db } }
+
+// withoutRelay leaves the outbox unsent: only the store says what was recorded.
+func withoutRelay(s *settings) { s.noRelay = true }
+
+// sharing gives the function another's clock and broker, as replicas of
+// one function share them.
+func sharing(other *fn) option {
+	return func(s *settings) { s.clock, s.sink = other.clock, other.sink }
+}
+
+// newFn returns the orders function on a fresh SQLite store, unless an
+// option gives another, relaying its outbox to a recording broker until the
+// test ends.
+func newFn(tb testing.TB, opts ...option) *fn {
+	tb.Helper()
+	s := &settings{cfg: orders.Config{JWTKey: testKey}}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.clock == nil {
+		s.clock = &clock{now: t0}
+	}
+	if s.sink == nil {
+		s.sink = startSink(tb)
+	}
+	if s.deps.Store == nil {
+		s.deps.Store = openSQLite(tb)
+	}
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.url, fastRelay, s.clock.Now
+	s.deps.Logger = slog.New(slog.DiscardHandler)
+	f, err := orders.New(s.cfg, s.deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !s.noRelay {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); f.Run(ctx) }()
+		tb.Cleanup(func() { cancel(); <-done })
+	}
+	srv := httptest.NewServer(f.Handler())
+	tb.Cleanup(srv.Close)
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(testKey), Now: s.clock.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fn{tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+}
+
+// response is an answer, read whole.
+type response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// serve sends one request to the function.
+func (f *fn) serve(req *http.Request) response {
+	f.tb.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// jsonRequest builds a request with a JSON body.
+func jsonRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// user is someone signed in to the function, with a session issued afresh
+// for every request, so the test clock never outlives it.
+type user struct {
+	f  *fn
+	id string
+}
+
+func (f *fn) user(id string) *user { return &user{f: f, id: id} }
+
+func (u *user) do(req *http.Request) response {
+	u.f.tb.Helper()
+	token, _, err := u.f.tokens.Issue(u.id, u.id+"@example.com")
+	if err != nil {
+		u.f.tb.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	return u.f.serve(req)
+}
+
+func (u *user) post(path, body string) response {
+	u.f.tb.Helper()
+	return u.do(jsonRequest(http.MethodPost, path, body))
+}
+
+func (u *user) get(path string) response {
+	u.f.tb.Helper()
+	return u.do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+func (u *user) delete(path string) response {
+	u.f.tb.Helper()
+	return u.do(httptest.NewRequest(http.MethodDelete, path, nil))
+}
+
+// orderTicket posts an order for ticketID.
+func (u *user) orderTicket(ticketID string) response {
+	u.f.tb.Helper()
+	b, _ := json.Marshal(map[string]string{"ticketId": ticketID})
+	return u.post("/api/orders", string(b))
+}
+
+// mustOrder orders ticketID and returns the order, failing unless it is created.
+func (u *user) mustOrder(ticketID string) orderBody {
+	u.f.tb.Helper()
+	res := u.orderTicket(ticketID)
+	if res.Code != http.StatusCreated {
+		u.f.tb.Fatalf("order %s as %s: %d %s, want 201", ticketID, u.id, res.Code, res.Body)
+	}
+	return orderOf(u.f.tb, res.Body)
+}
+
+// show gets order id, failing unless it is answered.
+func (u *user) show(id string) orderBody {
+	u.f.tb.Helper()
+	res := u.get("/api/orders/" + id)
+	if res.Code != http.StatusOK {
+		u.f.tb.Fatalf("GET order %s as %s: %d %s", id, u.id, res.Code, res.Body)
+	}
+	return orderOf(u.f.tb, res.Body)
+}
+
+// orderBody is an order as the API answers it.
+type orderBody struct {
+	ID        string `json:"id"`
+	UserID    string `json:"userId"`
+	Status    string `json:"status"`
+	ExpiresAt string `json:"expiresAt"`
+	CreatedAt string `json:"createdAt"`
+	Ticket    struct {
+		ID    string  `json:"id"`
+		Title string  `json:"title"`
+		Price float64 `json:"price"`
+	} `json:"ticket"`
+	Version      int    `json:"version"`
+	CancelReason string `json:"cancelReason,omitempty"`
+}
+
+// orderOf decodes an order, refusing any other field and times that are not
+// RFC 3339 in UTC.
+func orderOf(tb testing.TB, body []byte) orderBody {
+	tb.Helper()
+	var o orderBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil || o.ID == "" {
+		tb.Fatalf("body %s is not an order: %v", body, err)
+	}
+	for _, s := range []string{o.ExpiresAt, o.CreatedAt} {
+		if _, err := time.Parse(time.RFC3339, s); err != nil || !strings.HasSuffix(s, "Z") {
+			tb.Errorf("time %q is not RFC 3339 in UTC", s)
+		}
+	}
+	return o
+}
+
+// at parses an RFC 3339 time of a body.
+func at(tb testing.TB, s string) time.Time {
+	tb.Helper()
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+// errorsOf decodes the error shape, failing unless the body is exactly
+// {"errors":[...]} with at least one message.
+func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
+	tb.Helper()
+	var body httpx.ErrorBody
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || len(body.Errors) == 0 {
+		tb.Fatalf("body %s is not the error shape: %v", res.Body, err)
+	}
+	for _, e := range body.Errors {
+		if e.Message == "" {
+			tb.Errorf("error without a message in %s", res.Body)
+		}
+	}
+	return body.Errors
+}
+
+// wantError checks a refusal's status and its one error.
+func wantError(tb testing.TB, res response, code int, message, field string) {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d %q", res.Code, res.Body, code, message)
+	}
+	errs := errorsOf(tb, res)
+	want := []httpx.ErrorItem{{Message: message, Field: field}}
+	if !slices.Equal(errs, want) {
+		tb.Errorf("errors %+v, want %+v", errs, want)
+	}
+}
+
+// newTicketID returns an id as the tickets function might give one.
+func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
+
+// deliver posts ev to the function's /events over HTTP in binary mode, as
+// the broker does, and returns the status.
+func (f *fn) deliver(ev event.Event) int {
+	f.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.url+"/events", nil)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		f.tb.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// mustDeliver delivers ev and fails unless the function takes it.
+func (f *fn) mustDeliver(ev event.Event) {
+	f.tb.Helper()
+	if code := f.deliver(ev); code != http.StatusOK {
+		f.tb.Fatalf("deliver %s v%v: %d, want 200", ev.Type(), ev.Extensions()[eventing.ExtensionEntityVersion], code)
+	}
+}
+
+// created returns a ticket.created event.
+func created(tb testing.TB, id, sellerID, title string, price float64) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
+		ID: id, Version: 0, Title: title, Price: price, UserID: sellerID, CreatedAt: t0.Add(-time.Hour),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// updated returns a ticket.updated event at version.
+func updated(tb testing.TB, id, sellerID, title string, price float64, status string, version int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
+		ID: id, Version: version, Title: title, Price: price, UserID: sellerID, Status: status,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// listTicket puts a new ticket of sellerID into the replica, through a
+// ticket.created delivery, and returns its id.
+func (f *fn) listTicket(sellerID, title string, price float64) string {
+	f.tb.Helper()
+	id := newTicketID()
+	f.mustDeliver(created(f.tb, id, sellerID, title, price))
+	return id
+}
+
+// stored returns the function's store package on its database, for tests
+// that read what was stored or write what a later event would.
+func (f *fn) stored() *ordersstore.Store {
+	f.tb.Helper()
+	box, err := outbox.New(f.db, f.sink.url, outbox.Options{})
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return ordersstore.New(f.db, box)
+}
+
+// counts returns how many documents each collection holds.
+func (f *fn) counts() map[string]int {
+	f.tb.Helper()
+	got := map[string]int{}
+	for _, c := range ordersstore.Collections() {
+		docs, err := f.db.Query(context.Background(), c, store.Query{})
+		if err != nil {
+			f.tb.Fatal(err)
+		}
+		if len(docs) > 0 {
+			got[c] = len(docs)
+		}
+	}
+	return got
+}
+
+// entityVersion returns the entityversion of ev.
+func entityVersion(tb testing.TB, ev event.Event) int {
+	tb.Helper()
+	v, err := eventing.EntityVersion(ev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}

@@ -1,0 +1,189 @@
+package orders
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+)
+
+// createRequest is the body of POST /api/orders.
+type createRequest struct {
+	TicketID string `json:"ticketId"`
+}
+
+// orderResponse is an order as the API answers it (DESIGN §3).
+type orderResponse struct {
+	ID           string         `json:"id"`
+	UserID       string         `json:"userId"`
+	Status       string         `json:"status"`
+	ExpiresAt    time.Time      `json:"expiresAt"`
+	CreatedAt    time.Time      `json:"createdAt"`
+	Ticket       ticketResponse `json:"ticket"`
+	Version      int            `json:"version"`
+	CancelReason string         `json:"cancelReason,omitempty"`
+}
+
+// ticketResponse is the ticket an order embeds, as the order was created
+// with it; the price is in dollars.
+type ticketResponse struct {
+	ID    string  `json:"id"`
+	Title string  `json:"title"`
+	Price float64 `json:"price"`
+}
+
+func newOrderResponse(o *order.Order) orderResponse {
+	it := o.Item()
+	return orderResponse{
+		ID:           o.ID(),
+		UserID:       o.UserID(),
+		Status:       string(o.Status()),
+		ExpiresAt:    o.ExpiresAt().UTC(),
+		CreatedAt:    o.CreatedAt().UTC(),
+		Ticket:       ticketResponse{ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars()},
+		Version:      o.Version(),
+		CancelReason: string(o.CancelReason()),
+	}
+}
+
+// handleCreate orders a ticket for the signed-in user: 201 with the order,
+// which reserves the ticket for the expiration window.
+func (f *Function) handleCreate() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in createRequest
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		ticketID, err := order.ParseTicketID(in.TicketID)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		buyer, _ := sharedauth.FromContext(r.Context())
+		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(f.now()))
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.PlaceOrder: %w", err))
+			return
+		}
+		w.Header().Set("Location", "/api/orders/"+o.ID())
+		httpx.JSON(w, http.StatusCreated, newOrderResponse(o))
+	})
+}
+
+// handleList answers the signed-in user's orders, newest first: 200 with
+// an array, empty when there are none.
+func (f *Function) handleList() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buyer, _ := sharedauth.FromContext(r.Context())
+		orders, err := f.store.OrdersOf(r.Context(), buyer.ID)
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.OrdersOf: %w", err))
+			return
+		}
+		resp := make([]orderResponse, 0, len(orders))
+		for _, o := range orders {
+			resp = append(resp, newOrderResponse(o))
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusOK, resp)
+	})
+}
+
+// handleShow answers one order to its buyer: 200, 404 for an unknown or
+// malformed id, 401 for anyone else.
+func (f *Function) handleShow() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !order.ValidID(id) {
+			httpx.Error(w, r, order.ErrNotFound)
+			return
+		}
+		o, err := f.store.Order(r.Context(), id)
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.Order: %w", err))
+			return
+		}
+		buyer, _ := sharedauth.FromContext(r.Context())
+		if err := o.CheckOwner(buyer.ID); err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.JSON(w, http.StatusOK, newOrderResponse(o))
+	})
+}
+
+// handleCancel cancels an order for its buyer and gives its ticket back:
+// 204, also for an order already cancelled; 400 for a complete one; 404 for
+// an unknown or malformed id; 401 for anyone but the buyer.
+func (f *Function) handleCancel() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !order.ValidID(id) {
+			httpx.Error(w, r, order.ErrNotFound)
+			return
+		}
+		buyer, _ := sharedauth.FromContext(r.Context())
+		if _, err := f.store.UpdateOrder(r.Context(), id, f.cancelByBuyer(buyer.ID, f.now())); err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.UpdateOrder: %w", err))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// place decides a new order at now and makes its events: order.created,
+// and order.cancelled for an expired holder it cancelled.
+func (f *Function) place(now time.Time) ordersstore.PlaceFunc {
+	return func(in order.Placing) (order.Placement, []event.Event, error) {
+		p, err := order.Place(order.NewID(), in, now, f.window)
+		if err != nil {
+			return order.Placement{}, nil, err
+		}
+		var events []event.Event
+		if p.Expired != nil {
+			ev, err := orderCancelled(p.Expired)
+			if err != nil {
+				return order.Placement{}, nil, err
+			}
+			events = append(events, ev)
+		}
+		ev, err := orderCreated(p.Order)
+		if err != nil {
+			return order.Placement{}, nil, err
+		}
+		return p, append(events, ev), nil
+	}
+}
+
+// cancelByBuyer cancels an order of userID at now, releasing its
+// reservation, and makes its order.cancelled. An order already cancelled is
+// left as it is, with no event.
+func (f *Function) cancelByBuyer(userID string, now time.Time) ordersstore.UpdateFunc {
+	return func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+		if err := o.CheckOwner(userID); err != nil {
+			return nil, err
+		}
+		switch err := o.Cancel(order.ReasonBuyer, now); {
+		case errors.Is(err, order.ErrAlreadyCancelled):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		*r = r.Release(o.ID())
+		ev, err := orderCancelled(o)
+		if err != nil {
+			return nil, err
+		}
+		return []event.Event{ev}, nil
+	}
+}

@@ -1,0 +1,323 @@
+// Package order holds the rules of an order: who may order a ticket, how
+// long the order reserves it, and how an order moves from created to
+// complete or cancelled (DESIGN §3, §5). It does no I/O: the store reads
+// what a decision needs, the rules decide, and the store writes the result.
+package order
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// Status is where an order is in its life: Created, then Complete (paid)
+// or Cancelled. Complete and Cancelled are final.
+type Status string
+
+// The statuses of an order.
+const (
+	// Created is an order that holds its ticket until it expires.
+	Created Status = "created"
+	// Complete is a paid order.
+	Complete Status = "complete"
+	// Cancelled is an order its buyer cancelled or that expired.
+	Cancelled Status = "cancelled"
+)
+
+// Reason says why an order was cancelled.
+type Reason string
+
+// The reasons an order is cancelled.
+const (
+	// ReasonBuyer is a cancellation by the buyer.
+	ReasonBuyer Reason = "buyer"
+	// ReasonExpired is an order whose window passed unpaid.
+	ReasonExpired Reason = "expired"
+)
+
+// The limits of DESIGN §3.
+const (
+	// MaxOpen is the most open orders (created and not expired) a buyer
+	// may hold at once.
+	MaxOpen = 10
+	// DefaultWindow is how long an order reserves its ticket when no
+	// window is configured (ORDER_EXPIRATION_WINDOW).
+	DefaultWindow = 15 * time.Minute
+)
+
+// The refusals of the order rules.
+var (
+	// ErrNotFound is an order that does not exist, or an id no order has.
+	ErrNotFound = apperr.New(apperr.NotFound, "Order not found")
+	// ErrTicketNotFound is an order for a ticket the replica does not hold.
+	ErrTicketNotFound = apperr.New(apperr.NotFound, "Ticket not found")
+	// ErrOwnTicket refuses an order for a ticket its buyer sells.
+	ErrOwnTicket = apperr.New(apperr.Invalid, "Cannot buy your own ticket")
+	// ErrReserved refuses an order for a ticket another order holds.
+	ErrReserved = apperr.New(apperr.Invalid, "Ticket is already reserved")
+	// ErrTooManyOpen refuses an order to a buyer who holds MaxOpen open ones.
+	ErrTooManyOpen = apperr.New(apperr.Invalid, "Too many open orders")
+	// ErrNotOwner refuses access to an order by anyone but its buyer; it is
+	// the same refusal as a missing session (401 "Not authorized").
+	ErrNotOwner = apperr.New(apperr.Unauthorized, "Not authorized")
+	// ErrCompleted refuses to cancel a paid order.
+	ErrCompleted = apperr.New(apperr.Invalid, "Cannot cancel a completed order")
+	// ErrAlreadyCancelled is a cancellation of an order already cancelled;
+	// callers that cancel idempotently treat it as done.
+	ErrAlreadyCancelled = apperr.New(apperr.Invalid, "Order is already cancelled")
+	// ErrCancelled refuses to complete a cancelled order.
+	ErrCancelled = apperr.New(apperr.Invalid, "Order is cancelled")
+	// ErrAlreadyComplete is a completion of an order already complete;
+	// callers that complete idempotently treat it as done.
+	ErrAlreadyComplete = apperr.New(apperr.Invalid, "Order is already complete")
+	// ErrNoTicketID refuses a request for an order that names no ticket.
+	ErrNoTicketID = apperr.Field("ticketId", "Ticket id is required")
+)
+
+// Item is the ticket as its order was created with it: what the buyer saw
+// is what they pay, whatever the seller changes afterwards.
+type Item struct {
+	TicketID string
+	Title    string
+	Price    ticket.Cents
+}
+
+// Order is one buyer's order for one ticket. Its fields change only through
+// its methods, which keep the transitions of DESIGN §3.
+type Order struct {
+	id          string
+	userID      string
+	status      Status
+	reason      Reason
+	item        Item
+	reservation int
+	version     int
+	createdAt   time.Time
+	expiresAt   time.Time
+	cancelledAt time.Time
+}
+
+// ID returns the order's id.
+func (o *Order) ID() string { return o.id }
+
+// UserID returns the buyer's id.
+func (o *Order) UserID() string { return o.userID }
+
+// Status returns the order's status.
+func (o *Order) Status() Status { return o.status }
+
+// CancelReason returns why the order was cancelled, "" unless it was.
+func (o *Order) CancelReason() Reason { return o.reason }
+
+// Item returns the ticket as the order was created with it.
+func (o *Order) Item() Item { return o.item }
+
+// Reservation returns the number of the ticket's reservation the order
+// made (reservation.Reservation.Counter when it was placed).
+func (o *Order) Reservation() int { return o.reservation }
+
+// Version returns the order's version: 0 when created, +1 on every change.
+func (o *Order) Version() int { return o.version }
+
+// CreatedAt returns when the order was placed.
+func (o *Order) CreatedAt() time.Time { return o.createdAt }
+
+// ExpiresAt returns when the order stops reserving its ticket unless paid.
+func (o *Order) ExpiresAt() time.Time { return o.expiresAt }
+
+// CancelledAt returns when the order was cancelled, the zero time unless it was.
+func (o *Order) CancelledAt() time.Time { return o.cancelledAt }
+
+// Open reports whether the order is created and its window has not passed
+// at now: it holds its ticket and counts against its buyer's MaxOpen.
+func (o *Order) Open(now time.Time) bool {
+	return o.status == Created && now.Before(o.expiresAt)
+}
+
+// Expired reports whether the order is created but its window has passed at
+// now: it is due to be cancelled and holds its ticket no more.
+func (o *Order) Expired(now time.Time) bool {
+	return o.status == Created && !now.Before(o.expiresAt)
+}
+
+// Blocks reports whether the order keeps anyone else from ordering its
+// ticket at now: it is open, or paid.
+func (o *Order) Blocks(now time.Time) bool {
+	return o.Open(now) || o.status == Complete
+}
+
+// CheckOwner returns ErrNotOwner unless userID is the order's buyer.
+func (o *Order) CheckOwner(userID string) error {
+	if userID == "" || userID != o.userID {
+		return ErrNotOwner
+	}
+	return nil
+}
+
+// Cancel cancels a created order for reason at now and bumps its version.
+// It returns ErrAlreadyCancelled for a cancelled order and ErrCompleted for
+// a complete one, and changes neither.
+func (o *Order) Cancel(reason Reason, now time.Time) error {
+	if reason != ReasonBuyer && reason != ReasonExpired {
+		return fmt.Errorf("order.Cancel %s: unknown reason %q", o.id, reason)
+	}
+	switch o.status {
+	case Cancelled:
+		return ErrAlreadyCancelled
+	case Complete:
+		return ErrCompleted
+	}
+	o.status, o.reason, o.cancelledAt = Cancelled, reason, now.UTC()
+	o.version++
+	return nil
+}
+
+// Complete marks a created order paid and bumps its version. It returns
+// ErrAlreadyComplete for a complete order and ErrCancelled for a cancelled
+// one, and changes neither.
+func (o *Order) Complete() error {
+	switch o.status {
+	case Complete:
+		return ErrAlreadyComplete
+	case Cancelled:
+		return ErrCancelled
+	}
+	o.status = Complete
+	o.version++
+	return nil
+}
+
+// Placing is what placing an order is decided on, as one transaction read it.
+type Placing struct {
+	// BuyerID is who orders.
+	BuyerID string
+	// Ticket is the replica's ticket.
+	Ticket ticket.Ticket
+	// Reservation is the ticket's reservation.
+	Reservation reservation.Reservation
+	// Holder is the order the reservation names; nil when there is none.
+	Holder *Order
+	// Created are the buyer's orders in status Created, expired or not.
+	Created []*Order
+}
+
+// Placement is a new order and what placing it changes.
+type Placement struct {
+	// Order is the new order, at version 0.
+	Order *Order
+	// Reservation is the ticket's reservation, now held by Order.
+	Reservation reservation.Reservation
+	// Expired is the previous holder, cancelled because its window had
+	// passed; nil when there was none.
+	Expired *Order
+}
+
+// Place decides a new order with id for in.BuyerID at now, reserving the
+// ticket for window. It refuses the buyer's own ticket (ErrOwnTicket), a
+// ticket held by an open or complete order (ErrReserved), and a buyer who
+// holds MaxOpen open orders (ErrTooManyOpen). A holder whose window has
+// passed does not block: the placement cancels it as expired. in is left
+// as it was.
+func Place(id string, in Placing, now time.Time, window time.Duration) (Placement, error) {
+	if in.Ticket.SellerID == in.BuyerID {
+		return Placement{}, ErrOwnTicket
+	}
+	var expired *Order
+	if in.Holder != nil {
+		switch holder := *in.Holder; {
+		case holder.Blocks(now):
+			return Placement{}, ErrReserved
+		case holder.Expired(now):
+			if err := holder.Cancel(ReasonExpired, now); err != nil {
+				return Placement{}, fmt.Errorf("order.Place: %w", err)
+			}
+			expired = &holder
+		}
+	}
+	open := 0
+	for _, o := range in.Created {
+		if o.Open(now) {
+			open++
+		}
+	}
+	if open >= MaxOpen {
+		return Placement{}, ErrTooManyOpen
+	}
+	r := in.Reservation.Hold(id)
+	now = now.UTC()
+	o := &Order{
+		id:          id,
+		userID:      in.BuyerID,
+		status:      Created,
+		item:        Item{TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price},
+		reservation: r.Counter,
+		createdAt:   now,
+		expiresAt:   now.Add(window),
+	}
+	return Placement{Order: o, Reservation: r, Expired: expired}, nil
+}
+
+// idBytes is the length of an order id in bytes, before hex encoding.
+const idBytes = 12
+
+// NewID returns a random 96-bit order id as 24 lower-case hex digits.
+func NewID() string {
+	var b [idBytes]byte
+	// crypto/rand.Read never returns an error since Go 1.24.
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ValidID reports whether id has the form NewID gives, so that a malformed
+// id in a path is answered as not found without a read.
+func ValidID(id string) bool {
+	if len(id) != 2*idBytes {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseTicketID checks the ticket id of a new order: ErrNoTicketID when it
+// is empty or blank. Any other id is looked up as it is; one that names no
+// ticket is ErrTicketNotFound.
+func ParseTicketID(id string) (string, error) {
+	if strings.TrimSpace(id) == "" {
+		return "", ErrNoTicketID
+	}
+	return id, nil
+}
+
+// State is an order field by field, as the store keeps it.
+type State struct {
+	ID          string
+	UserID      string
+	Status      Status
+	Reason      Reason
+	Item        Item
+	Reservation int
+	Version     int
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	CancelledAt time.Time
+}
+
+// UnmarshalFromStore returns the order s describes. It is for the store's
+// rehydration only: it checks no rule, since what was stored kept them.
+func UnmarshalFromStore(s State) *Order {
+	return &Order{
+		id: s.ID, userID: s.UserID, status: s.Status, reason: s.Reason, item: s.Item,
+		reservation: s.Reservation, version: s.Version,
+		createdAt: s.CreatedAt, expiresAt: s.ExpiresAt, cancelledAt: s.CancelledAt,
+	}
+}

@@ -1,0 +1,333 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+const window = 15 * time.Minute
+
+// drivers are the stores every test runs on: the embedded default's and
+// production's, through the Firestore emulator.
+var drivers = []struct {
+	name string
+	open func(t *testing.T) store.Store
+}{
+	{"sqlite", func(t *testing.T) store.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "orders.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+	{"firestore", func(t *testing.T) store.Store {
+		db, err := firestore.Open(context.Background(), firestore.Config{
+			ProjectID:    testenv.UniqueID("orders"),
+			Database:     "orders",
+			EmulatorHost: testenv.FirestoreEmulator(t),
+			// The emulator settles racing transactions by lock timeouts.
+			MaxAttempts: 30,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+}
+
+// eachDriver runs fn as a parallel subtest on every driver, with a Store
+// whose outbox is never relayed, so the outbox shows what was recorded.
+func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *ordersstore.Store)) {
+	t.Helper()
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			db := d.open(t)
+			box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, db, ordersstore.New(db, box))
+		})
+	}
+}
+
+// mirror puts tk into the replica as an event receiver would, applying it
+// only on top of the version before it.
+func mirror(tb testing.TB, db store.Store, s *ordersstore.Store, tk ticket.Ticket) {
+	tb.Helper()
+	err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+		return s.ApplyTicket(tx, tk.ID, func(held ticket.Ticket, holds bool) (ticket.Ticket, bool, error) {
+			if holds && held.Version+1 != tk.Version || !holds && tk.Version != 0 {
+				return ticket.Ticket{}, false, fmt.Errorf("version %d on top of %d (%v)", tk.Version, held.Version, holds)
+			}
+			return tk, true, nil
+		})
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// place is what the orders function places with: the domain's decision and
+// the events it causes.
+func place(now time.Time) ordersstore.PlaceFunc {
+	return func(in order.Placing) (order.Placement, []event.Event, error) {
+		p, err := order.Place(order.NewID(), in, now, window)
+		if err != nil {
+			return order.Placement{}, nil, err
+		}
+		var events []event.Event
+		if p.Expired != nil {
+			ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{ID: p.Expired.ID(), Version: p.Expired.Version(),
+				Reason: string(p.Expired.CancelReason()), Ticket: eventing.OrderCancelledTicket{ID: p.Expired.Item().TicketID, Reservation: p.Expired.Reservation()}})
+			if err != nil {
+				return order.Placement{}, nil, err
+			}
+			events = append(events, ev)
+		}
+		ev, err := eventing.NewOrderCreated(eventing.OrderCreated{ID: p.Order.ID(), Status: "created", UserID: p.Order.UserID(),
+			ExpiresAt: p.Order.ExpiresAt(), Ticket: eventing.OrderCreatedTicket{ID: p.Order.Item().TicketID, Reservation: p.Order.Reservation()}})
+		if err != nil {
+			return order.Placement{}, nil, err
+		}
+		return p, append(events, ev), nil
+	}
+}
+
+func count(tb testing.TB, db store.Store, collection string) int {
+	tb.Helper()
+	docs, err := db.Query(context.Background(), collection, store.Query{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(docs)
+}
+
+func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
+	tb.Helper()
+	for _, c := range ordersstore.Collections() {
+		if got := count(tb, db, c); got != want[c] {
+			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
+		}
+	}
+}
+
+var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 1999, SellerID: "seller", Status: ticket.Available, CreatedAt: t0.Add(-time.Hour)}
+
+func TestPlacedOrderHoldsTheReservation(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx := context.Background()
+		mirror(t, db, s, concert)
+		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Order(ctx, o.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if *got != *o || got.Status() != order.Created || got.Reservation() != 1 ||
+			got.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 1999}) || !got.ExpiresAt().Equal(t0.Add(window)) {
+			t.Errorf("stored %+v, want %+v", got, o)
+		}
+		r, err := s.Reservation(ctx, "t1")
+		if err != nil || r != (reservation.Reservation{TicketID: "t1", Counter: 1, OrderID: o.ID()}) {
+			t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID())
+		}
+		mine, err := s.OrdersOf(ctx, "buyer")
+		if err != nil || len(mine) != 1 || mine[0].ID() != o.ID() {
+			t.Errorf("OrdersOf = %v, %v", mine, err)
+		}
+		wantCounts(t, db, map[string]int{ordersstore.Tickets: 1, ordersstore.Orders: 1, ordersstore.Reservations: 1, outbox.Collection: 1})
+
+		// A second buyer is refused, and nothing more is written.
+		if _, err := s.PlaceOrder(ctx, "t1", "other", place(t0.Add(time.Minute))); !errors.Is(err, order.ErrReserved) {
+			t.Errorf("second PlaceOrder = %v, want ErrReserved", err)
+		}
+		if _, err := s.PlaceOrder(ctx, "t2", "other", place(t0)); !errors.Is(err, order.ErrTicketNotFound) {
+			t.Errorf("PlaceOrder(unknown ticket) = %v, want ErrTicketNotFound", err)
+		}
+		wantCounts(t, db, map[string]int{ordersstore.Tickets: 1, ordersstore.Orders: 1, ordersstore.Reservations: 1, outbox.Collection: 1})
+	})
+}
+
+func TestPlacingOverAnExpiredHolderCancelsIt(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx := context.Background()
+		mirror(t, db, s, concert)
+		old, err := s.PlaceOrder(ctx, "t1", "first", place(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := s.PlaceOrder(ctx, "t1", "second", place(t0.Add(window)))
+		if err != nil {
+			t.Fatalf("PlaceOrder after expiry: %v", err)
+		}
+		got, err := s.Order(ctx, old.ID())
+		if err != nil || got.Status() != order.Cancelled || got.CancelReason() != order.ReasonExpired || got.Version() != 1 ||
+			!got.CancelledAt().Equal(t0.Add(window)) {
+			t.Errorf("expired holder %+v, %v; want cancelled as expired, version 1", got, err)
+		}
+		r, err := s.Reservation(ctx, "t1")
+		if err != nil || r != (reservation.Reservation{TicketID: "t1", Counter: 2, OrderID: next.ID()}) {
+			t.Errorf("reservation %+v, %v; want number 2 held by %s", r, err, next.ID())
+		}
+		// order.created twice and order.cancelled once.
+		wantCounts(t, db, map[string]int{ordersstore.Tickets: 1, ordersstore.Orders: 2, ordersstore.Reservations: 1, outbox.Collection: 3})
+	})
+}
+
+func TestTicketChangesLeaveReservationAndOrders(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx := context.Background()
+		mirror(t, db, s, concert)
+		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := concert
+		edit.Title, edit.Price, edit.Status, edit.Version = "Concert, row A", 4550, "reserved", 1
+		mirror(t, db, s, edit)
+		if tk, err := s.Ticket(ctx, "t1"); err != nil || tk != edit {
+			t.Errorf("replica %+v, %v; want %+v", tk, err, edit)
+		}
+		r, err := s.Reservation(ctx, "t1")
+		if err != nil || r.OrderID != o.ID() || r.Counter != 1 {
+			t.Errorf("reservation %+v, %v after an edit", r, err)
+		}
+		if got, err := s.Order(ctx, o.ID()); err != nil || got.Item().Price != 1999 || got.Item().Title != "Concert" {
+			t.Errorf("order %+v, %v after an edit; want the price it was placed at", got, err)
+		}
+		if _, err := s.Ticket(ctx, "t2"); !errors.Is(err, order.ErrTicketNotFound) {
+			t.Errorf("Ticket(unknown) = %v", err)
+		}
+	})
+}
+
+func TestUpdateOrderWritesOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx := context.Background()
+		mirror(t, db, s, concert)
+		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refuse := errors.New("refused")
+		if _, err := s.UpdateOrder(ctx, o.ID(), func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+			_ = o.Cancel(order.ReasonBuyer, t0)
+			*r = r.Release(o.ID())
+			return nil, refuse
+		}); !errors.Is(err, refuse) {
+			t.Fatalf("UpdateOrder = %v, want the closure's error", err)
+		}
+		if _, err := s.UpdateOrder(ctx, order.NewID(), nil); !errors.Is(err, order.ErrNotFound) {
+			t.Errorf("UpdateOrder(unknown) = %v, want ErrNotFound", err)
+		}
+		cancelled, err := s.UpdateOrder(ctx, o.ID(), func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+			if err := o.Cancel(order.ReasonBuyer, t0.Add(time.Minute)); err != nil {
+				return nil, err
+			}
+			*r = r.Release(o.ID())
+			return nil, nil
+		})
+		if err != nil || cancelled.Version() != 1 {
+			t.Fatalf("UpdateOrder = %+v, %v", cancelled, err)
+		}
+		got, _ := s.Order(ctx, o.ID())
+		r, _ := s.Reservation(ctx, "t1")
+		if got.Status() != order.Cancelled || got.Version() != 1 || r.Held() || r.Counter != 1 {
+			t.Errorf("after cancel: order %+v, reservation %+v", got, r)
+		}
+	})
+}
+
+func TestRacingOrdersForOneTicketMakeOne(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		mirror(t, db, s, concert)
+		const n = 10
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = s.PlaceOrder(context.Background(), "t1", fmt.Sprintf("buyer-%d", i), place(t0))
+			})
+		}
+		wg.Wait()
+		won := slices.IndexFunc(errs, func(err error) bool { return err == nil })
+		for i, err := range errs {
+			if i != won && !errors.Is(err, order.ErrReserved) {
+				t.Errorf("buyer-%d: %v, want ErrReserved", i, err)
+			}
+		}
+		if won < 0 || slices.ContainsFunc(errs[won+1:], func(err error) bool { return err == nil }) {
+			t.Errorf("winners: %v, want exactly one", errs)
+		}
+		wantCounts(t, db, map[string]int{ordersstore.Tickets: 1, ordersstore.Orders: 1, ordersstore.Reservations: 1, outbox.Collection: 1})
+	})
+}
+
+func TestOrdersOfIsNewestFirst(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx := context.Background()
+		var want []string
+		for i := range 3 {
+			tk := concert
+			tk.ID = fmt.Sprintf("t%d", i)
+			mirror(t, db, s, tk)
+			o, err := s.PlaceOrder(ctx, tk.ID, "buyer", place(t0.Add(time.Duration(i)*time.Minute)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append([]string{o.ID()}, want...)
+			if _, err := s.PlaceOrder(ctx, tk.ID, "other", place(t0.Add(window+time.Hour))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mine, err := s.OrdersOf(ctx, "buyer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, o := range mine {
+			got = append(got, o.ID())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("OrdersOf = %v, want %v", got, want)
+		}
+		if none, err := s.OrdersOf(ctx, "nobody"); err != nil || len(none) != 0 {
+			t.Errorf("OrdersOf(nobody) = %v, %v", none, err)
+		}
+	})
+}

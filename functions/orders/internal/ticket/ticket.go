@@ -1,0 +1,77 @@
+// Package ticket is orders' replica of a ticket: what the tickets function
+// last said about it (title, price, seller, status), at the version it said
+// it. Events apply to it in version order; it holds no reservation, which
+// orders keeps apart (package reservation), so that an edit never touches
+// who holds the ticket. It does no I/O.
+package ticket
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// Available is the status of a ticket nobody has reserved, the status of
+// every new ticket.
+const Available = "available"
+
+// MaxPrice bounds the prices a replica accepts, in dollars: far above what
+// tickets lets a seller ask (DESIGN §3), and far below where cents overflow.
+const MaxPrice = 1e12
+
+// ErrInvalid refuses a ticket that the tickets function cannot have sent:
+// no id, a price that is no amount of dollars, or a negative version.
+var ErrInvalid = apperr.New(apperr.Invalid, "Invalid ticket")
+
+// Cents is an amount of money in cents of a dollar.
+type Cents int64
+
+// CentsOf returns dollars in cents, rounded to the nearest cent, as Stripe
+// is charged (DESIGN §3).
+func CentsOf(dollars float64) Cents { return Cents(math.Round(dollars * 100)) }
+
+// Dollars returns c as a decimal number of dollars.
+func (c Cents) Dollars() float64 { return float64(c) / 100 }
+
+// Ticket is what the replica holds of one ticket: what tickets said of it at
+// Version.
+type Ticket struct {
+	ID       string
+	Title    string
+	Price    Cents
+	SellerID string
+	// Status is the status tickets last reported, kept for information:
+	// orders' own reservation decides whether the ticket can be ordered.
+	Status string
+	// Version is the ticket's version in tickets: 0 when created, +1 on
+	// every change there.
+	Version   int
+	CreatedAt time.Time
+}
+
+// New returns the ticket at version 0 as tickets describes it, or an error
+// matching ErrInvalid when id is empty or price is not an amount from 0 to
+// MaxPrice dollars. createdAt may be zero when tickets did not say.
+func New(id, title string, price float64, sellerID, status string, createdAt time.Time) (Ticket, error) {
+	switch {
+	case id == "":
+		return Ticket{}, fmt.Errorf("%w: no id", ErrInvalid)
+	case math.IsNaN(price) || price < 0 || price > MaxPrice:
+		return Ticket{}, fmt.Errorf("%w: ticket %s: price %v", ErrInvalid, id, price)
+	}
+	return Ticket{
+		ID: id, Title: title, Price: CentsOf(price), SellerID: sellerID,
+		Status: status, CreatedAt: createdAt.UTC(),
+	}, nil
+}
+
+// At returns t at version, which must not be negative.
+func (t Ticket) At(version int) (Ticket, error) {
+	if version < 0 {
+		return Ticket{}, fmt.Errorf("%w: ticket %s: version %d", ErrInvalid, t.ID, version)
+	}
+	t.Version = version
+	return t, nil
+}

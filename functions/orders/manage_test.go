@@ -1,0 +1,249 @@
+package orders_test
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+func TestListAnswersTheBuyersOrdersNewestFirst(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	buyer, other := f.user("buyer"), f.user("other")
+
+	res := buyer.get("/api/orders")
+	if res.Code != http.StatusOK || strings.TrimSpace(string(res.Body)) != "[]" {
+		t.Fatalf("no orders: %d %s, want 200 []", res.Code, res.Body)
+	}
+	var want []string
+	for range 3 {
+		want = append([]string{buyer.mustOrder(f.listTicket("seller", "Show", 10)).ID}, want...)
+		other.mustOrder(f.listTicket("seller", "Show", 10))
+		f.clock.Advance(time.Minute)
+	}
+	cancelled := want[1]
+	if res := buyer.delete("/api/orders/" + cancelled); res.Code != http.StatusNoContent {
+		t.Fatalf("cancel: %d %s", res.Code, res.Body)
+	}
+
+	res = buyer.get("/api/orders")
+	if res.Code != http.StatusOK {
+		t.Fatalf("list: %d %s", res.Code, res.Body)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(res.Body, &raw); err != nil {
+		t.Fatalf("list body %s: %v", res.Body, err)
+	}
+	var got []string
+	for _, r := range raw {
+		o := orderOf(t, r)
+		got = append(got, o.ID)
+		if o.UserID != "buyer" {
+			t.Errorf("list holds %s's order %s", o.UserID, o.ID)
+		}
+		if wantStatus := map[bool]string{true: "cancelled", false: "created"}[o.ID == cancelled]; o.Status != wantStatus {
+			t.Errorf("order %s is %s in the list, want %s", o.ID, o.Status, wantStatus)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("list %v, want newest first %v", got, want)
+	}
+	wantError(t, f.serve(httptest.NewRequest(http.MethodGet, "/api/orders", nil)), http.StatusUnauthorized, "Not authorized", "")
+}
+
+func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	o := f.user("buyer").mustOrder(f.listTicket("seller", "Concert", 20))
+	tests := []struct {
+		name, as, id string
+		code         int
+		message      string
+	}{
+		{"another user", "other", o.ID, http.StatusUnauthorized, "Not authorized"},
+		{"the seller", "seller", o.ID, http.StatusUnauthorized, "Not authorized"},
+		{"signed out", "", o.ID, http.StatusUnauthorized, "Not authorized"},
+		{"unknown id", "buyer", order.NewID(), http.StatusNotFound, "Order not found"},
+		{"malformed id", "buyer", "not-an-order", http.StatusNotFound, "Order not found"},
+		{"upper-case id", "buyer", strings.ToUpper(o.ID), http.StatusNotFound, "Order not found"},
+		{"id too long", "buyer", o.ID + "0", http.StatusNotFound, "Order not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, method := range []string{http.MethodGet, http.MethodDelete} {
+				req := httptest.NewRequest(method, "/api/orders/"+tc.id, nil)
+				var res response
+				if tc.as == "" {
+					res = f.serve(req)
+				} else {
+					res = f.user(tc.as).do(req)
+				}
+				wantError(t, res, tc.code, tc.message, "")
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if got := f.user("buyer").show(o.ID); got.Status != "created" || got.Version != 0 {
+			t.Errorf("refused requests changed the order to %+v", got)
+		}
+	})
+}
+
+func TestCancelGivesTheTicketBack(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	buyer := f.user("buyer")
+	o := buyer.mustOrder(ticketID)
+	f.clock.Advance(time.Minute)
+
+	res := buyer.delete("/api/orders/" + o.ID)
+	if res.Code != http.StatusNoContent || len(res.Body) != 0 {
+		t.Fatalf("cancel: %d %s, want 204 without a body", res.Code, res.Body)
+	}
+	got := buyer.show(o.ID)
+	if got.Status != "cancelled" || got.CancelReason != "buyer" || got.Version != 1 {
+		t.Errorf("cancelled order is %s (%s) v%d, want cancelled (buyer) v1", got.Status, got.CancelReason, got.Version)
+	}
+	ev := f.sink.wait(t, eventing.TypeOrderCancelled, o.ID)
+	var data eventing.OrderCancelled
+	if err := eventing.Decode(ev, &data); err != nil {
+		t.Fatal(err)
+	}
+	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
+	if data != want || entityVersion(t, ev) != 1 {
+		t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, ev), data, want)
+	}
+	r, err := f.stored().Reservation(context.Background(), ticketID)
+	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
+		t.Errorf("reservation %+v, %v; want number 1, released", r, err)
+	}
+
+	// Cancelling again changes nothing and emits nothing.
+	before := f.counts()
+	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+		t.Errorf("second cancel: %d %s, want 204", res.Code, res.Body)
+	}
+	if after := f.counts(); !maps.Equal(after, before) {
+		t.Errorf("second cancel changed the store from %v to %v", before, after)
+	}
+	if got := buyer.show(o.ID); got.Version != 1 {
+		t.Errorf("second cancel bumped the version to %d", got.Version)
+	}
+
+	// The ticket is free for the next buyer, under the next reservation.
+	next := f.user("next").mustOrder(ticketID)
+	var placed eventing.OrderCreated
+	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
+		t.Fatal(err)
+	}
+	if placed.Ticket.Reservation != 2 {
+		t.Errorf("next order's reservation %d, want 2", placed.Ticket.Reservation)
+	}
+}
+
+func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	first := f.user("first")
+	old := first.mustOrder(ticketID)
+	f.clock.Advance(window)
+	next := f.user("second").mustOrder(ticketID)
+
+	// The first buyer's order was cancelled as expired: cancelling it is done.
+	if res := first.delete("/api/orders/" + old.ID); res.Code != http.StatusNoContent {
+		t.Fatalf("cancel: %d %s, want 204", res.Code, res.Body)
+	}
+	if got := first.show(old.ID); got.CancelReason != "expired" || got.Version != 1 {
+		t.Errorf("expired order became %+v", got)
+	}
+	r, err := f.stored().Reservation(context.Background(), ticketID)
+	if err != nil || r.OrderID != next.ID || r.Counter != 2 {
+		t.Errorf("reservation %+v, %v; want number 2 held by %s", r, err, next.ID)
+	}
+}
+
+func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	buyer := f.user("buyer")
+	o := buyer.mustOrder(ticketID)
+	// What payment.created will do: complete the order through the store.
+	_, err := f.stored().UpdateOrder(context.Background(), o.ID, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
+		return nil, o.Complete()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wantError(t, buyer.delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
+	if got := buyer.show(o.ID); got.Status != "complete" || got.Version != 1 {
+		t.Errorf("order is %s v%d, want complete v1", got.Status, got.Version)
+	}
+	f.clock.Advance(time.Hour)
+	wantError(t, f.user("late").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+}
+
+// unavailableStore is a store whose every call fails as Firestore does when
+// contention outlasts the retries.
+type unavailableStore struct{}
+
+func (unavailableStore) RunTransaction(context.Context, func(context.Context, store.Tx) error) error {
+	return store.ErrUnavailable
+}
+
+func (unavailableStore) Get(context.Context, string, string, any) error { return store.ErrUnavailable }
+
+func (unavailableStore) Query(context.Context, string, store.Query) ([]store.Doc, error) {
+	return nil, store.ErrUnavailable
+}
+
+func (unavailableStore) Close() error { return nil }
+
+func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withStore(unavailableStore{}), withoutRelay)
+	buyer := f.user("buyer")
+	id := order.NewID()
+	for name, res := range map[string]response{
+		"create": buyer.orderTicket(newTicketID()),
+		"list":   buyer.get("/api/orders"),
+		"show":   buyer.get("/api/orders/" + id),
+		"cancel": buyer.delete("/api/orders/" + id),
+		"sweep":  f.serve(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil)),
+	} {
+		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: %d Retry-After %q, want 503 with Retry-After", name, res.Code, res.Header.Get("Retry-After"))
+			continue
+		}
+		errorsOf(t, res)
+	}
+	if code := f.deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
+		t.Errorf("event: %d, want 503 so the broker redelivers", code)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	if res := f.serve(httptest.NewRequest(http.MethodGet, "/healthz", nil)); res.Code != http.StatusOK {
+		t.Errorf("healthz: %d %s", res.Code, res.Body)
+	}
+}

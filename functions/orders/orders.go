@@ -1,0 +1,133 @@
+// Package orders is the orders function: buyers order tickets, and an order
+// reserves its ticket for a window in which nobody else can order it
+// (DESIGN §3, §5).
+//
+// Orders owns the reservations. It keeps a replica of every ticket, fed by
+// ticket.created and ticket.updated in version order, and beside it each
+// ticket's reservation; placing an order reads both in one transaction, so
+// of two buyers racing for a ticket only one wins, however many replicas of
+// the function serve them. Each change records its events (order.created,
+// order.cancelled) in that same transaction, and the outbox relays them to
+// the broker after commit.
+//
+// New builds the function from its Config and Deps; Handler is its whole
+// HTTP and CloudEvents surface, and Run relays the outbox. cmd/orders serves
+// it alone and cmd/buytickets mounts it with the others.
+package orders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// Config is the orders function's settings, from the environment (DESIGN §7).
+type Config struct {
+	// JWTKey is the HS256 secret that access tokens are verified with
+	// (JWT_KEY), at least 32 bytes.
+	JWTKey string `env:"JWT_KEY" required:"true"`
+	// ExpirationWindow is how long an order reserves its ticket
+	// (ORDER_EXPIRATION_WINDOW); 15 minutes when zero.
+	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
+}
+
+// Validate reports a JWT key too short to verify with, naming the setting
+// but not its value, and a negative expiration window.
+func (c *Config) Validate() error {
+	if len(c.JWTKey) < sharedauth.MinKeyLen {
+		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
+	}
+	if c.ExpirationWindow < 0 {
+		return errors.New("ORDER_EXPIRATION_WINDOW must not be negative")
+	}
+	return nil
+}
+
+// Deps are what the function runs on.
+type Deps struct {
+	// Store keeps orders, the tickets' replica, reservations, the outbox and
+	// the receipts of events; required.
+	Store store.Store
+	// Sink is where the outbox relay sends events (K_SINK): the broker;
+	// required.
+	Sink string
+	// Outbox tunes the relay; its zero value is the production setting.
+	Outbox outbox.Options
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger logs each request and the relay; when nil, the logger already
+	// in the request's or Run's context (or slog's default) is used.
+	Logger *slog.Logger
+}
+
+// Function is the orders function, ready to serve.
+type Function struct {
+	db     store.Store
+	store  *ordersstore.Store
+	box    *outbox.Outbox
+	tokens *sharedauth.Tokens
+	window time.Duration
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// New returns the function for cfg on deps, or an error when a setting is
+// unusable or the store or the sink is missing.
+func New(cfg Config, deps Deps) (*Function, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("orders.New: %w", err)
+	}
+	if deps.Store == nil {
+		return nil, errors.New("orders.New: no store")
+	}
+	if deps.Sink == "" {
+		return nil, errors.New("orders.New: no sink (K_SINK)")
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	window := cfg.ExpirationWindow
+	if window == 0 {
+		window = order.DefaultWindow
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if err != nil {
+		return nil, fmt.Errorf("orders.New: %w", err)
+	}
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("orders.New: %w", err)
+	}
+	return &Function{
+		db:     deps.Store,
+		store:  ordersstore.New(deps.Store, box),
+		box:    box,
+		tokens: tokens,
+		window: window,
+		now:    now,
+		logger: deps.Logger,
+	}, nil
+}
+
+// Handler returns the function's whole HTTP surface (routes.go).
+func (f *Function) Handler() http.Handler { return f.routes() }
+
+// Run relays the outbox's events to the sink until ctx ends; events still
+// unsent then wait for the next relay or sweep.
+func (f *Function) Run(ctx context.Context) {
+	if f.logger != nil {
+		ctx = logging.WithLogger(ctx, f.logger)
+	}
+	f.box.Run(ctx)
+}

@@ -1,0 +1,199 @@
+package orders_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
+)
+
+// replica returns what the function holds of ticket id.
+func (f *fn) replica(id string) (ticket.Ticket, bool) {
+	f.tb.Helper()
+	t, err := f.stored().Ticket(context.Background(), id)
+	if errors.Is(err, order.ErrTicketNotFound) {
+		return ticket.Ticket{}, false
+	}
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return t, true
+}
+
+// wantReplica fails unless the replica holds ticket id at version with title and price.
+func (f *fn) wantReplica(id string, version int, title string, price ticket.Cents, status string) {
+	f.tb.Helper()
+	got, ok := f.replica(id)
+	if !ok || got.Version != version || got.Title != title || got.Price != price || got.Status != status || got.SellerID != "seller" {
+		f.tb.Errorf("replica holds %+v (%v), want seller's %q at %d cents, %s, version %d", got, ok, title, price, status, version)
+	}
+}
+
+func TestReplicaAppliesVersionsInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := newTicketID()
+	f.mustDeliver(created(t, id, "seller", "Concert", 20))
+	f.wantReplica(id, 0, "Concert", 2000, "available")
+	f.mustDeliver(updated(t, id, "seller", "Concert", 25, "available", 1))
+	f.mustDeliver(updated(t, id, "seller", "Concert, row A", 25.5, "reserved", 2))
+	f.wantReplica(id, 2, "Concert, row A", 2550, "reserved")
+	if got, _ := f.replica(id); !got.CreatedAt.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("replica's createdAt %v, want ticket.created's", got.CreatedAt)
+	}
+}
+
+func TestEarlyVersionWaitsForItsPredecessor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		before []int // versions delivered first, besides creation
+		early  int
+	}{
+		{"update before creation", nil, 1},
+		{"second update before the first", []int{0}, 2},
+		{"a version far ahead", []int{0, 1}, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t, withoutRelay)
+			id := newTicketID()
+			events := []event.Event{created(t, id, "seller", "v0", 10)}
+			for v := 1; v <= tc.early; v++ {
+				events = append(events, updated(t, id, "seller", "v"+string(rune('0'+v)), float64(10+v), "available", v))
+			}
+			held := -1
+			for _, v := range tc.before {
+				f.mustDeliver(events[v])
+				held = v
+			}
+			if code := f.deliver(events[tc.early]); code != http.StatusConflict {
+				t.Fatalf("early v%d: %d, want 409", tc.early, code)
+			}
+			if got, ok := f.replica(id); held < 0 && ok || held >= 0 && got.Version != held {
+				t.Fatalf("an early event changed the replica to %+v", got)
+			}
+			for v := held + 1; v < tc.early; v++ {
+				f.mustDeliver(events[v])
+			}
+			f.mustDeliver(events[tc.early]) // the broker's redelivery
+			f.wantReplica(id, tc.early, "v"+string(rune('0'+tc.early)), ticket.Cents(100*(10+tc.early)), "available")
+		})
+	}
+}
+
+func TestOldOrDuplicateVersionChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := newTicketID()
+	first := created(t, id, "seller", "Concert", 20)
+	second := updated(t, id, "seller", "Concert", 30, "available", 1)
+	f.mustDeliver(first)
+	f.mustDeliver(second)
+	before := f.counts()
+	for name, ev := range map[string]event.Event{
+		"the same delivery again":     second,
+		"creation again":              first,
+		"another event at version 1":  updated(t, id, "seller", "Stale", 99, "sold", 1),
+		"another event at version 0":  updated(t, id, "seller", "Stale", 99, "sold", 0),
+		"another creation, version 0": created(t, id, "seller", "Stale", 99),
+	} {
+		if code := f.deliver(ev); code != http.StatusOK {
+			t.Errorf("%s: %d, want 200", name, code)
+		}
+	}
+	f.wantReplica(id, 1, "Concert", 3000, "available")
+	after := f.counts()
+	delete(after, "receipts") // ignored events are taken, and their receipts kept
+	delete(before, "receipts")
+	if !maps.Equal(after, before) {
+		t.Errorf("old events changed the store from %v to %v", before, after)
+	}
+}
+
+func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := f.listTicket("seller", "Concert", 20)
+	o := f.user("buyer").mustOrder(id)
+	f.wantReplica(id, 0, "Concert", 2000, "available") // reserving leaves the version
+	f.mustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
+	f.mustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
+	r, err := f.stored().Reservation(context.Background(), id)
+	if err != nil || r != (reservation.Reservation{TicketID: id, Counter: 1, OrderID: o.ID}) {
+		t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
+	}
+	wantError(t, f.user("other").orderTicket(id), http.StatusBadRequest, "Ticket is already reserved", "")
+}
+
+func TestUndecodableEventIsRefusedWith400(t *testing.T) {
+	t.Parallel()
+	id := newTicketID()
+	withData := func(ev event.Event, data string) event.Event {
+		ev.DataEncoded = []byte(data)
+		return ev
+	}
+	withVersion := func(ev event.Event, v any) event.Event {
+		ev.SetExtension(eventing.ExtensionEntityVersion, v)
+		return ev
+	}
+	orderEvent, err := eventing.NewOrderCreated(eventing.OrderCreated{ID: order.NewID(), Status: "created"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		ev   event.Event
+	}{
+		{"data not JSON", withData(created(t, id, "seller", "Concert", 20), `{"id":`)},
+		{"price a string", withData(created(t, id, "seller", "Concert", 20), `{"id":"`+id+`","price":"20"}`)},
+		{"negative price", created(t, id, "seller", "Concert", -1)},
+		{"no id", created(t, "", "seller", "Concert", 20)},
+		{"id with a slash", created(t, "a/b", "seller", "Concert", 20)},
+		{"no entityversion", withVersion(created(t, id, "seller", "Concert", 20), nil)},
+		{"negative entityversion", withVersion(updated(t, id, "seller", "Concert", 20, "available", 1), -1)},
+		{"entityversion not a number", withVersion(created(t, id, "seller", "Concert", 20), "first")},
+		{"a type orders does not take", orderEvent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t, withoutRelay)
+			if code := f.deliver(tc.ev); code != http.StatusBadRequest {
+				t.Errorf("deliver: %d, want 400", code)
+			}
+			if got := f.counts(); len(got) > 0 {
+				t.Errorf("store holds %v after an undecodable event", got)
+			}
+		})
+	}
+
+	t.Run("not a CloudEvent", func(t *testing.T) {
+		t.Parallel()
+		f := newFn(t, withoutRelay)
+		req, err := http.NewRequest(http.MethodPost, f.url+"/events", strings.NewReader(`{"id":"x"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("deliver: %d, want 400", res.StatusCode)
+		}
+	})
+}
