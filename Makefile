@@ -6,7 +6,7 @@ TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 10s
 
 # Fuzz targets run for FUZZTIME each in `make test`: package and target.
-FUZZ_TARGETS := ./functions/auth:FuzzSignup
+FUZZ_TARGETS := ./functions/auth:FuzzSignup ./functions/tickets:FuzzCreateTicket ./functions/tickets:FuzzUpdateTicket ./functions/orders:FuzzCreateOrder
 
 .PHONY: run test test-go test-validate fuzz bench lint tools clean
 

@@ -22,6 +22,8 @@ require (
 
 require (
 	github.com/buytickets/buytickets/eventing v0.0.0
+	github.com/buytickets/buytickets/functions/orders v0.0.0
+	github.com/buytickets/buytickets/functions/tickets v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
@@ -42,3 +44,7 @@ replace (
 )
 
 replace github.com/buytickets/buytickets/eventing => ../../eventing
+
+replace github.com/buytickets/buytickets/functions/tickets => ../../functions/tickets
+
+replace github.com/buytickets/buytickets/functions/orders => ../../functions/orders

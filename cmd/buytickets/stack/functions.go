@@ -4,8 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth"
+	"github.com/buytickets/buytickets/functions/orders"
+	"github.com/buytickets/buytickets/functions/tickets"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -43,4 +47,34 @@ var functions = []function{
 			return replica{handler: f.Handler()}, nil
 		},
 	},
+	{
+		name:   "tickets",
+		routes: []string{"/api/tickets"},
+		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			f, err := tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
+				tickets.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+			if err != nil {
+				return replica{}, err
+			}
+			return replica{handler: f.Handler(), run: f.Run}, nil
+		},
+	},
+	{
+		name:   "orders",
+		routes: []string{"/api/orders"},
+		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			f, err := orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
+				orders.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+			if err != nil {
+				return replica{}, err
+			}
+			return replica{handler: f.Handler(), run: f.Run}, nil
+		},
+	},
+}
+
+// outboxOptions are the embedded default's: a ticker sweeps, since no
+// PingSource runs here.
+func (s *Stack) outboxOptions() outbox.Options {
+	return outbox.Options{SweepEvery: 10 * time.Second}
 }

@@ -50,6 +50,8 @@ type Options struct {
 	Chaos broker.Chaos
 	// BackoffScale multiplies the broker's retry delays; 1 when zero.
 	BackoffScale float64
+	// ExpirationWindow is how long an order holds its ticket; 15 minutes when zero.
+	ExpirationWindow time.Duration
 }
 
 // Stack is a running marketplace.
@@ -200,6 +202,9 @@ func (s *Stack) ServiceURL(function string) string {
 	}
 	return ""
 }
+
+// DataDir is the folder of the stack's files.
+func (s *Stack) DataDir() string { return s.opts.DataDir }
 
 // BrokerURL is the broker's ingress, every function's K_SINK.
 func (s *Stack) BrokerURL() string { return s.sink }
