@@ -20,7 +20,9 @@ import (
 var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
 
 // receiveEvent applies one delivered event in the transaction that records
-// its receipt (receive.Handler): the tickets' events update the replica.
+// its receipt (receive.Handler): the tickets' events update the replica,
+// expiration.completed cancels an unpaid order and payment.created
+// completes a paid one.
 func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event) error {
 	switch ev.Type() {
 	case eventing.TypeTicketCreated:
@@ -43,6 +45,18 @@ func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event
 			return undecodable(ev, err)
 		}
 		return f.mirrorTicket(tx, ev, t)
+	case eventing.TypeExpirationCompleted:
+		var p eventing.ExpirationCompleted
+		if err := eventing.Decode(ev, &p); err != nil {
+			return err
+		}
+		return f.settleOrder(tx, ev, p.OrderID, f.expire(f.now()))
+	case eventing.TypePaymentCreated:
+		var p eventing.PaymentCreated
+		if err := eventing.Decode(ev, &p); err != nil {
+			return err
+		}
+		return f.settleOrder(tx, ev, p.OrderID, f.complete())
 	default:
 		return fmt.Errorf("%w: %s", errUnexpectedType, ev.Type())
 	}

@@ -1,0 +1,82 @@
+package orders
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// errUnknownOrder refuses an event about an order orders never wrote:
+// expiration and payments learn of orders only from orders' own events, so
+// no redelivery would make it known.
+var errUnknownOrder = apperr.New(apperr.Invalid, "Unknown order")
+
+// settleOrder applies update to the order an event names, in the event's
+// transaction.
+func (f *Function) settleOrder(tx store.Tx, ev event.Event, orderID string, update ordersstore.UpdateFunc) error {
+	if !order.ValidID(orderID) {
+		return undecodable(ev, fmt.Errorf("order id %q", orderID))
+	}
+	_, err := f.store.UpdateOrderTx(tx, orderID, update)
+	if errors.Is(err, order.ErrNotFound) {
+		return fmt.Errorf("%w: %s", errUnknownOrder, orderID)
+	}
+	return err
+}
+
+// expire cancels a created order whose window has passed (reason expired),
+// gives its ticket back and makes its order.cancelled. A complete or
+// already cancelled order is left as it is: a paid order is never undone
+// by a late expiry.
+func (f *Function) expire(now time.Time) ordersstore.UpdateFunc {
+	return func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+		switch err := o.Cancel(order.ReasonExpired, now); {
+		case errors.Is(err, order.ErrAlreadyCancelled), errors.Is(err, order.ErrCompleted):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		*r = r.Release(o.ID())
+		ev, err := orderCancelled(o)
+		if err != nil {
+			return nil, err
+		}
+		return []event.Event{ev}, nil
+	}
+}
+
+// complete marks a created order paid and makes its order.completed; the
+// ticket stays held by it, now sold. A cancelled order stays cancelled
+// (payments refunds the payment) and a complete one is left as it is.
+func (f *Function) complete() ordersstore.UpdateFunc {
+	return func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
+		switch err := o.Complete(); {
+		case errors.Is(err, order.ErrAlreadyComplete), errors.Is(err, order.ErrCancelled):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		it := o.Item()
+		ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+			ID:      o.ID(),
+			Version: o.Version(),
+			UserID:  o.UserID(),
+			Ticket: eventing.OrderCompletedTicket{
+				ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars(), Reservation: o.Reservation(),
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("eventing.NewOrderCompleted: %w", err)
+		}
+		return []event.Event{ev}, nil
+	}
+}

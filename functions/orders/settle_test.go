@@ -1,0 +1,121 @@
+package orders_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
+)
+
+func expired(tb testing.TB, orderID string) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewExpirationCompleted(eventing.ExpirationCompleted{OrderID: orderID})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+func paid(tb testing.TB, orderID string) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{
+		ID: "pay-" + orderID, OrderID: orderID, StripeID: "ch_1", Amount: 2000, Currency: "usd",
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	o := f.user("buyer").mustOrder(ticketID)
+	f.clock.Advance(window)
+
+	ev := expired(t, o.ID)
+	f.mustDeliver(ev)
+	f.mustDeliver(ev) // a duplicate delivery changes nothing more
+	got := f.user("buyer").show(o.ID)
+	if got.Status != "cancelled" || got.CancelReason != "expired" || got.Version != 1 {
+		t.Errorf("expired order is %+v, want cancelled (expired) at version 1", got)
+	}
+	var data eventing.OrderCancelled
+	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCancelled, o.ID), &data); err != nil {
+		t.Fatal(err)
+	}
+	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "expired", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
+	if data != want {
+		t.Errorf("order.cancelled %+v, want %+v", data, want)
+	}
+	r, err := f.stored().Reservation(context.Background(), ticketID)
+	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
+		t.Errorf("reservation %+v, %v; want released", r, err)
+	}
+}
+
+func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	o := f.user("buyer").mustOrder(ticketID)
+
+	f.mustDeliver(paid(t, o.ID))
+	got := f.user("buyer").show(o.ID)
+	if got.Status != "complete" || got.Version != 1 {
+		t.Fatalf("paid order is %+v, want complete at version 1", got)
+	}
+	var data eventing.OrderCompleted
+	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCompleted, o.ID), &data); err != nil {
+		t.Fatal(err)
+	}
+	want := eventing.OrderCompleted{ID: o.ID, Version: 1, UserID: "buyer",
+		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 20, Reservation: 1}}
+	if data != want {
+		t.Errorf("order.completed %+v, want %+v", data, want)
+	}
+
+	f.clock.Advance(window)
+	f.mustDeliver(expired(t, o.ID))
+	f.mustDeliver(paid(t, o.ID))
+	if got := f.user("buyer").show(o.ID); got.Status != "complete" || got.Version != 1 {
+		t.Errorf("after a late expiry and a duplicate payment the order is %+v, want complete at version 1", got)
+	}
+	wantError(t, f.user("other").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+	if n := len(f.sink.matching(eventing.TypeOrderCancelled, o.ID)); n != 0 {
+		t.Errorf("a paid order emitted %d order.cancelled", n)
+	}
+}
+
+func TestPaymentForACancelledOrderLeavesItCancelled(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	buyer := f.user("buyer")
+	o := buyer.mustOrder(ticketID)
+	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+		t.Fatalf("cancel: %d %s", res.Code, res.Body)
+	}
+	f.mustDeliver(paid(t, o.ID))
+	if got := buyer.show(o.ID); got.Status != "cancelled" || got.Version != 1 {
+		t.Errorf("order paid after its cancellation is %+v, want still cancelled at version 1", got)
+	}
+	if n := len(f.sink.matching(eventing.TypeOrderCompleted, o.ID)); n != 0 {
+		t.Errorf("a cancelled order emitted %d order.completed", n)
+	}
+}
+
+func TestSettlingAnUnknownOrderIsRefusedForTheDeadLetters(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	for _, ev := range []event.Event{expired(t, "0123456789abcdef01234567"), paid(t, "0123456789abcdef01234567"), expired(t, "not/an/id")} {
+		if code := f.deliver(ev); code != http.StatusBadRequest {
+			t.Errorf("%s for an unknown order: %d, want 400", ev.Type(), code)
+		}
+	}
+}
