@@ -1,0 +1,77 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// stripeMock is stripe-mock running as a child of the stack: the embedded
+// default's stand-in for the Stripe API when no Stripe key is given.
+type stripeMock struct {
+	url string
+	cmd *exec.Cmd
+}
+
+// startStripeMock starts stripe-mock (built into tools/bin by make tools)
+// on free loopback ports and waits until it answers.
+func startStripeMock(ctx context.Context) (*stripeMock, error) {
+	bin, err := exec.LookPath("stripe-mock")
+	if err != nil {
+		return nil, errors.New("stripe-mock is not on PATH: run `make tools` (make run puts tools/bin on PATH), or set STRIPE_KEY to use Stripe's test mode")
+	}
+	httpPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	httpsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort), "-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort))
+	// It also listens on PORT when that is set, which is the router's.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PORT=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start stripe-mock: %w", err)
+	}
+	m := &stripeMock{url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), cmd: cmd}
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := client.Get(m.url + "/v1/charges"); err == nil {
+			resp.Body.Close()
+			return m, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			m.stop()
+			return nil, errors.New("stripe-mock did not answer within 30s")
+		}
+	}
+}
+
+func (m *stripeMock) stop() {
+	if m.cmd.Process != nil {
+		syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+		m.cmd.Wait()
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
