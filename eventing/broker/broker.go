@@ -329,13 +329,23 @@ func (b *Broker) release(id string) {
 	b.wake()
 }
 
-// deliver sends one delivery and records its outcome.
+// deliver sends one delivery and records its outcome. It reads the
+// delivery afresh first: the dispatcher's list may predate another
+// worker's settling of it, and a settled delivery must not go out again.
 func (b *Broker) deliver(ctx context.Context, doc store.Doc) {
 	logger := logging.FromContext(ctx)
 	var d delivery
-	if err := doc.DataTo(&d); err != nil {
-		logger.ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", doc.ID), slog.Any("error", err))
+	switch err := b.opts.Store.Get(ctx, deliveries, doc.ID, &d); {
+	case errors.Is(err, store.ErrNotFound):
 		return
+	case err != nil:
+		if ctx.Err() == nil {
+			logger.ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", doc.ID), slog.Any("error", err))
+		}
+		return
+	}
+	if d.Due.After(b.now()) {
+		return // rescheduled meanwhile
 	}
 	rt, known := b.triggers[d.Trigger]
 	if !known {
