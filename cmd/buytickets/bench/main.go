@@ -41,6 +41,9 @@ func run(ctx context.Context, out, only string, runs int) error {
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "# Benchmarks\n\nWritten by `make bench` (`go run ./cmd/buytickets/bench`) on %s.\n\n", time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&report, "Machine: %s\n\n", machine())
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(&report, "Load average (1, 5, 15 min) when the run started: %s\n\n", strings.Join(strings.Fields(string(b))[:3], ", "))
+	}
 	fmt.Fprintln(&report, "These machines are shared and noisy: compare figures from one run with each other, and expect a few percent of spread between runs.")
 
 	sections := []struct {
