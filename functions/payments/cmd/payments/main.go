@@ -1,0 +1,67 @@
+// Command payments serves the payments function on its own, as it runs in
+// production: settings from the environment, the Stripe keys among them,
+// payments in Firestore, events relayed to the broker at K_SINK.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/buytickets/buytickets/functions/payments"
+	"github.com/buytickets/buytickets/shared/config"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/server"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+)
+
+// settings is the process's environment (DESIGN §7).
+type settings struct {
+	Port      string `env:"PORT" default:"8080"`
+	LogLevel  string `env:"LOG_LEVEL" default:"info"`
+	Sink      string `env:"K_SINK" required:"true"`
+	Payments  payments.Config
+	Firestore firestore.Config
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := realMain(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "payments: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func realMain(ctx context.Context) error {
+	var s settings
+	if err := config.FromEnv(&s); err != nil {
+		return err
+	}
+	logger := logging.New(os.Stdout, s.LogLevel)
+	ctx = logging.WithLogger(ctx, logger)
+
+	db, err := firestore.Open(ctx, s.Firestore)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	fn, err := payments.New(s.Payments, payments.Deps{Store: db, Sink: s.Sink, Logger: logger})
+	if err != nil {
+		return err
+	}
+	// The relay and the refunds stop with the server, and before the
+	// store closes.
+	ctx, cancel := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	background.Go(func() { fn.Run(ctx) })
+	err = server.Serve(ctx, ":"+s.Port, fn.Handler())
+	cancel()
+	background.Wait()
+	return err
+}

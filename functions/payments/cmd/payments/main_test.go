@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// runMainEnv makes the test binary run main instead of the tests, so a test
+// can watch the real process start and stop.
+const runMainEnv = "PAYMENTS_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	testenv.Main(m)
+}
+
+func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
+	t.Parallel()
+	valid := []string{
+		"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
+	}
+	with := func(env ...string) []string { return append(append([]string(nil), valid...), env...) }
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no settings", nil, "payments: config: missing required settings K_SINK, JWT_KEY, STRIPE_KEY, " +
+			"STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, GOOGLE_CLOUD_PROJECT\n"},
+		{"no webhook secret", valid[:5], "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
+		{"publishable key as the secret key", with("STRIPE_KEY=pk_test_x"),
+			"payments: config: STRIPE_KEY must be a secret key (sk_ or rk_)\n"},
+		{"secret key as the publishable key", with("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
+			"payments: config: STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_)\n"},
+		{"API base not a URL", with("STRIPE_API_BASE=localhost:12111"),
+			"payments: config: STRIPE_API_BASE must be an http(s) URL\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append([]string{runMainEnv + "=1"}, tc.env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit %v, want status 1", err)
+			}
+			if stderr.String() != tc.want || stdout.Len() > 0 {
+				t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), tc.want)
+			}
+		})
+	}
+}
+
+// broker records the events the function sends to K_SINK.
+type broker struct {
+	mu     sync.Mutex
+	events []event.Event
+}
+
+func (b *broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	b.mu.Lock()
+	b.events = append(b.events, *ev)
+	b.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (b *broker) has(typ string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, ev := range b.events {
+		if ev.Type() == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
+	host := testenv.FirestoreEmulator(t)
+	stripeMock := testenv.StripeMock(t)
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &broker{}
+	sink := httptest.NewServer(b)
+	defer sink.Close()
+	key := strings.Repeat("k", 32)
+	t.Setenv("PORT", fmt.Sprint(port))
+	t.Setenv("JWT_KEY", key)
+	t.Setenv("K_SINK", sink.URL)
+	t.Setenv("STRIPE_KEY", testenv.StripeMockKey)
+	t.Setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_main")
+	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_main")
+	t.Setenv("STRIPE_API_BASE", stripeMock)
+	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("payments-main"))
+	t.Setenv("FIRESTORE_DATABASE", "payments")
+	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
+	t.Setenv("LOG_LEVEL", "error")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- realMain(ctx) }()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("realMain returned before serving: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not healthy after 30s")
+		}
+	}
+
+	// An order reaches the replica as the broker delivers it.
+	const orderID = "0123456789abcdef01234567"
+	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(time.Hour),
+		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 19.99, Reservation: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := send(t, req); code != http.StatusOK {
+		t.Fatalf("order.created: %d %s, want 200", code, body)
+	}
+
+	// Its buyer, signed in by auth (same JWT_KEY), pays it.
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := tokens.Issue("buyer", "buyer@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodPost, base+"/api/payments", strings.NewReader(`{"orderId":"`+orderID+`","token":"tok_visa"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	code, body := send(t, req)
+	var p struct{ ID, OrderID, StripeID string }
+	if code != http.StatusCreated || json.Unmarshal([]byte(body), &p) != nil || p.OrderID != orderID {
+		t.Fatalf("payment: %d %s, want 201 for the order", code, body)
+	}
+	for !b.has(eventing.TypePaymentCreated) {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatal("payment.created never reached K_SINK")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// The webhook takes only events signed with STRIPE_WEBHOOK_SECRET.
+	req, _ = http.NewRequest(http.MethodPost, base+"/api/payments/webhook", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Stripe-Signature", "t=1,v1=00")
+	if code, body := send(t, req); code != http.StatusBadRequest {
+		t.Errorf("unsigned webhook: %d %s, want 400", code, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("realMain after cancel: %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("realMain did not return after cancel")
+	}
+}
+
+// send sends req and returns the status and body.
+func send(tb testing.TB, req *http.Request) (int, string) {
+	tb.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}

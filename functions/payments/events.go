@@ -1,0 +1,140 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// errUnexpectedType refuses an event of a type no Trigger of payments
+// selects: a misrouted event, for the dead-letter sink.
+var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
+
+// receiveEvent applies one delivered event in the transaction that records
+// its receipt (receive.Handler): the order events update the replica, and
+// a cancellation makes the order's payments owed back.
+func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event) error {
+	switch ev.Type() {
+	case eventing.TypeOrderCreated:
+		var p eventing.OrderCreated
+		if err := eventing.Decode(ev, &p); err != nil {
+			return err
+		}
+		o, err := payment.NewOrder(p.ID, p.UserID, p.Ticket.Price, p.ExpiresAt)
+		if err != nil {
+			return undecodable(ev, err)
+		}
+		return f.mirror(tx, ev, o.ID, func(*payment.Order) (payment.Order, error) { return o, nil })
+	case eventing.TypeOrderCancelled:
+		var p eventing.OrderCancelled
+		if err := eventing.Decode(ev, &p); err != nil {
+			return err
+		}
+		return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Cancelled))
+	case eventing.TypeOrderCompleted:
+		var p eventing.OrderCompleted
+		if err := eventing.Decode(ev, &p); err != nil {
+			return err
+		}
+		return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Complete))
+	default:
+		return fmt.Errorf("%w: %s", errUnexpectedType, ev.Type())
+	}
+}
+
+// afterEvent runs after an event took effect: the outbox relay sends what
+// it recorded, and refunds that a cancellation made due are settled.
+func (f *Function) afterEvent() {
+	f.box.Notify()
+	f.wakeRefunds()
+}
+
+// nextFunc returns the order the replica holds after an event, given the
+// one it holds now (nil when none).
+type nextFunc func(held *payment.Order) (payment.Order, error)
+
+// withStatus returns the held order in status, for ev: an event that
+// changes an order the replica must already hold.
+func withStatus(ev event.Event, status payment.Status) nextFunc {
+	return func(held *payment.Order) (payment.Order, error) {
+		if held == nil {
+			return payment.Order{}, undecodable(ev, fmt.Errorf("%s at version 0", ev.Type()))
+		}
+		o := *held
+		o.Status = status
+		return o, nil
+	}
+}
+
+// mirror makes next's order the replica's order id at ev's entityversion
+// when that is the version after the one it holds (or 0 when it holds
+// none): an older or equal version is ignored, a later one is
+// receive.ErrTooEarly (409, redelivered later).
+func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc) error {
+	version, err := eventing.EntityVersion(ev)
+	if err != nil {
+		return err
+	}
+	if !store.ValidID(id) {
+		return undecodable(ev, fmt.Errorf("order id %q cannot name a document", id))
+	}
+	_, err = f.store.UpdateTx(tx, id, func(l *payment.Ledger) ([]event.Event, error) {
+		var held payment.Order
+		if l.Order != nil {
+			held = *l.Order
+		}
+		apply, err := receive.InOrder(ev, held.Version, l.Order != nil)
+		if err != nil || !apply {
+			return nil, err
+		}
+		o, err := next(l.Order)
+		if err != nil {
+			return nil, err
+		}
+		o.Version = version
+		l.Mirror(o, f.now())
+		return nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("store.UpdateTx %s: %w", id, err)
+	}
+	return nil
+}
+
+// undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
+// 400, for the dead-letter sink, since no redelivery would change it.
+func undecodable(ev event.Event, err error) error {
+	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+}
+
+// paymentCreated returns the payment.created event of a payment the order
+// keeps.
+func paymentCreated(p payment.Payment) (event.Event, error) {
+	ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{
+		ID: p.ID, OrderID: p.OrderID, StripeID: p.StripeID, Amount: int64(p.Amount), Currency: p.Currency,
+	})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("eventing.NewPaymentCreated: %w", err)
+	}
+	return ev, nil
+}
+
+// paymentRefunded returns the payment.refunded event of a payment given
+// back.
+func paymentRefunded(p payment.Payment) (event.Event, error) {
+	ev, err := eventing.NewPaymentRefunded(eventing.PaymentRefunded{
+		ID: p.ID, OrderID: p.OrderID, StripeID: p.StripeID, Amount: int64(p.Amount), Currency: p.Currency,
+		Reason: string(p.Refund.Reason),
+	})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("eventing.NewPaymentRefunded: %w", err)
+	}
+	return ev, nil
+}

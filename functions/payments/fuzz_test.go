@@ -1,0 +1,142 @@
+package payments_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// countingStore counts the documents its committed transactions wrote.
+type countingStore struct {
+	store.Store
+	mu        sync.Mutex
+	committed int
+}
+
+func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
+	var n int
+	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		n = 0
+		return fn(ctx, countingTx{Tx: tx, n: &n})
+	})
+	if err == nil {
+		c.mu.Lock()
+		c.committed += n
+		c.mu.Unlock()
+	}
+	return err
+}
+
+func (c *countingStore) writes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.committed
+}
+
+type countingTx struct {
+	store.Tx
+	n *int
+}
+
+func (t countingTx) Create(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Create(collection, id, doc)
+}
+
+func (t countingTx) Set(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Set(collection, id, doc)
+}
+
+func (t countingTx) Delete(collection, id string) error {
+	*t.n++
+	return t.Tx.Delete(collection, id)
+}
+
+// startFakeStripe serves a Stripe that charges every request successfully,
+// so that fuzzing needs no stripe-mock.
+func startFakeStripe(tb testing.TB) string {
+	tb.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"ch_fuzz","object":"charge","amount":2000,"currency":"usd","paid":true,"status":"succeeded"}`)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// FuzzCreatePayment posts arbitrary bytes as a payment body: the answer is
+// never a 5xx, and anything but a 201 leaves the store as it was.
+func FuzzCreatePayment(f *testing.F) {
+	db := &countingStore{Store: openSQLite(f)}
+	fn := newFn(f, withStore(db), withStripeAt(startFakeStripe(f)), withoutRelay)
+	open := fn.placeOrder("buyer", 20)
+	other := fn.placeOrder("someone", 20)
+	cancelled := fn.placeOrder("buyer", 20)
+	fn.mustDeliver(orderCancelled(f, cancelled, 1))
+	for _, seed := range []string{
+		`{"orderId":"` + open + `","token":"tok_visa"}`,
+		`{"orderId":"` + open + `","token":"tok_visa"}`, // paid by now
+		`{"orderId":"` + other + `","token":"tok_visa"}`,
+		`{"orderId":"` + cancelled + `","token":"tok_visa"}`,
+		`{"orderId":"` + strings.ToUpper(open) + `","token":"tok_visa"}`,
+		`{"orderId":"unknown","token":"tok_visa"}`,
+		`{"orderId":"a/b","token":"tok_visa"}`,
+		`{"orderId":"__x__","token":"tok_visa"}`,
+		`{"orderId":"` + strings.Repeat("o", 501) + `","token":"tok_visa"}`,
+		`{"orderId":"` + open + `","token":"` + strings.Repeat("t", 256) + `"}`,
+		`{"orderId":"` + open + `","token":"tok\u0000"}`,
+		`{"orderId":"` + open + `","token":""}`,
+		`{"orderId":"","token":"tok_visa"}`,
+		`{"orderId":5,"token":"tok_visa"}`,
+		`{"orderId":"` + open + `","token":null}`,
+		`{"orderId":"` + open + `","token":"tok_visa","amount":1}`,
+		`{}`, `[]`, `null`, `""`, `0`, `{"orderId":`, `{}{}`, ``, "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	h := fn.f.Handler()
+	token, _, err := fn.tokens.Issue("buyer", "buyer@example.com")
+	if err != nil {
+		f.Fatal(err)
+	}
+
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := db.writes()
+		req := httptest.NewRequest(http.MethodPost, "/api/payments", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("payment %q answered %d %s", body, rec.Code, rec.Body)
+		case rec.Code == http.StatusCreated:
+			var p paymentBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.OrderID != open || p.StripeID != "ch_fuzz" {
+				t.Fatalf("payment %q answered 201 %s", body, rec.Body)
+			}
+		default:
+			if after := db.writes(); after != before {
+				t.Fatalf("payment %q answered %d and wrote %d documents", body, rec.Code, after-before)
+			}
+			var e struct {
+				Errors []struct{ Message, Field string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+				t.Fatalf("payment %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
+			}
+		}
+	})
+}

@@ -1,0 +1,689 @@
+package payments_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/payments"
+	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// The settings every test function runs with.
+const (
+	testKey            = "test-key-0123456789abcdef0123456"
+	testPublishableKey = "pk_test_buytickets"
+	testWebhookSecret  = "whsec_test_buytickets"
+)
+
+// t0 is when every test starts.
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// window is how long the test orders wait to be paid.
+const window = 15 * time.Minute
+
+// eventually is how long a test waits for the outbox's sends and the
+// refunds that Run settles.
+const eventually = 20 * time.Second
+
+// clock is a test clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// sink stands in for the broker: it records every event the outbox sends.
+type sink struct {
+	url string
+
+	mu     sync.Mutex
+	events []event.Event
+}
+
+// startSink serves a recording broker until the test ends.
+func startSink(tb testing.TB) *sink {
+	tb.Helper()
+	s := &sink{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.events = append(s.events, *ev)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	tb.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// about returns the events received of type typ whose data names orderID,
+// once each (the outbox may send an event twice).
+func (s *sink) about(tb testing.TB, typ, orderID string) []event.Event {
+	tb.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []event.Event
+	seen := map[string]bool{}
+	for _, ev := range s.events {
+		var data struct {
+			OrderID string `json:"orderId"`
+		}
+		if ev.Type() != typ || seen[ev.ID()] || ev.DataAs(&data) != nil || data.OrderID != orderID {
+			continue
+		}
+		seen[ev.ID()] = true
+		out = append(out, ev)
+	}
+	return out
+}
+
+// wait returns the first event of type typ about orderID, polling until it
+// arrives or the deadline passes.
+func (s *sink) wait(tb testing.TB, typ, orderID string) event.Event {
+	tb.Helper()
+	deadline := time.Now().Add(eventually)
+	for {
+		if evs := s.about(tb, typ, orderID); len(evs) > 0 {
+			return evs[0]
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %s about order %s reached the broker in %v", typ, orderID, eventually)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
+var fastRelay = outbox.Options{
+	MinAge:     time.Millisecond,
+	MinBackoff: 5 * time.Millisecond,
+	MaxBackoff: 100 * time.Millisecond,
+	Client:     &http.Client{Timeout: 5 * time.Second},
+}
+
+// stripeCall is one request the function sent to Stripe.
+type stripeCall struct {
+	Method string
+	Path   string
+	Key    string // the Idempotency-Key header
+	Form   url.Values
+}
+
+// stripeProxy stands between the function and stripe-mock. It records
+// every request (stripe-mock keeps no log) and can answer a request itself,
+// as Stripe would, instead of passing it on.
+type stripeProxy struct {
+	url string
+
+	mu      sync.Mutex
+	calls   []stripeCall
+	answers []answer
+}
+
+// answer is how the proxy answers the requests match selects, in Stripe's
+// place: with status and an error body.
+type answer struct {
+	match  func(stripeCall) bool
+	status int
+	body   string
+}
+
+// startStripe serves a recording proxy in front of stripe-mock until the
+// test ends.
+func startStripe(tb testing.TB) *stripeProxy {
+	tb.Helper()
+	upstream, err := url.Parse(testenv.StripeMock(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &stripeProxy{}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(upstream) }}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
+		call := stripeCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Form: form}
+		p.mu.Lock()
+		p.calls = append(p.calls, call)
+		answers := slices.Clone(p.answers)
+		p.mu.Unlock()
+		for _, a := range answers {
+			if a.match(call) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Request-Id", "req_test")
+				w.WriteHeader(a.status)
+				io.WriteString(w, a.body)
+				return
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(srv.Close)
+	p.url = srv.URL
+	return p
+}
+
+// answer makes the proxy answer the requests match selects with status
+// and body, until clear.
+func (p *stripeProxy) answer(match func(stripeCall) bool, status int, body string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answers = append(p.answers, answer{match: match, status: status, body: body})
+}
+
+// clear makes the proxy pass every request on again.
+func (p *stripeProxy) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answers = nil
+}
+
+// requests returns the requests sent to path.
+func (p *stripeProxy) requests(path string) []stripeCall {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []stripeCall
+	for _, c := range p.calls {
+		if c.Method == http.MethodPost && c.Path == path {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// keys returns the distinct idempotency keys of the requests to path, in
+// the order first sent: one key is one charge, however often it is sent.
+func (p *stripeProxy) keys(path string) []string {
+	var keys []string
+	for _, c := range p.requests(path) {
+		if !slices.Contains(keys, c.Key) {
+			keys = append(keys, c.Key)
+		}
+	}
+	return keys
+}
+
+// withSource matches charges of token.
+func withSource(token string) func(stripeCall) bool {
+	return func(c stripeCall) bool { return c.Path == "/v1/charges" && c.Form.Get("source") == token }
+}
+
+// anyCharge matches every charge.
+func anyCharge(c stripeCall) bool { return c.Path == "/v1/charges" }
+
+// declined is Stripe's answer to a declined card.
+const declined = `{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline",` +
+	`"message":"Your card was declined.","charge":"ch_declined"}}`
+
+// fn is one payments function under test, with its store, clock, broker
+// and Stripe.
+type fn struct {
+	tb     testing.TB
+	f      *payments.Function
+	h      http.Handler
+	url    string
+	db     store.Store
+	clock  *clock
+	sink   *sink
+	stripe *stripeProxy // nil when the test gave its own Stripe URL
+	tokens *sharedauth.Tokens
+}
+
+type settings struct {
+	cfg        payments.Config
+	deps       payments.Deps
+	noRelay    bool
+	sweepEvery time.Duration
+	clock      *clock
+	sink       *sink
+}
+
+type option func(*settings)
+
+func withStore(db store.Store) option { return func(s *settings) { s.deps.Store = db } }
+
+// withStripeAt points the function at a Stripe of the test's own.
+func withStripeAt(base string) option { return func(s *settings) { s.cfg.StripeAPIBase = base } }
+
+// sweepingEvery makes Run sweep on a ticker, as the embedded stack runs it.
+func sweepingEvery(d time.Duration) option { return func(s *settings) { s.sweepEvery = d } }
+
+// withoutRelay leaves the outbox unsent and Run unstarted: only the store
+// says what was recorded, and refunds wait for a sweep.
+func withoutRelay(s *settings) { s.noRelay = true }
+
+// sharing gives the function another's clock and broker, as replicas of
+// one function share them.
+func sharing(other *fn) option {
+	return func(s *settings) { s.clock, s.sink = other.clock, other.sink }
+}
+
+// openSQLite returns an empty SQLite store in a temporary folder.
+func openSQLite(tb testing.TB) store.Store {
+	tb.Helper()
+	return openSQLiteAt(tb, filepath.Join(tb.TempDir(), "payments.db"))
+}
+
+// openSQLiteAt opens the SQLite store in the file at path, as one replica does.
+func openSQLiteAt(tb testing.TB, path string) store.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newFn returns the payments function on a fresh SQLite store and a
+// recording proxy in front of stripe-mock, unless options give others,
+// running (relay and refunds) until the test ends.
+func newFn(tb testing.TB, opts ...option) *fn {
+	tb.Helper()
+	s := &settings{cfg: payments.Config{
+		JWTKey:               testKey,
+		StripeKey:            testenv.StripeMockKey,
+		StripePublishableKey: testPublishableKey,
+		StripeWebhookSecret:  testWebhookSecret,
+	}}
+	for _, o := range opts {
+		o(s)
+	}
+	var proxy *stripeProxy
+	if s.cfg.StripeAPIBase == "" {
+		proxy = startStripe(tb)
+		s.cfg.StripeAPIBase = proxy.url
+	}
+	if s.clock == nil {
+		s.clock = &clock{now: t0}
+	}
+	if s.sink == nil {
+		s.sink = startSink(tb)
+	}
+	if s.deps.Store == nil {
+		s.deps.Store = openSQLite(tb)
+	}
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.url, fastRelay, s.clock.Now
+	s.deps.Outbox.SweepEvery = s.sweepEvery
+	s.deps.Logger = slog.New(slog.DiscardHandler)
+	f, err := payments.New(s.cfg, s.deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !s.noRelay {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); f.Run(ctx) }()
+		tb.Cleanup(func() { cancel(); <-done })
+	}
+	srv := httptest.NewServer(f.Handler())
+	tb.Cleanup(srv.Close)
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(testKey), Now: s.clock.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &fn{
+		tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink,
+		stripe: proxy, tokens: tokens,
+	}
+}
+
+// response is an answer, read whole.
+type response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// serve sends one request to the function.
+func (f *fn) serve(req *http.Request) response {
+	f.tb.Helper()
+	rec := httptest.NewRecorder()
+	f.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+}
+
+// jsonRequest builds a request with a JSON body.
+func jsonRequest(method, path, body string) *http.Request {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// user is someone signed in to the function, with a session issued afresh
+// for every request, so the test clock never outlives it.
+type user struct {
+	f  *fn
+	id string
+}
+
+func (f *fn) user(id string) *user { return &user{f: f, id: id} }
+
+func (u *user) post(path, body string) response {
+	u.f.tb.Helper()
+	token, _, err := u.f.tokens.Issue(u.id, u.id+"@example.com")
+	if err != nil {
+		u.f.tb.Fatal(err)
+	}
+	req := jsonRequest(http.MethodPost, path, body)
+	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	return u.f.serve(req)
+}
+
+// pay posts a charge of orderID with token.
+func (u *user) pay(orderID, token string) response {
+	u.f.tb.Helper()
+	b, _ := json.Marshal(map[string]string{"orderId": orderID, "token": token})
+	return u.post("/api/payments", string(b))
+}
+
+// mustPay pays orderID with tok_visa, failing unless the payment is created.
+func (u *user) mustPay(orderID string) paymentBody {
+	u.f.tb.Helper()
+	res := u.pay(orderID, "tok_visa")
+	if res.Code != http.StatusCreated {
+		u.f.tb.Fatalf("pay %s as %s: %d %s, want 201", orderID, u.id, res.Code, res.Body)
+	}
+	return paymentOf(u.f.tb, res.Body)
+}
+
+// intent posts a PaymentIntent request for orderID.
+func (u *user) intent(orderID string) response {
+	u.f.tb.Helper()
+	b, _ := json.Marshal(map[string]string{"orderId": orderID})
+	return u.post("/api/payments/intents", string(b))
+}
+
+// paymentBody is a payment as the API answers it.
+type paymentBody struct {
+	ID       string `json:"id"`
+	OrderID  string `json:"orderId"`
+	StripeID string `json:"stripeId"`
+}
+
+// paymentOf decodes a payment, refusing any other field.
+func paymentOf(tb testing.TB, body []byte) paymentBody {
+	tb.Helper()
+	var p paymentBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil || p.ID == "" || p.OrderID == "" || p.StripeID == "" {
+		tb.Fatalf("body %s is not a payment: %v", body, err)
+	}
+	return p
+}
+
+// errorsOf decodes the error shape, failing unless the body is exactly
+// {"errors":[...]} with at least one message.
+func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
+	tb.Helper()
+	var body httpx.ErrorBody
+	dec := json.NewDecoder(bytes.NewReader(res.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || len(body.Errors) == 0 {
+		tb.Fatalf("body %s is not the error shape: %v", res.Body, err)
+	}
+	return body.Errors
+}
+
+// wantError checks a refusal's status and its one error.
+func wantError(tb testing.TB, res response, code int, message, field string) {
+	tb.Helper()
+	if res.Code != code {
+		tb.Fatalf("status %d %s, want %d %q", res.Code, res.Body, code, message)
+	}
+	errs := errorsOf(tb, res)
+	want := []httpx.ErrorItem{{Message: message, Field: field}}
+	if !slices.Equal(errs, want) {
+		tb.Errorf("errors %+v, want %+v", errs, want)
+	}
+}
+
+// deliver posts ev to the function's /events over HTTP in binary mode, as
+// the broker does, and returns the status.
+func (f *fn) deliver(ev event.Event) int {
+	f.tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, f.url+"/events", nil)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		f.tb.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// mustDeliver delivers ev and fails unless the function takes it.
+func (f *fn) mustDeliver(ev event.Event) {
+	f.tb.Helper()
+	if code := f.deliver(ev); code != http.StatusOK {
+		f.tb.Fatalf("deliver %s v%v: %d, want 200", ev.Type(), ev.Extensions()[eventing.ExtensionEntityVersion], code)
+	}
+}
+
+// orderCreated returns the order.created of a new order of buyerID for
+// price dollars, open until t0 plus the window.
+func orderCreated(tb testing.TB, id, buyerID string, price float64) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+		ID: id, Version: 0, Status: "created", UserID: buyerID, ExpiresAt: t0.Add(window),
+		Ticket: eventing.OrderCreatedTicket{ID: "tkt-" + id, Price: price, Reservation: 1},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// orderCancelled returns the order.cancelled of order id at version.
+func orderCancelled(tb testing.TB, id string, version int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+		ID: id, Version: version, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "tkt-" + id, Reservation: 1},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// orderCompleted returns the order.completed of order id of buyerID at version.
+func orderCompleted(tb testing.TB, id, buyerID string, price float64, version int) event.Event {
+	tb.Helper()
+	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+		ID: id, Version: version, UserID: buyerID,
+		Ticket: eventing.OrderCompletedTicket{ID: "tkt-" + id, Title: "Concert", Price: price, Reservation: 1},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+// placeOrder puts a new order of buyerID for price dollars into the
+// replica, through an order.created delivery, and returns its id.
+func (f *fn) placeOrder(buyerID string, price float64) string {
+	f.tb.Helper()
+	id := payment.NewID()
+	f.mustDeliver(orderCreated(f.tb, id, buyerID, price))
+	return id
+}
+
+// stored returns the function's store package on its database, for tests
+// that read what was stored.
+func (f *fn) stored() *paymentsstore.Store {
+	f.tb.Helper()
+	box, err := outbox.New(f.db, f.sink.url, outbox.Options{})
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return paymentsstore.New(f.db, box)
+}
+
+// ledger returns what the function holds about orderID.
+func (f *fn) ledger(orderID string) *payment.Ledger {
+	f.tb.Helper()
+	l, err := f.stored().Ledger(context.Background(), orderID)
+	if err != nil {
+		f.tb.Fatal(err)
+	}
+	return l
+}
+
+// counts returns how many documents each collection holds.
+func (f *fn) counts() map[string]int {
+	f.tb.Helper()
+	got := map[string]int{}
+	for _, c := range paymentsstore.Collections() {
+		docs, err := f.db.Query(context.Background(), c, store.Query{})
+		if err != nil {
+			f.tb.Fatal(err)
+		}
+		if len(docs) > 0 {
+			got[c] = len(docs)
+		}
+	}
+	return got
+}
+
+// wantUnchanged fails unless the store holds as many documents as before.
+func (f *fn) wantUnchanged(before map[string]int) {
+	f.tb.Helper()
+	if after := f.counts(); !maps.Equal(after, before) {
+		f.tb.Errorf("the store changed from %v to %v", before, after)
+	}
+}
+
+// sweep posts to the payments sweep and returns its answer.
+func (f *fn) sweep() (payments.SweepResult, int) {
+	f.tb.Helper()
+	res := f.serve(httptest.NewRequest(http.MethodPost, payments.SweepPath, nil))
+	var out payments.SweepResult
+	if res.Code == http.StatusOK {
+		if err := json.Unmarshal(res.Body, &out); err != nil {
+			f.tb.Fatalf("sweep answered %s: %v", res.Body, err)
+		}
+	}
+	return out, res.Code
+}
+
+// intentEvent returns a Stripe event of type typ about PaymentIntent piID
+// of amount cents for orderID, at apiVersion, as Stripe posts it.
+func intentEvent(eventID, typ, piID, orderID string, amount int64, apiVersion string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"id": eventID, "object": "event", "api_version": apiVersion, "created": t0.Unix(), "type": typ,
+		"livemode": false, "pending_webhooks": 1,
+		"data": map[string]any{"object": map[string]any{
+			"id": piID, "object": "payment_intent", "amount": amount, "amount_received": amount,
+			"currency": "usd", "status": "succeeded", "metadata": map[string]string{"orderId": orderID},
+		}},
+	})
+	return b
+}
+
+// succeeded returns a payment_intent.succeeded for orderID at the API
+// version stripe-go decodes.
+func succeeded(eventID, piID, orderID string, amount int64) []byte {
+	return intentEvent(eventID, "payment_intent.succeeded", piID, orderID, amount, stripe.APIVersion)
+}
+
+// signature returns the Stripe-Signature header of payload signed with
+// secret at signedAt.
+func signature(payload []byte, secret string, signedAt time.Time) string {
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: signedAt}).Header
+}
+
+// postWebhook posts payload to the webhook signed with secret at signedAt,
+// as Stripe does.
+func (f *fn) postWebhook(payload []byte, secret string, signedAt time.Time) response {
+	f.tb.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(payload))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Stripe-Signature", signature(payload, secret, signedAt))
+	return f.serve(req)
+}
+
+// mustWebhook posts payload signed now with the function's secret and
+// fails unless it is taken.
+func (f *fn) mustWebhook(payload []byte) {
+	f.tb.Helper()
+	if res := f.postWebhook(payload, testWebhookSecret, time.Now()); res.Code != http.StatusOK {
+		f.tb.Fatalf("webhook: %d %s, want 200", res.Code, res.Body)
+	}
+}
+
+// closedURL returns the URL of a loopback port nothing listens on.
+func closedURL(tb testing.TB) string {
+	tb.Helper()
+	port, err := testenv.FreePort()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// waitFor polls cond until it holds, failing with what after eventually.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(eventually)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("not %s after %v", what, eventually)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

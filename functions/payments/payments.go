@@ -1,0 +1,202 @@
+// Package payments is the payments function: buyers pay for their orders
+// with Stripe, either by a Charge of a token (POST /api/payments) or by a
+// PaymentIntent they confirm in the browser with Stripe.js (POST
+// /api/payments/intents, then Stripe's webhook), and a payment for an order
+// that was cancelled is given back (DESIGN §3, §5).
+//
+// Payments keeps a replica of every order, fed by order.created,
+// order.cancelled and order.completed in version order. A charge first
+// claims the order in one transaction (a concurrent attempt gets 409
+// "Payment in progress"), then calls Stripe after commit with the
+// idempotency key charge-<orderId>-<attempt>, then records the payment with
+// its payment.created in a second transaction. A declined card releases the
+// claim, so the next attempt has a new key. A claim whose outcome was never
+// recorded (Stripe unreachable, or a crash between charge and record) is
+// re-driven by the sweep with the same key, which Stripe answers with the
+// original result, so nobody is charged twice. Whenever payments holds a
+// successful payment for an order it knows as cancelled, in whichever order
+// the two arrived, it refunds the payment and emits payment.refunded.
+//
+// New builds the function from its Config and Deps; Handler is its whole
+// HTTP and CloudEvents surface. Run relays the outbox and settles refunds
+// as they fall due; the sweep (POST /payments/sweep, from a PingSource in
+// production, and a ticker in Run when Deps.Outbox.SweepEvery is set)
+// re-drives the claims and the refunds left over. cmd/payments serves it
+// alone and cmd/buytickets mounts it with the others.
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
+	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// DefaultRedriveAfter is how old a claim without a recorded outcome must be
+// before the sweep re-drives it when Deps.RedriveAfter is zero: longer than
+// a charge request can take with its retries, so the sweep leaves the
+// requests still under way to their own handlers.
+const DefaultRedriveAfter = 2 * time.Minute
+
+// Config is the payments function's settings, from the environment
+// (DESIGN §7). The Stripe keys and secret are never logged or returned,
+// except the publishable key, which is meant for browsers.
+type Config struct {
+	// JWTKey is the HS256 secret that access tokens are verified with
+	// (JWT_KEY), at least 32 bytes.
+	JWTKey string `env:"JWT_KEY" required:"true"`
+	// StripeKey is Stripe's secret API key (STRIPE_KEY), sk_… or rk_….
+	StripeKey string `env:"STRIPE_KEY" required:"true"`
+	// StripePublishableKey is the key Stripe.js runs with in the buyer's
+	// browser (STRIPE_PUBLISHABLE_KEY), pk_…; POST /api/payments/intents
+	// answers it.
+	StripePublishableKey string `env:"STRIPE_PUBLISHABLE_KEY" required:"true"`
+	// StripeWebhookSecret is the signing secret of the webhook endpoint
+	// (STRIPE_WEBHOOK_SECRET), whsec_… at Stripe; events not signed with it
+	// are refused.
+	StripeWebhookSecret string `env:"STRIPE_WEBHOOK_SECRET" required:"true"`
+	// StripeAPIBase is the base URL of Stripe's API (STRIPE_API_BASE):
+	// empty for Stripe itself, stripe-mock's URL in the embedded default.
+	StripeAPIBase string `env:"STRIPE_API_BASE"`
+}
+
+// Validate reports a JWT key too short to verify with, Stripe keys swapped
+// or of the wrong kind (a secret key as the publishable one would reach
+// browsers), and an API base that is no http(s) URL, naming the settings but
+// never their values.
+func (c *Config) Validate() error {
+	if len(c.JWTKey) < sharedauth.MinKeyLen {
+		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
+	}
+	if !strings.HasPrefix(c.StripeKey, "sk_") && !strings.HasPrefix(c.StripeKey, "rk_") {
+		return errors.New("STRIPE_KEY must be a secret key (sk_ or rk_)")
+	}
+	if !strings.HasPrefix(c.StripePublishableKey, "pk_") {
+		return errors.New("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_)")
+	}
+	if c.StripeWebhookSecret == "" {
+		return errors.New("STRIPE_WEBHOOK_SECRET must not be empty")
+	}
+	if c.StripeAPIBase != "" {
+		u, err := url.Parse(c.StripeAPIBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("STRIPE_API_BASE must be an http(s) URL")
+		}
+	}
+	return nil
+}
+
+// Deps are what the function runs on.
+type Deps struct {
+	// Store keeps the orders' replica, the claims, the payments, the
+	// outbox and the receipts of events; required.
+	Store store.Store
+	// Sink is where the outbox relay sends events (K_SINK): the broker;
+	// required.
+	Sink string
+	// Outbox tunes the relay; its zero value is the production setting.
+	// Its SweepEvery also makes Run sweep claims and refunds on a ticker,
+	// as the embedded default does; 0 leaves that to the PingSource.
+	Outbox outbox.Options
+	// HTTPClient sends the requests to Stripe; a client with a 20 s
+	// timeout when nil.
+	HTTPClient *http.Client
+	// RedriveAfter is how old a claim without a recorded outcome must be
+	// before the sweep re-drives it; DefaultRedriveAfter when zero.
+	RedriveAfter time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger logs each request, the relay and the sweeps; when nil, the
+	// logger already in the request's or Run's context (or slog's default)
+	// is used.
+	Logger *slog.Logger
+}
+
+// Function is the payments function, ready to serve.
+type Function struct {
+	db             store.Store
+	store          *paymentsstore.Store
+	box            *outbox.Outbox
+	stripe         *gateway.Gateway
+	tokens         *sharedauth.Tokens
+	publishableKey string
+	webhookSecret  string
+	sweepEvery     time.Duration
+	redriveAfter   time.Duration
+	refunds        chan struct{} // wakes Run to settle the refunds due
+	inflight       inflight      // the refunds being made
+	now            func() time.Time
+	logger         *slog.Logger
+}
+
+// New returns the function for cfg on deps, or an error when a setting is
+// unusable or the store or the sink is missing.
+func New(cfg Config, deps Deps) (*Function, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("payments.New: %w", err)
+	}
+	if deps.Store == nil {
+		return nil, errors.New("payments.New: no store")
+	}
+	if deps.Sink == "" {
+		return nil, errors.New("payments.New: no sink (K_SINK)")
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	redriveAfter := deps.RedriveAfter
+	if redriveAfter <= 0 {
+		redriveAfter = DefaultRedriveAfter
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if err != nil {
+		return nil, fmt.Errorf("payments.New: %w", err)
+	}
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("payments.New: %w", err)
+	}
+	return &Function{
+		db:             deps.Store,
+		store:          paymentsstore.New(deps.Store, box),
+		box:            box,
+		stripe:         gateway.New(gateway.Config{Key: cfg.StripeKey, URL: cfg.StripeAPIBase, HTTPClient: deps.HTTPClient}),
+		tokens:         tokens,
+		publishableKey: cfg.StripePublishableKey,
+		webhookSecret:  cfg.StripeWebhookSecret,
+		sweepEvery:     deps.Outbox.SweepEvery,
+		redriveAfter:   redriveAfter,
+		refunds:        make(chan struct{}, 1),
+		now:            now,
+		logger:         deps.Logger,
+	}, nil
+}
+
+// Handler returns the function's whole HTTP surface (routes.go).
+func (f *Function) Handler() http.Handler { return f.routes() }
+
+// Run relays the outbox's events to the sink and settles refunds as they
+// fall due until ctx ends, and sweeps every Deps.Outbox.SweepEvery if that
+// is set. What is left when ctx ends waits for the next run or sweep.
+func (f *Function) Run(ctx context.Context) {
+	if f.logger != nil {
+		ctx = logging.WithLogger(ctx, f.logger)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { f.box.Run(ctx) })
+	wg.Go(func() { f.settle(ctx) })
+	wg.Wait()
+}

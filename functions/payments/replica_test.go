@@ -1,0 +1,117 @@
+package payments_test
+
+import (
+	"maps"
+	"net/http"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+)
+
+// wantReplica fails unless the replica holds order id at version in status.
+func (f *fn) wantReplica(id string, version int, status payment.Status) {
+	f.tb.Helper()
+	o := f.ledger(id).Order
+	if o == nil || o.Version != version || o.Status != status {
+		f.tb.Errorf("replica holds %+v, want version %d %s", o, version, status)
+	}
+}
+
+func TestReplicaMirrorsTheOrderInVersionOrder(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := payment.NewID()
+	if code := f.deliver(orderCancelled(t, id, 1)); code != http.StatusConflict {
+		t.Errorf("cancellation before creation: %d, want 409", code)
+	}
+	if o := f.ledger(id).Order; o != nil {
+		t.Fatalf("an early event made the replica %+v", o)
+	}
+	f.mustDeliver(orderCreated(t, id, "buyer", 19.99))
+	o := f.ledger(id).Order
+	want := payment.Order{ID: id, UserID: "buyer", Status: payment.Created, Amount: 1999, ExpiresAt: t0.Add(window)}
+	if o == nil || *o != want {
+		t.Errorf("replica holds %+v, want %+v", o, want)
+	}
+	f.mustDeliver(orderCancelled(t, id, 1)) // the broker's redelivery
+	f.wantReplica(id, 1, payment.Cancelled)
+}
+
+func TestCompletionMirrorsTheOrderPaid(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := f.placeOrder("buyer", 20)
+	if code := f.deliver(orderCompleted(t, id, "buyer", 20, 2)); code != http.StatusConflict {
+		t.Errorf("version 2 on version 0: %d, want 409", code)
+	}
+	f.mustDeliver(orderCompleted(t, id, "buyer", 20, 1))
+	f.wantReplica(id, 1, payment.Complete)
+}
+
+func TestOldOrDuplicateOrderEventsChangeNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := payment.NewID()
+	created := orderCreated(t, id, "buyer", 20)
+	cancelled := orderCancelled(t, id, 1)
+	f.mustDeliver(created)
+	f.mustDeliver(cancelled)
+	before := f.counts()
+	for name, ev := range map[string]event.Event{
+		"the same delivery again":    cancelled,
+		"creation again":             created,
+		"another creation":           orderCreated(t, id, "thief", 1),
+		"a completion at version 1":  orderCompleted(t, id, "buyer", 20, 1),
+		"a cancellation at version0": orderCancelled(t, id, 0),
+	} {
+		if code := f.deliver(ev); code != http.StatusOK {
+			t.Errorf("%s: %d, want 200", name, code)
+		}
+	}
+	f.wantReplica(id, 1, payment.Cancelled)
+	after := f.counts()
+	delete(after, "receipts") // ignored events are taken, and their receipts kept
+	delete(before, "receipts")
+	if !maps.Equal(after, before) {
+		t.Errorf("old events changed the store from %v to %v", before, after)
+	}
+}
+
+func TestUndecodableOrderEventIsRefusedWith400(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := payment.NewID()
+	withData := func(ev event.Event, data string) event.Event {
+		ev.DataEncoded = []byte(data)
+		return ev
+	}
+	withoutVersion := func(ev event.Event) event.Event {
+		ev.SetExtension(eventing.ExtensionEntityVersion, nil)
+		return ev
+	}
+	ticket, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t", Title: "x", Price: 1, UserID: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ev := range map[string]event.Event{
+		"not JSON":             withData(orderCreated(t, id, "buyer", 20), "{"),
+		"no price":             withData(orderCreated(t, id, "buyer", 20), `{"id":"`+id+`","userId":"buyer","version":0}`),
+		"no buyer":             orderCreated(t, id, "", 20),
+		"negative price":       orderCreated(t, id, "buyer", -1),
+		"id naming no doc":     orderCreated(t, "a/b", "buyer", 20),
+		"no entityversion":     withoutVersion(orderCreated(t, id, "buyer", 20)),
+		"cancellation first":   orderCancelled(t, id, 0),
+		"unexpected type":      ticket,
+		"completion, not JSON": withData(orderCompleted(t, id, "buyer", 20, 1), "[]"),
+	} {
+		if code := f.deliver(ev); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
+	if got := f.counts(); len(got) != 0 {
+		t.Errorf("refused events stored %v", got)
+	}
+}
