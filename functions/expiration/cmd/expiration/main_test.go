@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
+	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// runMainEnv makes the test binary run main instead of the tests, so a test
+// can watch the real process start and stop.
+const runMainEnv = "EXPIRATION_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	testenv.Main(m)
+}
+
+func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
+	t.Parallel()
+	const queue = "CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration"
+	base := []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"no settings", nil, "expiration: config: missing required settings K_SINK, EXPIRE_URL, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
+		{"no invoker", []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
+			"expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
+		{"relative expire URL", append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
+			"expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
+		{"short queue", append([]string{"EXPIRE_URL=https://buytickets.dev/tasks/expire", "CLOUD_TASKS_QUEUE=expiration"}, base...),
+			"expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append([]string{runMainEnv + "=1"}, tc.env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit %v, want status 1", err)
+			}
+			if stderr.String() != tc.want || stdout.Len() > 0 {
+				t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tasksHost := testenv.CloudTasksEmulator(t)
+	firestoreHost := testenv.FirestoreEmulator(t)
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := tasksClient(t, tasksHost)
+	const parent = "projects/buytickets-test/locations/here"
+	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
+		Parent: parent, Queue: &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	defer sink.Close()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	for k, v := range map[string]string{
+		"PORT": fmt.Sprint(port), "K_SINK": sink.URL, "LOG_LEVEL": "error",
+		"EXPIRE_URL": base + "/tasks/expire", "TASKS_INVOKER_EMAIL": "invoker@buytickets-test.iam.gserviceaccount.com",
+		"CLOUD_TASKS_QUEUE": queue.GetName(), "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
+		"GOOGLE_CLOUD_PROJECT": testenv.UniqueID("expiration-main"), "FIRESTORE_DATABASE": "expiration",
+		"FIRESTORE_EMULATOR_HOST": firestoreHost,
+	} {
+		t.Setenv(k, v)
+	}
+	done := make(chan error, 1)
+	go func() { done <- realMain(ctx) }()
+	waitHealthy(t, base, done)
+
+	// An order a day from expiry: its task waits on the queue, and goes
+	// when the order is cancelled.
+	id := testenv.UniqueID("order")
+	task := queue.GetName() + "/tasks/expire-" + id + "-1"
+	created, err := eventing.NewOrderCreated(eventing.OrderCreated{
+		ID: id, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(24 * time.Hour),
+		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20, Reservation: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, base, created)
+	waitFor(t, "the task on the queue", func() bool {
+		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
+		return err == nil
+	})
+	cancelled, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+		ID: id, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "t1", Reservation: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, base, cancelled)
+	waitFor(t, "the task deleted", func() bool {
+		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
+		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
+	})
+
+	// Production takes no call without the invoker's token.
+	res, err := http.Post(base+"/tasks/expire", "application/json", strings.NewReader(`{"orderId":"`+id+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/tasks/expire without a token: %d, want 401", res.StatusCode)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("realMain after cancel: %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("realMain did not return after cancel")
+	}
+}
+
+func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
+	tb.Helper()
+	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := gcloudtasks.NewClient(context.Background(), option.WithGRPCConn(conn))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func waitHealthy(tb testing.TB, base string, done <-chan error) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case err := <-done:
+			tb.Fatalf("realMain returned before serving: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("not healthy after 30s")
+		}
+	}
+}
+
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not after 30s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// deliver posts ev to /events as the broker does and fails unless taken.
+func deliver(tb testing.TB, base string, ev event.Event) {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
+	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
+		tb.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.StatusCode)
+	}
+}

@@ -1,0 +1,119 @@
+package expiration_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
+	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/buytickets/buytickets/shared/scheduler"
+	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// openFirestore returns an empty database on the Firestore emulator.
+func openFirestore(tb testing.TB) store.Store {
+	tb.Helper()
+	db, err := firestore.Open(context.Background(), firestore.Config{
+		ProjectID:    testenv.UniqueID("expiration"),
+		Database:     "expiration",
+		EmulatorHost: testenv.FirestoreEmulator(tb),
+		MaxAttempts:  30,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openCloudTasks returns a scheduler on a fresh queue of the Cloud Tasks
+// emulator, which the test creates as the deploy creates production's.
+func openCloudTasks(tb testing.TB) scheduler.Scheduler {
+	tb.Helper()
+	ctx := context.Background()
+	host := testenv.CloudTasksEmulator(tb)
+	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin, err := gcloudtasks.NewClient(ctx, option.WithGRPCConn(conn))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	const parent = "projects/buytickets-test/locations/here"
+	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
+		Parent: parent,
+		Queue:  &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
+	})
+	if err != nil {
+		tb.Fatalf("create queue: %v", err)
+	}
+	s, err := cloudtasks.Open(ctx, cloudtasks.Config{Queue: queue.GetName(), EmulatorHost: host})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestExpiryLifeOnEveryDriver runs orders' lives through events and the
+// scheduler's calls on the embedded default's store and scheduler, on
+// production's (the Firestore and Cloud Tasks emulators), and across.
+func TestExpiryLifeOnEveryDriver(t *testing.T) {
+	t.Parallel()
+	drivers := []struct {
+		name  string
+		store func(testing.TB) store.Store
+		tasks func(testing.TB) scheduler.Scheduler // nil: the embedded scheduler
+	}{
+		{"sqlite+embedded", openSQLite, nil},
+		{"firestore+embedded", openFirestore, nil},
+		{"sqlite+cloudtasks", openSQLite, openCloudTasks},
+		{"firestore+cloudtasks", openFirestore, openCloudTasks},
+	}
+	for _, d := range drivers {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			opts := []fnOption{withStore(d.store(t))}
+			if d.tasks != nil {
+				opts = append(opts, withScheduler(d.tasks(t)))
+			}
+			f := newFn(t, opts...)
+			// The Firestore emulator takes seconds over a new database's
+			// first transaction: that wait is paid before the window starts.
+			f.mustDeliver(orderCompleted(t, newOrderID()))
+			at := time.Now().Add(4 * time.Second)
+			open, cancelled, sentinel := newOrderID(), newOrderID(), newOrderID()
+			f.mustDeliver(orderCreated(t, open, at))
+			f.mustDeliver(orderCreated(t, open, at)) // the same order again
+			f.mustDeliver(orderCreated(t, cancelled, at))
+			f.mustDeliver(orderCreated(t, sentinel, at.Add(500*time.Millisecond)))
+			f.mustDeliver(orderCancelled(t, cancelled))
+			if time.Now().After(at) {
+				t.Fatal("the events took longer than the window; the test proves nothing")
+			}
+			f.sink.waitExpired(t, sentinel)
+			f.sink.waitExpired(t, open)
+			if n := len(f.sink.expired(cancelled)) + f.outboxed(cancelled); n != 0 {
+				t.Error("the cancelled order expired")
+			}
+			if n := f.outboxed(open); n != 1 {
+				t.Errorf("%d expiration.completed recorded for the open order, want 1", n)
+			}
+			for id, want := range map[string]string{open: "expired", cancelled: "closed", sentinel: "expired"} {
+				if got := f.state(id); got != want {
+					t.Errorf("expiry of %s %q, want %q", id, got, want)
+				}
+			}
+		})
+	}
+}

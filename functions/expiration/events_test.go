@@ -1,0 +1,132 @@
+package expiration_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/shared/scheduler/embedded"
+)
+
+func TestDuplicateOrderCreatedDeliveriesScheduleOneTask(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRun)
+	id := newOrderID()
+	ev := orderCreated(t, id, time.Now().Add(time.Hour))
+	f.mustDeliver(ev)
+	f.mustDeliver(ev) // redelivered by the broker: a duplicate receipt
+	again := orderCreated(t, id, time.Now().Add(2*time.Hour))
+	f.mustDeliver(again) // the same order in an event of another id
+	if got, want := f.docs(embedded.Collection), []string{"expire-" + id + "-1"}; !slices.Equal(got, want) {
+		t.Errorf("tasks %v, want %v", got, want)
+	}
+	if got := f.state(id); got != "scheduled" {
+		t.Errorf("expiry %q, want scheduled", got)
+	}
+}
+
+func TestAnOpenOrderExpiresWhenItsWindowPasses(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	id := newOrderID()
+	f.mustDeliver(orderCreated(t, id, time.Now().Add(200*time.Millisecond)))
+	f.sink.waitExpired(t, id)
+	if got := f.state(id); got != "expired" {
+		t.Errorf("expiry %q, want expired", got)
+	}
+	if n := f.outboxed(id); n != 1 {
+		t.Errorf("%d expiration.completed recorded, want 1", n)
+	}
+}
+
+func TestACancelledOrCompletedOrdersTaskNeverFires(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	at := time.Now().Add(3 * time.Second)
+	cancelled, completed, open := newOrderID(), newOrderID(), newOrderID()
+	f.mustDeliver(orderCreated(t, cancelled, at))
+	f.mustDeliver(orderCreated(t, completed, at))
+	f.mustDeliver(orderCreated(t, open, at.Add(500*time.Millisecond))) // the sentinel: due after the others
+	f.mustDeliver(orderCancelled(t, cancelled))
+	f.mustDeliver(orderCompleted(t, completed))
+	if time.Now().After(at) {
+		t.Fatal("the events took longer than the window; the test proves nothing")
+	}
+	if got, want := f.docs(embedded.Collection), []string{"expire-" + open + "-1"}; !slices.Equal(got, want) {
+		t.Errorf("tasks %v after the cancel and the completion, want only the open order's %v", got, want)
+	}
+	f.sink.waitExpired(t, open)
+	for _, id := range []string{cancelled, completed} {
+		if n := len(f.sink.expired(id)) + f.outboxed(id); n != 0 {
+			t.Errorf("closed order %s expired", id)
+		}
+		if got := f.state(id); got != "closed" {
+			t.Errorf("expiry of %s %q, want closed", id, got)
+		}
+	}
+}
+
+func TestAnOrderClosedBeforeItsCreationArrivedIsNeverScheduled(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRun)
+	cancelled, completed := newOrderID(), newOrderID()
+	f.mustDeliver(orderCancelled(t, cancelled))
+	f.mustDeliver(orderCompleted(t, completed))
+	f.mustDeliver(orderCreated(t, cancelled, time.Now()))
+	f.mustDeliver(orderCreated(t, completed, time.Now()))
+	if got := f.docs(embedded.Collection); len(got) != 0 {
+		t.Errorf("tasks %v, want none", got)
+	}
+	for _, id := range []string{cancelled, completed} {
+		if got := f.state(id); got != "closed" {
+			t.Errorf("expiry of %s %q, want closed", id, got)
+		}
+	}
+	// A close after expiry changes nothing: the task is gone already.
+	expired := newOrderID()
+	f.mustDeliver(orderCreated(t, expired, time.Now().Add(-time.Second)))
+	if res := f.expire(expireBody(expired)); res.Code != http.StatusOK {
+		t.Fatalf("expire: %d %s", res.Code, res.Body)
+	}
+	f.mustDeliver(orderCancelled(t, expired))
+	if got := f.state(expired); got != "expired" {
+		t.Errorf("expiry %q after a late cancel, want expired", got)
+	}
+}
+
+func TestEventsNoRedeliveryFixesAreRefused(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRun)
+	withData := func(typ string, data string) event.Event {
+		ev := orderCreated(t, newOrderID(), time.Now())
+		ev.SetType(typ)
+		if err := ev.SetData(event.ApplicationJSON, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	ticket, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "u1", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]event.Event{
+		"misrouted type":      ticket,
+		"no expiresAt":        withData(eventing.TypeOrderCreated, `{"id":"o1","ticket":{"reservation":1}}`),
+		"order id with slash": withData(eventing.TypeOrderCreated, `{"id":"a/b","expiresAt":"2030-01-01T00:00:00Z"}`),
+		"cancel of a bad id":  withData(eventing.TypeOrderCancelled, `{"id":"a b"}`),
+		"complete, not JSON":  withData(eventing.TypeOrderCompleted, `{`),
+		"created, wrong type": withData(eventing.TypeOrderCreated, `{"id":5}`),
+	}
+	for name, ev := range tests {
+		if code := f.deliver(ev); code != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
+	if got := f.docs(embedded.Collection); len(got) != 0 {
+		t.Errorf("tasks %v after refused events, want none", got)
+	}
+}

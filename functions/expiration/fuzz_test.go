@@ -1,0 +1,125 @@
+package expiration_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/expiration"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// countingStore counts the documents its committed transactions wrote.
+type countingStore struct {
+	store.Store
+	mu        sync.Mutex
+	committed int
+}
+
+func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
+	var n int
+	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		n = 0
+		return fn(ctx, countingTx{Tx: tx, n: &n})
+	})
+	if err == nil {
+		c.mu.Lock()
+		c.committed += n
+		c.mu.Unlock()
+	}
+	return err
+}
+
+func (c *countingStore) writes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.committed
+}
+
+type countingTx struct {
+	store.Tx
+	n *int
+}
+
+func (t countingTx) Create(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Create(collection, id, doc)
+}
+
+func (t countingTx) Set(collection, id string, doc any) error {
+	*t.n++
+	return t.Tx.Set(collection, id, doc)
+}
+
+func (t countingTx) Delete(collection, id string) error {
+	*t.n++
+	return t.Tx.Delete(collection, id)
+}
+
+// FuzzExpire posts arbitrary bytes as a task's body: the answer is never a
+// 5xx; only a 200 about the one open order past its window writes, and
+// that once; every other answer leaves the store as it was.
+func FuzzExpire(f *testing.F) {
+	db := &countingStore{Store: openSQLite(f)}
+	fn := newFn(f, withStore(db), withoutRun)
+	open, closed, future := newOrderID(), newOrderID(), newOrderID()
+	fn.mustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
+	fn.mustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
+	fn.mustDeliver(orderCancelled(f, closed))
+	fn.mustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
+	for _, seed := range []string{
+		expireBody(open),
+		expireBody(open), // expired by now
+		expireBody(closed),
+		expireBody(future),
+		expireBody(newOrderID()),
+		expireBody(strings.ToUpper(open)),
+		`{"orderId":"a/b"}`, `{"orderId":"__x__"}`, `{"orderId":"."}`, `{"orderId":"\u0000"}`,
+		`{"orderId":"` + strings.Repeat("o", 101) + `"}`,
+		`{"orderId":""}`, `{"orderId":" "}`, `{"orderId":5}`, `{"orderId":null}`,
+		`{"orderId":"` + open + `","extra":1}`, `{"orderId":"x","orderId":"` + open + `"}`,
+		`{}`, `[]`, `null`, `""`, `0`, `{"orderId":`, `{}{}`, ``, "\xff\xfe", `{"orderId":{"$ne":null}}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	h := fn.f.Handler()
+
+	f.Fuzz(func(t *testing.T, body []byte) {
+		before := db.writes()
+		req := httptest.NewRequest(http.MethodPost, expiration.TasksPath, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "127.0.0.1:40000"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		wrote := db.writes() - before
+
+		var in struct {
+			OrderID string `json:"orderId"`
+		}
+		_ = json.Unmarshal(body, &in)
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("expire %q answered %d %s", body, rec.Code, rec.Body)
+		case rec.Code == http.StatusOK && wrote > 0 && in.OrderID != open:
+			t.Fatalf("expire %q answered 200 and wrote %d documents about another order", body, wrote)
+		case rec.Code != http.StatusOK && wrote > 0:
+			t.Fatalf("expire %q answered %d and wrote %d documents", body, rec.Code, wrote)
+		case rec.Code != http.StatusOK:
+			var e struct {
+				Errors []struct{ Message, Field string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+				t.Fatalf("expire %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
+			}
+		}
+		if n := countOutboxed(t, db, open); n > 1 {
+			t.Fatalf("expire %q: %d expiration.completed for one order", body, n)
+		}
+	})
+}

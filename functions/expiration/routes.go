@@ -1,0 +1,43 @@
+package expiration
+
+import (
+	"net/http"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/server"
+)
+
+// routes is the function's whole HTTP surface. The scheduler calls
+// /tasks/expire, which takes only the scheduler's calls; the broker
+// delivers events to /events and the PingSource sweeps the outbox (and
+// the scheduler's intents) at /outbox/sweep. Only /tasks/expire is routed
+// publicly in production.
+func (f *Function) routes() http.Handler {
+	mux := httpx.NewMux()
+	mux.Handle("GET /healthz", server.Health())
+	mux.Handle("POST "+TasksPath, f.requireScheduler(f.handleExpire()))
+	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiveEvent, receive.AfterCommit(f.afterCommit)))
+	mux.Handle("POST "+outbox.SweepPath, f.handleSweep())
+	return f.withLogger(httpx.RequestLogger(httpx.Recover(mux)))
+}
+
+// afterCommit wakes the outbox relay and the scheduler after an event's
+// effect has committed.
+func (f *Function) afterCommit() {
+	f.box.Notify()
+	f.tasks.Notify()
+}
+
+// withLogger puts the function's logger, when it has one, into the request's
+// context for RequestLogger to tag.
+func (f *Function) withLogger(h http.Handler) http.Handler {
+	if f.logger == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
+	})
+}
