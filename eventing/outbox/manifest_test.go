@@ -52,13 +52,16 @@ func TestEverySweepPingsItsFunctionEveryTenMinutes(t *testing.T) {
 			if p.Kind != "PingSource" {
 				continue
 			}
+			if p.Spec.Sink.URI != outbox.SweepPath {
+				continue // another function's own sweep, such as payments' re-drive
+			}
 			target := p.Spec.Sink.Ref
 			if target.Kind != "Service" || p.Metadata.Name != target.Name+"-outbox-sweep" {
 				t.Errorf("%s pings %s %s, not its function's Service", p.Metadata.Name, target.Kind, target.Name)
 			}
-			if p.Spec.Sink.URI != outbox.SweepPath || p.Spec.Schedule != "*/10 * * * *" || p.Metadata.Namespace != "buytickets" {
-				t.Errorf("%s posts to %s on %q in %q; want %s, every 10 minutes, in buytickets",
-					p.Metadata.Name, p.Spec.Sink.URI, p.Spec.Schedule, p.Metadata.Namespace, outbox.SweepPath)
+			if p.Spec.Schedule != "*/10 * * * *" || p.Metadata.Namespace != "buytickets" {
+				t.Errorf("%s posts on %q in %q; want every 10 minutes, in buytickets",
+					p.Metadata.Name, p.Spec.Schedule, p.Metadata.Namespace)
 			}
 		}
 	}

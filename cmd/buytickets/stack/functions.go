@@ -8,7 +8,9 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth"
+	"github.com/buytickets/buytickets/functions/expiration"
 	"github.com/buytickets/buytickets/functions/orders"
+	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/tickets"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -53,6 +55,32 @@ var functions = []function{
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
 			f, err := tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
 				tickets.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+			if err != nil {
+				return replica{}, err
+			}
+			return replica{handler: f.Handler(), run: f.Run}, nil
+		},
+	},
+	{
+		name:   "payments",
+		routes: []string{"/api/payments"},
+		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			f, err := payments.New(s.stripe, payments.Deps{
+				Store: db, Sink: s.sink, Outbox: s.outboxOptions(), RedriveAfter: s.opts.RedriveAfter, Logger: logger,
+			})
+			if err != nil {
+				return replica{}, err
+			}
+			return replica{handler: f.Handler(), run: f.Run}, nil
+		},
+	},
+	{
+		// No ingress route: only the embedded scheduler calls /tasks/expire,
+		// on loopback, as the function requires without a token verifier.
+		name: "expiration",
+		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			f, err := expiration.New(expiration.Config{ExpireURL: s.ServiceURL("expiration") + expiration.TasksPath},
+				expiration.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
 			if err != nil {
 				return replica{}, err
 			}

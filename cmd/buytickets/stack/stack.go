@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 	"github.com/buytickets/buytickets/shared/store"
@@ -52,6 +53,14 @@ type Options struct {
 	BackoffScale float64
 	// ExpirationWindow is how long an order holds its ticket; 15 minutes when zero.
 	ExpirationWindow time.Duration
+	// Stripe is the Stripe API the payments function talks to. With no
+	// StripeKey, the stack starts stripe-mock from PATH (make tools) and
+	// makes up test keys; StripeAPIBase, when set, points at a Stripe
+	// stand-in of the caller's instead.
+	Stripe StripeOptions
+	// RedriveAfter is how old an unfinished charge must be before payments'
+	// sweep re-sends it; payments' default when zero.
+	RedriveAfter time.Duration
 }
 
 // Stack is a running marketplace.
@@ -70,6 +79,14 @@ type Stack struct {
 
 	brokerMu sync.Mutex
 	broker   *brokerRun
+
+	stripe     payments.Config
+	stripeMock *stripeMock
+}
+
+// StripeOptions choose the Stripe account payments uses.
+type StripeOptions struct {
+	Key, PublishableKey, WebhookSecret, APIBase string
 }
 
 // Start starts every function and the router, and returns once all of them
@@ -101,6 +118,9 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	s.jwtKey = key
+	if err := s.setUpStripe(ctx); err != nil {
+		return err
+	}
 	// Every address first: functions need the broker's, the broker theirs.
 	for _, fn := range functions {
 		b, err := s.listenBackend(ctx, fn.name)
@@ -214,6 +234,9 @@ func (s *Stack) Close() error {
 	s.cancel()
 	s.StopBroker()
 	s.wg.Wait()
+	if s.stripeMock != nil {
+		s.stripeMock.stop()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return errors.Join(s.errs...)
@@ -229,35 +252,47 @@ func (s *Stack) loadJWTKey() ([]byte, error) {
 	if len(s.opts.JWTKey) > 0 {
 		return s.opts.JWTKey, nil
 	}
+	encoded, err := s.loadSecret("jwt.key", "")
+	if err != nil {
+		return nil, err
+	}
+	key, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil || len(key) < 32 {
+		return nil, fmt.Errorf("%s holds no valid key; delete it to generate a new one", filepath.Join(s.opts.DataDir, "jwt.key"))
+	}
+	return key, nil
+}
+
+// loadSecret returns the secret kept in DataDir under name, generating it
+// (prefix and 32 random bytes, base64) on first start, so that sessions and
+// signatures outlive restarts.
+func (s *Stack) loadSecret(name, prefix string) (string, error) {
 	if err := os.MkdirAll(s.opts.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data folder: %w", err)
+		return "", fmt.Errorf("data folder: %w", err)
 	}
-	path := filepath.Join(s.opts.DataDir, "jwt.key")
+	path := filepath.Join(s.opts.DataDir, name)
 	if b, err := os.ReadFile(path); err == nil {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(key) < 32 {
-			return nil, fmt.Errorf("%s holds no valid key; delete it to generate a new one", path)
-		}
-		return key, nil
+		return strings.TrimPrefix(strings.TrimSpace(string(b)), prefix), nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("jwt key: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	// O_EXCL: two stacks starting at once on one folder agree on one key.
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	secret := base64.RawURLEncoding.EncodeToString(raw)
+	// O_EXCL: two stacks starting at once on one folder agree on one secret.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		time.Sleep(50 * time.Millisecond)
-		return s.loadJWTKey()
+		return s.loadSecret(name, prefix)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("jwt key: %w", err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		return nil, fmt.Errorf("jwt key: %w", err)
+	if _, err := f.WriteString(prefix + secret + "\n"); err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	return key, nil
+	return secret, nil
 }
 
 func hostPort(addr net.Addr) string {

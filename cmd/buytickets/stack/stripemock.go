@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/buytickets/buytickets/functions/payments"
 )
 
 // stripeMock is stripe-mock running as a child of the stack: the embedded
@@ -74,4 +76,34 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// setUpStripe settles the Stripe account of payments: the caller's, or
+// stripe-mock with made-up test keys and a webhook secret kept in DataDir.
+func (s *Stack) setUpStripe(ctx context.Context) error {
+	o := s.opts.Stripe
+	cfg := payments.Config{
+		JWTKey: string(s.jwtKey), StripeKey: o.Key, StripePublishableKey: o.PublishableKey,
+		StripeWebhookSecret: o.WebhookSecret, StripeAPIBase: o.APIBase,
+	}
+	if cfg.StripeWebhookSecret == "" {
+		secret, err := s.loadSecret("stripe-webhook.secret", "whsec_")
+		if err != nil {
+			return err
+		}
+		cfg.StripeWebhookSecret = "whsec_" + secret
+	}
+	if cfg.StripeKey == "" {
+		// stripe-mock checks only the keys' form.
+		cfg.StripeKey, cfg.StripePublishableKey = "sk_test_embedded", "pk_test_embedded"
+		if cfg.StripeAPIBase == "" {
+			m, err := startStripeMock(ctx)
+			if err != nil {
+				return err
+			}
+			s.stripeMock, cfg.StripeAPIBase = m, m.url
+		}
+	}
+	s.stripe = cfg
+	return nil
 }
