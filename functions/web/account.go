@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+)
+
+// accountForm is the content of the sign-up and sign-in pages.
+type accountForm struct {
+	Form form
+	// Next is where to go after signing in.
+	Next string
+	// Asked is set when the visitor was sent here from a page that needs
+	// an account.
+	Asked bool
+}
+
+// handleSignupForm shows the sign-up form.
+func (f *Function) handleSignupForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.visit(w, r).render(http.StatusOK, "signup", page{Title: "Sign up", Content: accountForm{}})
+	})
+}
+
+// handleSignup creates an account and goes home signed in; a refusal shows
+// the form again with the API's errors next to their fields.
+func (f *Function) handleSignup() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		email := r.PostFormValue("email")
+		if _, err := f.api.SignUp(v.ctx(), v.session, email, r.PostFormValue("password")); err != nil {
+			if !isRefusal(err) {
+				v.fail(err)
+				return
+			}
+			v.render(http.StatusBadRequest, "signup", page{Title: "Sign up",
+				Content: accountForm{Form: refusedForm(err, map[string]string{"email": email})}})
+			return
+		}
+		v.redirect("/", "signed-up")
+	})
+}
+
+// handleSigninForm shows the sign-in form, which returns to ?next after.
+func (f *Function) handleSigninForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next := r.URL.Query().Get("next")
+		f.visit(w, r).render(http.StatusOK, "signin", page{Title: "Sign in",
+			Content: accountForm{Next: localPath(next), Asked: next != ""}})
+	})
+}
+
+// handleSignin signs in and goes to the page that asked for it, or home;
+// a refusal shows the form again with the API's errors.
+func (f *Function) handleSignin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		email, next := r.PostFormValue("email"), localPath(r.PostFormValue("next"))
+		if _, err := f.api.SignIn(v.ctx(), v.session, email, r.PostFormValue("password")); err != nil {
+			if !isRefusal(err) {
+				v.fail(err)
+				return
+			}
+			v.render(http.StatusBadRequest, "signin", page{Title: "Sign in",
+				Content: accountForm{Form: refusedForm(err, map[string]string{"email": email}), Next: next}})
+			return
+		}
+		v.redirect(next, "signed-in")
+	})
+}
+
+// handleSignoutForm shows a button that signs out: signing out changes the
+// session, so it is a form post rather than a link anyone could embed.
+func (f *Function) handleSignoutForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.visit(w, r).render(http.StatusOK, "signout", page{Title: "Sign out"})
+	})
+}
+
+// handleSignout signs out and goes home.
+func (f *Function) handleSignout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		if err := f.api.SignOut(v.ctx(), v.session); err != nil {
+			v.fail(err)
+			return
+		}
+		v.redirect("/", "signed-out")
+	})
+}

@@ -1,0 +1,7 @@
+module github.com/buytickets/buytickets/functions/web
+
+go 1.26.0
+
+require github.com/buytickets/buytickets/shared v0.0.0
+
+replace github.com/buytickets/buytickets/shared => ../../shared

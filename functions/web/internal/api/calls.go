@@ -1,0 +1,248 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// credentials is the body of a sign-up and a sign-in.
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// SignUp creates an account and signs s in to it: POST /api/users/signup.
+// Input errors come back as an *Error with a problem per field.
+func (c *Client) SignUp(ctx context.Context, s *Session, email, password string) (User, error) {
+	var u User
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/users/signup",
+		body: credentials{Email: email, Password: password}}, &u)
+	return u, err
+}
+
+// SignIn signs s in: POST /api/users/signin.
+func (c *Client) SignIn(ctx context.Context, s *Session, email, password string) (User, error) {
+	var u User
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/users/signin",
+		body: credentials{Email: email, Password: password}}, &u)
+	return u, err
+}
+
+// SignOut revokes s's refresh token and clears its cookies:
+// POST /api/users/signout.
+func (c *Client) SignOut(ctx context.Context, s *Session) error {
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/users/signout"}, nil)
+	return err
+}
+
+// Refresh exchanges s's refresh cookie for a new session:
+// POST /api/users/refresh. The other calls refresh by themselves when the
+// access token has expired; Refresh is for a caller that wants it now. It
+// refreshes at most once per session.
+func (c *Client) Refresh(ctx context.Context, s *Session) error {
+	return c.refresh(ctx, s)
+}
+
+// CurrentUser returns the user s is signed in as, or nil when it is signed
+// out: GET /api/users/currentuser. An expired access token is refreshed
+// first, and a session with no cookie at all is signed out without a call.
+func (c *Client) CurrentUser(ctx context.Context, s *Session) (*User, error) {
+	if s.SignedOut() {
+		return nil, nil
+	}
+	var out struct {
+		CurrentUser *User `json:"currentUser"`
+	}
+	req := request{method: http.MethodGet, path: "/api/users/currentuser", auth: true}
+	if _, err := c.call(ctx, s, req, &out); err != nil {
+		return nil, err
+	}
+	if out.CurrentUser == nil && s.Has(SessionCookie) {
+		// An access token the API no longer accepts (expired, or signed
+		// with a rotated key) reads as signed out rather than 401.
+		switch err := c.refresh(ctx, s); {
+		case err == nil:
+			if _, err := c.call(ctx, s, req, &out); err != nil {
+				return nil, err
+			}
+		case StatusOf(err) != http.StatusUnauthorized:
+			return nil, err
+		}
+	}
+	return out.CurrentUser, nil
+}
+
+// Tickets returns a page of at most limit tickets on sale, newest first,
+// starting after the cursor after (empty for the first page):
+// GET /api/tickets.
+func (c *Client) Tickets(ctx context.Context, s *Session, after string, limit int) (TicketPage, error) {
+	return c.tickets(ctx, s, listQuery(after, limit, false))
+}
+
+// MyTickets returns a page of s's own tickets in every status, newest
+// first: GET /api/tickets?seller=me.
+func (c *Client) MyTickets(ctx context.Context, s *Session, after string, limit int) (TicketPage, error) {
+	return c.tickets(ctx, s, listQuery(after, limit, true))
+}
+
+func listQuery(after string, limit int, mine bool) url.Values {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if after != "" {
+		q.Set("after", after)
+	}
+	if mine {
+		q.Set("seller", "me")
+	}
+	return q
+}
+
+func (c *Client) tickets(ctx context.Context, s *Session, q url.Values) (TicketPage, error) {
+	var page TicketPage
+	req := request{method: http.MethodGet, path: "/api/tickets?" + q.Encode(), auth: q.Get("seller") != ""}
+	h, err := c.call(ctx, s, req, &page.Tickets)
+	if err != nil {
+		return TicketPage{}, err
+	}
+	page.Next = nextCursor(h.Values("Link"))
+	return page, nil
+}
+
+// nextCursor returns the after parameter of the Link rel="next" among
+// links, or "" when there is none.
+func nextCursor(links []string) string {
+	for _, header := range links {
+		for link := range strings.SplitSeq(header, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(link), ";")
+			if !ok || !isNext(params) {
+				continue
+			}
+			target = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(target), "<"), ">")
+			u, err := url.Parse(target)
+			if err != nil {
+				continue
+			}
+			return u.Query().Get("after")
+		}
+	}
+	return ""
+}
+
+// isNext reports whether a link's parameters hold rel="next".
+func isNext(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		rels := strings.Fields(strings.Trim(v, `"`))
+		if strings.EqualFold(k, "rel") && slices.ContainsFunc(rels, func(r string) bool { return strings.EqualFold(r, "next") }) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ticket returns one ticket in any status: GET /api/tickets/{id}.
+func (c *Client) Ticket(ctx context.Context, s *Session, id string) (Ticket, error) {
+	var t Ticket
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/tickets/" + url.PathEscape(id)}, &t)
+	return t, err
+}
+
+// ticketBody is the body of a create and an edit. The price goes as a
+// JSON number when it reads as one, and as typed otherwise, so that the API
+// names what is wrong with it.
+type ticketBody struct {
+	Title string          `json:"title"`
+	Price json.RawMessage `json:"price"`
+}
+
+func bodyOf(in TicketInput) ticketBody {
+	price := strings.TrimSpace(in.Price)
+	var raw json.RawMessage
+	switch {
+	case price == "":
+		raw = json.RawMessage("null")
+	case json.Valid([]byte(price)) && isNumber(price):
+		raw = json.RawMessage(price)
+	default:
+		raw, _ = json.Marshal(price) // a string always encodes
+	}
+	return ticketBody{Title: in.Title, Price: raw}
+}
+
+// isNumber reports whether s, valid JSON, is a number rather than another
+// value (true, null, "x", [1]).
+func isNumber(s string) bool {
+	c := s[0]
+	return c == '-' || (c >= '0' && c <= '9')
+}
+
+// CreateTicket lists a new ticket for s's user: POST /api/tickets.
+func (c *Client) CreateTicket(ctx context.Context, s *Session, in TicketInput) (Ticket, error) {
+	var t Ticket
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/tickets", body: bodyOf(in), auth: true}, &t)
+	return t, err
+}
+
+// UpdateTicket edits the title and price of s's user's ticket:
+// PUT /api/tickets/{id}.
+func (c *Client) UpdateTicket(ctx context.Context, s *Session, id string, in TicketInput) (Ticket, error) {
+	var t Ticket
+	_, err := c.call(ctx, s, request{method: http.MethodPut, path: "/api/tickets/" + url.PathEscape(id),
+		body: bodyOf(in), auth: true}, &t)
+	return t, err
+}
+
+// Orders returns s's user's orders, newest first: GET /api/orders.
+func (c *Client) Orders(ctx context.Context, s *Session) ([]Order, error) {
+	var out []Order
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/orders", auth: true}, &out)
+	return out, err
+}
+
+// Order returns one of s's user's orders: GET /api/orders/{id}.
+func (c *Client) Order(ctx context.Context, s *Session, id string) (Order, error) {
+	var o Order
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/orders/" + url.PathEscape(id), auth: true}, &o)
+	return o, err
+}
+
+// CreateOrder orders a ticket for s's user, reserving it:
+// POST /api/orders.
+func (c *Client) CreateOrder(ctx context.Context, s *Session, ticketID string) (Order, error) {
+	var o Order
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/orders",
+		body: map[string]string{"ticketId": ticketID}, auth: true}, &o)
+	return o, err
+}
+
+// CancelOrder cancels one of s's user's orders: DELETE /api/orders/{id}.
+func (c *Client) CancelOrder(ctx context.Context, s *Session, id string) error {
+	_, err := c.call(ctx, s, request{method: http.MethodDelete, path: "/api/orders/" + url.PathEscape(id), auth: true}, nil)
+	return err
+}
+
+// Pay charges a card token (a Stripe token such as "tok_visa") for one of
+// s's user's orders: POST /api/payments. A declined card is an *Error
+// with status 402.
+func (c *Client) Pay(ctx context.Context, s *Session, orderID, token string) (Payment, error) {
+	var p Payment
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/payments",
+		body: map[string]string{"orderId": orderID, "token": token}, auth: true}, &p)
+	return p, err
+}
+
+// CreateIntent starts a Stripe PaymentIntent for one of s's user's orders,
+// for the Payment Element: POST /api/payments/intents.
+func (c *Client) CreateIntent(ctx context.Context, s *Session, orderID string) (Intent, error) {
+	var in Intent
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/payments/intents",
+		body: map[string]string{"orderId": orderID}, auth: true}, &in)
+	return in, err
+}

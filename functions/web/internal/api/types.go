@@ -1,0 +1,134 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// User is the signed-in user as GET /api/users/currentuser describes them.
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// Ticket statuses (DESIGN §3).
+const (
+	TicketAvailable = "available"
+	TicketReserved  = "reserved"
+	TicketSold      = "sold"
+)
+
+// Ticket is a ticket as the tickets API answers it.
+type Ticket struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Price     Price     `json:"price"`
+	UserID    string    `json:"userId"`
+	Status    string    `json:"status"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"createdAt"`
+	OrderID   string    `json:"orderId,omitempty"`
+}
+
+// TicketPage is one page of a listing, newest first, and the cursor of the
+// page after it: empty on the last page.
+type TicketPage struct {
+	Tickets []Ticket
+	Next    string
+}
+
+// TicketInput is the title and price of a ticket as a seller typed them.
+// Price is text: the API reads it and says what is wrong with it.
+type TicketInput struct {
+	Title string
+	Price string
+}
+
+// Order statuses and cancel reasons (DESIGN §3).
+const (
+	OrderCreated   = "created"
+	OrderComplete  = "complete"
+	OrderCancelled = "cancelled"
+
+	ReasonBuyer   = "buyer"
+	ReasonExpired = "expired"
+)
+
+// Order is an order as the orders API answers it.
+type Order struct {
+	ID           string      `json:"id"`
+	UserID       string      `json:"userId"`
+	Status       string      `json:"status"`
+	ExpiresAt    time.Time   `json:"expiresAt"`
+	CreatedAt    time.Time   `json:"createdAt"`
+	Ticket       OrderTicket `json:"ticket"`
+	Version      int         `json:"version"`
+	CancelReason string      `json:"cancelReason,omitempty"`
+}
+
+// OrderTicket is the ticket an order embeds, as it was when ordered.
+type OrderTicket struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Price Price  `json:"price"`
+}
+
+// Payment is a charge the payments API made for an order.
+type Payment struct {
+	ID       string `json:"id"`
+	OrderID  string `json:"orderId"`
+	StripeID string `json:"stripeId"`
+}
+
+// Intent is a Stripe PaymentIntent for Stripe.js: its client secret and
+// the publishable key to confirm it with.
+type Intent struct {
+	ClientSecret   string `json:"clientSecret"`
+	PublishableKey string `json:"publishableKey"`
+}
+
+// Price is an amount in whole cents. The API writes prices as a JSON
+// number of dollars with at most 2 decimals.
+type Price int64
+
+// Cents returns p in cents.
+func (p Price) Cents() int64 { return int64(p) }
+
+// Dollars returns p in dollars with two decimals and no separators, such
+// as "1250.00", as a seller would type it.
+func (p Price) Dollars() string {
+	n := int64(p)
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// UnmarshalJSON reads a price in dollars from a JSON number.
+func (p *Price) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("api.Price: %w", err)
+	}
+	// Prices are at most 1,000,000.00: a float64 holds every cent of them
+	// exactly enough that rounding recovers it.
+	f, err := strconv.ParseFloat(n.String(), 64)
+	if err != nil || math.IsInf(f, 0) || math.Abs(f) > 1e13 {
+		return fmt.Errorf("api.Price: %q is not a price", n)
+	}
+	*p = Price(math.Round(f * 100))
+	return nil
+}
+
+// MarshalJSON writes p as a JSON number of dollars.
+func (p Price) MarshalJSON() ([]byte, error) {
+	return []byte(p.Dollars()), nil
+}

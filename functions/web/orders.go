@@ -1,0 +1,238 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/buytickets/buytickets/functions/web/internal/api"
+	"github.com/buytickets/buytickets/shared/logging"
+)
+
+// stripeJS is Stripe.js, which Stripe requires be loaded from its own host.
+const stripeJS = "https://js.stripe.com/v3/"
+
+// testCard is a Stripe test token the test-card form offers.
+type testCard struct {
+	Token, Label string
+}
+
+// testCards are the cards of the test-card form, shown when no Stripe
+// publishable key is set (stripe-mock, or Stripe's test mode).
+var testCards = []testCard{
+	{"tok_visa", "Visa 4242 4242 4242 4242"},
+	{"tok_mastercard", "Mastercard 5555 5555 5555 4444"},
+	{"tok_chargeDeclined", "Visa 4000 0000 0000 0002 (declined)"},
+}
+
+// handlePurchase orders a ticket and shows the order, which holds the
+// ticket while the buyer pays; a refusal shows the ticket with the reason.
+func (f *Function) handlePurchase() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		ticketID := r.PostFormValue("ticketId")
+		if !validID(ticketID) {
+			v.notFound()
+			return
+		}
+		v.back = "/tickets/" + ticketID
+		o, err := f.api.CreateOrder(v.ctx(), v.session, ticketID)
+		switch {
+		case api.StatusOf(err) == http.StatusNotFound:
+			// Orders learns of a new ticket a moment after it is listed.
+			f.showTicketRefused(v, ticketID, form{Messages: []string{"This ticket cannot be ordered yet. Please try again in a moment."}})
+		case isRefusal(err):
+			f.showTicketRefused(v, ticketID, refusedForm(err, nil))
+		case err != nil:
+			v.fail(err)
+		default:
+			v.redirect("/orders/"+o.ID, "")
+		}
+	})
+}
+
+// handleOrders shows the signed-in user's orders with their state.
+func (f *Function) handleOrders() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		if _, ok := v.requireUser(); !ok {
+			return
+		}
+		orders, err := f.api.Orders(v.ctx(), v.session)
+		if err != nil {
+			v.fail(err)
+			return
+		}
+		now := v.now()
+		views := make([]orderView, 0, len(orders))
+		for _, o := range orders {
+			views = append(views, viewOrder(o, now))
+		}
+		v.render(http.StatusOK, "orders", page{Title: "My orders", Content: views})
+	})
+}
+
+// handleOrder shows an order: while it can be paid, the countdown to its
+// expiry, the pay form and the Cancel button; after, whether it was paid,
+// cancelled or expired.
+func (f *Function) handleOrder() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		id := r.PathValue("id")
+		if !validID(id) {
+			v.notFound()
+			return
+		}
+		if _, ok := v.requireUser(); !ok {
+			return
+		}
+		o, ok := f.order(v, id)
+		if !ok {
+			return
+		}
+		f.renderOrder(v, http.StatusOK, o, "", r.URL.Query().Get("payment") == "received")
+	})
+}
+
+// handleCancel cancels an order and shows it; a refusal (a paid order)
+// shows the order with the reason.
+func (f *Function) handleCancel() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		id := r.PathValue("id")
+		if !validID(id) {
+			v.notFound()
+			return
+		}
+		v.back = "/orders/" + id
+		err := f.api.CancelOrder(v.ctx(), v.session, id)
+		if isRefusal(err) {
+			f.showOrderRefused(v, id, err)
+			return
+		}
+		if err != nil {
+			v.fail(err)
+			return
+		}
+		v.redirect("/orders/"+id, "cancelled")
+	})
+}
+
+// handlePay charges the chosen test card for an order and shows the order
+// while the payment is confirmed; a declined card or another refusal shows
+// the order with the reason, so the buyer can try again.
+func (f *Function) handlePay() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := f.visit(w, r)
+		id := r.PathValue("id")
+		if !validID(id) {
+			v.notFound()
+			return
+		}
+		v.back = "/orders/" + id
+		token := r.PostFormValue("token")
+		if !slices.ContainsFunc(testCards, func(c testCard) bool { return c.Token == token }) {
+			f.showOrderRefused(v, id, &api.Error{Status: http.StatusBadRequest,
+				Problems: []api.Problem{{Message: "Choose a card to pay with."}}})
+			return
+		}
+		_, err := f.api.Pay(v.ctx(), v.session, id, token)
+		if isRefusal(err) {
+			f.showOrderRefused(v, id, err)
+			return
+		}
+		if err != nil {
+			v.fail(err)
+			return
+		}
+		v.redirect("/orders/"+id+"?payment=received", "")
+	})
+}
+
+// order fetches order id for the signed-in user, or shows why it cannot:
+// someone else's order is not found, as an unknown one is.
+func (f *Function) order(v *visit, id string) (api.Order, bool) {
+	o, err := f.api.Order(v.ctx(), v.session, id)
+	if api.StatusOf(err) == http.StatusUnauthorized && v.user != nil && v.session.Has(api.SessionCookie) {
+		v.notFound()
+		return api.Order{}, false
+	}
+	if err != nil {
+		v.fail(err)
+		return api.Order{}, false
+	}
+	return o, true
+}
+
+// showOrderRefused shows order id again, 400, with the reason err gives.
+func (f *Function) showOrderRefused(v *visit, id string, err error) {
+	if _, ok := v.requireUser(); !ok {
+		return
+	}
+	o, ok := f.order(v, id)
+	if !ok {
+		return
+	}
+	refusal := "Something went wrong. Please try again."
+	if fm := refusedForm(err, nil); len(fm.Messages) > 0 {
+		refusal = fm.Messages[0]
+	}
+	f.renderOrder(v, http.StatusBadRequest, o, refusal, false)
+}
+
+// orderPage is the content of an order's page.
+type orderPage struct {
+	Order orderView
+	// Refusal is why the last payment or cancellation was refused.
+	Refusal string
+	// Confirming is set after a payment was accepted, until the order
+	// shows paid.
+	Confirming bool
+	// Stripe holds what the Payment Element needs; nil for the test-card
+	// form. StripeError says why the Payment Element cannot be shown.
+	Stripe      *stripeElement
+	StripeError string
+	TestCards   []testCard
+}
+
+// stripeElement is what payment.js mounts the Payment Element with.
+type stripeElement struct {
+	PublishableKey, ClientSecret string
+}
+
+// renderOrder shows order o with status.
+func (f *Function) renderOrder(v *visit, status int, o api.Order, refusal string, confirming bool) {
+	view := viewOrder(o, v.now())
+	p := page{Title: "Order for " + o.Ticket.Title}
+	content := orderPage{Order: view, Refusal: refusal, TestCards: testCards}
+	switch {
+	case !view.AwaitingPayment():
+	case confirming:
+		content.Confirming = true
+		p.RefreshAfter = 2
+	case f.stripeKey != "":
+		p.Scripts = []string{"/static/countdown.js", stripeJS, "/static/payment.js"}
+		content.Stripe, content.StripeError = f.paymentElement(v, o.ID)
+	default:
+		p.Scripts = []string{"/static/countdown.js"}
+	}
+	p.Content = content
+	v.render(status, "order", p)
+}
+
+// paymentElement starts the PaymentIntent the Payment Element confirms.
+func (f *Function) paymentElement(v *visit, orderID string) (*stripeElement, string) {
+	in, err := f.api.CreateIntent(v.ctx(), v.session, orderID)
+	if err != nil {
+		logging.FromContext(v.ctx()).WarnContext(v.ctx(), "payment intent not created", slog.Any("error", err))
+		if fm := refusedForm(err, nil); isRefusal(err) && len(fm.Messages) > 0 {
+			return nil, fm.Messages[0]
+		}
+		return nil, "Card payments are unavailable just now. Please try again in a moment."
+	}
+	key := in.PublishableKey
+	if key == "" {
+		key = f.stripeKey
+	}
+	return &stripeElement{PublishableKey: key, ClientSecret: in.ClientSecret}, ""
+}

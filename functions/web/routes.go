@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/server"
+)
+
+// routes is the function's whole HTTP surface: the pages, the forms they
+// post to, and the stylesheet and scripts. Every form posts here; a form
+// sent from another site is refused before it reaches a handler.
+func (f *Function) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", server.Health())
+	mux.Handle("GET /static/{file}", handleStatic())
+
+	mux.Handle("GET /{$}", f.handleHome())
+	mux.Handle("GET /auth/signup", f.handleSignupForm())
+	mux.Handle("POST /auth/signup", f.handleSignup())
+	mux.Handle("GET /auth/signin", f.handleSigninForm())
+	mux.Handle("POST /auth/signin", f.handleSignin())
+	mux.Handle("GET /auth/signout", f.handleSignoutForm())
+	mux.Handle("POST /auth/signout", f.handleSignout())
+
+	mux.Handle("GET /tickets/new", f.handleNewTicket())
+	mux.Handle("POST /tickets/new", f.handleCreateTicket())
+	mux.Handle("GET /tickets/{id}", f.handleTicket())
+	mux.Handle("POST /tickets/{id}", f.handleEditTicket())
+	mux.Handle("GET /listings", f.handleListings())
+
+	mux.Handle("POST /orders", f.handlePurchase())
+	mux.Handle("GET /orders", f.handleOrders())
+	mux.Handle("GET /orders/{id}", f.handleOrder())
+	mux.Handle("POST /orders/{id}/cancel", f.handleCancel())
+	mux.Handle("POST /orders/{id}/pay", f.handlePay())
+
+	// The API's paths belong to the other functions: an unknown one is
+	// answered in the API's error shape, without a page around it.
+	mux.HandleFunc("/api/", httpx.NotFound)
+	mux.Handle("/", f.handleNotFound())
+	return f.withLogger(httpx.RequestLogger(httpx.Recover(secureHeaders(f.crossOrigin(mux)))))
+}
+
+// crossOrigin refuses unsafe requests that a browser marks as sent from
+// another site (Sec-Fetch-Site, Origin) with a page saying so.
+func (f *Function) crossOrigin(h http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(f.handleCrossOrigin())
+	return p.Handler(h)
+}
+
+// contentSecurityPolicy lets pages load only our own stylesheet and
+// scripts, and Stripe.js with the frames and calls it makes.
+const contentSecurityPolicy = "default-src 'self'; " +
+	"script-src 'self' https://js.stripe.com; " +
+	"frame-src https://js.stripe.com https://hooks.stripe.com; " +
+	"connect-src 'self' https://api.stripe.com; " +
+	"img-src 'self' data:; style-src 'self'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// secureHeaders sets the headers every answer carries.
+func secureHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// withLogger puts the function's logger, when it has one, into the request's
+// context for RequestLogger to tag.
+func (f *Function) withLogger(h http.Handler) http.Handler {
+	if f.logger == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
+	})
+}

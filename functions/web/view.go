@@ -1,0 +1,156 @@
+package web
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/web/internal/api"
+)
+
+// money writes a price as dollars with cents and thousands separators:
+// "$19.99", "$1,000,000.00".
+func money(p api.Price) string {
+	cents := p.Cents()
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	whole := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s$%s.%02d", sign, b.String(), cents%100)
+}
+
+// countdown writes how long is left as minutes:seconds, "14:59", rounding
+// up to the next second; what has run out is "0:00".
+func countdown(left time.Duration) string {
+	secs := secondsLeft(left)
+	return fmt.Sprintf("%d:%02d", secs/60, secs%60)
+}
+
+// secondsLeft is left in whole seconds, rounded up, and never negative.
+func secondsLeft(left time.Duration) int64 {
+	if left <= 0 {
+		return 0
+	}
+	return int64((left + time.Second - 1) / time.Second)
+}
+
+// An order's state as a buyer sees it.
+const (
+	stateAwaiting  = "awaiting-payment"
+	statePaid      = "paid"
+	stateCancelled = "cancelled"
+	stateExpired   = "expired"
+)
+
+// stateLabels name each state on the page.
+var stateLabels = map[string]string{
+	stateAwaiting:  "Awaiting payment",
+	statePaid:      "Paid",
+	stateCancelled: "Cancelled",
+	stateExpired:   "Expired",
+}
+
+// orderState is the state of o at now. An order still created past its
+// expiry is expired already: the expiration function cancels it shortly,
+// and it can no longer be paid.
+func orderState(o api.Order, now time.Time) string {
+	switch {
+	case o.Status == api.OrderComplete:
+		return statePaid
+	case o.Status == api.OrderCancelled && o.CancelReason == api.ReasonExpired:
+		return stateExpired
+	case o.Status == api.OrderCancelled:
+		return stateCancelled
+	case !now.Before(o.ExpiresAt):
+		return stateExpired
+	default:
+		return stateAwaiting
+	}
+}
+
+// orderView is an order as its pages show it.
+type orderView struct {
+	api.Order
+	// State is one of the state constants; StateLabel names it.
+	State, StateLabel string
+	// SecondsLeft and Countdown are the time left to pay, from the
+	// server's clock, while the order awaits payment.
+	SecondsLeft int64
+	Countdown   string
+	// Price is the order's price as money.
+	Price string
+}
+
+func viewOrder(o api.Order, now time.Time) orderView {
+	state := orderState(o, now)
+	v := orderView{Order: o, State: state, StateLabel: stateLabels[state], Price: money(o.Ticket.Price)}
+	if state == stateAwaiting {
+		left := o.ExpiresAt.Sub(now)
+		v.SecondsLeft, v.Countdown = secondsLeft(left), countdown(left)
+	}
+	return v
+}
+
+// AwaitingPayment reports whether the order can still be paid or
+// cancelled.
+func (v orderView) AwaitingPayment() bool { return v.State == stateAwaiting }
+
+// ticketStatusLabels name a ticket's status on the page.
+var ticketStatusLabels = map[string]string{
+	api.TicketAvailable: "Available",
+	api.TicketReserved:  "Reserved",
+	api.TicketSold:      "Sold",
+}
+
+// ticketView is a ticket as its pages show it, for the signed-in user (if
+// any): whether they may buy it, and why not.
+type ticketView struct {
+	api.Ticket
+	StatusLabel string
+	Price       string
+	// Mine is the viewer's own ticket; Editable while it is on sale.
+	Mine, Editable bool
+	// CanBuy shows the Purchase button; otherwise NotForSale says why
+	// (empty for a visitor who must sign in first).
+	CanBuy     bool
+	NotForSale string
+}
+
+func viewTicket(t api.Ticket, user *api.User) ticketView {
+	v := ticketView{Ticket: t, StatusLabel: ticketStatusLabels[t.Status], Price: money(t.Price)}
+	if v.StatusLabel == "" {
+		v.StatusLabel = t.Status
+	}
+	v.Mine = user != nil && user.ID == t.UserID
+	v.Editable = v.Mine && t.Status == api.TicketAvailable
+	switch {
+	case v.Mine:
+		v.NotForSale = "This is your ticket."
+	case t.Status == api.TicketReserved:
+		v.NotForSale = "Reserved: a buyer is paying for it. It goes back on sale if they do not pay in time."
+	case t.Status == api.TicketSold:
+		v.NotForSale = "Sold."
+	case t.Status != api.TicketAvailable:
+		v.NotForSale = "Not for sale."
+	case user != nil:
+		v.CanBuy = true
+	}
+	return v
+}
+
+func viewTickets(ts []api.Ticket, user *api.User) []ticketView {
+	out := make([]ticketView, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, viewTicket(t, user))
+	}
+	return out
+}

@@ -1,0 +1,111 @@
+// Package web is the storefront: the browser UI of buyers and sellers,
+// rendered on the server with html/template and served by the ingress at
+// `/`.
+//
+// It owns no data. Each page calls the other functions' API at API_URL on
+// the browser's behalf, forwarding the browser's cookies and passing back
+// the cookies the API sets, as the browser itself would; an expired access
+// token is refreshed with the refresh cookie before the user is asked to
+// sign in again. Every page works without JavaScript: forms post to the web
+// function, which redirects after a success. Our own scripts only count
+// down an order's time to pay and, when STRIPE_PUBLISHABLE_KEY is set,
+// mount Stripe's Payment Element.
+//
+// New builds the function from its Config and Deps; Handler is its whole
+// HTTP surface, which cmd/web serves alone and cmd/buytickets mounts with
+// the others.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/buytickets/buytickets/functions/web/internal/api"
+)
+
+// Config is the web function's settings (DESIGN §7).
+type Config struct {
+	// APIURL is where the API is reached (API_URL), such as
+	// "https://buytickets.dev": only its /api/ paths are called.
+	APIURL string `env:"API_URL" required:"true"`
+	// StripePublishableKey, when set, makes the order page take payment
+	// with Stripe's Payment Element (STRIPE_PUBLISHABLE_KEY); when empty,
+	// with a form of Stripe test cards, for stripe-mock.
+	StripePublishableKey string `env:"STRIPE_PUBLISHABLE_KEY"`
+	// CookieInsecure drops the Secure flag of the web function's own
+	// cookie (COOKIE_INSECURE=true), for plain-HTTP loopback only.
+	CookieInsecure bool `env:"COOKIE_INSECURE"`
+}
+
+// Validate reports an API URL the function cannot call.
+func (c *Config) Validate() error {
+	if _, err := api.New(c.APIURL, nil); err != nil {
+		return errors.New("API_URL must be an http or https URL")
+	}
+	return nil
+}
+
+// Deps are what the function runs on.
+type Deps struct {
+	// HTTPClient calls the API; one with a 60-second timeout when nil. It
+	// must keep no cookies (no Jar).
+	HTTPClient *http.Client
+	// Now is the clock the countdown to an order's expiry starts from;
+	// time.Now when nil.
+	Now func() time.Time
+	// Logger logs each request; when nil, the logger already in the
+	// request's context (or slog's default) is used.
+	Logger *slog.Logger
+}
+
+// Function is the web function, ready to serve.
+type Function struct {
+	api            *api.Client
+	pages          *pages
+	stripeKey      string
+	cookieInsecure bool
+	now            func() time.Time
+	logger         *slog.Logger
+}
+
+// defaultTimeout bounds a call to the API, long enough for a payment that
+// waits on Stripe.
+const defaultTimeout = 60 * time.Second
+
+// New returns the function for cfg on deps, or an error when a setting is
+// unusable or the templates do not parse.
+func New(cfg Config, deps Deps) (*Function, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	hc := deps.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: defaultTimeout}
+	}
+	client, err := api.New(cfg.APIURL, hc)
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	p, err := parsePages()
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Function{
+		api:            client,
+		pages:          p,
+		stripeKey:      cfg.StripePublishableKey,
+		cookieInsecure: cfg.CookieInsecure,
+		now:            now,
+		logger:         deps.Logger,
+	}, nil
+}
+
+// Handler returns the function's whole HTTP surface (routes.go).
+func (f *Function) Handler() http.Handler { return f.routes() }
