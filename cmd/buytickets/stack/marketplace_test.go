@@ -22,14 +22,18 @@ import (
 // market starts a stack for one test with the given replicas and chaos.
 func market(t *testing.T, replicas map[string]int, chaos broker.Chaos) *stack.Stack {
 	t.Helper()
-	s, err := stack.Start(context.Background(), stack.Options{
-		DataDir:      t.TempDir(),
-		Replicas:     replicas,
-		PasswordCost: 1 << 10,
-		Chaos:        chaos,
-		BackoffScale: 0.2,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	return marketWith(t, stack.Options{Replicas: replicas, Chaos: chaos})
+}
+
+// marketWith starts a stack for one test with opts, a data folder of its
+// own, a cheap password cost and shortened broker backoff.
+func marketWith(t *testing.T, opts stack.Options) *stack.Stack {
+	t.Helper()
+	opts.DataDir = t.TempDir()
+	opts.PasswordCost = 1 << 10
+	opts.BackoffScale = 0.2
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := stack.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
