@@ -72,7 +72,13 @@ func storefront(t *testing.T, window time.Duration) *stack.Stack {
 	}
 	resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
-		t.Fatalf("GET / answered %d %s: the stack does not route / to the web function", resp.StatusCode, ct)
+		// As for a missing browser: skipped with the reason on a
+		// developer's machine, a failure under CI.
+		why := fmt.Sprintf("GET / answered %d %s: the stack does not route / to the web function", resp.StatusCode, ct)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
 	}
 	return s
 }
