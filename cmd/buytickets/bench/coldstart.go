@@ -35,6 +35,14 @@ func coldStarts(ctx context.Context, w *bytes.Buffer, root, tmp string, runs int
 		{name: "auth", pkg: "./functions/auth/cmd/auth", env: functionEnv},
 		{name: "tickets", pkg: "./functions/tickets/cmd/tickets", env: functionEnv},
 		{name: "orders", pkg: "./functions/orders/cmd/orders", env: functionEnv},
+		{name: "expiration", pkg: "./functions/expiration/cmd/expiration", env: append([]string{
+			"EXPIRE_URL=http://127.0.0.1:9/tasks/expire", "TASKS_INVOKER_EMAIL=invoker@bench.iam.gserviceaccount.com",
+			"CLOUD_TASKS_QUEUE=projects/bench/locations/here/queues/expiration", "CLOUD_TASKS_EMULATOR_HOST=127.0.0.1:9",
+		}, functionEnv...)},
+		{name: "payments", pkg: "./functions/payments/cmd/payments", env: append([]string{
+			"STRIPE_KEY=sk_test_bench", "STRIPE_PUBLISHABLE_KEY=pk_test_bench", "STRIPE_WEBHOOK_SECRET=whsec_bench",
+			"STRIPE_API_BASE=http://127.0.0.1:9",
+		}, functionEnv...)},
 		{name: "deadletters", pkg: "./functions/deadletters/cmd/deadletters", env: functionEnv},
 	}
 	fmt.Fprintf(w, "\n## Cold start and size of each function binary\n\n")

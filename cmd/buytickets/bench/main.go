@@ -55,6 +55,7 @@ func run(ctx context.Context, out, only string, runs int) error {
 		{"relay", func(ctx context.Context, w *bytes.Buffer) error { return relayThroughput(ctx, w, tmp) }},
 		{"broker", func(ctx context.Context, w *bytes.Buffer) error { return brokerThroughput(ctx, w, tmp) }},
 		{"market", func(ctx context.Context, w *bytes.Buffer) error { return marketLatency(ctx, w, tmp) }},
+		{"expiry", func(ctx context.Context, w *bytes.Buffer) error { return schedulerLateness(ctx, w, tmp) }},
 	}
 	for _, section := range sections {
 		if only != "" && !strings.Contains(section.name, only) {
