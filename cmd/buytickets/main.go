@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/shared/config"
@@ -17,10 +18,16 @@ import (
 // Config is what the whole stack reads from the environment (DESIGN §7);
 // each function's own settings are built by the stack.
 type Config struct {
-	Port     string `env:"PORT" default:"8080"`
-	DataDir  string `env:"DATA_DIR" default:"./.data"`
-	JWTKey   string `env:"JWT_KEY"`
-	LogLevel string `env:"LOG_LEVEL" default:"info"`
+	Port             string        `env:"PORT" default:"8080"`
+	DataDir          string        `env:"DATA_DIR" default:"./.data"`
+	JWTKey           string        `env:"JWT_KEY"`
+	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
+	LogLevel         string        `env:"LOG_LEVEL" default:"info"`
+	// Without STRIPE_KEY, payments talks to stripe-mock, started by the stack.
+	StripeKey            string `env:"STRIPE_KEY"`
+	StripePublishableKey string `env:"STRIPE_PUBLISHABLE_KEY"`
+	StripeWebhookSecret  string `env:"STRIPE_WEBHOOK_SECRET"`
+	StripeAPIBase        string `env:"STRIPE_API_BASE"`
 }
 
 func main() {
@@ -47,6 +54,12 @@ func realMain(ctx context.Context) error {
 		DataDir: cfg.DataDir,
 		JWTKey:  []byte(cfg.JWTKey),
 		Logger:  logger,
+
+		ExpirationWindow: cfg.ExpirationWindow,
+		Stripe: stack.StripeOptions{
+			Key: cfg.StripeKey, PublishableKey: cfg.StripePublishableKey,
+			WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase,
+		},
 	})
 	if err != nil {
 		return err
