@@ -1,5 +1,6 @@
 // Package testenv starts the real stand-ins that tests need (the Firestore
-// emulator today) and stops them when the test binary ends.
+// emulator, the Cloud Tasks emulator, stripe-mock) and stops them when the
+// test binary ends.
 //
 // A package that uses it runs its tests through Main:
 //
