@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/tickets"
+	"github.com/buytickets/buytickets/functions/web"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -20,7 +21,9 @@ import (
 type function struct {
 	name   string
 	routes []string
-	build  func(s *Stack, db store.Store, logger *slog.Logger) (replica, error)
+	// stateless functions own no data, and get no store.
+	stateless bool
+	build     func(s *Stack, db store.Store, logger *slog.Logger) (replica, error)
 }
 
 // replica is one built instance of a function: its handler and its
@@ -97,6 +100,20 @@ var functions = []function{
 				return replica{}, err
 			}
 			return replica{handler: f.Handler(), run: f.Run}, nil
+		},
+	},
+	{
+		// The storefront: every path no API claims. It calls the API through
+		// the router, as a browser would.
+		name:      "web",
+		routes:    []string{"/"},
+		stateless: true,
+		build: func(s *Stack, _ store.Store, logger *slog.Logger) (replica, error) {
+			f, err := web.New(web.Config{APIURL: s.url, CookieInsecure: true}, web.Deps{Logger: logger})
+			if err != nil {
+				return replica{}, err
+			}
+			return replica{handler: f.Handler()}, nil
 		},
 	},
 }

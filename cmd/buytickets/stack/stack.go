@@ -121,7 +121,14 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.setUpStripe(ctx); err != nil {
 		return err
 	}
-	// Every address first: functions need the broker's, the broker theirs.
+	// Every address first: functions need the broker's and the router's
+	// (web calls the API through it), the broker theirs.
+	var lc net.ListenConfig
+	router, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	s.url = "http://" + hostPort(router.Addr())
 	for _, fn := range functions {
 		b, err := s.listenBackend(ctx, fn.name)
 		if err != nil {
@@ -141,13 +148,7 @@ func (s *Stack) start(ctx context.Context) error {
 			s.backends[fn.name].add(addr)
 		}
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", s.opts.Addr)
-	if err != nil {
-		return fmt.Errorf("router: %w", err)
-	}
-	s.url = "http://" + hostPort(ln.Addr())
-	s.serve(ctx, "router", ln, s.router(), nil)
+	s.serve(ctx, "router", router, s.router(), nil)
 	return nil
 }
 
@@ -168,24 +169,34 @@ func (s *Stack) listenBackend(ctx context.Context, name string) (*backend, error
 // startReplica opens the function's store, builds it and serves it on a
 // free loopback port.
 func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL, error) {
-	db, err := sqlite.Open(ctx, filepath.Join(s.opts.DataDir, fn.name+".db"))
-	if err != nil {
-		return nil, err
+	var owned []store.Store
+	var db store.Store
+	if !fn.stateless {
+		file, err := sqlite.Open(ctx, filepath.Join(s.opts.DataDir, fn.name+".db"))
+		if err != nil {
+			return nil, err
+		}
+		db, owned = file, []store.Store{file}
+	}
+	closeAll := func() {
+		for _, o := range owned {
+			o.Close()
+		}
 	}
 	logger := s.logger.With(slog.String("function", fn.name), slog.Int("replica", i))
 	r, err := fn.build(s, db, logger)
 	if err != nil {
-		db.Close()
+		closeAll()
 		return nil, err
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
-		db.Close()
+		closeAll()
 		return nil, err
 	}
 	rctx := logging.WithLogger(ctx, logger)
-	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, r.handler, r.run, db)
+	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, r.handler, r.run, owned...)
 	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil
 }
 

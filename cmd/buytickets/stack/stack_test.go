@@ -95,10 +95,11 @@ func TestSignedUpUserIsKnownToEveryReplica(t *testing.T) {
 	}
 }
 
-func TestRouterAnswersUnknownPathsInTheErrorShape(t *testing.T) {
+func TestRouterAnswersUnknownAPIPathsInTheErrorShape(t *testing.T) {
 	t.Parallel()
 	s := start(t, t.TempDir(), 1)
-	for _, path := range []string{"/nope", "/api/unknown", "/api/users"} {
+	// Every other path belongs to the storefront.
+	for _, path := range []string{"/api/unknown", "/api/users", "/api/users/nope"} {
 		resp, err := http.Get(s.URL() + path)
 		if err != nil {
 			t.Fatal(err)
