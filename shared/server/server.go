@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/httpx"
@@ -81,4 +82,30 @@ func Health() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.JSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+}
+
+// ServeRunning serves h on addr as Serve does, with a function's background
+// work (its outbox relay, say) running beside it under the same lifetime:
+// once the server has shut down, the work's context is cancelled and
+// awaited, so it stops before whatever it uses is closed.
+func ServeRunning(ctx context.Context, addr string, h http.Handler, run func(context.Context)) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("net.Listen: %w", err)
+	}
+	return ServeListenerRunning(ctx, ln, h, run)
+}
+
+// ServeListenerRunning is ServeRunning on a listener.
+func ServeListenerRunning(ctx context.Context, ln net.Listener, h http.Handler, run func(context.Context)) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	var background sync.WaitGroup
+	if run != nil {
+		background.Go(func() { run(runCtx) })
+	}
+	err := ServeListener(ctx, ln, h)
+	cancel()
+	background.Wait()
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,5 +196,37 @@ func TestServeServesOnAnAddress(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve = %v, want nil", err)
+	}
+}
+
+func TestBackgroundWorkStopsAfterTheServerAndBeforeServeReturns(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	var stopped atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		done <- server.ServeListenerRunning(ctx, ln, server.Health(), func(ctx context.Context) {
+			close(started)
+			<-ctx.Done()
+			stopped.Store(true)
+		})
+	}()
+	<-started
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("ServeListenerRunning = %v", err)
+	}
+	if !stopped.Load() {
+		t.Error("ServeListenerRunning returned before its background work stopped")
 	}
 }

@@ -205,12 +205,7 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL,
 // they own.
 func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, run func(context.Context), owned ...store.Store) {
 	s.wg.Go(func() {
-		var background sync.WaitGroup
-		if run != nil {
-			background.Go(func() { run(ctx) })
-		}
-		err := server.ServeListener(ctx, ln, h)
-		background.Wait()
+		err := server.ServeListenerRunning(ctx, ln, h, run)
 		for _, db := range owned {
 			err = errors.Join(err, db.Close())
 		}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"google.golang.org/api/idtoken"
@@ -72,12 +71,6 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The relays stop with the server, and before the store closes.
-	ctx, cancel := context.WithCancel(ctx)
-	var relays sync.WaitGroup
-	relays.Go(func() { fn.Run(ctx) })
-	err = server.Serve(ctx, ":"+s.Port, fn.Handler())
-	cancel()
-	relays.Wait()
-	return err
+	// Its background work stops with the server, before the store closes.
+	return server.ServeRunning(ctx, ":"+s.Port, fn.Handler(), fn.Run)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/buytickets/buytickets/functions/orders"
@@ -55,12 +54,6 @@ func realMain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The relay stops with the server, and before the store closes.
-	ctx, cancel := context.WithCancel(ctx)
-	var relay sync.WaitGroup
-	relay.Go(func() { fn.Run(ctx) })
-	err = server.Serve(ctx, ":"+s.Port, fn.Handler())
-	cancel()
-	relay.Wait()
-	return err
+	// Its background work stops with the server, before the store closes.
+	return server.ServeRunning(ctx, ":"+s.Port, fn.Handler(), fn.Run)
 }
