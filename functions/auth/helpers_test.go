@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,30 +36,12 @@ const (
 // t0 is when every test starts; whole seconds, so Max-Age is exact.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fn is one auth function under test, with its store and clock.
 type fn struct {
 	tb    testing.TB
 	h     http.Handler
 	db    store.Store
-	clock *clock
+	clock *testenv.Clock
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
@@ -111,7 +92,7 @@ func withLogs(w io.Writer) option {
 // gives another, with logs discarded unless an option keeps them.
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
-	c := &clock{now: t0}
+	c := testenv.NewClock(t0)
 	cfg := auth.Config{JWTKey: testKey, PasswordCost: testCost}
 	deps := auth.Deps{Now: c.Now, Logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/expiration"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
@@ -39,38 +39,14 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 const eventually = 30 * time.Second
 
 // sink stands in for the broker: it records every event the outbox sends.
-type sink struct {
-	url string
+type sink struct{ *eventingtest.Broker }
 
-	mu     sync.Mutex
-	events []event.Event
-}
-
-func startSink(tb testing.TB) *sink {
-	tb.Helper()
-	s := &sink{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.events = append(s.events, *ev)
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	tb.Cleanup(srv.Close)
-	s.url = srv.URL
-	return s
-}
+func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
 
 // expired returns the expiration.completed events received about orderID.
 func (s *sink) expired(orderID string) []event.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []event.Event
-	for _, ev := range s.events {
+	for _, ev := range s.Events() {
 		if ev.Type() == eventing.TypeExpirationCompleted && ev.Subject() == orderID {
 			out = append(out, ev)
 		}
@@ -164,7 +140,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)
 	s.cfg.ExpireURL = srv.URL + expiration.TasksPath
-	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.url, fastOutbox, fastTasks, fastRelay
+	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, fastOutbox, fastTasks, fastRelay
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := expiration.New(s.cfg, s.deps)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
@@ -45,58 +45,15 @@ const window = 15 * time.Minute
 // eventually is how long a test waits for the outbox's sends.
 const eventually = 20 * time.Second
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // sink stands in for the broker: it records every event the outbox sends.
-type sink struct {
-	url string
+type sink struct{ *eventingtest.Broker }
 
-	mu     sync.Mutex
-	events []event.Event
-}
-
-// startSink serves a recording broker until the test ends.
-func startSink(tb testing.TB) *sink {
-	tb.Helper()
-	s := &sink{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.events = append(s.events, *ev)
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	tb.Cleanup(srv.Close)
-	s.url = srv.URL
-	return s
-}
+func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
 
 // matching returns the events received of type typ about subject.
 func (s *sink) matching(typ, subject string) []event.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []event.Event
-	for _, ev := range s.events {
+	for _, ev := range s.Events() {
 		if ev.Type() == typ && ev.Subject() == subject {
 			out = append(out, ev)
 		}
@@ -108,16 +65,9 @@ func (s *sink) matching(typ, subject string) []event.Event {
 // arrives or the deadline passes.
 func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
 	tb.Helper()
-	deadline := time.Now().Add(eventually)
-	for {
-		if evs := s.matching(typ, subject); len(evs) > 0 {
-			return evs[0]
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("no %s about %s reached the broker in %v", typ, subject, eventually)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return s.Wait(tb, eventually, typ+" about "+subject, func(ev event.Event) bool {
+		return ev.Type() == typ && ev.Subject() == subject
+	})
 }
 
 // fastRelay keeps the outbox's retries and sweeps quick enough for tests.
@@ -135,7 +85,7 @@ type fn struct {
 	h      http.Handler
 	url    string // where the function is served, for event deliveries
 	db     store.Store
-	clock  *clock
+	clock  *testenv.Clock
 	sink   *sink
 	tokens *sharedauth.Tokens
 }
@@ -161,7 +111,7 @@ type settings struct {
 	cfg     orders.Config
 	deps    orders.Deps
 	noRelay bool
-	clock   *clock
+	clock   *testenv.Clock
 	sink    *sink
 }
 
@@ -190,7 +140,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		o(s)
 	}
 	if s.clock == nil {
-		s.clock = &clock{now: t0}
+		s.clock = testenv.NewClock(t0)
 	}
 	if s.sink == nil {
 		s.sink = startSink(tb)
@@ -198,7 +148,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.url, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := orders.New(s.cfg, s.deps)
 	if err != nil {
@@ -447,7 +397,7 @@ func (f *fn) listTicket(sellerID, title string, price float64) string {
 // that read what was stored or write what a later event would.
 func (f *fn) stored() *ordersstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.url, outbox.Options{})
+	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
 	if err != nil {
 		f.tb.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
@@ -56,61 +57,18 @@ const window = 15 * time.Minute
 // refunds that Run settles.
 const eventually = 20 * time.Second
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // sink stands in for the broker: it records every event the outbox sends.
-type sink struct {
-	url string
+type sink struct{ *eventingtest.Broker }
 
-	mu     sync.Mutex
-	events []event.Event
-}
-
-// startSink serves a recording broker until the test ends.
-func startSink(tb testing.TB) *sink {
-	tb.Helper()
-	s := &sink{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.events = append(s.events, *ev)
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	tb.Cleanup(srv.Close)
-	s.url = srv.URL
-	return s
-}
+func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
 
 // about returns the events received of type typ whose data names orderID,
 // once each (the outbox may send an event twice).
 func (s *sink) about(tb testing.TB, typ, orderID string) []event.Event {
 	tb.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []event.Event
 	seen := map[string]bool{}
-	for _, ev := range s.events {
+	for _, ev := range s.Events() {
 		var data struct {
 			OrderID string `json:"orderId"`
 		}
@@ -269,7 +227,7 @@ type fn struct {
 	h      http.Handler
 	url    string
 	db     store.Store
-	clock  *clock
+	clock  *testenv.Clock
 	sink   *sink
 	stripe *stripeProxy // nil when the test gave its own Stripe URL
 	tokens *sharedauth.Tokens
@@ -280,7 +238,7 @@ type settings struct {
 	deps       payments.Deps
 	noRelay    bool
 	sweepEvery time.Duration
-	clock      *clock
+	clock      *testenv.Clock
 	sink       *sink
 }
 
@@ -341,7 +299,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		s.cfg.StripeAPIBase = proxy.url
 	}
 	if s.clock == nil {
-		s.clock = &clock{now: t0}
+		s.clock = testenv.NewClock(t0)
 	}
 	if s.sink == nil {
 		s.sink = startSink(tb)
@@ -349,7 +307,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.url, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
 	s.deps.Outbox.SweepEvery = s.sweepEvery
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := payments.New(s.cfg, s.deps)
@@ -567,7 +525,7 @@ func (f *fn) placeOrder(buyerID string, price float64) string {
 // that read what was stored.
 func (f *fn) stored() *paymentsstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.url, outbox.Options{})
+	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
 	if err != nil {
 		f.tb.Fatal(err)
 	}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
@@ -43,64 +43,15 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // waitFor bounds every wait for the outbox's eventual sends.
 const waitFor = 15 * time.Second
 
-// clock is a test clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // sink stands in for the broker's ingress: it keeps every event the outbox
 // sends and answers what it is told (202 until told otherwise).
-type sink struct {
-	*httptest.Server
-	mu     sync.Mutex
-	status int
-	events []event.Event
-}
+type sink struct{ *eventingtest.Broker }
 
-func newSink(tb testing.TB) *sink {
-	tb.Helper()
-	s := &sink{status: http.StatusAccepted}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.status < 300 {
-			s.events = append(s.events, *ev)
-		}
-		w.WriteHeader(s.status)
-	}))
-	tb.Cleanup(s.Close)
-	return s
-}
+func newSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
 
-func (s *sink) answer(status int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.status = status
-}
+func (s *sink) answer(status int) { s.Answer(status) }
 
-func (s *sink) received() []event.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.events)
-}
+func (s *sink) received() []event.Event { return s.Events() }
 
 // await waits until the sink has taken the event of type typ about subject
 // at entity version, and returns it.
@@ -127,7 +78,7 @@ type fn struct {
 	h      http.Handler
 	srv    *httptest.Server
 	db     store.Store
-	clock  *clock
+	clock  *testenv.Clock
 	sink   *sink
 	tokens *sharedauth.Tokens
 }
@@ -167,7 +118,7 @@ func withStore(db store.Store) option { return func(d *tickets.Deps) { d.Store =
 // option gives another, relaying to a new sink until the test ends.
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
-	c := &clock{now: t0}
+	c := testenv.NewClock(t0)
 	s := newSink(tb)
 	deps := tickets.Deps{
 		Sink:   s.URL,

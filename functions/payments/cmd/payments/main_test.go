@@ -7,19 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
-	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -78,27 +76,10 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 }
 
 // broker records the events the function sends to K_SINK.
-type broker struct {
-	mu     sync.Mutex
-	events []event.Event
-}
+type broker struct{ *eventingtest.Broker }
 
-func (b *broker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	b.mu.Lock()
-	b.events = append(b.events, *ev)
-	b.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (b *broker) has(typ string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, ev := range b.events {
+func (b broker) has(typ string) bool {
+	for _, ev := range b.Events() {
 		if ev.Type() == typ {
 			return true
 		}
@@ -113,13 +94,11 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &broker{}
-	sink := httptest.NewServer(b)
-	defer sink.Close()
+	b := broker{eventingtest.NewBroker(t)}
 	key := strings.Repeat("k", 32)
 	t.Setenv("PORT", fmt.Sprint(port))
 	t.Setenv("JWT_KEY", key)
-	t.Setenv("K_SINK", sink.URL)
+	t.Setenv("K_SINK", b.URL)
 	t.Setenv("STRIPE_KEY", testenv.StripeMockKey)
 	t.Setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_main")
 	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_main")

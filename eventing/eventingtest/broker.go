@@ -1,0 +1,84 @@
+// Package eventingtest stands in for the broker in tests of functions that
+// publish: a real HTTP endpoint, as K_SINK, that takes CloudEvents as the
+// broker's ingress does and keeps them for the test to inspect.
+package eventingtest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+)
+
+// Broker records every CloudEvent posted to URL, in binary or structured
+// mode, and answers 202 until told otherwise; what it answers with a
+// non-2xx status it does not keep. Anything else gets 400.
+type Broker struct {
+	// URL is the address to use as a function's sink.
+	URL string
+
+	mu     sync.Mutex
+	status int
+	events []event.Event
+}
+
+// NewBroker serves a recording broker until the test ends.
+func NewBroker(tb testing.TB) *Broker {
+	tb.Helper()
+	b := &Broker{status: http.StatusAccepted}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.status < 300 {
+			b.events = append(b.events, *ev)
+		}
+		w.WriteHeader(b.status)
+	}))
+	tb.Cleanup(srv.Close)
+	b.URL = srv.URL
+	return b
+}
+
+// Answer makes the broker answer status from now on, as a broker that is
+// down (503) or refusing (400) would.
+func (b *Broker) Answer(status int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.status = status
+}
+
+// Events returns the events taken so far, in arrival order, duplicates included.
+func (b *Broker) Events() []event.Event {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.events)
+}
+
+// Wait returns the first event taken that match accepts, polling until one
+// arrives; the test fails, naming what, when none has after within.
+func (b *Broker) Wait(tb testing.TB, within time.Duration, what string, match func(event.Event) bool) event.Event {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		for _, ev := range b.Events() {
+			if match(ev) {
+				return ev
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no %s reached the broker within %v; it has %d events", what, within, len(b.Events()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
