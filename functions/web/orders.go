@@ -192,7 +192,10 @@ type orderPage struct {
 	// form. StripeError says why the Payment Element cannot be shown.
 	Stripe      *stripeElement
 	StripeError string
-	TestCards   []testCard
+	// Preparing is set while payments has not yet learnt of a new order
+	// (it does a moment after the order is placed); the page reloads.
+	Preparing bool
+	TestCards []testCard
 }
 
 // stripeElement is what payment.js mounts the Payment Element with.
@@ -213,6 +216,9 @@ func (f *Function) renderOrder(v *visit, status int, o api.Order, refusal string
 	case f.stripeKey != "":
 		p.Scripts = []string{"/static/countdown.js", stripeJS, "/static/payment.js"}
 		content.Stripe, content.StripeError = f.paymentElement(v, o.ID)
+		if content.Preparing = content.Stripe == nil && content.StripeError == ""; content.Preparing {
+			p.RefreshAfter = 1
+		}
 	default:
 		p.Scripts = []string{"/static/countdown.js"}
 	}
@@ -221,8 +227,13 @@ func (f *Function) renderOrder(v *visit, status int, o api.Order, refusal string
 }
 
 // paymentElement starts the PaymentIntent the Payment Element confirms.
+// It returns neither element nor message while payments does not know the
+// order yet (404): events reach it a moment after the order is placed.
 func (f *Function) paymentElement(v *visit, orderID string) (*stripeElement, string) {
 	in, err := f.api.CreateIntent(v.ctx(), v.session, orderID)
+	if api.StatusOf(err) == http.StatusNotFound {
+		return nil, ""
+	}
 	if err != nil {
 		logging.FromContext(v.ctx()).WarnContext(v.ctx(), "payment intent not created", slog.Any("error", err))
 		if fm := refusedForm(err, nil); isRefusal(err) && len(fm.Messages) > 0 {

@@ -384,6 +384,20 @@ func TestOrderPageWithAPublishableKeyMountsThePaymentElement(t *testing.T) {
 	}
 }
 
+func TestOrderPageWaitsForPaymentsToLearnOfANewOrder(t *testing.T) {
+	t.Parallel()
+	a := &recordedAPI{answers: map[string]answer{
+		"GET /api/orders/" + orderID: {body: orderJSON},
+		"POST /api/payments/intents": {status: 404, body: `{"errors":[{"message":"Order not found"}]}`},
+	}}
+	s := newStorefront(t, a, "pk_test_51Abc", orderExpiresAt.Add(-time.Minute))
+	page := body(t, s.get("/orders/"+orderID, signedInCookies...))
+	mustContain(t, page, `<meta http-equiv="refresh" content="1">`, `data-preparing>Getting the payment ready…</p>`)
+	if strings.Contains(page, `id="payment-element"`) || strings.Contains(page, "unavailable") {
+		t.Errorf("a page waiting for payments shows the Payment Element or an outage:\n%s", page)
+	}
+}
+
 func TestASignedOutVisitorIsSentToSignInAndBack(t *testing.T) {
 	t.Parallel()
 	s := newStorefront(t, &recordedAPI{}, "", time.Time{})

@@ -667,7 +667,12 @@ func TestBrowserPaymentElementPageHasItsMountPointAndStripeScript(t *testing.T) 
 	seller.signUp()
 	id := seller.sell("Symphony, box seat", "150")
 	buyer.signUp()
-	buyer.purchase(id)
+	order := buyer.purchase(id)
+	// Until payments learns of the new order, the page says it is getting
+	// the payment ready and reloads.
+	buyer.until("/orders/"+order, "order", "the Payment Element is mounted", func() bool {
+		return buyer.has("#payment-element") || !buyer.has("[data-preparing]")
+	})
 	if !buyer.has("#payment-element") {
 		t.Fatalf("the order page has no Payment Element mount point: %q", buyer.text("main"))
 	}
