@@ -12,10 +12,12 @@
 package testenv
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -129,8 +131,24 @@ type process struct {
 }
 
 // startProcess starts command on a free loopback port and waits until ready
-// answers for its address.
+// answers for its address. A port is only known to be free until it is
+// closed: other test binaries running in parallel take ports too, so a
+// stand-in that finds its port taken is started again on another one.
 func startProcess(name string, command func(port int) *exec.Cmd, ready func(addr string) bool) (*process, error) {
+	const attempts = 5
+	for i := 1; ; i++ {
+		p, err := startProcessOnce(name, command, ready)
+		if errors.Is(err, errPortTaken) && i < attempts {
+			continue
+		}
+		return p, err
+	}
+}
+
+// errPortTaken marks a stand-in that exited because its port was taken.
+var errPortTaken = errors.New("port taken")
+
+func startProcessOnce(name string, command func(port int) *exec.Cmd, ready func(addr string) bool) (*process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -156,6 +174,10 @@ func startProcess(name string, command func(port int) *exec.Cmd, ready func(addr
 		select {
 		case err := <-exited:
 			out, _ := os.ReadFile(log.Name())
+			p.stop()
+			if portTaken(out) {
+				return nil, fmt.Errorf("testenv: %s: %w: %d", name, errPortTaken, port)
+			}
 			return nil, fmt.Errorf("testenv: %s exited before it was ready: %v\n%s", name, err, tail(out))
 		case <-deadline:
 			p.stop()
@@ -175,13 +197,46 @@ func (p *process) stop() {
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
+//
+// It is chosen below the kernel's ephemeral range when it can be: every
+// listener on port 0 and every outgoing connection of the test binaries
+// running in parallel takes its port from that range, so a port outside it
+// is far less likely to be taken before the stand-in binds it.
 func FreePort() (int, error) {
+	if low, ok := ephemeralLow(); ok && low > 10000+1000 {
+		for range 50 {
+			port := 10000 + mathrand.IntN(low-10000)
+			if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+				ln.Close()
+				return port, nil
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("testenv: free port: %w", err)
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range, on Linux.
+func ephemeralLow() (int, bool) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, false
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(b), &low, &high); err != nil {
+		return 0, false
+	}
+	return low, true
+}
+
+// portTaken reports whether a stand-in's log says it could not bind its
+// port: Java's BindException and Go's EADDRINUSE both say so in words.
+func portTaken(log []byte) bool {
+	return bytes.Contains(bytes.ToLower(log), []byte("address already in use"))
 }
 
 func httpReady(path string) func(addr string) bool {

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,17 +19,32 @@ import (
 // stripeMock is stripe-mock running as a child of the stack: the embedded
 // default's stand-in for the Stripe API when no Stripe key is given.
 type stripeMock struct {
-	url string
-	cmd *exec.Cmd
+	url    string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once the process has been waited for
 }
 
 // startStripeMock starts stripe-mock (built into tools/bin by make tools)
-// on free loopback ports and waits until it answers.
+// on free loopback ports and waits until it answers. A port is only known
+// to be free until it is closed, so when stripe-mock exits because another
+// process took one first, it is started again on other ports.
 func startStripeMock(ctx context.Context) (*stripeMock, error) {
 	bin, err := exec.LookPath("stripe-mock")
 	if err != nil {
 		return nil, errors.New("stripe-mock is not on PATH: run `make tools` (make run puts tools/bin on PATH), or set STRIPE_KEY to use Stripe's test mode")
 	}
+	for attempt := 1; ; attempt++ {
+		m, err := startStripeMockOnce(ctx, bin)
+		if errors.Is(err, errStripeMockExited) && attempt < 3 {
+			continue
+		}
+		return m, err
+	}
+}
+
+var errStripeMockExited = errors.New("stripe-mock exited")
+
+func startStripeMockOnce(ctx context.Context, bin string) (*stripeMock, error) {
 	httpPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -44,29 +60,39 @@ func startStripeMock(ctx context.Context) (*stripeMock, error) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
-	m := &stripeMock{url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), cmd: cmd}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	m := &stripeMock{url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), cmd: cmd, exited: exited}
 	client := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	deadline := time.After(30 * time.Second)
+	for {
 		if resp, err := client.Get(m.url + "/v1/charges"); err == nil {
 			resp.Body.Close()
 			return m, nil
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("%w: %s", errStripeMockExited, strings.TrimSpace(output.String()))
+		case <-deadline:
 			m.stop()
 			return nil, errors.New("stripe-mock did not answer within 30s")
+		case <-ctx.Done():
+			m.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
 
 func (m *stripeMock) stop() {
-	if m.cmd.Process != nil {
-		syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
-		m.cmd.Wait()
-	}
+	syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	<-m.exited
 }
 
 func freePort() (int, error) {
