@@ -2,8 +2,11 @@ package stack
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
@@ -116,6 +119,91 @@ var functions = []function{
 			return replica{handler: f.Handler()}, nil
 		},
 	},
+}
+
+// functionRun is one function's replicas while they run.
+type functionRun struct {
+	cancel context.CancelFunc
+	done   []<-chan struct{} // one per replica, closed once it has stopped
+}
+
+// stop cancels the replicas and waits until each has stopped.
+func (r *functionRun) stop() {
+	r.cancel()
+	for _, done := range r.done {
+		<-done
+	}
+}
+
+// StartFunction starts the function name again after StopFunction: as
+// many replicas as Options.Replicas says, on its store under the data
+// folder, behind its service address and the router. It catches up as a
+// Knative Service scaled back up does: the broker redelivers what it could
+// not take meanwhile, and its outbox relay sends what was left unsent.
+// Starting a running function does nothing; an unknown name is an error.
+func (s *Stack) StartFunction(name string) error {
+	fn, ok := lookup(name)
+	if !ok {
+		return fmt.Errorf("stack.StartFunction: no function %q in the stack", name)
+	}
+	s.functionsMu.Lock()
+	defer s.functionsMu.Unlock()
+	if s.running[name] != nil {
+		return nil
+	}
+	if s.ctx.Err() != nil {
+		return fmt.Errorf("stack.StartFunction %s: the stack is closed", name)
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	run := &functionRun{cancel: cancel}
+	n := max(1, s.opts.Replicas[name])
+	replicas := make([]*url.URL, 0, n)
+	for i := range n {
+		addr, done, err := s.startReplica(ctx, fn, i)
+		if err != nil {
+			run.stop()
+			return fmt.Errorf("stack.StartFunction: %s replica %d: %w", name, i, err)
+		}
+		run.done = append(run.done, done)
+		replicas = append(replicas, addr)
+	}
+	s.backends[name].set(replicas)
+	s.running[name] = run
+	return nil
+}
+
+// StopFunction takes every replica of the function name down, as an
+// outage would, and returns once they have stopped: the router and the
+// function's service address answer 503 with Retry-After at once, so the
+// broker retries its deliveries by the Trigger's policy; requests in
+// flight finish; its outbox relay and its scheduler stop, and its store is
+// closed. Stopping a stopped function does nothing; an unknown name is an
+// error.
+func (s *Stack) StopFunction(name string) error {
+	if _, ok := lookup(name); !ok {
+		return fmt.Errorf("stack.StopFunction: no function %q in the stack", name)
+	}
+	s.functionsMu.Lock()
+	defer s.functionsMu.Unlock()
+	run := s.running[name]
+	if run == nil {
+		return nil
+	}
+	// Out of the rotation first, so no new request reaches a replica that
+	// is shutting down.
+	s.backends[name].set(nil)
+	run.stop()
+	delete(s.running, name)
+	return nil
+}
+
+// lookup finds the function called name.
+func lookup(name string) (function, bool) {
+	i := slices.IndexFunc(functions, func(fn function) bool { return fn.name == name })
+	if i < 0 {
+		return function{}, false
+	}
+	return functions[i], true
 }
 
 // outboxOptions are the embedded default's: a ticker sweeps, since no

@@ -23,10 +23,13 @@ type backend struct {
 	next     atomic.Uint64
 }
 
-func (b *backend) add(replica *url.URL) {
+// set puts replicas behind the backend in place of those it had; none
+// takes the function down, so that pick finds nothing and the proxy
+// answers as for a service that is down.
+func (b *backend) set(replicas []*url.URL) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.replicas = append(b.replicas, replica)
+	b.replicas = replicas
 }
 
 // pick returns the next replica, round robin, as a Knative Service's

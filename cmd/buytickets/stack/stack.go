@@ -77,6 +77,9 @@ type Stack struct {
 	backends map[string]*backend
 	sink     string // the broker's ingress: every function's K_SINK
 
+	functionsMu sync.Mutex
+	running     map[string]*functionRun // by name, while started
+
 	brokerMu sync.Mutex
 	broker   *brokerRun
 
@@ -103,7 +106,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(logging.WithLogger(ctx, logger))
-	s := &Stack{opts: opts, logger: logger, ctx: ctx, cancel: cancel, backends: map[string]*backend{}}
+	s := &Stack{
+		opts: opts, logger: logger, ctx: ctx, cancel: cancel,
+		backends: map[string]*backend{}, running: map[string]*functionRun{},
+	}
 	if err := s.start(ctx); err != nil {
 		cancel()
 		s.wg.Wait()
@@ -140,12 +146,8 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	for _, fn := range functions {
-		for i := range max(1, s.opts.Replicas[fn.name]) {
-			addr, err := s.startReplica(ctx, fn, i)
-			if err != nil {
-				return fmt.Errorf("%s replica %d: %w", fn.name, i, err)
-			}
-			s.backends[fn.name].add(addr)
+		if err := s.StartFunction(fn.name); err != nil {
+			return err
 		}
 	}
 	s.serve(ctx, "router", router, s.router(), nil)
@@ -167,14 +169,15 @@ func (s *Stack) listenBackend(ctx context.Context, name string) (*backend, error
 }
 
 // startReplica opens the function's store, builds it and serves it on a
-// free loopback port.
-func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL, error) {
+// free loopback port until ctx ends. done is closed once it has stopped
+// and closed its store.
+func (s *Stack) startReplica(ctx context.Context, fn function, i int) (addr *url.URL, done <-chan struct{}, err error) {
 	var owned []store.Store
 	var db store.Store
 	if !fn.stateless {
 		file, err := sqlite.Open(ctx, filepath.Join(s.opts.DataDir, fn.name+".db"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		db, owned = file, []store.Store{file}
 	}
@@ -187,24 +190,26 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (*url.URL,
 	r, err := fn.build(s, db, logger)
 	if err != nil {
 		closeAll()
-		return nil, err
+		return nil, nil, err
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		closeAll()
-		return nil, err
+		return nil, nil, err
 	}
 	rctx := logging.WithLogger(ctx, logger)
-	s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, r.handler, r.run, owned...)
-	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, nil
+	done = s.serve(rctx, fmt.Sprintf("%s/%d", fn.name, i), ln, r.handler, r.run, owned...)
+	return &url.URL{Scheme: "http", Host: ln.Addr().String()}, done, nil
 }
 
 // serve runs h on ln, and run (a function's background work, such as its
-// outbox relay) beside it, until the stack stops; then it closes what
-// they own.
-func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, run func(context.Context), owned ...store.Store) {
+// outbox relay) beside it, until ctx ends; then it closes what they own,
+// and closes the channel it returns.
+func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, run func(context.Context), owned ...store.Store) <-chan struct{} {
+	done := make(chan struct{})
 	s.wg.Go(func() {
+		defer close(done)
 		err := server.ServeListenerRunning(ctx, ln, h, run)
 		for _, db := range owned {
 			err = errors.Join(err, db.Close())
@@ -215,6 +220,7 @@ func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.
 			s.mu.Unlock()
 		}
 	})
+	return done
 }
 
 // URL is the router's address, such as "http://127.0.0.1:8080".
