@@ -39,6 +39,18 @@ func signUp(t *testing.T, s *stack.Stack, name string) *user {
 // do sends a JSON request and decodes a JSON answer into out, if given.
 func (u *user) do(method, path string, body, out any) (int, string) {
 	u.t.Helper()
+	resp, raw := u.send(method, path, body)
+	if out != nil && resp.StatusCode < 300 && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			u.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
+		}
+	}
+	return resp.StatusCode, string(raw)
+}
+
+// send sends a JSON request and returns the answer, its body read.
+func (u *user) send(method, path string, body any) (*http.Response, []byte) {
+	u.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -59,13 +71,11 @@ func (u *user) do(method, path string, body, out any) (int, string) {
 		u.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode < 300 && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			u.t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
-		}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		u.t.Fatalf("%s %s: reading the answer: %v", method, path, err)
 	}
-	return resp.StatusCode, string(raw)
+	return resp, raw
 }
 
 // must sends a request and fails the test unless it answers want.

@@ -184,16 +184,31 @@ func TestPaymentLandingAfterCancellationIsRefunded(t *testing.T) {
 }
 
 // emitted reports whether a function's outbox holds an event of type typ
-// whose data names orderID.
-func emitted(t *testing.T, db store.Store, typ, orderID string) bool {
+// whose data names id.
+func emitted(t *testing.T, db store.Store, typ, id string) bool {
 	t.Helper()
-	docs, err := db.Query(context.Background(), "outbox", store.Query{})
+	return outboxHolds(t, db, store.Query{}, typ, id)
+}
+
+// unsent reports whether a function's outbox holds an event of type typ
+// whose data names id, and that the relay has not sent yet.
+func unsent(t *testing.T, db store.Store, typ, id string) bool {
+	t.Helper()
+	q := store.Query{Filters: []store.Filter{store.Where("pendingAt", store.Le, time.Now())}, OrderBy: "pendingAt"}
+	return outboxHolds(t, db, q, typ, id)
+}
+
+// outboxHolds reports whether one of the outbox entries q finds is an
+// event of type typ whose data names id.
+func outboxHolds(t *testing.T, db store.Store, q store.Query, typ, id string) bool {
+	t.Helper()
+	docs, err := db.Query(context.Background(), "outbox", q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range docs {
 		raw, _ := d.Fields["event"].(string)
-		if strings.Contains(raw, `"type":"`+typ+`"`) && strings.Contains(raw, orderID) {
+		if strings.Contains(raw, `"type":"`+typ+`"`) && strings.Contains(raw, id) {
 			return true
 		}
 	}
