@@ -37,11 +37,14 @@ fuzz:
 bench: tools
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets/bench -out BENCHMARKS.md
 
-## lint: formatting and vet across every module
+## lint: formatting, vet and tidy go.mod files across every module
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet work
+	@for m in $$($(GO) list -m -f '{{.Dir}}'); do \
+		(cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "go mod tidy would change $$m"; exit 1; }; \
+	done
 	cd config/validate && GOWORK=off $(GO) vet ./...
 	cd tools && GOWORK=off $(GO) mod verify >/dev/null
 
