@@ -442,6 +442,29 @@ func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 	}
 }
 
+func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
+	s := storefront(t, 0)
+	b := newBrowser(t, s.URL())
+	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
+	seller.signUp()
+	id := seller.sell("Ballet, balcony", "42")
+	buyer.signUp()
+	order := buyer.purchase(id)
+
+	buyer.do("choose the declining test card", chromedp.Click(chromedp.CSS("[data-pay-form] input[value=tok_chargeDeclined]")))
+	buyer.press("[data-pay-form] button[type=submit]", "card-declined")
+	if got := buyer.text("[data-form-error]"); got != "Your card was declined." {
+		t.Errorf("a declined card shows %q, want Stripe's reason", got)
+	}
+	if got := buyer.state(); got != "awaiting-payment" || !buyer.has("[data-pay-form]") {
+		t.Fatalf("after a decline the order shows %q, want awaiting-payment with the pay form", got)
+	}
+
+	buyer.do("choose a good test card", chromedp.Click(chromedp.CSS("[data-pay-form] input[value=tok_visa]")))
+	buyer.press("[data-pay-form] button[type=submit]", "paying")
+	buyer.until("/orders/"+order, "order-paid", "the order shows paid", func() bool { return buyer.state() == "paid" })
+}
+
 func TestBrowserCancelledOrderShowsCancelledAndTheTicketReturns(t *testing.T) {
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())

@@ -16,12 +16,14 @@ import (
 	"github.com/buytickets/buytickets/functions/payments"
 )
 
-// stripeMock is stripe-mock running as a child of the stack: the embedded
-// default's stand-in for the Stripe API when no Stripe key is given.
+// stripeMock is stripe-mock running as a child of the stack, behind the
+// Stripe test mode's declines: the embedded default's stand-in for the
+// Stripe API when no Stripe key is given.
 type stripeMock struct {
-	url    string
+	url    string // the test mode's, in front of stripe-mock
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once the process has been waited for
+	front  *http.Server
 }
 
 // startStripeMock starts stripe-mock (built into tools/bin by make tools)
@@ -38,7 +40,14 @@ func startStripeMock(ctx context.Context) (*stripeMock, error) {
 		if errors.Is(err, errStripeMockExited) && attempt < 3 {
 			continue
 		}
-		return m, err
+		if err != nil {
+			return nil, err
+		}
+		if m.url, m.front, err = serveStripeTestMode(m.url); err != nil {
+			m.stop()
+			return nil, err
+		}
+		return m, nil
 	}
 }
 
@@ -91,6 +100,9 @@ func startStripeMockOnce(ctx context.Context, bin string) (*stripeMock, error) {
 }
 
 func (m *stripeMock) stop() {
+	if m.front != nil {
+		m.front.Close()
+	}
 	syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 	<-m.exited
 }
