@@ -19,38 +19,10 @@ import (
 // it prints where it listens, serves the API there, keeps its data in
 // DATA_DIR, and exits cleanly on Ctrl-C.
 func TestMakeRunServesAndStopsOnInterrupt(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "buytickets")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	data := t.TempDir()
+	p := runCommand(t, buildCommand(t), data)
 
-	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+data, "LOG_LEVEL=error", "JWT_KEY=")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() {
-		t.Fatalf("no output: %v", lines.Err())
-	}
-	want := fmt.Sprintf("http://localhost:%d", port)
-	if !strings.Contains(lines.Text(), want) {
-		t.Fatalf("first line %q does not say it runs on %s", lines.Text(), want)
-	}
-
-	resp, err := http.Get(want + "/api/users/currentuser")
+	resp, err := http.Get(p.url + "/api/users/currentuser")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,18 +37,105 @@ func TestMakeRunServesAndStopsOnInterrupt(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	go io.Copy(io.Discard, stdout)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after Ctrl-C: %v", err)
+	case <-p.exited:
+		if p.err != nil {
+			t.Errorf("exit after Ctrl-C: %v", p.err)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("still running 30s after Ctrl-C")
 	}
+}
+
+// buildCommand builds the command into a folder of the test's and returns
+// the binary's path.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "buytickets")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// process is the command running as make run runs it.
+type process struct {
+	cmd    *exec.Cmd
+	url    string        // where it serves, from its banner
+	logs   string        // the file its stderr goes to
+	exited chan struct{} // closed once it has exited; err says how
+	err    error
+}
+
+// runCommand starts bin on a free port with its data in dataDir and
+// returns once its banner says where it serves, which it prints once every
+// function accepts requests. The test's end kills it if it still runs,
+// and shows its logs if the test failed.
+func runCommand(t *testing.T, bin, dataDir string) *process {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+
+	p := &process{
+		cmd:    exec.Command(bin),
+		url:    fmt.Sprintf("http://localhost:%d", port),
+		logs:   filepath.Join(t.TempDir(), "stderr"),
+		exited: make(chan struct{}),
+	}
+	p.cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dataDir, "LOG_LEVEL=warn", "JWT_KEY=")
+	logs, err := os.Create(p.logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	// A pipe of our own rather than StdoutPipe, so that reading the
+	// banner and waiting for the process do not race.
+	banner, stdout, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = stdout, logs
+	err = p.cmd.Start()
+	stdout.Close()
+	if err != nil {
+		banner.Close()
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.exited
+		// Only now: a Go program writing to a pipe nobody reads dies of SIGPIPE.
+		banner.Close()
+		if t.Failed() {
+			out, _ := os.ReadFile(p.logs)
+			t.Logf("the command's logs on %s:\n%s", dataDir, tail(string(out), 60))
+		}
+	})
+
+	lines := bufio.NewScanner(banner)
+	if !lines.Scan() {
+		t.Fatalf("no output: %v", lines.Err())
+	}
+	if !strings.Contains(lines.Text(), p.url) {
+		t.Fatalf("first line %q does not say it runs on %s", lines.Text(), p.url)
+	}
+	go io.Copy(io.Discard, banner)
+	return p
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
