@@ -19,6 +19,7 @@ import (
 	servingconfig "knative.dev/serving/pkg/apis/config"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 	sigsjson "sigs.k8s.io/json"
 )
 
@@ -30,6 +31,9 @@ type kind struct {
 	// apply them to whatever namespace the current context defaults to.
 	namespaced bool
 	nameFn     apivalidation.ValidateNameFunc
+	// crd kinds are validated against their CustomResourceDefinition's
+	// schema (see LoadCRDs): their Go types have no Validate of their own.
+	crd bool
 	// policy holds this repository's own rules for the kind, if any.
 	policy func(metav1.Object) error
 }
@@ -52,8 +56,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 	gvk(sourcesv1.SchemeGroupVersion, "ApiServerSource"): namespaced[sourcesv1.ApiServerSource](),
 	gvk(sourcesv1.SchemeGroupVersion, "ContainerSource"): namespaced[sourcesv1.ContainerSource](),
 
-	gvk(gatewayv1.SchemeGroupVersion, "Gateway"):   namespaced[gatewayv1.Gateway](),
-	gvk(gatewayv1.SchemeGroupVersion, "HTTPRoute"): namespaced[gatewayv1.HTTPRoute](),
+	gvk(gatewayv1.SchemeGroupVersion, "Gateway"):             namespaced[gatewayv1.Gateway]().withCRD(),
+	gvk(gatewayv1.SchemeGroupVersion, "HTTPRoute"):           namespaced[gatewayv1.HTTPRoute]().withCRD(),
+	gvk(gatewayv1beta1.SchemeGroupVersion, "ReferenceGrant"): namespaced[gatewayv1beta1.ReferenceGrant]().withCRD(),
+
+	gvk(gkeNetworkingV1, "HealthCheckPolicy"): namespaced[healthCheckPolicy]().withPolicy(checkHealthCheckPolicy),
+	gvk(gkeNetworkingV1, "GCPBackendPolicy"):  namespaced[gcpBackendPolicy]().withPolicy(checkBackendPolicy),
 }
 
 func gvk(gv schema.GroupVersion, name string) schema.GroupVersionKind { return gv.WithKind(name) }
@@ -76,6 +84,11 @@ func clusterScoped[T any, P object[T]](nameFn apivalidation.ValidateNameFunc) ki
 	return kind{newObject: func() metav1.Object { return P(new(T)) }, nameFn: nameFn}
 }
 
+func (k kind) withCRD() kind {
+	k.crd = true
+	return k
+}
+
 func (k kind) withPolicy(policy func(metav1.Object) error) kind {
 	k.policy = policy
 	return k
@@ -95,13 +108,17 @@ func secretHasNoData(obj metav1.Object) error {
 // into the Go type registered for its apiVersion and kind, applies the type's
 // defaults, then validates its metadata as the API server does and the whole
 // object with the type's own Validate, as Knative's admission webhooks do on
-// create. It returns the warning-level findings, and an error naming doc that
-// joins every error-level finding.
+// create. A custom resource whose Go type has no Validate (the Gateway API
+// kinds) is validated instead against the schema and CEL rules of its
+// CustomResourceDefinition, which LoadCRDs must have loaded. It returns the
+// warning-level findings, and an error naming doc that joins every
+// error-level finding.
 func Check(doc Document) (warnings []string, err error) {
 	if doc.APIVersion == "" || doc.Kind == "" {
 		return nil, fmt.Errorf("%s: apiVersion and kind are required", doc)
 	}
-	k, ok := kinds[schema.FromAPIVersionAndKind(doc.APIVersion, doc.Kind)]
+	gvk := schema.FromAPIVersionAndKind(doc.APIVersion, doc.Kind)
+	k, ok := kinds[gvk]
 	if !ok {
 		return nil, fmt.Errorf("%s: unknown kind %q of apiVersion %q: add it to the kinds in config/validate/check.go so it is validated", doc, doc.Kind, doc.APIVersion)
 	}
@@ -129,6 +146,13 @@ func Check(doc Document) (warnings []string, err error) {
 		}
 		for _, e := range findings.Filter(apis.ErrorLevel).WrappedErrors() {
 			errs = append(errs, e)
+		}
+	}
+	if k.crd {
+		if s := crdFor(gvk); s != nil {
+			errs = append(errs, s.validate(ctx, doc.JSON)...)
+		} else {
+			errs = append(errs, fmt.Errorf("no CustomResourceDefinition loaded for %s: call LoadCRDs with the one that serves it", gvk))
 		}
 	}
 	if k.policy != nil {

@@ -142,6 +142,14 @@ func TestInvalidTestdataFailsValidation(t *testing.T) {
 		{"unknown-kind.yaml", `unknown kind "Deployment" of apiVersion "apps/v1"`},
 		{"namespace-bad-name.yaml", `metadata.name: Invalid value: "Buytickets"`},
 		{"missing-kind.yaml", "missing-kind.yaml[0] buytickets/auth: apiVersion and kind are required"},
+		{"httproute-relative-path.yaml", "spec.rules[0].matches[0].path: Invalid value: value must be an absolute path and start with '/'"},
+		{"httproute-experimental-field.yaml", "spec.rules[0].timeouts: Forbidden: unknown field: the CustomResourceDefinition does not serve it"},
+		{"httproute-misspelt-field.yaml", `unknown field "spec.rules[0].backendRef"`},
+		{"httproute-redirect-with-backend.yaml", "RequestRedirect filter must not be used together with backendRefs"},
+		{"gateway-duplicate-listener.yaml", "Listener name must be unique within the Gateway"},
+		{"referencegrant-without-namespace.yaml", "spec.from[0].namespace: Required value"},
+		{"healthcheckpolicy-without-http.yaml", `spec.default.config: type "TCP": want type HTTP with httpHealthCheck`},
+		{"gcpbackendpolicy-gateway-target.yaml", `spec.targetRef: must name a Service (group "", kind Service), got group "gateway.networking.k8s.io" kind "Gateway"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
