@@ -1,7 +1,8 @@
 // Package validate checks the repository's Kubernetes and Knative manifests the
 // way the cluster would at admission: each document is decoded strictly into
 // the Go type of its apiVersion and kind, defaulted, and validated with the
-// type's own rules.
+// type's own rules. CheckIngress checks what the Gateway API manifests must
+// agree on with each other and with the rest.
 package validate
 
 import (
