@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/buytickets/buytickets/config/validate"
 )
 
 // objectRef is a reference to another object, as Destinations and sinks
@@ -181,5 +183,69 @@ func TestEveryTriggerEndsInADeadLetterSink(t *testing.T) {
 		if d == nil || d.DeadLetterSink == nil {
 			t.Errorf("Trigger %s drops events that exhaust their retries: no dead-letter sink", tr.name)
 		}
+	}
+}
+
+// pathlessDestinations lists the destinations in docs that refer to a
+// Knative Service without naming a path. Knative then delivers to "/",
+// where none of the functions receives events or sweeps: every event
+// sent there would be answered 404 and lost.
+func pathlessDestinations(tb testing.TB, docs []validate.Document) []string {
+	tb.Helper()
+	var out []string
+	var walk func(doc string, v any)
+	walk = func(doc string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if ref, ok := x["ref"].(map[string]any); ok && ref["kind"] == "Service" && ref["apiVersion"] == "serving.knative.dev/v1" {
+				if uri, _ := x["uri"].(string); uri == "" || uri == "/" {
+					out = append(out, fmt.Sprintf("%s → Service %v", doc, ref["name"]))
+				}
+			}
+			for _, e := range x {
+				walk(doc, e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(doc, e)
+			}
+		}
+	}
+	for _, doc := range docs {
+		if !doc.IsObject() || doc.Kind == "Namespace" {
+			continue
+		}
+		var body map[string]any
+		if err := json.Unmarshal(doc.JSON, &body); err != nil {
+			tb.Fatal(err)
+		}
+		walk(doc.String(), body["spec"])
+	}
+	return out
+}
+
+func TestEveryDeliveryToAFunctionNamesThePathThatReceivesIt(t *testing.T) {
+	t.Parallel()
+	var docs []validate.Document
+	for _, f := range repoManifests(t) {
+		docs = append(docs, f.docs...)
+	}
+	for _, d := range pathlessDestinations(t, docs) {
+		t.Errorf("%s names no path: Knative would deliver to /, which no function serves", d)
+	}
+
+	broken, err := validate.Parse("broker.yaml", []byte(`apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default, namespace: buytickets}
+spec:
+  delivery:
+    deadLetterSink:
+      ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: deadletters}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pathlessDestinations(t, broken); len(got) != 1 {
+		t.Errorf("a dead-letter sink without a path was reported as %q, want once", got)
 	}
 }
