@@ -135,9 +135,10 @@ func (r *functionRun) stop() {
 	}
 }
 
-// StartFunction starts the function name again after StopFunction: as
-// many replicas as Options.Replicas says, on its store under the data
-// folder, behind its service address and the router. It catches up as a
+// StartFunction starts the function name (Start starts every one; tests
+// start one again after StopFunction): as many replicas as
+// Options.Replicas says, on its store under the data folder, behind its
+// service address and the router. Started again, it catches up as a
 // Knative Service scaled back up does: the broker redelivers what it could
 // not take meanwhile, and its outbox relay sends what was left unsent.
 // Starting a running function does nothing; an unknown name is an error.
