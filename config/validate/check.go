@@ -32,7 +32,7 @@ type kind struct {
 	namespaced bool
 	nameFn     apivalidation.ValidateNameFunc
 	// crd kinds are validated against their CustomResourceDefinition's
-	// schema (see LoadCRDs): their Go types have no Validate of their own.
+	// schema (see NewChecker): their Go types have no Validate of their own.
 	crd bool
 	// policy holds this repository's own rules for the kind, if any.
 	policy func(metav1.Object) error
@@ -110,10 +110,10 @@ func secretHasNoData(obj metav1.Object) error {
 // object with the type's own Validate, as Knative's admission webhooks do on
 // create. A custom resource whose Go type has no Validate (the Gateway API
 // kinds) is validated instead against the schema and CEL rules of its
-// CustomResourceDefinition, which LoadCRDs must have loaded. It returns the
+// CustomResourceDefinition, which the Checker must have been given. It returns the
 // warning-level findings, and an error naming doc that joins every
 // error-level finding.
-func Check(doc Document) (warnings []string, err error) {
+func (c *Checker) Check(doc Document) (warnings []string, err error) {
 	if doc.APIVersion == "" || doc.Kind == "" {
 		return nil, fmt.Errorf("%s: apiVersion and kind are required", doc)
 	}
@@ -149,10 +149,10 @@ func Check(doc Document) (warnings []string, err error) {
 		}
 	}
 	if k.crd {
-		if s := crdFor(gvk); s != nil {
+		if s := c.crds[gvk]; s != nil {
 			errs = append(errs, s.validate(ctx, doc.JSON)...)
 		} else {
-			errs = append(errs, fmt.Errorf("no CustomResourceDefinition loaded for %s: call LoadCRDs with the one that serves it", gvk))
+			errs = append(errs, fmt.Errorf("no CustomResourceDefinition loaded for %s: give NewChecker the one that serves it", gvk))
 		}
 	}
 	if k.policy != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apihelpers"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -31,29 +30,30 @@ type crdSchema struct {
 	cel        *cel.Validator
 }
 
-// crds holds the schemas LoadCRDs registered, by group, version and kind.
-var crds = struct {
-	sync.RWMutex
-	m map[schema.GroupVersionKind]*crdSchema
-}{m: map[schema.GroupVersionKind]*crdSchema{}}
-
-// LoadCRDs reads the CustomResourceDefinitions in files and registers the
-// schema of every version each one serves. Check validates a document of a
-// kind that needs its CRD (the Gateway API kinds) against these schemas, and
-// fails it while no loaded CRD serves its apiVersion and kind.
-func LoadCRDs(files ...string) error {
-	if len(files) == 0 {
-		return errors.New("LoadCRDs: no files")
-	}
-	for _, file := range files {
-		if err := loadCRD(file); err != nil {
-			return fmt.Errorf("LoadCRDs: %s: %w", file, err)
-		}
-	}
-	return nil
+// Checker validates documents as a cluster would admit them (see Check),
+// including custom resources whose CustomResourceDefinitions it was given.
+type Checker struct {
+	crds map[schema.GroupVersionKind]*crdSchema
 }
 
-func loadCRD(file string) error {
+// NewChecker reads the CustomResourceDefinitions in crdFiles and keeps the
+// schema of every version each one serves. Its Check validates a document
+// of a kind that needs its CRD (the Gateway API kinds) against these
+// schemas, and fails it when no CRD given serves its apiVersion and kind.
+func NewChecker(crdFiles ...string) (*Checker, error) {
+	if len(crdFiles) == 0 {
+		return nil, errors.New("validate.NewChecker: no CustomResourceDefinition files")
+	}
+	c := &Checker{crds: map[schema.GroupVersionKind]*crdSchema{}}
+	for _, file := range crdFiles {
+		if err := c.loadCRD(file); err != nil {
+			return nil, fmt.Errorf("validate.NewChecker: %s: %w", file, err)
+		}
+	}
+	return c, nil
+}
+
+func (c *Checker) loadCRD(file string) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -74,9 +74,7 @@ func loadCRD(file string) error {
 			return fmt.Errorf("version %s: %w", v.Name, err)
 		}
 		gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
-		crds.Lock()
-		crds.m[gvk] = s
-		crds.Unlock()
+		c.crds[gvk] = s
 	}
 	return nil
 }
@@ -108,13 +106,6 @@ func newCRDSchema(crd *apiextensionsv1.CustomResourceDefinition, version string)
 		validator:  validator,
 		cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
 	}, nil
-}
-
-// crdFor returns the registered schema of gvk, or nil.
-func crdFor(gvk schema.GroupVersionKind) *crdSchema {
-	crds.RLock()
-	defer crds.RUnlock()
-	return crds.m[gvk]
 }
 
 // validate checks the document as the API server checks a new custom

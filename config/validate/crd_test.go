@@ -16,12 +16,16 @@ import (
 // pins, so the schemas match the Go types the documents decode into.
 const gatewayAPIModule = "sigs.k8s.io/gateway-api"
 
+// checker validates with the Gateway API's CRDs, as a cluster that has
+// them installed; TestMain makes it.
+var checker *validate.Checker
+
 // TestMain loads the Gateway API's standard-channel CRDs before any test
 // checks a document, as a cluster has them installed before any Gateway.
 func TestMain(m *testing.M) {
 	files, err := gatewayAPICRDs()
 	if err == nil {
-		err = validate.LoadCRDs(files...)
+		checker, err = validate.NewChecker(files...)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -50,7 +54,7 @@ func gatewayAPICRDs() ([]string, error) {
 	return files, err
 }
 
-func TestLoadCRDsRefusesWhatIsNoCRD(t *testing.T) {
+func TestNewCheckerRefusesWhatIsNoCRD(t *testing.T) {
 	dir := t.TempDir()
 	tests := map[string]string{
 		"configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
@@ -61,11 +65,11 @@ func TestLoadCRDsRefusesWhatIsNoCRD(t *testing.T) {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := validate.LoadCRDs(path); err == nil {
-			t.Errorf("LoadCRDs(%s) = nil, want an error", name)
+		if _, err := validate.NewChecker(path); err == nil {
+			t.Errorf("NewChecker(%s) succeeded, want an error", name)
 		}
 	}
-	if err := validate.LoadCRDs(); err == nil {
-		t.Error("LoadCRDs() = nil, want an error for no files")
+	if _, err := validate.NewChecker(); err == nil {
+		t.Error("NewChecker() succeeded, want an error for no files")
 	}
 }

@@ -258,7 +258,7 @@ func TestCheckIngressRanksMatchesAsTheGatewayAPIDoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, doc := range docs {
-		if _, err := validate.Check(doc); err != nil {
+		if _, err := checker.Check(doc); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -73,7 +73,7 @@ func checkFile(path string) (warnings []string, err error) {
 	}
 	var errs []error
 	for _, doc := range docs {
-		w, err := validate.Check(doc)
+		w, err := checker.Check(doc)
 		warnings = append(warnings, w...)
 		errs = append(errs, err)
 	}
@@ -89,7 +89,7 @@ func TestRepositoryManifestsPassValidation(t *testing.T) {
 		}
 		t.Run(file.path, func(t *testing.T) {
 			for _, doc := range file.docs {
-				warnings, err := validate.Check(doc)
+				warnings, err := checker.Check(doc)
 				for _, w := range warnings {
 					t.Logf("warning: %s", w)
 				}
@@ -199,10 +199,10 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := validate.Check(docs[0]); err != nil {
+	if _, err := checker.Check(docs[0]); err != nil {
 		t.Errorf("Check(namespace) = %v, want nil", err)
 	}
-	_, err = validate.Check(docs[1])
+	_, err = checker.Check(docs[1])
 	want := "config/auth/service.yaml[1] Service buytickets/auth: expected 0 <= 2000 <= 1000: spec.template.spec.containerConcurrency"
 	if err == nil || err.Error() != want {
 		t.Errorf("Check(service) = %v\nwant %s", err, want)
