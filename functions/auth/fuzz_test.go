@@ -2,64 +2,15 @@ package auth_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
-
-// countingStore counts the writes of the transactions that commit.
-type countingStore struct {
-	store.Store
-	mu        sync.Mutex
-	committed int
-}
-
-func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
-	var n int
-	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		n = 0 // counts the last attempt, the one that commits
-		return fn(ctx, countingTx{Tx: tx, n: &n})
-	})
-	if err == nil {
-		c.mu.Lock()
-		c.committed += n
-		c.mu.Unlock()
-	}
-	return err
-}
-
-func (c *countingStore) writes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.committed
-}
-
-type countingTx struct {
-	store.Tx
-	n *int
-}
-
-func (t countingTx) Create(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Create(collection, id, doc)
-}
-
-func (t countingTx) Set(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Set(collection, id, doc)
-}
-
-func (t countingTx) Delete(collection, id string) error {
-	*t.n++
-	return t.Tx.Delete(collection, id)
-}
 
 // FuzzSignup posts arbitrary bytes as a signup body: the answer is never a
 // 5xx, and anything but a 201 leaves the store as it was.
@@ -83,11 +34,11 @@ func FuzzSignup(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	db := &countingStore{Store: openSQLite(f)}
+	db := &storetest.CountingStore{Store: openSQLite(f)}
 	h := newFn(f, withStore(db)).h
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := db.writes()
+		before := db.Writes()
 		req := httptest.NewRequest(http.MethodPost, "/api/users/signup", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
@@ -105,7 +56,7 @@ func FuzzSignup(f *testing.F) {
 				t.Errorf("signup %q stored email %q, which is not normalised", body, u.Email)
 			}
 		default:
-			if after := db.writes(); after != before {
+			if after := db.Writes(); after != before {
 				t.Fatalf("signup %q answered %d and wrote %d documents", body, rec.Code, after-before)
 			}
 			var e struct {

@@ -2,71 +2,22 @@ package expiration_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/functions/expiration"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
-
-// countingStore counts the documents its committed transactions wrote.
-type countingStore struct {
-	store.Store
-	mu        sync.Mutex
-	committed int
-}
-
-func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
-	var n int
-	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		n = 0
-		return fn(ctx, countingTx{Tx: tx, n: &n})
-	})
-	if err == nil {
-		c.mu.Lock()
-		c.committed += n
-		c.mu.Unlock()
-	}
-	return err
-}
-
-func (c *countingStore) writes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.committed
-}
-
-type countingTx struct {
-	store.Tx
-	n *int
-}
-
-func (t countingTx) Create(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Create(collection, id, doc)
-}
-
-func (t countingTx) Set(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Set(collection, id, doc)
-}
-
-func (t countingTx) Delete(collection, id string) error {
-	*t.n++
-	return t.Tx.Delete(collection, id)
-}
 
 // FuzzExpire posts arbitrary bytes as a task's body: the answer is never a
 // 5xx; only a 200 about the one open order past its window writes, and
 // that once; every other answer leaves the store as it was.
 func FuzzExpire(f *testing.F) {
-	db := &countingStore{Store: openSQLite(f)}
+	db := &storetest.CountingStore{Store: openSQLite(f)}
 	fn := newFn(f, withStore(db), withoutRun)
 	open, closed, future := newOrderID(), newOrderID(), newOrderID()
 	fn.mustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
@@ -91,13 +42,13 @@ func FuzzExpire(f *testing.F) {
 	h := fn.f.Handler()
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := db.writes()
+		before := db.Writes()
 		req := httptest.NewRequest(http.MethodPost, expiration.TasksPath, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.RemoteAddr = "127.0.0.1:40000"
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		wrote := db.writes() - before
+		wrote := db.Writes() - before
 
 		var in struct {
 			OrderID string `json:"orderId"`

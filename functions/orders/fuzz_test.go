@@ -2,69 +2,20 @@ package orders_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
-
-// countingStore counts the documents its committed transactions wrote.
-type countingStore struct {
-	store.Store
-	mu        sync.Mutex
-	committed int
-}
-
-func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
-	var n int
-	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		n = 0
-		return fn(ctx, countingTx{Tx: tx, n: &n})
-	})
-	if err == nil {
-		c.mu.Lock()
-		c.committed += n
-		c.mu.Unlock()
-	}
-	return err
-}
-
-func (c *countingStore) writes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.committed
-}
-
-type countingTx struct {
-	store.Tx
-	n *int
-}
-
-func (t countingTx) Create(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Create(collection, id, doc)
-}
-
-func (t countingTx) Set(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Set(collection, id, doc)
-}
-
-func (t countingTx) Delete(collection, id string) error {
-	*t.n++
-	return t.Tx.Delete(collection, id)
-}
 
 // FuzzCreateOrder posts arbitrary bytes as an order body: the answer is
 // never a 5xx, and anything but a 201 leaves the store as it was.
 func FuzzCreateOrder(f *testing.F) {
-	db := &countingStore{Store: openSQLite(f)}
+	db := &storetest.CountingStore{Store: openSQLite(f)}
 	fn := newFn(f, withStore(db), withoutRelay)
 	listed := fn.listTicket("seller", "Concert", 20)
 	own := fn.listTicket("buyer", "Mine", 20)
@@ -96,7 +47,7 @@ func FuzzCreateOrder(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := db.writes()
+		before := db.Writes()
 		req := httptest.NewRequest(http.MethodPost, "/api/orders", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
@@ -113,7 +64,7 @@ func FuzzCreateOrder(f *testing.F) {
 				t.Fatalf("order %q answered 201 %s", body, res.Body)
 			}
 		default:
-			if after := db.writes(); after != before {
+			if after := db.Writes(); after != before {
 				t.Fatalf("order %q answered %d and wrote %d documents", body, res.Code, after-before)
 			}
 			var e struct {

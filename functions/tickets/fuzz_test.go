@@ -2,71 +2,21 @@ package tickets_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
-// countingStore counts the writes of the transactions that commit, but not
-// the outbox relay's marking of sent events, which runs on its own time.
-type countingStore struct {
-	store.Store
-	mu        sync.Mutex
-	committed int
-}
-
-func (c *countingStore) RunTransaction(ctx context.Context, fn func(context.Context, store.Tx) error) error {
-	var n int
-	err := c.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		n = 0 // counts the last attempt, the one that commits
-		return fn(ctx, countingTx{Tx: tx, n: &n})
-	})
-	if err == nil {
-		c.mu.Lock()
-		c.committed += n
-		c.mu.Unlock()
-	}
-	return err
-}
-
-func (c *countingStore) writes() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.committed
-}
-
-type countingTx struct {
-	store.Tx
-	n *int
-}
-
-func (t countingTx) Create(collection, id string, doc any) error {
-	*t.n++
-	return t.Tx.Create(collection, id, doc)
-}
-
-func (t countingTx) Set(collection, id string, doc any) error {
-	if collection != outbox.Collection {
-		*t.n++
-	}
-	return t.Tx.Set(collection, id, doc)
-}
-
-func (t countingTx) Delete(collection, id string) error {
-	if collection != outbox.Collection {
-		*t.n++
-	}
-	return t.Tx.Delete(collection, id)
-}
+// isOutbox says which writes the outbox relay makes on its own time: it
+// marks entries sent and deletes them later.
+func isOutbox(collection string) bool { return collection == outbox.Collection }
 
 // fuzzSeeds are bodies for both fuzz targets.
 var fuzzSeeds = []string{
@@ -142,16 +92,16 @@ func FuzzCreateTicket(f *testing.F) {
 	for _, seed := range fuzzSeeds {
 		f.Add([]byte(seed))
 	}
-	db := &countingStore{Store: openSQLite(f)}
+	db := &storetest.CountingStore{Store: openSQLite(f), Background: isOutbox}
 	fn := newFn(f, withStore(db))
 	session := fn.as("seller").session
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := db.writes()
+		before := db.Writes()
 		rec := serveFuzz(t, fn.h, session, http.MethodPost, "/api/tickets", body)
 		if rec.Code != http.StatusCreated {
 			wantRefusal(t, body, rec)
-			if after := db.writes(); after != before {
+			if after := db.Writes(); after != before {
 				t.Fatalf("%q answered %d and wrote %d documents", body, rec.Code, after-before)
 			}
 			return
@@ -170,21 +120,21 @@ func FuzzUpdateTicket(f *testing.F) {
 	for _, seed := range fuzzSeeds {
 		f.Add([]byte(seed))
 	}
-	db := &countingStore{Store: openSQLite(f)}
+	db := &storetest.CountingStore{Store: openSQLite(f), Background: isOutbox}
 	fn := newFn(f, withStore(db))
 	seller := fn.as("seller")
 	created := seller.create("Concert", 10)
 	path := "/api/tickets/" + created.ID
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before, writes := fn.ticketOrFail(t, created.ID), db.writes()
+		before, writes := fn.ticketOrFail(t, created.ID), db.Writes()
 		rec := serveFuzz(t, fn.h, seller.session, http.MethodPut, path, body)
 		after := fn.ticketOrFail(t, created.ID)
 		if rec.Code != http.StatusOK {
 			wantRefusal(t, body, rec)
-			if after != before || db.writes() != writes {
+			if after != before || db.Writes() != writes {
 				t.Fatalf("%q answered %d and changed the ticket from %+v to %+v, writing %d documents",
-					body, rec.Code, before, after, db.writes()-writes)
+					body, rec.Code, before, after, db.Writes()-writes)
 			}
 			return
 		}
