@@ -6,6 +6,8 @@
 //
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 //
+// or, for a command's tests, through MainOr, which can also run the command.
+//
 // Tests never assume a stand-in is running, and never skip silently: when
 // one cannot be started the test is skipped with the reason, and under
 // CI=true it fails instead.

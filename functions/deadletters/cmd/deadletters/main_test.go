@@ -1,85 +1,30 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
-// runMainEnv makes the test binary run main instead of the tests, so a test
-// can watch the real process start and stop.
-const runMainEnv = "DEADLETTERS_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	testenv.Main(m)
-}
+func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingProjectStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = []string{runMainEnv + "=1"}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-		t.Fatalf("exit %v, want status 1", err)
-	}
-	want := "deadletters: config: missing required setting GOOGLE_CLOUD_PROJECT\n"
-	if stderr.String() != want || stdout.Len() > 0 {
-		t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), want)
-	}
+	testenv.CommandFails(t, "deadletters: config: missing required setting GOOGLE_CLOUD_PROJECT\n")
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
 	host := testenv.FirestoreEmulator(t)
-	port, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PORT", fmt.Sprint(port))
 	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("deadletters-main"))
 	t.Setenv("FIRESTORE_DATABASE", "deadletters")
 	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
 	t.Setenv("LOG_LEVEL", "error")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- realMain(ctx) }()
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("realMain returned before serving: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("not healthy after 30s")
-		}
-	}
+	cmd := testenv.ServeCommand(t, realMain)
+	base := cmd.URL
 
 	// One dead letter, as the Broker hands it over, into Firestore.
 	req, err := http.NewRequest(http.MethodPost, base+"/events", strings.NewReader(`{"id":"order-1"}`))
@@ -114,13 +59,5 @@ func TestServesOnFirestoreUntilCancelled(t *testing.T) {
 		t.Errorf("listing %+v (%v), want the dead letter e1", page, err)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("realMain after cancel: %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("realMain did not return after cancel")
-	}
+	cmd.Stop()
 }

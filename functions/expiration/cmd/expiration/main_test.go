@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +24,7 @@ import (
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
-// runMainEnv makes the test binary run main instead of the tests, so a test
-// can watch the real process start and stop.
-const runMainEnv = "EXPIRATION_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	testenv.Main(m)
-}
+func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
@@ -60,31 +46,15 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append([]string{runMainEnv + "=1"}, tc.env...)
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-				t.Fatalf("exit %v, want status 1", err)
-			}
-			if stderr.String() != tc.want || stdout.Len() > 0 {
-				t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), tc.want)
-			}
+			testenv.CommandFails(t, tc.want, tc.env...)
 		})
 	}
 }
 
 func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	tasksHost := testenv.CloudTasksEmulator(t)
 	firestoreHost := testenv.FirestoreEmulator(t)
-	port, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin := tasksClient(t, tasksHost)
 	const parent = "projects/buytickets-test/locations/here"
 	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
@@ -95,9 +65,10 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	}
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	defer sink.Close()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := testenv.NewCommand(t)
+	base := cmd.URL
 	for k, v := range map[string]string{
-		"PORT": fmt.Sprint(port), "K_SINK": sink.URL, "LOG_LEVEL": "error",
+		"K_SINK": sink.URL, "LOG_LEVEL": "error",
 		"EXPIRE_URL": base + "/tasks/expire", "TASKS_INVOKER_EMAIL": "invoker@buytickets-test.iam.gserviceaccount.com",
 		"CLOUD_TASKS_QUEUE": queue.GetName(), "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
 		"GOOGLE_CLOUD_PROJECT": testenv.UniqueID("expiration-main"), "FIRESTORE_DATABASE": "expiration",
@@ -105,9 +76,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	done := make(chan error, 1)
-	go func() { done <- realMain(ctx) }()
-	waitHealthy(t, base, done)
+	cmd.Serve(realMain)
 
 	// An order a day from expiry: its task waits on the queue, and goes
 	// when the order is cancelled.
@@ -147,15 +116,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		t.Errorf("/tasks/expire without a token: %d, want 401", res.StatusCode)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("realMain after cancel: %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("realMain did not return after cancel")
-	}
+	cmd.Stop()
 }
 
 func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
@@ -170,28 +131,6 @@ func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
-}
-
-func waitHealthy(tb testing.TB, base string, done <-chan error) {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-done:
-			tb.Fatalf("realMain returned before serving: %v", err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			tb.Fatal("not healthy after 30s")
-		}
-	}
 }
 
 func waitFor(tb testing.TB, what string, cond func() bool) {

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
@@ -22,17 +16,7 @@ import (
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
-// runMainEnv makes the test binary run main instead of the tests, so a test
-// can watch the real process start and stop.
-const runMainEnv = "TICKETS_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
-	testenv.Main(m)
-}
+func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
@@ -52,18 +36,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append([]string{runMainEnv + "=1"}, tc.env...)
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			err := cmd.Run()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
-				t.Fatalf("exit %v, want status 1", err)
-			}
-			if stderr.String() != tc.want || stdout.Len() > 0 {
-				t.Errorf("stderr %q, stdout %q; want stderr %q only", stderr.String(), stdout.String(), tc.want)
-			}
+			testenv.CommandFails(t, tc.want, tc.env...)
 		})
 	}
 }
@@ -99,15 +72,10 @@ func (b *broker) took(want string) bool {
 
 func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	host := testenv.FirestoreEmulator(t)
-	port, err := testenv.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := &broker{}
 	sink := httptest.NewServer(b)
 	defer sink.Close()
 	key := strings.Repeat("k", 32)
-	t.Setenv("PORT", fmt.Sprint(port))
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", sink.URL)
 	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("tickets-main"))
@@ -115,20 +83,8 @@ func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
 	t.Setenv("LOG_LEVEL", "error")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- realMain(ctx) }()
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitUntil(t, done, "healthy", func() bool {
-		res, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		res.Body.Close()
-		return res.StatusCode == http.StatusOK
-	})
+	cmd := testenv.ServeCommand(t, realMain)
+	base := cmd.URL
 
 	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
 	if err != nil {
@@ -151,31 +107,7 @@ func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	if res.StatusCode != http.StatusCreated || err != nil {
 		t.Fatalf("create: %d, %v; want 201", res.StatusCode, err)
 	}
-	waitUntil(t, done, "ticket.created relayed", func() bool { return b.took(eventing.TypeTicketCreated + " " + created.ID) })
+	cmd.WaitUntil("ticket.created relayed", func() bool { return b.took(eventing.TypeTicketCreated + " " + created.ID) })
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("realMain after cancel: %v, want nil", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("realMain did not return after cancel")
-	}
-}
-
-// waitUntil polls ok for up to 30 s, failing early if realMain returns.
-func waitUntil(t *testing.T, done <-chan error, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		select {
-		case err := <-done:
-			t.Fatalf("realMain returned before %s: %v", what, err)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not %s after 30s", what)
-		}
-	}
+	cmd.Stop()
 }
