@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -108,36 +107,24 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	return &fn{tb: tb, h: f.Handler(), db: deps.Store, clock: c}
 }
 
-// response is an answer, read whole.
+// response is an answer, read whole, with the cookies it sets by name.
 type response struct {
-	Code    int
-	Header  http.Header
-	Body    []byte
+	httpxtest.Response
 	Cookies map[string]*http.Cookie
 }
 
 // serve sends one request to the function.
 func (f *fn) serve(req *http.Request) response {
 	f.tb.Helper()
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	res := rec.Result()
-	body, _ := io.ReadAll(res.Body)
-	cookies := map[string]*http.Cookie{}
-	for _, c := range res.Cookies() {
-		if _, dup := cookies[c.Name]; dup {
+	res := response{Response: httpxtest.Serve(f.h, req), Cookies: map[string]*http.Cookie{}}
+	// An http.Response reads the Set-Cookie lines as a client would.
+	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
+		if _, dup := res.Cookies[c.Name]; dup {
 			f.tb.Errorf("%s %s set cookie %q twice", req.Method, req.URL.Path, c.Name)
 		}
-		cookies[c.Name] = c
+		res.Cookies[c.Name] = c
 	}
-	return response{Code: res.StatusCode, Header: res.Header, Body: body, Cookies: cookies}
-}
-
-// jsonRequest builds a request with a JSON body.
-func jsonRequest(method, path, body string) *http.Request {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	return req
+	return res
 }
 
 // browser keeps cookies between requests as a browser would.
@@ -166,7 +153,7 @@ func (b *browser) do(req *http.Request) response {
 
 func (b *browser) post(path, body string) response {
 	b.f.tb.Helper()
-	return b.do(jsonRequest(http.MethodPost, path, body))
+	return b.do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
 }
 
 // postEmpty is a bodiless POST, as signout and refresh are.
@@ -237,38 +224,16 @@ func (b *browser) currentUser() *sharedauth.User {
 	return body.CurrentUser
 }
 
-// errorsOf decodes the error shape, failing unless the body is exactly
-// {"errors":[...]} with at least one message.
+// errorsOf decodes the error shape (httpxtest.Errors).
 func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
 	tb.Helper()
-	var body httpx.ErrorBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || len(body.Errors) == 0 {
-		tb.Fatalf("body %s is not the error shape: %v", res.Body, err)
-	}
-	for _, e := range body.Errors {
-		if e.Message == "" {
-			tb.Errorf("error without a message in %s", res.Body)
-		}
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		tb.Errorf("Content-Type %q, want JSON", ct)
-	}
-	return body.Errors
+	return httpxtest.Errors(tb, res.Response)
 }
 
-// wantError checks a refusal's status and its one error.
+// wantError checks a refusal's status and its one error (httpxtest.WantError).
 func wantError(tb testing.TB, res response, code int, message, field string) {
 	tb.Helper()
-	if res.Code != code {
-		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
-	}
-	errs := errorsOf(tb, res)
-	want := []httpx.ErrorItem{{Message: message, Field: field}}
-	if !slices.Equal(errs, want) {
-		tb.Errorf("errors %+v, want %+v", errs, want)
-	}
+	httpxtest.WantError(tb, res.Response, code, message, field)
 }
 
 // counts returns how many documents each collection holds.

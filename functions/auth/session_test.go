@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // wantCookiesCleared checks that res deletes both session cookies.
@@ -331,7 +332,7 @@ func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 	b.signup("bob@example.com", "correct horse")
 	before := f.counts()
 	for _, path := range []string{"/api/users/signup", "/api/users/signin", "/api/users/signout", "/api/users/refresh"} {
-		req := jsonRequest(http.MethodPost, path, credentials("eve@example.com", "correct horse"))
+		req := httpxtest.NewJSONRequest(http.MethodPost, path, credentials("eve@example.com", "correct horse"))
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		req.Header.Set("Origin", "https://evil.example")
 		res := b.do(req)
@@ -346,7 +347,7 @@ func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 	if me := b.currentUser(); me == nil {
 		t.Error("a cross-site signout signed the browser out")
 	}
-	req := jsonRequest(http.MethodPost, "/api/users/signin", credentials("bob@example.com", "correct horse"))
+	req := httpxtest.NewJSONRequest(http.MethodPost, "/api/users/signin", credentials("bob@example.com", "correct horse"))
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if res := b.do(req); res.Code != http.StatusOK {
 		t.Errorf("same-origin signin: %d %s, want 200", res.Code, res.Body)

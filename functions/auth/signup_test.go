@@ -12,6 +12,7 @@ import (
 
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // wantSessionCookies checks the session and refresh cookies DESIGN §4 sets.
@@ -179,7 +180,7 @@ func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 			email = "Race@Example.com"
 		}
 		wg.Go(func() {
-			results[i] = f.serve(jsonRequest(http.MethodPost, "/api/users/signup", credentials(email, "correct horse")))
+			results[i] = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/users/signup", credentials(email, "correct horse")))
 		})
 	}
 	wg.Wait()

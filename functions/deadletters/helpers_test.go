@@ -22,7 +22,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/functions/deadletters"
-	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -99,24 +99,11 @@ func newSink(tb testing.TB, db store.Store) *sink {
 }
 
 // response is an answer, read whole.
-type response struct {
-	Code   int
-	Header http.Header
-	Body   []byte
-}
+type response = httpxtest.Response
 
 func (s *sink) do(req *http.Request) response {
 	s.tb.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.tb.Fatal(err)
-	}
-	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+	return httpxtest.Do(s.tb, req)
 }
 
 func (s *sink) request(method, path string, body io.Reader) *http.Request {
@@ -270,16 +257,11 @@ func wantError(tb testing.TB, res response, code int, message, field string) {
 	if res.Code != code {
 		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
 	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		tb.Errorf("Content-Type %q, want JSON", ct)
+	errs := httpxtest.Errors(tb, res)
+	if len(errs) != 1 {
+		tb.Fatalf("body %s is not the error shape with one error", res.Body)
 	}
-	var body httpx.ErrorBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || len(body.Errors) != 1 {
-		tb.Fatalf("body %s is not the error shape with one error: %v", res.Body, err)
-	}
-	if got := body.Errors[0]; !strings.Contains(got.Message, message) || got.Field != field {
+	if got := errs[0]; !strings.Contains(got.Message, message) || got.Field != field {
 		tb.Errorf("error %+v, want a message with %q and field %q", got, message, field)
 	}
 }

@@ -1,13 +1,10 @@
 package expiration_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/buytickets/buytickets/shared/httpx"
 )
 
 func TestExpireEmitsExpirationCompletedOnceForAnOpenOrder(t *testing.T) {
@@ -78,19 +75,4 @@ func TestExpireRefusesBadBodies(t *testing.T) {
 	}
 	res := f.expire(`{"orderId":"o1"}`, "Content-Type", "text/plain")
 	wantError(t, res, http.StatusUnsupportedMediaType, "Content type must be application/json", "")
-}
-
-// wantError checks a refusal's status and its one error.
-func wantError(tb testing.TB, res response, code int, message, field string) {
-	tb.Helper()
-	if res.Code != code {
-		tb.Fatalf("status %d %s, want %d %q", res.Code, res.Body, code, message)
-	}
-	var body httpx.ErrorBody
-	if err := json.Unmarshal(res.Body, &body); err != nil {
-		tb.Fatalf("body %s: %v", res.Body, err)
-	}
-	if len(body.Errors) != 1 || body.Errors[0] != (httpx.ErrorItem{Message: message, Field: field}) {
-		tb.Errorf("errors %+v, want %q on %q", body.Errors, message, field)
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +23,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/expiration"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 	"github.com/buytickets/buytickets/shared/scheduler/relay"
@@ -223,13 +223,7 @@ func (f *fn) deliver(ev event.Event) int {
 	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
 		f.tb.Fatal(err)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
+	return httpxtest.Do(f.tb, req).Code
 }
 
 // mustDeliver delivers ev and fails unless the function takes it.
@@ -241,10 +235,10 @@ func (f *fn) mustDeliver(ev event.Event) {
 }
 
 // response is an answer, read whole.
-type response struct {
-	Code int
-	Body []byte
-}
+type response = httpxtest.Response
+
+// wantError checks a refusal's status and its one error.
+var wantError = httpxtest.WantError
 
 // expire posts body to /tasks/expire over loopback, as the embedded
 // scheduler does, with header's entries.
@@ -258,13 +252,7 @@ func (f *fn) expire(body string, header ...string) response {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{Code: res.StatusCode, Body: b}
+	return httpxtest.Do(f.tb, req)
 }
 
 // expireBody is the body of order id's task.

@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
@@ -106,7 +107,7 @@ func TestOrderRefusals(t *testing.T) {
 			body := `{"ticketId":"` + ticketID + `"}`
 			var res response
 			if tc.as == "" {
-				res = f.serve(jsonRequest(http.MethodPost, "/api/orders", body))
+				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/orders", body))
 			} else {
 				res = f.user(tc.as).post("/api/orders", body)
 			}
@@ -250,7 +251,7 @@ func TestCrossSiteOrderIsRefused(t *testing.T) {
 		if method == http.MethodDelete {
 			path += "/" + strings.Repeat("a", 24)
 		}
-		req := jsonRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
+		req := httpxtest.NewJSONRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		wantError(t, f.user("buyer").do(req), http.StatusForbidden, "Cross-site request refused", "")
 	}

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +23,8 @@ import (
 	"github.com/buytickets/buytickets/functions/orders"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 	"github.com/buytickets/buytickets/shared/testenv"
@@ -162,36 +161,21 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	}
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(testKey), Now: s.clock.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
 	return &fn{tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.
-type response struct {
-	Code   int
-	Header http.Header
-	Body   []byte
-}
+type response = httpxtest.Response
 
 // serve sends one request to the function.
-func (f *fn) serve(req *http.Request) response {
-	f.tb.Helper()
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	res := rec.Result()
-	body, _ := io.ReadAll(res.Body)
-	return response{Code: res.StatusCode, Header: res.Header, Body: body}
-}
+func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
 
-// jsonRequest builds a request with a JSON body.
-func jsonRequest(method, path, body string) *http.Request {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	return req
-}
+// The checks of the error shape, as every function's tests make them.
+var (
+	errorsOf  = httpxtest.Errors
+	wantError = httpxtest.WantError
+)
 
 // user is someone signed in to the function, with a session issued afresh
 // for every request, so the test clock never outlives it.
@@ -204,17 +188,12 @@ func (f *fn) user(id string) *user { return &user{f: f, id: id} }
 
 func (u *user) do(req *http.Request) response {
 	u.f.tb.Helper()
-	token, _, err := u.f.tokens.Issue(u.id, u.id+"@example.com")
-	if err != nil {
-		u.f.tb.Fatal(err)
-	}
-	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
-	return u.f.serve(req)
+	return u.f.serve(authtest.SignIn(u.f.tb, u.f.tokens, u.id, req))
 }
 
 func (u *user) post(path, body string) response {
 	u.f.tb.Helper()
-	return u.do(jsonRequest(http.MethodPost, path, body))
+	return u.do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
 }
 
 func (u *user) get(path string) response {
@@ -298,37 +277,6 @@ func at(tb testing.TB, s string) time.Time {
 	return t
 }
 
-// errorsOf decodes the error shape, failing unless the body is exactly
-// {"errors":[...]} with at least one message.
-func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
-	tb.Helper()
-	var body httpx.ErrorBody
-	dec := json.NewDecoder(bytes.NewReader(res.Body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || len(body.Errors) == 0 {
-		tb.Fatalf("body %s is not the error shape: %v", res.Body, err)
-	}
-	for _, e := range body.Errors {
-		if e.Message == "" {
-			tb.Errorf("error without a message in %s", res.Body)
-		}
-	}
-	return body.Errors
-}
-
-// wantError checks a refusal's status and its one error.
-func wantError(tb testing.TB, res response, code int, message, field string) {
-	tb.Helper()
-	if res.Code != code {
-		tb.Fatalf("status %d %s, want %d %q", res.Code, res.Body, code, message)
-	}
-	errs := errorsOf(tb, res)
-	want := []httpx.ErrorItem{{Message: message, Field: field}}
-	if !slices.Equal(errs, want) {
-		tb.Errorf("errors %+v, want %+v", errs, want)
-	}
-}
-
 // newTicketID returns an id as the tickets function might give one.
 func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 
@@ -343,13 +291,7 @@ func (f *fn) deliver(ev event.Event) int {
 	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
 		f.tb.Fatal(err)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
+	return httpxtest.Do(f.tb, req).Code
 }
 
 // mustDeliver delivers ev and fails unless the function takes it.

@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
@@ -131,7 +132,7 @@ func TestChargeRefusals(t *testing.T) {
 			before := f.counts()
 			var res response
 			if tc.as == "" {
-				res = f.serve(jsonRequest(http.MethodPost, "/api/payments", body))
+				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", body))
 			} else {
 				res = f.user(tc.as).post("/api/payments", body)
 			}
@@ -168,7 +169,7 @@ func TestCrossSiteChargeIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := jsonRequest(http.MethodPost, "/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
+	req := httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	req.AddCookie(&http.Cookie{Name: "session", Value: token})
 	if res := f.serve(req); res.Code != http.StatusForbidden {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // intentBody is the answer to a PaymentIntent request.
@@ -119,7 +121,7 @@ func TestIntentRefusals(t *testing.T) {
 			body := `{"orderId":"` + tc.order(f) + `"}`
 			var res response
 			if tc.as == "" {
-				res = f.serve(jsonRequest(http.MethodPost, "/api/payments/intents", body))
+				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/payments/intents", body))
 			} else {
 				res = f.user(tc.as).post("/api/payments/intents", body)
 			}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,9 @@ import (
 	"github.com/buytickets/buytickets/functions/tickets"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -148,27 +149,14 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	})
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(testKey), Now: c.Now})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	tokens := authtest.NewTokens(tb, testKey, c.Now)
 	return &fn{tb: tb, h: f.Handler(), srv: srv, db: deps.Store, clock: c, sink: s, tokens: tokens}
 }
 
 // response is an answer, read whole.
-type response struct {
-	Code   int
-	Header http.Header
-	Body   []byte
-}
+type response = httpxtest.Response
 
-func (f *fn) serve(req *http.Request) response {
-	f.tb.Helper()
-	rec := httptest.NewRecorder()
-	f.h.ServeHTTP(rec, req)
-	body, _ := io.ReadAll(rec.Result().Body)
-	return response{Code: rec.Code, Header: rec.Result().Header, Body: body}
-}
+func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
 
 // client sends API requests as one user, or signed out when user is "".
 type client struct {
@@ -179,11 +167,7 @@ type client struct {
 // as returns a client signed in as user, with a session auth would issue.
 func (f *fn) as(user string) client {
 	f.tb.Helper()
-	token, _, err := f.tokens.Issue(user, user+"@example.com")
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return client{f: f, session: token}
+	return client{f: f, session: authtest.SessionCookie(f.tb, f.tokens, user).Value}
 }
 
 // anon returns a signed-out client.
@@ -280,36 +264,11 @@ func (f *fn) ticket(id string) ticketBody {
 	return ticketOf(f.tb, f.anon().get("/api/tickets/"+id), http.StatusOK)
 }
 
-// errorsOf decodes the error shape, failing unless the body is exactly
-// {"errors":[...]} with at least one message.
-func errorsOf(tb testing.TB, res response) []httpx.ErrorItem {
-	tb.Helper()
-	var body httpx.ErrorBody
-	decodeStrict(tb, res.Body, &body)
-	if len(body.Errors) == 0 {
-		tb.Fatalf("body %s holds no error", res.Body)
-	}
-	for _, e := range body.Errors {
-		if e.Message == "" {
-			tb.Errorf("error without a message in %s", res.Body)
-		}
-	}
-	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		tb.Errorf("Content-Type %q, want JSON", ct)
-	}
-	return body.Errors
-}
-
-// wantErrors checks a refusal's status and its errors.
-func wantErrors(tb testing.TB, res response, code int, want ...httpx.ErrorItem) {
-	tb.Helper()
-	if res.Code != code {
-		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
-	}
-	if errs := errorsOf(tb, res); !slices.Equal(errs, want) {
-		tb.Errorf("errors %+v, want %+v", errs, want)
-	}
-}
+// The checks of the error shape, as every function's tests make them.
+var (
+	errorsOf   = httpxtest.Errors
+	wantErrors = httpxtest.WantErrors
+)
 
 // item is one entry of the error shape.
 func item(message, field string) httpx.ErrorItem {
@@ -396,16 +355,7 @@ func (f *fn) deliver(ev event.Event) response {
 // send sends req to the function's server.
 func (f *fn) send(req *http.Request) response {
 	f.tb.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return response{Code: res.StatusCode, Header: res.Header, Body: body}
+	return httpxtest.Do(f.tb, req)
 }
 
 // mustDeliver delivers each event and fails unless the function takes it.
