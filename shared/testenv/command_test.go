@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 )
@@ -61,7 +59,7 @@ func TestRunCommandNeedsMainOr(t *testing.T) {
 	// Not parallel: no other test runs while mainOr is false.
 	mainOr = false
 	defer func() { mainOr = true }()
-	got := record(t, func(tb testing.TB) { RunCommand(tb) })
+	got := Record(t, func(tb testing.TB) { RunCommand(tb) })
 	want := []string{"testenv: RunCommand needs TestMain to run the tests through testenv.MainOr"}
 	if !slices.Equal(got, want) {
 		t.Errorf("failures %q, want %q", got, want)
@@ -87,7 +85,7 @@ func TestCommandFailsHoldsOnlyForStatus1WithTheOneLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := record(t, func(tb testing.TB) { CommandFails(tb, line, tc.env...) })
+			got := Record(t, func(tb testing.TB) { CommandFails(tb, line, tc.env...) })
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("failures %q, want %q", got, tc.want)
 			}
@@ -98,7 +96,7 @@ func TestCommandFailsHoldsOnlyForStatus1WithTheOneLine(t *testing.T) {
 func TestACommandServesOnPortUntilStopped(t *testing.T) {
 	var url, port string
 	var during, after error
-	got := record(t, func(tb testing.TB) {
+	got := Record(t, func(tb testing.TB) {
 		c := ServeCommand(tb, fakeMain{status: http.StatusOK}.run)
 		url, port = c.URL, os.Getenv("PORT")
 		during = getHealthz(c.URL)
@@ -121,7 +119,7 @@ func TestACommandServesOnPortUntilStopped(t *testing.T) {
 
 func TestACommandLeftServingIsStoppedAtCleanup(t *testing.T) {
 	returned := make(chan error, 1)
-	got := record(t, func(tb testing.TB) {
+	got := Record(t, func(tb testing.TB) {
 		ServeCommand(tb, func(ctx context.Context) error {
 			err := fakeMain{status: http.StatusOK}.run(ctx)
 			returned <- err
@@ -140,7 +138,7 @@ func TestACommandLeftServingIsStoppedAtCleanup(t *testing.T) {
 
 func TestWaitUntilReturnsOnceTheConditionHolds(t *testing.T) {
 	polls := 0
-	got := record(t, func(tb testing.TB) {
+	got := Record(t, func(tb testing.TB) {
 		c := ServeCommand(tb, fakeMain{status: http.StatusOK}.run)
 		c.WaitUntil("polled thrice", func() bool { polls++; return polls == 3 })
 		c.Stop()
@@ -200,7 +198,7 @@ func TestACommandThatMisbehavesFailsTheTest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// Not parallel: each sets PORT.
-			got := record(t, tc.test)
+			got := Record(t, tc.test)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("failures %q, want %q", got, tc.want)
 			}
@@ -244,59 +242,4 @@ func getHealthz(base string) error {
 		return err
 	}
 	return res.Body.Close()
-}
-
-// recorder is a testing.TB that records failures instead of failing its
-// test, so that a test can see a helper fail it. What it does not override
-// goes to the test it wraps.
-type recorder struct {
-	testing.TB
-	mu       sync.Mutex
-	failures []string
-	cleanups []func()
-}
-
-func (r *recorder) Errorf(format string, args ...any) { r.fail(fmt.Sprintf(format, args...)) }
-
-func (r *recorder) Fatal(args ...any) {
-	r.fail(fmt.Sprint(args...))
-	runtime.Goexit()
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.fail(fmt.Sprintf(format, args...))
-	runtime.Goexit()
-}
-
-func (r *recorder) Cleanup(f func()) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.cleanups = append(r.cleanups, f)
-}
-
-func (r *recorder) fail(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures = append(r.failures, msg)
-}
-
-// record runs test as t's body would run, with a recorder for its TB, then
-// the recorder's cleanups, last first, and returns the failures recorded.
-func record(t *testing.T, test func(tb testing.TB)) []string {
-	r := &recorder{TB: t}
-	alone(func() { test(r) })
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		alone(r.cleanups[i])
-	}
-	return r.failures
-}
-
-// alone runs f on a goroutine of its own, where a Fatal ends f alone.
-func alone(f func()) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	<-done
 }

@@ -5,55 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
-
-// recorder is a testing.TB that records failures instead of failing its
-// test, so that a test can see a helper fail it. What it does not override
-// goes to the test it wraps.
-type recorder struct {
-	testing.TB
-	mu       sync.Mutex
-	failures []string
-}
-
-func (r *recorder) Errorf(format string, args ...any) { r.fail(fmt.Sprintf(format, args...)) }
-
-func (r *recorder) Fatal(args ...any) {
-	r.fail(fmt.Sprint(args...))
-	runtime.Goexit()
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.fail(fmt.Sprintf(format, args...))
-	runtime.Goexit()
-}
-
-func (r *recorder) fail(msg string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures = append(r.failures, msg)
-}
-
-// record runs test on a goroutine of its own, where a Fatal ends test
-// alone, and returns the failures it recorded.
-func record(t *testing.T, test func(tb testing.TB)) []string {
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		test(r)
-	}()
-	<-done
-	return r.failures
-}
 
 // refusal answers every request with err, as a function's handler does.
 func refusal(err error) http.Handler {
@@ -107,7 +66,7 @@ func TestDoFailsWhenNothingAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := record(t, func(tb testing.TB) { httpxtest.Do(tb, req) }); len(got) != 1 {
+	if got := testenv.Record(t, func(tb testing.TB) { httpxtest.Do(tb, req) }); len(got) != 1 {
 		t.Errorf("Do to a closed server failed %q, want one failure", got)
 	}
 }
@@ -130,7 +89,7 @@ func TestErrorsReadsWhatHTTPXWrites(t *testing.T) {
 	res := httpxtest.Serve(refusal(err), get())
 	want := []httpx.ErrorItem{{Message: "Title is required", Field: "title"}, {Message: "Price must be greater than 0", Field: "price"}}
 	var got []httpx.ErrorItem
-	if failures := record(t, func(tb testing.TB) { got = httpxtest.Errors(tb, res) }); len(failures) > 0 {
+	if failures := testenv.Record(t, func(tb testing.TB) { got = httpxtest.Errors(tb, res) }); len(failures) > 0 {
 		t.Fatalf("Errors failed %q on %s", failures, res.Body)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -158,7 +117,7 @@ func TestErrorsFailsOnAnythingElse(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := httpxtest.Serve(tc.h, get())
-			got := record(t, func(tb testing.TB) { httpxtest.Errors(tb, res) })
+			got := testenv.Record(t, func(tb testing.TB) { httpxtest.Errors(tb, res) })
 			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
 				t.Errorf("Errors on %s failed %q, want one failure with %q", res.Body, got, tc.want)
 			}
@@ -183,7 +142,7 @@ func TestWantErrorPassesOnlyTheRefusalItNames(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := record(t, func(tb testing.TB) { httpxtest.WantError(tb, res, tc.code, tc.message, tc.field) })
+			got := testenv.Record(t, func(tb testing.TB) { httpxtest.WantError(tb, res, tc.code, tc.message, tc.field) })
 			switch {
 			case tc.want == "" && len(got) > 0:
 				t.Errorf("WantError failed %q, want no failure", got)
@@ -200,7 +159,7 @@ func TestWantErrorsWantsEveryErrorInOrder(t *testing.T) {
 	res := httpxtest.Serve(refusal(apperr.Fields{title, price}), get())
 	titleItem := httpx.ErrorItem{Message: "Title is required", Field: "title"}
 	priceItem := httpx.ErrorItem{Message: "Price is required", Field: "price"}
-	if got := record(t, func(tb testing.TB) {
+	if got := testenv.Record(t, func(tb testing.TB) {
 		httpxtest.WantErrors(tb, res, http.StatusBadRequest, titleItem, priceItem)
 	}); len(got) > 0 {
 		t.Errorf("WantErrors of both in order failed %q", got)
@@ -209,7 +168,7 @@ func TestWantErrorsWantsEveryErrorInOrder(t *testing.T) {
 		"one of them":   {titleItem},
 		"another order": {priceItem, titleItem},
 	} {
-		if got := record(t, func(tb testing.TB) {
+		if got := testenv.Record(t, func(tb testing.TB) {
 			httpxtest.WantErrors(tb, res, http.StatusBadRequest, want...)
 		}); len(got) != 1 {
 			t.Errorf("WantErrors of %s failed %q, want one failure", name, got)
