@@ -79,7 +79,8 @@ func stripeMockBinary() (string, error) {
 }
 
 // stripeMockReady reports whether stripe-mock answers an authenticated
-// request at addr.
+// request at addr: its version header tells it from another server that
+// may have taken the port.
 func stripeMockReady(addr string) bool {
 	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/v1/charges", nil)
 	if err != nil {
@@ -92,5 +93,5 @@ func stripeMockReady(addr string) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode == http.StatusOK && resp.Header.Get("Stripe-Mock-Version") != ""
 }

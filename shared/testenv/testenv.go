@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	mathrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -86,7 +87,7 @@ func FirestoreEmulator(tb testing.TB) string {
 			return exec.Command("java", "-cp", jar,
 				"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
 				"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
-		}, httpReady("/"))
+		}, firestoreReady)
 		if err != nil {
 			Unavailable(tb, err.Error())
 		}
@@ -239,6 +240,19 @@ func ephemeralLow() (int, bool) {
 // port: Java's BindException and Go's EADDRINUSE both say so in words.
 func portTaken(log []byte) bool {
 	return bytes.Contains(bytes.ToLower(log), []byte("address already in use"))
+}
+
+// firestoreReady reports whether the Firestore emulator answers at addr:
+// its "Ok" tells it from another server that may have taken the port.
+func firestoreReady(addr string) bool {
+	client := &http.Client{Timeout: time.Second}
+	resp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64))
+	return resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "Ok"
 }
 
 func httpReady(path string) func(addr string) bool {

@@ -1,11 +1,10 @@
 package stack
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,76 +26,68 @@ type stripeMock struct {
 }
 
 // startStripeMock starts stripe-mock (built into tools/bin by make tools)
-// on free loopback ports and waits until it answers. A port is only known
-// to be free until it is closed, so when stripe-mock exits because another
-// process took one first, it is started again on other ports.
+// on loopback ports the kernel picks, learns from its output where it
+// listens, and puts the Stripe test mode's declines in front of it. Ports
+// picked beforehand could be taken by another listener before stripe-mock
+// binds them, and the stack would then be talking to that listener.
 func startStripeMock(ctx context.Context) (*stripeMock, error) {
 	bin, err := exec.LookPath("stripe-mock")
 	if err != nil {
 		return nil, errors.New("stripe-mock is not on PATH: run `make tools` (make run puts tools/bin on PATH), or set STRIPE_KEY to use Stripe's test mode")
 	}
-	for attempt := 1; ; attempt++ {
-		m, err := startStripeMockOnce(ctx, bin)
-		if errors.Is(err, errStripeMockExited) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m.url, m.front, err = serveStripeTestMode(m.url); err != nil {
-			m.stop()
-			return nil, err
-		}
-		return m, nil
-	}
-}
-
-var errStripeMockExited = errors.New("stripe-mock exited")
-
-func startStripeMockOnce(ctx context.Context, bin string) (*stripeMock, error) {
-	httpPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	httpsPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "-http-addr", fmt.Sprintf("127.0.0.1:%d", httpPort), "-https-addr", fmt.Sprintf("127.0.0.1:%d", httpsPort))
+	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	// It also listens on PORT when that is set, which is the router's.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PORT=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start stripe-mock: %w", err)
+	}
+	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	m := &stripeMock{url: fmt.Sprintf("http://127.0.0.1:%d", httpPort), cmd: cmd, exited: exited}
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.After(30 * time.Second)
-	for {
-		if resp, err := client.Get(m.url + "/v1/charges"); err == nil {
-			resp.Body.Close()
-			return m, nil
+	m := &stripeMock{cmd: cmd, exited: make(chan struct{})}
+	listening := make(chan string, 1)
+	var output []string // what it said before exiting, read once exited is closed
+	go func() {
+		// Reads its output for as long as it runs, so it never blocks on
+		// a full pipe.
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			if addr, ok := strings.CutPrefix(lines.Text(), "Listening for HTTP at address: "); ok {
+				select {
+				case listening <- addr:
+				default: // told once already
+				}
+			} else if len(output) < 20 {
+				output = append(output, lines.Text())
+			}
 		}
-		select {
-		case <-exited:
-			return nil, fmt.Errorf("%w: %s", errStripeMockExited, strings.TrimSpace(output.String()))
-		case <-deadline:
-			m.stop()
-			return nil, errors.New("stripe-mock did not answer within 30s")
-		case <-ctx.Done():
-			m.stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+		cmd.Wait()
+		close(m.exited)
+	}()
+	select {
+	case addr := <-listening:
+		m.url = "http://" + addr
+	case <-m.exited:
+		return nil, fmt.Errorf("stripe-mock exited before listening: %s", strings.Join(output, "\n"))
+	case <-time.After(30 * time.Second):
+		m.stop()
+		return nil, errors.New("stripe-mock did not listen within 30s")
+	case <-ctx.Done():
+		m.stop()
+		return nil, ctx.Err()
 	}
+	if m.url, m.front, err = serveStripeTestMode(m.url); err != nil {
+		m.stop()
+		return nil, err
+	}
+	return m, nil
 }
 
 func (m *stripeMock) stop() {
@@ -105,15 +96,6 @@ func (m *stripeMock) stop() {
 	}
 	syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 	<-m.exited
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // setUpStripe settles the Stripe account of payments: the caller's, or
