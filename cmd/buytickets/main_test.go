@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // TestMakeRunServesAndStopsOnInterrupt runs the command as `make run` does:
@@ -76,13 +77,10 @@ type process struct {
 // and shows its logs if the test failed.
 func runCommand(t *testing.T, bin, dataDir string) *process {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := testenv.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-
 	p := &process{
 		cmd:    exec.Command(bin),
 		url:    fmt.Sprintf("http://localhost:%d", port),
