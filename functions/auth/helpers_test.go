@@ -19,7 +19,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -46,27 +46,13 @@ type fn struct {
 // openSQLite returns an empty SQLite store in a temporary folder.
 func openSQLite(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "auth.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "auth.db"))
 }
 
 // openFirestore returns an empty database on the Firestore emulator.
 func openFirestore(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := firestore.Open(context.Background(), firestore.Config{
-		ProjectID:    testenv.UniqueID("auth"),
-		Database:     "auth",
-		EmulatorHost: testenv.FirestoreEmulator(tb),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenFirestore(tb, firestore.Config{Database: "auth"})
 }
 
 type option func(*auth.Config, *auth.Deps)

@@ -15,23 +15,14 @@ import (
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // openFirestore returns an empty database on the Firestore emulator.
 func openFirestore(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := firestore.Open(context.Background(), firestore.Config{
-		ProjectID:    testenv.UniqueID("expiration"),
-		Database:     "expiration",
-		EmulatorHost: testenv.FirestoreEmulator(tb),
-		MaxAttempts:  30,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenFirestore(tb, firestore.Config{Database: "expiration", MaxAttempts: 30})
 }
 
 // openCloudTasks returns a scheduler on a fresh queue of the Cloud Tasks

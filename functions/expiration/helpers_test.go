@@ -28,7 +28,7 @@ import (
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 	"github.com/buytickets/buytickets/shared/scheduler/relay"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -158,12 +158,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 
 func openSQLite(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "expiration.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
 }
 
 // newOrderID returns an id as the orders function gives one.

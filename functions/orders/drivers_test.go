@@ -1,30 +1,19 @@
 package orders_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/testenv"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // openFirestore returns an empty database on the Firestore emulator.
 func openFirestore(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := firestore.Open(context.Background(), firestore.Config{
-		ProjectID:    testenv.UniqueID("orders"),
-		Database:     "orders",
-		EmulatorHost: testenv.FirestoreEmulator(tb),
-		MaxAttempts:  30,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenFirestore(tb, firestore.Config{Database: "orders", MaxAttempts: 30})
 }
 
 // TestOrderLifeOnEveryDriver runs an order's life over HTTP and events on

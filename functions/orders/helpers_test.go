@@ -26,7 +26,7 @@ import (
 	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -98,12 +98,7 @@ func openSQLite(tb testing.TB) store.Store {
 // openSQLiteAt opens the SQLite store in the file at path, as one replica does.
 func openSQLiteAt(tb testing.TB, path string) store.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(tb, path)
 }
 
 type settings struct {

@@ -1,7 +1,6 @@
 package payments_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
@@ -9,23 +8,13 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/testenv"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // openFirestore returns an empty database on the Firestore emulator.
 func openFirestore(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := firestore.Open(context.Background(), firestore.Config{
-		ProjectID:    testenv.UniqueID("payments"),
-		Database:     "payments",
-		EmulatorHost: testenv.FirestoreEmulator(tb),
-		MaxAttempts:  30,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenFirestore(tb, firestore.Config{Database: "payments", MaxAttempts: 30})
 }
 
 // TestPaymentLifeOnEveryDriver runs payments over HTTP, events and

@@ -34,7 +34,7 @@ import (
 	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -271,12 +271,7 @@ func openSQLite(tb testing.TB) store.Store {
 // openSQLiteAt opens the SQLite store in the file at path, as one replica does.
 func openSQLiteAt(tb testing.TB, path string) store.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(tb, path)
 }
 
 // newFn returns the payments function on a fresh SQLite store and a

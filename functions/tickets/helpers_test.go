@@ -28,7 +28,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -87,28 +87,13 @@ type fn struct {
 // openSQLite returns an empty SQLite store in a temporary folder.
 func openSQLite(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "tickets.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "tickets.db"))
 }
 
 // openFirestore returns an empty database on the Firestore emulator.
 func openFirestore(tb testing.TB) store.Store {
 	tb.Helper()
-	db, err := firestore.Open(context.Background(), firestore.Config{
-		ProjectID:    testenv.UniqueID("tickets"),
-		Database:     "tickets",
-		EmulatorHost: testenv.FirestoreEmulator(tb),
-		MaxAttempts:  30,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
+	return storetest.OpenFirestore(tb, firestore.Config{Database: "tickets", MaxAttempts: 30})
 }
 
 type option func(*tickets.Deps)

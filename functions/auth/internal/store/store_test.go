@@ -14,7 +14,7 @@ import (
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -31,26 +31,11 @@ var drivers = []struct {
 	open func(t *testing.T) store.Store
 }{
 	{"sqlite", func(t *testing.T) store.Store {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "auth.db"))
 	}},
 	{"firestore", func(t *testing.T) store.Store {
-		db, err := firestore.Open(context.Background(), firestore.Config{
-			ProjectID:    testenv.UniqueID("auth"),
-			Database:     "auth",
-			EmulatorHost: testenv.FirestoreEmulator(t),
-			// The emulator settles racing transactions by lock timeouts.
-			MaxAttempts: 30,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		// The emulator settles racing transactions by lock timeouts.
+		return storetest.OpenFirestore(t, firestore.Config{Database: "auth", MaxAttempts: 30})
 	}},
 }
 

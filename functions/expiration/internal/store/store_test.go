@@ -14,16 +14,12 @@ import (
 	"github.com/buytickets/buytickets/functions/expiration/internal/expiry"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func open(tb testing.TB) (store.Store, *expirationstore.Store) {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "expiration.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
+	db := storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
 	box, err := outbox.New(db, "http://broker.test", outbox.Options{})
 	if err != nil {
 		tb.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -37,26 +37,11 @@ var drivers = []struct {
 	open func(t *testing.T) store.Store
 }{
 	{"sqlite", func(t *testing.T) store.Store {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "orders.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "orders.db"))
 	}},
 	{"firestore", func(t *testing.T) store.Store {
-		db, err := firestore.Open(context.Background(), firestore.Config{
-			ProjectID:    testenv.UniqueID("orders"),
-			Database:     "orders",
-			EmulatorHost: testenv.FirestoreEmulator(t),
-			// The emulator settles racing transactions by lock timeouts.
-			MaxAttempts: 30,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		// The emulator settles racing transactions by lock timeouts.
+		return storetest.OpenFirestore(t, firestore.Config{Database: "orders", MaxAttempts: 30})
 	}},
 }
 

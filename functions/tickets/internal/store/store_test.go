@@ -18,7 +18,7 @@ import (
 	"github.com/buytickets/buytickets/shared/apperr"
 	sharedstore "github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -33,26 +33,11 @@ var drivers = []struct {
 	open func(t *testing.T) sharedstore.Store
 }{
 	{"sqlite", func(t *testing.T) sharedstore.Store {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tickets.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "tickets.db"))
 	}},
 	{"firestore", func(t *testing.T) sharedstore.Store {
-		db, err := firestore.Open(context.Background(), firestore.Config{
-			ProjectID:    testenv.UniqueID("tickets"),
-			Database:     "tickets",
-			EmulatorHost: testenv.FirestoreEmulator(t),
-			// The emulator settles racing transactions by lock timeouts.
-			MaxAttempts: 30,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		// The emulator settles racing transactions by lock timeouts.
+		return storetest.OpenFirestore(t, firestore.Config{Database: "tickets", MaxAttempts: 30})
 	}},
 }
 

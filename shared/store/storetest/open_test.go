@@ -1,0 +1,41 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func TestEachOpenedStoreStartsEmptyAndKeepsItsOwnData(t *testing.T) {
+	dir := t.TempDir()
+	openers := map[string]func(name string) store.Store{
+		"sqlite":    func(name string) store.Store { return storetest.OpenSQLite(t, filepath.Join(dir, name+".db")) },
+		"firestore": func(name string) store.Store { return storetest.OpenFirestore(t, firestore.Config{Database: "shared"}) },
+	}
+	for driver, open := range openers {
+		t.Run(driver, func(t *testing.T) {
+			first, second := open(driver+"-first"), open(driver+"-second")
+			err := first.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+				return tx.Create("items", "a", doc{1})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got doc
+			if err := first.Get(context.Background(), "items", "a", &got); err != nil || got.N != 1 {
+				t.Errorf("the store written to reads %+v, %v", got, err)
+			}
+			if err := second.Get(context.Background(), "items", "a", &got); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("another store opened alike reads the document: %v", err)
+			}
+		})
+	}
+}
