@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -32,14 +31,14 @@ type ticketResponse struct {
 	UserID    string      `json:"userId"`
 	Status    string      `json:"status"`
 	Version   int         `json:"version"`
-	CreatedAt time.Time   `json:"createdAt"`
+	CreatedAt httpx.Time  `json:"createdAt"`
 	OrderID   string      `json:"orderId,omitempty"`
 }
 
 func responseOf(t ticket.Ticket) ticketResponse {
 	return ticketResponse{
 		ID: t.ID, Title: t.Title, Price: json.Number(t.Price.String()), UserID: t.UserID,
-		Status: string(t.Status), Version: t.Version, CreatedAt: t.CreatedAt.UTC(), OrderID: t.OrderID,
+		Status: string(t.Status), Version: t.Version, CreatedAt: httpx.TimeOf(t.CreatedAt), OrderID: t.OrderID,
 	}
 }
 

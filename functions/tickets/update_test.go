@@ -88,7 +88,7 @@ func TestBadEditsAreRefusedAndChangeNothing(t *testing.T) {
 	}{
 		{"missing price", `{"title":"Opera"}`, 400},
 		{"missing title", `{"price":10}`, 400},
-		{"price a string", `{"title":"Opera","price":"10"}`, 400},
+		{"price a string of words", `{"title":"Opera","price":"ten"}`, 400},
 		{"three decimals", `{"title":"Opera","price":10.001}`, 400},
 		{"negative", `{"title":"Opera","price":-10}`, 400},
 		{"absurd", `{"title":"Opera","price":1e400}`, 400},
@@ -112,5 +112,21 @@ func TestBadEditsAreRefusedAndChangeNothing(t *testing.T) {
 	}
 	if got := f.counts()["outbox"]; got != 1 {
 		t.Errorf("%d events recorded, want the creation's only", got)
+	}
+}
+
+func TestAnEditMayWriteThePriceAsAStringAsTheSeedsFormDoes(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	seller := f.as("seller")
+	tk := seller.create("Concert", "10.00")
+	got := ticketOf(t, seller.put("/api/tickets/"+tk.ID, `{"title":"Concert","price":"12.50"}`), http.StatusOK)
+	if got.Price != "12.5" || got.Version != 1 {
+		t.Errorf("edited with price \"12.50\": %+v, want price 12.5 at version 1", got)
+	}
+	wantErrors(t, seller.put("/api/tickets/"+tk.ID, `{"title":"Concert","price":"-5"}`), http.StatusBadRequest,
+		item("Price must be between 0.50 and 999999.99", "price"))
+	if read := f.ticket(tk.ID); read != got {
+		t.Errorf("after a refused edit the ticket is %+v, want %+v", read, got)
 	}
 }

@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,12 +9,13 @@ import (
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
-// The bounds of a price, in cents (DESIGN §3: 0.50 to 1,000,000 dollars).
+// The bounds of a price, in cents (DESIGN §3: 0.50 to 999,999.99 dollars,
+// the most Stripe charges in one payment).
 const (
 	// MinPrice is the lowest price accepted.
 	MinPrice Price = 50
 	// MaxPrice is the highest price accepted.
-	MaxPrice Price = 100_000_000
+	MaxPrice Price = 99_999_999
 )
 
 // Price is an amount in whole cents. It is kept as an integer, so that what
@@ -43,7 +45,7 @@ var (
 	errPriceRequired = apperr.Field("price", "Price is required")
 	errPriceNaN      = apperr.Field("price", "Price must be a number")
 	errPriceDecimals = apperr.Field("price", "Price must have at most 2 decimals")
-	errPriceRange    = apperr.Field("price", "Price must be between 0.50 and 1000000")
+	errPriceRange    = apperr.Field("price", "Price must be between 0.50 and 999999.99")
 )
 
 // maxExponentDigits bounds the exponent read from a number: a longer one is
@@ -51,12 +53,14 @@ var (
 // 1 MiB has digits enough to bring such a power of ten back into range.
 const maxExponentDigits = 9
 
-// ParsePrice reads a price in dollars from s, a number as written in JSON
-// (such as "19.99", "20", "2e1"): an empty s, or "null", is a missing price;
-// any other JSON value (a string, true) is not a number. The price must have
-// at most 2 decimals and lie between MinPrice and MaxPrice. It is read
-// exactly, never through a float, so 19.999 is refused rather than rounded.
-// Every refusal is an apperr.Invalid error for the field "price".
+// ParsePrice reads a price in dollars from s, the JSON value the client
+// wrote: a number ("19.99", "20", "2e1"), or a string holding one
+// (`"10.00"`, as the seed's client sends a form field). An empty s, "null"
+// or `""` is a missing price; any other value (a string of words, true) is
+// not a number. The price must have at most 2 decimals and lie between
+// MinPrice and MaxPrice, whichever way it was written. It is read exactly,
+// never through a float, so 19.999 is refused rather than rounded. Every
+// refusal is an apperr.Invalid error for the field "price".
 func ParsePrice(s string) (Price, error) {
 	p, err := parsePrice(s)
 	if err != nil {
@@ -66,6 +70,19 @@ func ParsePrice(s string) (Price, error) {
 }
 
 func parsePrice(s string) (Price, *apperr.Error) {
+	if strings.HasPrefix(s, `"`) {
+		var inner string
+		if err := json.Unmarshal([]byte(s), &inner); err != nil {
+			return 0, errPriceNaN
+		}
+		if inner == "" {
+			return 0, errPriceRequired
+		}
+		if strings.HasPrefix(inner, `"`) || inner == "null" {
+			return 0, errPriceNaN // a string holds a number, not another JSON value
+		}
+		s = inner
+	}
 	if s == "" || s == "null" {
 		return 0, errPriceRequired
 	}

@@ -23,14 +23,19 @@ func TestParsePriceReadsDollarsExactly(t *testing.T) {
 		{"20", 2000},
 		{"20.0", 2000},
 		{"20.000000", 2000},
-		{"1000000", 100_000_000},
-		{"1000000.00", 100_000_000},
+		{"999999.99", 99_999_999},
+		{"999999.990", 99_999_999},
+		{`"10.00"`, 1000},
+		{`"0.5"`, 50},
+		{`"999999.99"`, 99_999_999},
+		{`"2e1"`, 2000},
+		{`"\u0031\u0030"`, 1000},
 		{"2e1", 2000},
 		{"1.5E2", 15000},
 		{"1999e-2", 1999},
 		{"0.0000199e6", 1990},
 		{"19990000e-6", 1999},
-		{"1e6", 100_000_000},
+		{"9999.9999e2", 99_999_999},
 		{"1e+0", 100},
 		{"000012.34", 1234},
 	}
@@ -48,14 +53,21 @@ func TestParsePriceRefusals(t *testing.T) {
 		required = "Price is required"
 		nan      = "Price must be a number"
 		decimals = "Price must have at most 2 decimals"
-		bounds   = "Price must be between 0.50 and 1000000"
+		bounds   = "Price must be between 0.50 and 999999.99"
 	)
 	tests := []struct {
 		in, want string
 	}{
 		{"", required},
 		{"null", required},
-		{`"12"`, nan},
+		{`""`, required},
+		{`"ten"`, nan},
+		{`"12 "`, nan},
+		{`" 12"`, nan},
+		{`"$12"`, nan},
+		{`"null"`, nan},
+		{`"\"12\""`, nan},
+		{`"12`, nan},
 		{"true", nan},
 		{"{}", nan},
 		{"[1]", nan},
@@ -78,7 +90,14 @@ func TestParsePriceRefusals(t *testing.T) {
 		{"-5", bounds},
 		{"-19.999", bounds},
 		{"0.49", bounds},
-		{"1000000.01", bounds},
+		{"1000000", bounds},
+		{"1e6", bounds},
+		{"999999.991", decimals},
+		{`"-5"`, bounds},
+		{`"0"`, bounds},
+		{`"0.49"`, bounds},
+		{`"1000000"`, bounds},
+		{`"19.999"`, decimals},
 		{"1e7", bounds},
 		{"1e400", bounds},
 		{"9e999999999999999999", bounds},
@@ -95,7 +114,7 @@ func TestParsePriceRefusals(t *testing.T) {
 
 func TestPriceStringIsTheShortestExactDecimal(t *testing.T) {
 	t.Parallel()
-	tests := map[ticket.Price]string{50: "0.5", 1999: "19.99", 1950: "19.5", 2000: "20", 100_000_000: "1000000", 105: "1.05", 7: "0.07"}
+	tests := map[ticket.Price]string{50: "0.5", 1999: "19.99", 1950: "19.5", 2000: "20", 99_999_999: "999999.99", 105: "1.05", 7: "0.07"}
 	for p, want := range tests {
 		if got := p.String(); got != want {
 			t.Errorf("Price(%d).String() = %q, want %q", p, got, want)
@@ -141,7 +160,8 @@ func TestParseDetailsChecksTitleAndPriceTogether(t *testing.T) {
 		{strings.Repeat("x", ticket.MaxTitleLen+1), "10", []string{"title: Title must be between 1 and 200 characters"}},
 		{"line\nbreak", "10", []string{"title: Title must not contain control characters"}},
 		{"nul\x00", "10", []string{"title: Title must not contain control characters"}},
-		{"Concert", `"10"`, []string{"price: Price must be a number"}},
+		{"Concert", `"ten"`, []string{"price: Price must be a number"}},
+		{"", `"-5"`, []string{"title: Title is required", "price: Price must be between 0.50 and 999999.99"}},
 	}
 	for _, tc := range tests {
 		_, err := ticket.ParseDetails(tc.title, tc.price)
