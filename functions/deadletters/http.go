@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
 	"github.com/buytickets/buytickets/shared/httpx"
@@ -16,21 +15,21 @@ import (
 
 // deadLetterResponse is a dead letter as the listing shows it.
 type deadLetterResponse struct {
-	ID         string    `json:"id"`
-	EventType  string    `json:"eventType"`
-	EventID    string    `json:"eventId"`
-	Source     string    `json:"source"`
-	Subject    string    `json:"subject"`
-	ErrorCode  int       `json:"errorCode"`
-	ErrorDest  string    `json:"errorDest"`
-	ErrorData  string    `json:"errorData"`
-	ReceivedAt time.Time `json:"receivedAt"`
+	ID         string     `json:"id"`
+	EventType  string     `json:"eventType"`
+	EventID    string     `json:"eventId"`
+	Source     string     `json:"source"`
+	Subject    string     `json:"subject"`
+	ErrorCode  int        `json:"errorCode"`
+	ErrorDest  string     `json:"errorDest"`
+	ErrorData  string     `json:"errorData"`
+	ReceivedAt httpx.Time `json:"receivedAt"`
 }
 
 func responseOf(d deadletter.DeadLetter) deadLetterResponse {
 	return deadLetterResponse{
 		ID: d.ID, EventType: d.EventType, EventID: d.EventID, Source: d.Source, Subject: d.Subject,
-		ErrorCode: d.ErrorCode, ErrorDest: d.ErrorDest, ErrorData: d.ErrorData, ReceivedAt: d.ReceivedAt.UTC(),
+		ErrorCode: d.ErrorCode, ErrorDest: d.ErrorDest, ErrorData: d.ErrorData, ReceivedAt: httpx.TimeOf(d.ReceivedAt),
 	}
 }
 

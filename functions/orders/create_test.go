@@ -259,3 +259,19 @@ func TestCrossSiteOrderIsRefused(t *testing.T) {
 		t.Errorf("store holds %v after cross-site requests", got)
 	}
 }
+
+func TestAnOrderWritesItsTimesTheSameWayOnCreateAndOnRead(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	f.clock.Advance(511_903_474 * time.Nanosecond) // a clock finer than the store's millisecond
+	ticketID := f.listTicket("seller", "Concert", 19.99)
+	buyer := f.user("buyer")
+	created := orderOf(t, buyer.orderTicket(ticketID).Body)
+	const want = "2030-01-02T03:04:05.511Z"
+	if created.CreatedAt != want || created.ExpiresAt != "2030-01-02T03:19:05.511Z" {
+		t.Errorf("created answers createdAt %s, expiresAt %s; want %s and 15 minutes later, to the millisecond", created.CreatedAt, created.ExpiresAt, want)
+	}
+	if read := buyer.show(created.ID); read.CreatedAt != created.CreatedAt || read.ExpiresAt != created.ExpiresAt {
+		t.Errorf("GET answers createdAt %s, expiresAt %s; the create answered %s, %s", read.CreatedAt, read.ExpiresAt, created.CreatedAt, created.ExpiresAt)
+	}
+}

@@ -25,8 +25,8 @@ type orderResponse struct {
 	ID           string         `json:"id"`
 	UserID       string         `json:"userId"`
 	Status       string         `json:"status"`
-	ExpiresAt    time.Time      `json:"expiresAt"`
-	CreatedAt    time.Time      `json:"createdAt"`
+	ExpiresAt    httpx.Time     `json:"expiresAt"`
+	CreatedAt    httpx.Time     `json:"createdAt"`
 	Ticket       ticketResponse `json:"ticket"`
 	Version      int            `json:"version"`
 	CancelReason string         `json:"cancelReason,omitempty"`
@@ -46,8 +46,8 @@ func newOrderResponse(o *order.Order) orderResponse {
 		ID:           o.ID(),
 		UserID:       o.UserID(),
 		Status:       string(o.Status()),
-		ExpiresAt:    o.ExpiresAt().UTC(),
-		CreatedAt:    o.CreatedAt().UTC(),
+		ExpiresAt:    httpx.TimeOf(o.ExpiresAt()),
+		CreatedAt:    httpx.TimeOf(o.CreatedAt()),
 		Ticket:       ticketResponse{ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars()},
 		Version:      o.Version(),
 		CancelReason: string(o.CancelReason()),
