@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/auth/internal/password"
+	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/store"
@@ -68,6 +69,7 @@ type Function struct {
 	store           *authstore.Store
 	passwords       *password.Hasher
 	tokens          *sharedauth.Tokens
+	successors      session.Successors
 	cookies         sharedauth.Cookies
 	refreshLifetime time.Duration
 	now             func() time.Time
@@ -111,6 +113,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		store:           authstore.New(deps.Store),
 		passwords:       hasher,
 		tokens:          tokens,
+		successors:      session.NewSuccessors([]byte(cfg.JWTKey)),
 		cookies:         sharedauth.Cookies{Insecure: cfg.CookieInsecure, Now: now},
 		refreshLifetime: refresh,
 		now:             now,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/apperr"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
@@ -120,39 +121,60 @@ func (f *Function) authenticate(ctx context.Context, creds account.Credentials) 
 	return u, nil
 }
 
-// handleRefresh exchanges the refresh cookie for a new one and a new access
-// token: 200 {id,email}, or 401 with both cookies cleared.
+// handleRefresh exchanges the refresh cookie for its successor and a new
+// access token: 200 {id,email}, or 401 with both cookies cleared.
 func (f *Function) handleRefresh() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := refreshID(r)
-		if err != nil {
-			f.refuseRefresh(w, r, session.Refused(err))
-			return
-		}
-		secret, nextID := session.NewSecret()
-		rot, err := f.store.Rotate(r.Context(), id, nextID, f.now(), f.refreshLifetime)
+		rot, secret, err := f.rotate(r)
 		if apperr.Is(err, apperr.Unauthorized) {
 			f.refuseRefresh(w, r, err)
 			return
 		}
 		if err != nil {
-			httpx.Error(w, r, fmt.Errorf("store.Rotate: %w", err))
+			httpx.Error(w, r, err)
 			return
 		}
 		f.signIn(w, r, http.StatusOK, rot.User, secret, rot.Next)
 	})
 }
 
+// rotate exchanges the request's refresh cookie for its successor: the
+// rotation and the successor's secret, or a session.Refused error.
+func (f *Function) rotate(r *http.Request) (authstore.Rotation, string, error) {
+	secret, err := refreshSecret(r)
+	if err != nil {
+		return authstore.Rotation{}, "", session.Refused(err)
+	}
+	id, err := session.IDOf(secret)
+	if err != nil {
+		return authstore.Rotation{}, "", session.Refused(err)
+	}
+	next, nextID, err := f.successors.Of(secret)
+	if err != nil {
+		return authstore.Rotation{}, "", session.Refused(err)
+	}
+	rot, err := f.store.Rotate(r.Context(), id, nextID, f.now(), f.refreshLifetime)
+	if err != nil {
+		return authstore.Rotation{}, "", fmt.Errorf("store.Rotate: %w", err)
+	}
+	return rot, next, nil
+}
+
 // refuseRefresh answers a refused refresh 401 and clears the cookies, so
 // the browser stops presenting a dead token.
 func (f *Function) refuseRefresh(w http.ResponseWriter, r *http.Request, err error) {
+	logRefusal(r, err)
+	f.cookies.Clear(w)
+	httpx.Error(w, r, err)
+}
+
+// logRefusal logs why a refresh cookie was refused; a reuse is a warning.
+func logRefusal(r *http.Request, err error) {
 	level := slog.LevelInfo
 	if errors.Is(err, session.ErrReused) {
 		level = slog.LevelWarn // a stolen token, or a client that replays
 	}
 	logging.FromContext(r.Context()).Log(r.Context(), level, "refresh refused", slog.Any("reason", err))
-	f.cookies.Clear(w)
-	httpx.Error(w, r, err)
 }
 
 // handleSignout revokes the session of the refresh cookie, if any, and
@@ -171,37 +193,79 @@ func (f *Function) handleSignout() http.Handler {
 }
 
 // handleCurrentUser answers who the access token says the caller is:
-// {"currentUser":{id,email,iat,exp}}, or {"currentUser":null}.
+// {"currentUser":{id,email,iat,exp}}. Without a valid access token, a
+// valid refresh cookie is exchanged as a refresh would, and the answer is
+// the user with fresh cookies (the seed's client never calls refresh, but
+// asks this on every page); with neither, {"currentUser":null}, never an
+// error, and a refused refresh cookie is cleared.
 func (f *Function) handleCurrentUser() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var resp currentUserResponse
-		if u, ok := sharedauth.FromContext(r.Context()); ok {
-			resp.CurrentUser = &u
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, resp)
+		if u, ok := sharedauth.FromContext(r.Context()); ok {
+			httpx.JSON(w, http.StatusOK, currentUserResponse{CurrentUser: &u})
+			return
+		}
+		if _, err := r.Cookie(sharedauth.RefreshCookie); err != nil {
+			httpx.JSON(w, http.StatusOK, currentUserResponse{})
+			return
+		}
+		rot, secret, err := f.rotate(r)
+		if apperr.Is(err, apperr.Unauthorized) {
+			logRefusal(r, err)
+			f.cookies.Clear(w)
+			httpx.JSON(w, http.StatusOK, currentUserResponse{})
+			return
+		}
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		u, err := f.startSession(w, rot.User, secret, rot.Next)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		httpx.JSON(w, http.StatusOK, currentUserResponse{CurrentUser: &u})
 	})
 }
 
 // signIn sets the session cookie to a new access token for u and the
 // refresh cookie to secret, and answers status {id,email}.
 func (f *Function) signIn(w http.ResponseWriter, r *http.Request, status int, u account.User, secret string, refresh session.Refresh) {
-	token, claims, err := f.tokens.Issue(u.ID, u.Email)
-	if err != nil {
-		httpx.Error(w, r, fmt.Errorf("auth.Tokens.Issue: %w", err))
+	if _, err := f.startSession(w, u, secret, refresh); err != nil {
+		httpx.Error(w, r, err)
 		return
 	}
-	f.cookies.SetSession(w, token, claims.ExpiresAt)
-	f.cookies.SetRefresh(w, secret, refresh.ExpiresAt)
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.JSON(w, status, userResponse{ID: u.ID, Email: u.Email})
 }
 
-// refreshID returns the store id of the request's refresh cookie.
-func refreshID(r *http.Request) (string, error) {
+// startSession sets the session cookie to a new access token for u and the
+// refresh cookie to secret, and returns the user the access token names.
+func (f *Function) startSession(w http.ResponseWriter, u account.User, secret string, refresh session.Refresh) (sharedauth.User, error) {
+	token, claims, err := f.tokens.Issue(u.ID, u.Email)
+	if err != nil {
+		return sharedauth.User{}, fmt.Errorf("auth.Tokens.Issue: %w", err)
+	}
+	f.cookies.SetSession(w, token, claims.ExpiresAt)
+	f.cookies.SetRefresh(w, secret, refresh.ExpiresAt)
+	return claims, nil
+}
+
+// refreshSecret returns the secret of the request's refresh cookie.
+func refreshSecret(r *http.Request) (string, error) {
 	ck, err := r.Cookie(sharedauth.RefreshCookie)
 	if err != nil || ck.Value == "" {
 		return "", errNoRefreshCookie
 	}
-	return session.IDOf(ck.Value)
+	return ck.Value, nil
+}
+
+// refreshID returns the store id of the request's refresh cookie.
+func refreshID(r *http.Request) (string, error) {
+	secret, err := refreshSecret(r)
+	if err != nil {
+		return "", err
+	}
+	return session.IDOf(secret)
 }

@@ -66,6 +66,7 @@ func TestReusedRefreshTokenRevokesTheWholeFamily(t *testing.T) {
 		t.Fatalf("refresh: %d %s", res.Code, res.Body)
 	}
 
+	f.clock.Advance(session.Grace) // past the grace two tabs get
 	thief := f.browser()
 	thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
 	res := thief.postEmpty("/api/users/refresh")

@@ -1,10 +1,12 @@
 // Package session holds the rules of refresh tokens (DESIGN §4): a random
 // 256-bit secret that only the browser keeps, known to the store by its
 // hash; tokens chained in a family that a sign-in starts; each token used
-// once, and a second use of one revoking its whole family.
+// once, and a second use of one revoking its whole family, unless it comes
+// within Grace of the first (two tabs refreshing at once).
 package session
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,6 +19,12 @@ import (
 
 // SecretLen is the length of a refresh secret, in bytes.
 const SecretLen = 32
+
+// Grace is how long after its rotation a refresh token still yields the
+// successor it was exchanged for, rather than revoking its family: two tabs,
+// or two requests of one page, that refresh with the same token at once all
+// stay signed in. A later reuse is taken for a stolen token.
+const Grace = 10 * time.Second
 
 // The reasons a refresh token is refused. Each is answered 401 "Not
 // authorized"; Refused wraps them in that apperr.Unauthorized, and errors.Is
@@ -45,8 +53,10 @@ type Refresh struct {
 	UserID    string
 	FamilyID  string
 	ExpiresAt time.Time
-	// Rotated is set once the token has been exchanged for the next one.
-	Rotated bool
+	// Rotated is set once the token has been exchanged for the next one,
+	// at RotatedAt.
+	Rotated   bool
+	RotatedAt time.Time
 }
 
 // Family is a chain of refresh tokens started by one sign-in.
@@ -91,24 +101,68 @@ func Start(userID string, now time.Time, lifetime time.Duration) (secret string,
 	return secret, f, r
 }
 
-// Check says whether r, of family f, may be exchanged for a new token at
-// now: ErrRevoked when its family is revoked, ErrExpired past its expiry,
-// ErrReused when it was already exchanged (the caller must then revoke the
-// family), nil when it may.
-func (r Refresh) Check(f Family, now time.Time) error {
+// Check says what presenting r, of family f, at now does: ErrRevoked when
+// its family is revoked, ErrExpired past its expiry, ErrReused when it was
+// exchanged more than Grace ago (the caller must then revoke the family).
+// Otherwise it may be used: replay is true when it was exchanged within
+// Grace, and the caller answers the successor it was exchanged for again;
+// false when it is to be exchanged now.
+func (r Refresh) Check(f Family, now time.Time) (replay bool, err error) {
 	switch {
 	case f.Revoked:
-		return ErrRevoked
+		return false, ErrRevoked
 	case !now.Before(r.ExpiresAt):
-		return ErrExpired
+		return false, ErrExpired
+	case r.Rotated && now.Before(r.RotatedAt.Add(Grace)):
+		return true, nil
 	case r.Rotated:
-		return ErrReused
+		return false, ErrReused
 	}
-	return nil
+	return false, nil
+}
+
+// Rotate returns r marked as exchanged at now.
+func (r Refresh) Rotate(now time.Time) Refresh {
+	r.Rotated, r.RotatedAt = true, now.UTC()
+	return r
 }
 
 // Next returns the token that replaces r, in r's family, known by nextID
 // and valid for lifetime from now.
 func (r Refresh) Next(nextID string, now time.Time, lifetime time.Duration) Refresh {
 	return Refresh{ID: nextID, UserID: r.UserID, FamilyID: r.FamilyID, ExpiresAt: now.Add(lifetime).UTC()}
+}
+
+// Successors derives the secret each refresh secret is exchanged for. The
+// store keeps no secret, only its hash, so a successor that must be answered
+// twice (a replay within Grace) has to be derivable again from what the
+// browser presents: it is the HMAC-SHA256 of the presented secret under a
+// server key, which no one without that key can compute.
+type Successors struct {
+	key []byte
+}
+
+// successorLabel separates the successors' key from other uses of the
+// server key it is derived from.
+const successorLabel = "buytickets refresh successor v1"
+
+// NewSuccessors returns the Successors keyed by serverKey (the JWT key,
+// which every replica of auth shares, so each derives the same successor).
+func NewSuccessors(serverKey []byte) Successors {
+	m := hmac.New(sha256.New, serverKey)
+	m.Write([]byte(successorLabel))
+	return Successors{key: m.Sum(nil)}
+}
+
+// Of returns the successor of secret, for the browser's cookie, and its ID,
+// for the store; ErrUnknown when secret cannot be a refresh secret.
+func (s Successors) Of(secret string) (next, nextID string, err error) {
+	b, err := base64.RawURLEncoding.DecodeString(secret)
+	if err != nil || len(b) != SecretLen {
+		return "", "", ErrUnknown
+	}
+	m := hmac.New(sha256.New, s.key)
+	m.Write(b)
+	sum := m.Sum(nil)
+	return base64.RawURLEncoding.EncodeToString(sum), hashID(sum), nil
 }

@@ -61,33 +61,68 @@ func TestStartBeginsAFamily(t *testing.T) {
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	live := session.Refresh{ID: "a", UserID: "u", FamilyID: "f", ExpiresAt: t0.Add(time.Hour)}
-	rotated := live
-	rotated.Rotated = true
+	rotated := live.Rotate(t0)
 	fam := session.Family{ID: "f", UserID: "u"}
 	revoked := fam
 	revoked.Revoked = true
 	tests := []struct {
-		name string
-		r    session.Refresh
-		f    session.Family
-		at   time.Time
-		want error
+		name       string
+		r          session.Refresh
+		f          session.Family
+		at         time.Time
+		wantReplay bool
+		want       error
 	}{
-		{"live token", live, fam, t0, nil},
-		{"a moment before expiry", live, fam, t0.Add(time.Hour - time.Millisecond), nil},
-		{"at expiry", live, fam, t0.Add(time.Hour), session.ErrExpired},
-		{"after expiry", live, fam, t0.Add(2 * time.Hour), session.ErrExpired},
-		{"rotated token used again", rotated, fam, t0, session.ErrReused},
-		{"revoked family", live, revoked, t0, session.ErrRevoked},
-		{"rotated token of a revoked family", rotated, revoked, t0, session.ErrRevoked},
+		{"live token", live, fam, t0, false, nil},
+		{"a moment before expiry", live, fam, t0.Add(time.Hour - time.Millisecond), false, nil},
+		{"at expiry", live, fam, t0.Add(time.Hour), false, session.ErrExpired},
+		{"after expiry", live, fam, t0.Add(2 * time.Hour), false, session.ErrExpired},
+		{"rotated token used again at once", rotated, fam, t0, true, nil},
+		{"rotated token used again within the grace", rotated, fam, t0.Add(session.Grace - time.Millisecond), true, nil},
+		{"rotated token used again at the end of the grace", rotated, fam, t0.Add(session.Grace), false, session.ErrReused},
+		{"rotated token used again later", rotated, fam, t0.Add(time.Minute), false, session.ErrReused},
+		{"revoked family", live, revoked, t0, false, session.ErrRevoked},
+		{"rotated token of a revoked family, within the grace", rotated, revoked, t0, false, session.ErrRevoked},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if err := tc.r.Check(tc.f, tc.at); !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
-				t.Errorf("Check = %v, want %v", err, tc.want)
+			replay, err := tc.r.Check(tc.f, tc.at)
+			if replay != tc.wantReplay || !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("Check = %v, %v; want %v, %v", replay, err, tc.wantReplay, tc.want)
 			}
 		})
+	}
+}
+
+func TestTheSuccessorOfASecretIsTheSameEachTimeAndKnownOnlyWithTheKey(t *testing.T) {
+	t.Parallel()
+	secret, _ := session.NewSecret()
+	s := session.NewSuccessors([]byte("a server key of at least 32 bytes!"))
+	next, nextID, err := s.Of(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, againID, _ := s.Of(secret); again != next || againID != nextID {
+		t.Error("the same secret has two successors")
+	}
+	if id, err := session.IDOf(next); err != nil || id != nextID {
+		t.Errorf("the successor's ID is %q, %v; want %q, what IDOf finds for it", id, err, nextID)
+	}
+	if next == secret {
+		t.Error("a secret is its own successor")
+	}
+	if other, _, _ := session.NewSuccessors([]byte("another server key, 32 bytes long")).Of(secret); other == next {
+		t.Error("another key derives the same successor")
+	}
+	secret2, _ := session.NewSecret()
+	if next2, _, _ := s.Of(secret2); next2 == next {
+		t.Error("two secrets have one successor")
+	}
+	for _, bad := range []string{"", "not base64!", "c2hvcnQ"} {
+		if _, _, err := s.Of(bad); !errors.Is(err, session.ErrUnknown) {
+			t.Errorf("Of(%q) = %v, want ErrUnknown", bad, err)
+		}
 	}
 }
 

@@ -4,7 +4,7 @@
 //	users/{id}             email, passwordHash, createdAt
 //	emails/{sha256(email)} userId: one per account, so an email is taken by a create
 //	refreshFamilies/{id}   userId, revoked, createdAt, revokedAt
-//	refreshTokens/{sha256(secret)} userId, familyId, expiresAt, rotated, createdAt
+//	refreshTokens/{sha256(secret)} userId, familyId, expiresAt, rotated, rotatedAt, createdAt
 //
 // Documents are keyed by hashes where the natural key is an email (which may
 // hold a '/', not allowed in an id) or a secret (which must not be stored).
@@ -60,11 +60,14 @@ type refreshDoc struct {
 	FamilyID  string    `store:"familyId"`
 	ExpiresAt time.Time `store:"expiresAt"`
 	Rotated   bool      `store:"rotated"`
+	RotatedAt time.Time `store:"rotatedAt,omitempty"`
 	CreatedAt time.Time `store:"createdAt"`
 }
 
 func (d refreshDoc) toSession(id string) session.Refresh {
-	return session.Refresh{ID: id, UserID: d.UserID, FamilyID: d.FamilyID, ExpiresAt: d.ExpiresAt, Rotated: d.Rotated}
+	return session.Refresh{
+		ID: id, UserID: d.UserID, FamilyID: d.FamilyID, ExpiresAt: d.ExpiresAt, Rotated: d.Rotated, RotatedAt: d.RotatedAt,
+	}
 }
 
 func (d familyDoc) toSession(id string) session.Family {
@@ -144,11 +147,14 @@ type Rotation struct {
 	Next session.Refresh
 }
 
-// Rotate exchanges the refresh token known by id for a new one known by
-// nextID, valid for lifetime from now, in one transaction. A token already
-// exchanged is a reuse: its family is revoked and that revocation committed
-// before Rotate answers session.ErrReused. Every refusal is a
-// session.Refused error (401) wrapping its reason.
+// Rotate exchanges the refresh token known by id for its successor known by
+// nextID, valid for lifetime from now, in one transaction. The same token
+// presented again within session.Grace answers the successor already stored
+// (nextID is derived from the token, so every caller names the same one),
+// and writes nothing. A token exchanged longer ago is a reuse: its family is
+// revoked and that revocation committed before Rotate answers
+// session.ErrReused. Every refusal is a session.Refused error (401)
+// wrapping its reason.
 func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, lifetime time.Duration) (Rotation, error) {
 	var rot Rotation
 	var refusal error
@@ -163,28 +169,39 @@ func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, li
 			return notFoundAs(err, session.ErrUnknown)
 		}
 		tok, fam := rd.toSession(id), fd.toSession(rd.FamilyID)
-		switch err := tok.Check(fam, now); {
+		replay, err := tok.Check(fam, now)
+		if err != nil && !errors.Is(err, session.ErrReused) {
+			return session.Refused(err)
+		}
+		var next session.Refresh
+		if err == nil && replay {
+			next, err = successor(tx, tok, nextID)
+		}
+		switch {
 		case errors.Is(err, session.ErrReused):
 			// Commit the revocation; the refusal is answered after it.
 			refusal = err
 			fd.Revoked, fd.RevokedAt = true, now
 			return tx.Set(RefreshFamilies, fam.ID, fd)
 		case err != nil:
-			return session.Refused(err)
+			return err
 		}
 		var ud userDoc
 		if err := tx.Get(Users, tok.UserID, &ud); err != nil {
 			return notFoundAs(err, session.ErrUnknown)
 		}
-		rd.Rotated = true
-		if err := tx.Set(RefreshTokens, id, rd); err != nil {
-			return err
-		}
-		next := tok.Next(nextID, now, lifetime)
-		if err := tx.Create(RefreshTokens, next.ID, refreshDoc{
-			UserID: next.UserID, FamilyID: next.FamilyID, ExpiresAt: next.ExpiresAt, CreatedAt: now,
-		}); err != nil {
-			return err
+		if !replay {
+			done := tok.Rotate(now)
+			rd.Rotated, rd.RotatedAt = done.Rotated, done.RotatedAt
+			if err := tx.Set(RefreshTokens, id, rd); err != nil {
+				return err
+			}
+			next = tok.Next(nextID, now, lifetime)
+			if err := tx.Create(RefreshTokens, next.ID, refreshDoc{
+				UserID: next.UserID, FamilyID: next.FamilyID, ExpiresAt: next.ExpiresAt, CreatedAt: now,
+			}); err != nil {
+				return err
+			}
 		}
 		rot = Rotation{
 			User: account.User{ID: tok.UserID, Email: ud.Email, PasswordHash: ud.PasswordHash, CreatedAt: ud.CreatedAt},
@@ -199,6 +216,24 @@ func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, li
 		return Rotation{}, session.Refused(refusal)
 	}
 	return rot, nil
+}
+
+// successor reads the successor tok was exchanged for, known by nextID. A
+// successor that is not there, or not of tok's family, is not the one tok
+// was exchanged for: the presenter is replaying a token without knowing its
+// true successor, a reuse.
+func successor(tx store.Tx, tok session.Refresh, nextID string) (session.Refresh, error) {
+	var nd refreshDoc
+	err := tx.Get(RefreshTokens, nextID, &nd)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return session.Refresh{}, session.ErrReused
+	case err != nil:
+		return session.Refresh{}, err
+	case nd.FamilyID != tok.FamilyID:
+		return session.Refresh{}, session.ErrReused
+	}
+	return nd.toSession(nextID), nil
 }
 
 // Revoke revokes the family of the refresh token known by id, so no token
