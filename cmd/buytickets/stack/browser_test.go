@@ -575,7 +575,7 @@ func TestBrowserFormsShowTheAPIErrorsNextToTheirFields(t *testing.T) {
 	id := v.sell("Late show", "20")
 	v.fill("#field-price", "0.10")
 	v.press("form[action^='/tickets/'] button[type=submit]", "edit-refused")
-	if got := errorFor("price"); got != "Price must be between 0.50 and 1000000" {
+	if got := errorFor("price"); got != "Price must be between 0.50 and 999999.99" {
 		t.Errorf("edit price error = %q", got)
 	}
 	v.fill("#field-price", "1250")
