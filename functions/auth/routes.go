@@ -5,7 +5,6 @@ import (
 
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
@@ -19,16 +18,5 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(f.handleSignout()))
 	mux.Handle("POST /api/users/refresh", httpx.CrossOriginProtection(f.handleRefresh()))
 	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.tokens)(f.handleCurrentUser()))
-	return f.withLogger(httpx.RequestLogger(httpx.Recover(mux)))
-}
-
-// withLogger puts the function's logger, when it has one, into the request's
-// context for RequestLogger to tag.
-func (f *Function) withLogger(h http.Handler) http.Handler {
-	if f.logger == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
-	})
+	return httpx.Standard(f.logger, mux)
 }

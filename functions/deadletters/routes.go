@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
@@ -17,16 +16,5 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /events", f.receiveDeadLetter())
 	mux.Handle("GET /deadletters", f.handleList())
 	mux.Handle("POST /deadletters/{id}/replay", f.handleReplay())
-	return f.withLogger(httpx.RequestLogger(httpx.Recover(mux)))
-}
-
-// withLogger puts the function's logger, when it has one, into the request's
-// context for RequestLogger to tag.
-func (f *Function) withLogger(h http.Handler) http.Handler {
-	if f.logger == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
-	})
+	return httpx.Standard(f.logger, mux)
 }

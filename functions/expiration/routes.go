@@ -6,7 +6,6 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
@@ -19,9 +18,9 @@ func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST "+TasksPath, f.requireScheduler(f.handleExpire()))
-	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiveEvent, receive.AfterCommit(f.afterCommit)))
+	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterCommit)))
 	mux.Handle("POST "+outbox.SweepPath, f.handleSweep())
-	return f.withLogger(httpx.RequestLogger(httpx.Recover(mux)))
+	return httpx.Standard(f.logger, mux)
 }
 
 // afterCommit wakes the outbox relay and the scheduler after an event's
@@ -29,15 +28,4 @@ func (f *Function) routes() http.Handler {
 func (f *Function) afterCommit() {
 	f.box.Notify()
 	f.tasks.Notify()
-}
-
-// withLogger puts the function's logger, when it has one, into the request's
-// context for RequestLogger to tag.
-func (f *Function) withLogger(h http.Handler) http.Handler {
-	if f.logger == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
-	})
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/buytickets/buytickets/eventing/receive"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
@@ -23,27 +22,14 @@ const SweepPath = "/payments/sweep"
 // broker delivers order events to /events and the PingSources post to the
 // two sweeps, none of them with a session.
 func (f *Function) routes() http.Handler {
-	mutation := func(h http.Handler) http.Handler {
-		return httpx.CrossOriginProtection(sharedauth.Middleware(f.tokens)(sharedauth.RequireUser(h)))
-	}
+	mutation := sharedauth.Mutation(f.tokens)
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/payments", mutation(f.handleCharge()))
 	mux.Handle("POST /api/payments/intents", mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())
-	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiveEvent, receive.AfterCommit(f.afterEvent)))
+	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterEvent)))
 	mux.Handle("POST "+outbox.SweepPath, f.box.SweepHandler())
 	mux.Handle("POST "+SweepPath, f.handleSweep())
-	return f.withLogger(httpx.RequestLogger(httpx.Recover(mux)))
-}
-
-// withLogger puts the function's logger, when it has one, into the request's
-// context for RequestLogger to tag.
-func (f *Function) withLogger(h http.Handler) http.Handler {
-	if f.logger == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
-	})
+	return httpx.Standard(f.logger, mux)
 }

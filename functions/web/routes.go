@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
@@ -40,7 +39,7 @@ func (f *Function) routes() http.Handler {
 	// answered in the API's error shape, without a page around it.
 	mux.HandleFunc("/api/", httpx.NotFound)
 	mux.Handle("/", f.handleNotFound())
-	return f.withLogger(httpx.RequestLogger(httpx.Recover(secureHeaders(f.crossOrigin(mux)))))
+	return httpx.Standard(f.logger, secureHeaders(f.crossOrigin(mux)))
 }
 
 // crossOrigin refuses unsafe requests that a browser marks as sent from
@@ -68,16 +67,5 @@ func secureHeaders(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		h.ServeHTTP(w, r)
-	})
-}
-
-// withLogger puts the function's logger, when it has one, into the request's
-// context for RequestLogger to tag.
-func (f *Function) withLogger(h http.Handler) http.Handler {
-	if f.logger == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), f.logger)))
 	})
 }

@@ -51,3 +51,18 @@ func RequireUser(h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// SignedIn returns the wrapper of a handler that needs a signed-in user:
+// Middleware with v, then RequireUser.
+func SignedIn(v Verifier) func(http.Handler) http.Handler {
+	session := Middleware(v)
+	return func(h http.Handler) http.Handler { return session(RequireUser(h)) }
+}
+
+// Mutation returns the wrapper of a handler that changes a signed-in user's
+// data: cross-site requests are refused (the session is a cookie), then
+// SignedIn with v.
+func Mutation(v Verifier) func(http.Handler) http.Handler {
+	signedIn := SignedIn(v)
+	return func(h http.Handler) http.Handler { return httpx.CrossOriginProtection(signedIn(h)) }
+}

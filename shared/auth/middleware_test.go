@@ -141,3 +141,44 @@ func checkNotAuthorized(tb testing.TB, rec *httptest.ResponseRecorder) {
 		tb.Errorf("body = %s, want one \"Not authorized\" error", rec.Body)
 	}
 }
+
+func TestSignedInAndMutationGuardTheirHandlers(t *testing.T) {
+	t.Parallel()
+	v := newTokens(t, t0)
+	valid := issue(t, t0)
+	tests := []struct {
+		name   string
+		wrap   func(auth.Verifier) func(http.Handler) http.Handler
+		method string
+		token  string
+		site   string // Sec-Fetch-Site
+		want   int
+	}{
+		{"signed in", auth.SignedIn, http.MethodGet, valid, "", http.StatusOK},
+		{"signed out", auth.SignedIn, http.MethodGet, "", "", http.StatusUnauthorized},
+		{"forged", auth.SignedIn, http.MethodGet, "forged.token.value", "", http.StatusUnauthorized},
+		{"a mutation, same origin", auth.Mutation, http.MethodPost, valid, "same-origin", http.StatusOK},
+		{"a mutation, signed out", auth.Mutation, http.MethodPost, "", "same-origin", http.StatusUnauthorized},
+		{"a mutation, cross-site", auth.Mutation, http.MethodPost, valid, "cross-site", http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			req := httptest.NewRequest(tc.method, "/api/thing", nil)
+			if tc.token != "" {
+				req.AddCookie(&http.Cookie{Name: auth.SessionCookie, Value: tc.token})
+			}
+			if tc.site != "" {
+				req.Header.Set("Sec-Fetch-Site", tc.site)
+			}
+			rec := httptest.NewRecorder()
+			tc.wrap(v)(whoami).ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Errorf("answered %d %s, want %d", rec.Code, rec.Body, tc.want)
+			}
+			if tc.want == http.StatusOK && rec.Body.String() != "user-1" {
+				t.Errorf("the handler saw %q, want user-1 signed in", rec.Body)
+			}
+		})
+	}
+}

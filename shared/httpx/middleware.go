@@ -128,3 +128,16 @@ func newRequestID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Standard returns h inside the middleware every function's surface has,
+// outermost first: logger (when not nil) put into the request's context,
+// RequestLogger, Recover.
+func Standard(logger *slog.Logger, h http.Handler) http.Handler {
+	h = RequestLogger(Recover(h))
+	if logger == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), logger)))
+	})
+}

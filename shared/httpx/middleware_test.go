@@ -143,3 +143,33 @@ func TestRequestLoggerReplacesMalformedRequestIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestStandardLogsEachRequestWithTheFunctionsLoggerAndRecoversPanics(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h := httpx.Standard(logging.New(&logs, "info"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("boom")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/tickets", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("a panic answered %d, want 500", rec.Code)
+	}
+	lines := logLines(t, &logs)
+	if last := lines[len(lines)-1]; last["message"] != "request served" || last["status"] != float64(500) || last["path"] != "/api/tickets" {
+		t.Errorf("the function's logger got %v, want the request served with 500", lines)
+	}
+}
+
+func TestStandardWithoutALoggerUsesTheOneInTheContext(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	h := httpx.Standard(nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.JSON(w, http.StatusOK, struct{}{})
+	}))
+	ctx := logging.WithLogger(t.Context(), logging.New(&logs, "info"))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/healthz", nil))
+	if lines := logLines(t, &logs); len(lines) != 1 || lines[0]["status"] != float64(200) {
+		t.Errorf("the context's logger got %v, want one request served", lines)
+	}
+}
