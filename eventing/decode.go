@@ -46,3 +46,10 @@ func EntityVersion(ev event.Event) (int, error) {
 	}
 	return int(n), nil
 }
+
+// Undecodable classifies err, about the content of ev, as ErrUndecodable:
+// a receiver answers it 400, for the dead-letter sink, since no redelivery
+// would change it.
+func Undecodable(ev event.Event, err error) error {
+	return apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+}

@@ -8,46 +8,37 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/expiration/internal/expiry"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
-// errUnexpectedType refuses an event of a type no Trigger of expiration
-// selects: a misrouted event, for the dead-letter sink.
-var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
-
-// receiveEvent applies one delivered event in the transaction that records
-// its receipt (receive.Handler): order.created schedules the order's task,
+// receiver applies one delivered event in the transaction that records its
+// receipt (receive.Handler): order.created schedules the order's task,
 // order.cancelled and order.completed cancel it.
-func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event) error {
-	switch ev.Type() {
-	case eventing.TypeOrderCreated:
-		var p eventing.OrderCreated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		e, err := expiry.New(p.ID, p.Ticket.Reservation, p.ExpiresAt)
-		if err != nil {
-			return undecodable(ev, err)
-		}
-		return f.scheduleExpiry(tx, e)
-	case eventing.TypeOrderCancelled:
-		var p eventing.OrderCancelled
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.closeExpiry(tx, ev, p.ID)
-	case eventing.TypeOrderCompleted:
-		var p eventing.OrderCompleted
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.closeExpiry(tx, ev, p.ID)
-	default:
-		return fmt.Errorf("%w: %s", errUnexpectedType, ev.Type())
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
+		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
+		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
+	)
+}
+
+func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+	return f.closeExpiry(tx, ev, p.ID)
+}
+
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	return f.closeExpiry(tx, ev, p.ID)
+}
+
+func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+	e, err := expiry.New(p.ID, p.Ticket.Reservation, p.ExpiresAt)
+	if err != nil {
+		return eventing.Undecodable(ev, err)
 	}
+	return f.scheduleExpiry(tx, e)
 }
 
 // scheduleExpiry records e and schedules its task in tx, unless expiration
@@ -73,7 +64,7 @@ func (f *Function) scheduleExpiry(tx store.Tx, e *expiry.Expiry) error {
 // should it arrive later, schedules nothing.
 func (f *Function) closeExpiry(tx store.Tx, ev event.Event, orderID string) error {
 	if !expiry.ValidOrderID(orderID) {
-		return undecodable(ev, fmt.Errorf("order id %q", orderID))
+		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
 	}
 	e, known, err := f.store.ExpiryTx(tx, orderID)
 	if err != nil {
@@ -102,10 +93,4 @@ func (f *Function) task(e *expiry.Expiry) (scheduler.Task, error) {
 		return scheduler.Task{}, fmt.Errorf("expiration: task body: %w", err)
 	}
 	return scheduler.Task{Name: e.TaskName(), URL: f.taskURL, Body: body, At: e.ExpiresAt()}, nil
-}
-
-// undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
-// 400, for the dead-letter sink, since no redelivery would change it.
-func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }

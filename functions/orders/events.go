@@ -11,55 +11,44 @@ import (
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
-// errUnexpectedType refuses an event of a type no Trigger of orders
-// selects: a misrouted event, for the dead-letter sink.
-var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
-
-// receiveEvent applies one delivered event in the transaction that records
-// its receipt (receive.Handler): the tickets' events update the replica,
+// receiver applies one delivered event in the transaction that records its
+// receipt (receive.Handler): the tickets' events update the replica,
 // expiration.completed cancels an unpaid order and payment.created
 // completes a paid one.
-func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event) error {
-	switch ev.Type() {
-	case eventing.TypeTicketCreated:
-		var p eventing.TicketCreated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, ticket.Available, p.CreatedAt)
-		if err != nil {
-			return undecodable(ev, err)
-		}
-		return f.mirrorTicket(tx, ev, t)
-	case eventing.TypeTicketUpdated:
-		var p eventing.TicketUpdated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, p.Status, time.Time{})
-		if err != nil {
-			return undecodable(ev, err)
-		}
-		return f.mirrorTicket(tx, ev, t)
-	case eventing.TypeExpirationCompleted:
-		var p eventing.ExpirationCompleted
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.settleOrder(tx, ev, p.OrderID, f.expire(f.now()))
-	case eventing.TypePaymentCreated:
-		var p eventing.PaymentCreated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.settleOrder(tx, ev, p.OrderID, f.complete())
-	default:
-		return fmt.Errorf("%w: %s", errUnexpectedType, ev.Type())
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeTicketCreated, f.receiveTicketCreated),
+		receive.On(eventing.TypeTicketUpdated, f.receiveTicketUpdated),
+		receive.On(eventing.TypeExpirationCompleted, f.receiveExpirationCompleted),
+		receive.On(eventing.TypePaymentCreated, f.receivePaymentCreated),
+	)
+}
+
+func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, ticket.Available, p.CreatedAt)
+	if err != nil {
+		return eventing.Undecodable(ev, err)
 	}
+	return f.mirrorTicket(tx, ev, t)
+}
+
+func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, p.Status, time.Time{})
+	if err != nil {
+		return eventing.Undecodable(ev, err)
+	}
+	return f.mirrorTicket(tx, ev, t)
+}
+
+func (f *Function) receiveExpirationCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.ExpirationCompleted) error {
+	return f.settleOrder(tx, ev, p.OrderID, f.expire(f.now()))
+}
+
+func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
+	return f.settleOrder(tx, ev, p.OrderID, f.complete())
 }
 
 // mirrorTicket makes t the replica's ticket at ev's entityversion when that
@@ -72,10 +61,10 @@ func (f *Function) mirrorTicket(tx store.Tx, ev event.Event, t ticket.Ticket) er
 		return err
 	}
 	if !store.ValidID(t.ID) {
-		return undecodable(ev, fmt.Errorf("ticket id %q cannot name a document", t.ID))
+		return eventing.Undecodable(ev, fmt.Errorf("ticket id %q cannot name a document", t.ID))
 	}
 	if t, err = t.At(version); err != nil {
-		return undecodable(ev, err)
+		return eventing.Undecodable(ev, err)
 	}
 	err = f.store.ApplyTicket(tx, t.ID, func(held ticket.Ticket, holds bool) (ticket.Ticket, bool, error) {
 		apply, err := receive.InOrder(ev, held.Version, holds)
@@ -91,12 +80,6 @@ func (f *Function) mirrorTicket(tx store.Tx, ev event.Event, t ticket.Ticket) er
 		return fmt.Errorf("store.ApplyTicket %s: %w", t.ID, err)
 	}
 	return nil
-}
-
-// undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
-// 400, for the dead-letter sink, since no redelivery would change it.
-func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }
 
 // orderCreated returns the order.created event of a new order.

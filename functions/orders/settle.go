@@ -24,7 +24,7 @@ var errUnknownOrder = apperr.New(apperr.Invalid, "Unknown order")
 // transaction.
 func (f *Function) settleOrder(tx store.Tx, ev event.Event, orderID string, update ordersstore.UpdateFunc) error {
 	if !order.ValidID(orderID) {
-		return undecodable(ev, fmt.Errorf("order id %q", orderID))
+		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
 	}
 	_, err := f.store.UpdateOrderTx(tx, orderID, update)
 	if errors.Is(err, order.ErrNotFound) {

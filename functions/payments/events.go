@@ -9,44 +9,34 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
-// errUnexpectedType refuses an event of a type no Trigger of payments
-// selects: a misrouted event, for the dead-letter sink.
-var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
+// receiver applies one delivered event in the transaction that records its
+// receipt (receive.Handler): the order events update the replica, and a
+// cancellation makes the order's payments owed back.
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
+		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
+		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
+	)
+}
 
-// receiveEvent applies one delivered event in the transaction that records
-// its receipt (receive.Handler): the order events update the replica, and
-// a cancellation makes the order's payments owed back.
-func (f *Function) receiveEvent(ctx context.Context, tx store.Tx, ev event.Event) error {
-	switch ev.Type() {
-	case eventing.TypeOrderCreated:
-		var p eventing.OrderCreated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		o, err := payment.NewOrder(p.ID, p.UserID, p.Ticket.Price, p.ExpiresAt)
-		if err != nil {
-			return undecodable(ev, err)
-		}
-		return f.mirror(tx, ev, o.ID, func(*payment.Order) (payment.Order, error) { return o, nil })
-	case eventing.TypeOrderCancelled:
-		var p eventing.OrderCancelled
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Cancelled))
-	case eventing.TypeOrderCompleted:
-		var p eventing.OrderCompleted
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Complete))
-	default:
-		return fmt.Errorf("%w: %s", errUnexpectedType, ev.Type())
+func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+	o, err := payment.NewOrder(p.ID, p.UserID, p.Ticket.Price, p.ExpiresAt)
+	if err != nil {
+		return eventing.Undecodable(ev, err)
 	}
+	return f.mirror(tx, ev, o.ID, func(*payment.Order) (payment.Order, error) { return o, nil })
+}
+
+func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+	return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Cancelled))
+}
+
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Complete))
 }
 
 // afterEvent runs after an event took effect: the outbox relay sends what
@@ -65,7 +55,7 @@ type nextFunc func(held *payment.Order) (payment.Order, error)
 func withStatus(ev event.Event, status payment.Status) nextFunc {
 	return func(held *payment.Order) (payment.Order, error) {
 		if held == nil {
-			return payment.Order{}, undecodable(ev, fmt.Errorf("%s at version 0", ev.Type()))
+			return payment.Order{}, eventing.Undecodable(ev, fmt.Errorf("%s at version 0", ev.Type()))
 		}
 		o := *held
 		o.Status = status
@@ -83,7 +73,7 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 		return err
 	}
 	if !store.ValidID(id) {
-		return undecodable(ev, fmt.Errorf("order id %q cannot name a document", id))
+		return eventing.Undecodable(ev, fmt.Errorf("order id %q cannot name a document", id))
 	}
 	_, err = f.store.UpdateTx(tx, id, func(l *payment.Ledger) ([]event.Event, error) {
 		var held payment.Order
@@ -106,12 +96,6 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 		return fmt.Errorf("store.UpdateTx %s: %w", id, err)
 	}
 	return nil
-}
-
-// undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
-// 400, for the dead-letter sink, since no redelivery would change it.
-func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }
 
 // paymentCreated returns the payment.created event of a payment the order

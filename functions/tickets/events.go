@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
@@ -20,50 +21,43 @@ import (
 // in orders shows, rather than 404, which the broker would retry in vain.
 var ErrUnknownTicket = apperr.New(apperr.Invalid, "Unknown ticket")
 
-// errUnexpectedType is an event of a type no Trigger of tickets selects.
-var errUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
-
 // transition is one of the lock rules of ticket.Ticket.
 type transition func(*ticket.Ticket, ticket.Reservation) ticket.Outcome
 
-// receive applies one order event to its ticket, in tx, the transaction
-// that records the event's receipt (receive.Handler): order.created locks
-// the ticket, order.cancelled unlocks it, order.completed sells it, by the
-// rules of ticket.Ticket's Lock, Unlock and Sell. The reservation number
-// orders, not entityversion: these events are about orders, and the
-// ticket's own order of them is its reservations'. A change a client sees
-// bumps the ticket's version and emits ticket.updated through the outbox.
-func (f *Function) receive(_ context.Context, tx store.Tx, ev event.Event) error {
-	switch ev.Type() {
-	case eventing.TypeOrderCreated:
-		var p eventing.OrderCreated
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.apply(tx, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Lock)
-	case eventing.TypeOrderCancelled:
-		var p eventing.OrderCancelled
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.apply(tx, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Unlock)
-	case eventing.TypeOrderCompleted:
-		var p eventing.OrderCompleted
-		if err := eventing.Decode(ev, &p); err != nil {
-			return err
-		}
-		return f.apply(tx, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Sell)
-	}
-	return apperr.Wrap(apperr.Invalid, errUnexpectedType.Message, fmt.Errorf("tickets.receive: type %q", ev.Type()))
+// receiver applies one order event to its ticket, in the transaction that
+// records the event's receipt (receive.Handler): order.created locks the
+// ticket, order.cancelled unlocks it, order.completed sells it, by the rules
+// of ticket.Ticket's Lock, Unlock and Sell. The reservation number orders,
+// not entityversion: these events are about orders, and the ticket's own
+// order of them is its reservations'. A change a client sees bumps the
+// ticket's version and emits ticket.updated through the outbox.
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
+		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
+		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
+	)
+}
+
+func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Lock)
+}
+
+func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Unlock)
+}
+
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Sell)
 }
 
 // apply runs change on the ticket ticketID for reservation number of
-// orderID, within tx. A reservation no order can hold is undecodable (400);
+// orderID, within tx, as ev asks. A reservation no order can hold is undecodable (400);
 // so is a ticket that does not exist (ErrUnknownTicket).
-func (f *Function) apply(tx store.Tx, ticketID string, number int, orderID string, change transition) error {
+func (f *Function) apply(tx store.Tx, ev event.Event, ticketID string, number int, orderID string, change transition) error {
 	r, err := ticket.NewReservation(number, orderID)
 	if err != nil {
-		return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, err)
+		return eventing.Undecodable(ev, err)
 	}
 	_, err = f.store.UpdateIn(tx, ticketID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
 		return withUpdated(t, change(t, r))
