@@ -33,6 +33,18 @@ type Config struct {
 	MaxAttempts int
 }
 
+// Database is a command's Firestore setting, to embed in its settings
+// struct (after the function's own, so a missing setting is named in that
+// order): shared/launch opens it for the function.
+type Database struct {
+	Firestore Config
+}
+
+// OpenStore opens the database d names.
+func (d *Database) OpenStore(ctx context.Context) (store.Store, error) {
+	return Open(ctx, d.Firestore)
+}
+
 // DB is a store on one Firestore database.
 type DB struct {
 	client *fs.Client

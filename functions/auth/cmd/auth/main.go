@@ -4,53 +4,23 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/buytickets/buytickets/functions/auth"
-	"github.com/buytickets/buytickets/shared/config"
-	"github.com/buytickets/buytickets/shared/logging"
-	"github.com/buytickets/buytickets/shared/server"
+	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
 // settings is the process's environment (DESIGN §7).
 type settings struct {
-	Port      string `env:"PORT" default:"8080"`
-	LogLevel  string `env:"LOG_LEVEL" default:"info"`
-	Auth      auth.Config
-	Firestore firestore.Config
+	launch.Settings
+	Auth auth.Config
+	firestore.Database
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := realMain(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "auth: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { launch.Main("auth", realMain) }
 
 func realMain(ctx context.Context) error {
-	var s settings
-	if err := config.FromEnv(&s); err != nil {
-		return err
-	}
-	logger := logging.New(os.Stdout, s.LogLevel)
-	ctx = logging.WithLogger(ctx, logger)
-
-	db, err := firestore.Open(ctx, s.Firestore)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	fn, err := auth.New(s.Auth, auth.Deps{Store: db, Logger: logger})
-	if err != nil {
-		return err
-	}
-	return server.Serve(ctx, ":"+s.Port, fn.Handler())
+	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
+		return auth.New(s.Auth, auth.Deps{Store: env.Store, Logger: env.Logger})
+	})
 }

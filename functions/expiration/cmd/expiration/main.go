@@ -8,69 +8,40 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"google.golang.org/api/idtoken"
 
 	"github.com/buytickets/buytickets/functions/expiration"
-	"github.com/buytickets/buytickets/shared/config"
-	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
-	"github.com/buytickets/buytickets/shared/server"
 	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
 // settings is the process's environment (DESIGN §7).
 type settings struct {
-	Port       string `env:"PORT" default:"8080"`
-	LogLevel   string `env:"LOG_LEVEL" default:"info"`
+	launch.Settings
+	// Sink is the broker's address, which Knative's SinkBinding injects.
 	Sink       string `env:"K_SINK" required:"true"`
 	Expiration expiration.Config
-	Firestore  firestore.Config
-	Tasks      cloudtasks.Config
+	firestore.Database
+	Tasks cloudtasks.Config
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := realMain(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "expiration: %v\n", err)
-		os.Exit(1)
-	}
-}
+func main() { launch.Main("expiration", realMain) }
 
 func realMain(ctx context.Context) error {
-	var s settings
-	if err := config.FromEnv(&s); err != nil {
-		return err
-	}
-	logger := logging.New(os.Stdout, s.LogLevel)
-	ctx = logging.WithLogger(ctx, logger)
-
-	db, err := firestore.Open(ctx, s.Firestore)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tasks, err := cloudtasks.Open(ctx, s.Tasks)
-	if err != nil {
-		return err
-	}
-	defer tasks.Close()
-	verifier, err := idtoken.NewValidator(ctx)
-	if err != nil {
-		return fmt.Errorf("idtoken.NewValidator: %w", err)
-	}
-
-	fn, err := expiration.New(s.Expiration, expiration.Deps{
-		Store: db, Sink: s.Sink, Scheduler: tasks, Verifier: verifier, Logger: logger,
+	return launch.Serve(ctx, func(ctx context.Context, s *settings, env launch.Env) (launch.Function, error) {
+		tasks, err := cloudtasks.Open(ctx, s.Tasks)
+		if err != nil {
+			return nil, err
+		}
+		env.Close(tasks)
+		verifier, err := idtoken.NewValidator(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("idtoken.NewValidator: %w", err)
+		}
+		return expiration.New(s.Expiration, expiration.Deps{
+			Store: env.Store, Sink: s.Sink, Scheduler: tasks, Verifier: verifier, Logger: env.Logger,
+		})
 	})
-	if err != nil {
-		return err
-	}
-	// Its background work stops with the server, before the store closes.
-	return server.ServeRunning(ctx, ":"+s.Port, fn.Handler(), fn.Run)
 }
