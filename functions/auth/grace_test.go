@@ -10,6 +10,7 @@ import (
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // refreshWith posts a refresh carrying only the refresh cookie secret, as
@@ -23,56 +24,46 @@ func (f *fn) refreshWith(secret string) response {
 func TestTabsRefreshingAtOnceAllStaySignedInOnEveryDriver(t *testing.T) {
 	t.Parallel()
 	const tabs = 8
-	drivers := []struct {
-		name string
-		open func(testing.TB) store.Store
-	}{
-		{"sqlite", openSQLite},
-		{"firestore", openFirestore},
-	}
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFn(t, withStore(d.open(t)))
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
-			shared := b.cookie("refresh")
-			f.clock.Advance(20 * time.Minute) // every tab's access token has expired
+	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
+		f := newFn(t, withStore(open(t)))
+		b := f.browser()
+		b.signup("bob@example.com", "correct horse")
+		shared := b.cookie("refresh")
+		f.clock.Advance(20 * time.Minute) // every tab's access token has expired
 
-			answers := make([]response, tabs)
-			var wg sync.WaitGroup
-			for i := range tabs {
-				wg.Go(func() { answers[i] = f.refreshWith(shared) })
+		answers := make([]response, tabs)
+		var wg sync.WaitGroup
+		for i := range tabs {
+			wg.Go(func() { answers[i] = f.refreshWith(shared) })
+		}
+		wg.Wait()
+		successor := ""
+		for i, res := range answers {
+			if res.Code != http.StatusOK {
+				t.Fatalf("tab %d: %d %s, want 200", i, res.Code, res.Body)
 			}
-			wg.Wait()
-			successor := ""
-			for i, res := range answers {
-				if res.Code != http.StatusOK {
-					t.Fatalf("tab %d: %d %s, want 200", i, res.Code, res.Body)
-				}
-				got := res.Cookies["refresh"].Value
-				if successor == "" {
-					successor = got
-				}
-				if got != successor || got == shared {
-					t.Errorf("tab %d was given refresh token %.8s…, want the one successor %.8s…", i, got, successor)
-				}
+			got := res.Cookies["refresh"].Value
+			if successor == "" {
+				successor = got
 			}
-			if n := f.counts()[authstore.RefreshTokens]; n != 2 {
-				t.Errorf("%d refresh tokens stored, want the first and its one successor", n)
+			if got != successor || got == shared {
+				t.Errorf("tab %d was given refresh token %.8s…, want the one successor %.8s…", i, got, successor)
 			}
+		}
+		if n := f.counts()[authstore.RefreshTokens]; n != 2 {
+			t.Errorf("%d refresh tokens stored, want the first and its one successor", n)
+		}
 
-			// The family is intact: the successor refreshes in turn.
-			if res := f.refreshWith(successor); res.Code != http.StatusOK {
-				t.Fatalf("the successor refreshed: %d %s, want 200", res.Code, res.Body)
-			}
-			// The first token, presented again after the grace, is taken for
-			// a stolen one: refused, and the whole family revoked.
-			f.clock.Advance(session.Grace)
-			wantError(t, f.refreshWith(shared), http.StatusUnauthorized, "Not authorized", "")
-			wantError(t, f.refreshWith(successor), http.StatusUnauthorized, "Not authorized", "")
-		})
-	}
+		// The family is intact: the successor refreshes in turn.
+		if res := f.refreshWith(successor); res.Code != http.StatusOK {
+			t.Fatalf("the successor refreshed: %d %s, want 200", res.Code, res.Body)
+		}
+		// The first token, presented again after the grace, is taken for
+		// a stolen one: refused, and the whole family revoked.
+		f.clock.Advance(session.Grace)
+		wantError(t, f.refreshWith(shared), http.StatusUnauthorized, "Not authorized", "")
+		wantError(t, f.refreshWith(successor), http.StatusUnauthorized, "Not authorized", "")
+	})
 }
 
 func TestATokenPresentedAgainJustBeforeTheGraceEndsStillSignsIn(t *testing.T) {

@@ -24,7 +24,6 @@ import (
 	"github.com/buytickets/buytickets/functions/deadletters"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -52,12 +51,6 @@ func (c *ticker) Now() time.Time {
 func openSQLite(tb testing.TB) store.Store {
 	tb.Helper()
 	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "deadletters.db"))
-}
-
-// openFirestore returns an empty database on the Firestore emulator.
-func openFirestore(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenFirestore(tb, firestore.Config{Database: "deadletters"})
 }
 
 // sink is the dead-letter function under test, served over HTTP.

@@ -6,62 +6,45 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
-
-// openFirestore returns an empty database on the Firestore emulator.
-func openFirestore(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenFirestore(tb, firestore.Config{Database: "orders", MaxAttempts: 30})
-}
 
 // TestOrderLifeOnEveryDriver runs an order's life over HTTP and events on
 // the embedded default's store and on production's, through the Firestore
 // emulator.
 func TestOrderLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	drivers := []struct {
-		name string
-		open func(testing.TB) store.Store
-	}{
-		{"sqlite", openSQLite},
-		{"firestore", openFirestore},
-	}
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFn(t, withStore(d.open(t)))
-			ticketID := newTicketID()
-			if code := f.deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
-				t.Errorf("update before creation: %d, want 409", code)
-			}
-			f.mustDeliver(created(t, ticketID, "seller", "Concert", 20))
-			f.mustDeliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1))
-			f.wantReplica(ticketID, 1, "Concert", 2000, "available")
+	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
+		f := newFn(t, withStore(open(t)))
+		ticketID := newTicketID()
+		if code := f.deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
+			t.Errorf("update before creation: %d, want 409", code)
+		}
+		f.mustDeliver(created(t, ticketID, "seller", "Concert", 20))
+		f.mustDeliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1))
+		f.wantReplica(ticketID, 1, "Concert", 2000, "available")
 
-			first := f.user("first")
-			old := first.mustOrder(ticketID)
-			wantError(t, f.user("second").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
-			f.clock.Advance(window)
-			next := f.user("second").mustOrder(ticketID)
-			if got := first.show(old.ID); got.Status != "cancelled" || got.CancelReason != "expired" {
-				t.Errorf("expired order %+v", got)
-			}
-			f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
+		first := f.user("first")
+		old := first.mustOrder(ticketID)
+		wantError(t, f.user("second").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+		f.clock.Advance(window)
+		next := f.user("second").mustOrder(ticketID)
+		if got := first.show(old.ID); got.Status != "cancelled" || got.CancelReason != "expired" {
+			t.Errorf("expired order %+v", got)
+		}
+		f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
 
-			second := f.user("second")
-			if res := second.delete("/api/orders/" + next.ID); res.Code != http.StatusNoContent {
-				t.Fatalf("cancel: %d %s", res.Code, res.Body)
-			}
-			ev := f.sink.wait(t, eventing.TypeOrderCancelled, next.ID)
-			var data eventing.OrderCancelled
-			if err := eventing.Decode(ev, &data); err != nil || data.Reason != "buyer" || data.Ticket.Reservation != 2 {
-				t.Errorf("order.cancelled %+v, %v; want the buyer's, reservation 2", data, err)
-			}
-			if res := second.get("/api/orders"); res.Code != http.StatusOK {
-				t.Errorf("list: %d %s", res.Code, res.Body)
-			}
-		})
-	}
+		second := f.user("second")
+		if res := second.delete("/api/orders/" + next.ID); res.Code != http.StatusNoContent {
+			t.Fatalf("cancel: %d %s", res.Code, res.Body)
+		}
+		ev := f.sink.wait(t, eventing.TypeOrderCancelled, next.ID)
+		var data eventing.OrderCancelled
+		if err := eventing.Decode(ev, &data); err != nil || data.Reason != "buyer" || data.Ticket.Reservation != 2 {
+			t.Errorf("order.cancelled %+v, %v; want the buyer's, reservation 2", data, err)
+		}
+		if res := second.get("/api/orders"); res.Code != http.StatusOK {
+			t.Errorf("list: %d %s", res.Code, res.Body)
+		}
+	})
 }

@@ -7,63 +7,46 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
-
-// openFirestore returns an empty database on the Firestore emulator.
-func openFirestore(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenFirestore(tb, firestore.Config{Database: "payments", MaxAttempts: 30})
-}
 
 // TestPaymentLifeOnEveryDriver runs payments over HTTP, events and
 // webhooks on the embedded default's store and on production's, through
 // the Firestore emulator.
 func TestPaymentLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	drivers := []struct {
-		name string
-		open func(testing.TB) store.Store
-	}{
-		{"sqlite", openSQLite},
-		{"firestore", openFirestore},
-	}
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFn(t, withStore(d.open(t)))
-			f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
-			orderID := payment.NewID()
-			if code := f.deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {
-				t.Errorf("cancellation before creation: %d, want 409", code)
-			}
-			f.mustDeliver(orderCreated(t, orderID, "buyer", 19.99))
-			buyer := f.user("buyer")
-			intentOf(t, buyer.intent(orderID))
-			wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
-			p := buyer.mustPay(orderID)
-			f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-			wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
+		f := newFn(t, withStore(open(t)))
+		f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
+		orderID := payment.NewID()
+		if code := f.deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {
+			t.Errorf("cancellation before creation: %d, want 409", code)
+		}
+		f.mustDeliver(orderCreated(t, orderID, "buyer", 19.99))
+		buyer := f.user("buyer")
+		intentOf(t, buyer.intent(orderID))
+		wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
+		p := buyer.mustPay(orderID)
+		f.sink.wait(t, eventing.TypePaymentCreated, orderID)
+		wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 
-			f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
-			f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
-			f.sink.wait(t, eventing.TypePaymentRefunded, orderID) // the duplicate
+		f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
+		f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
+		f.sink.wait(t, eventing.TypePaymentRefunded, orderID) // the duplicate
 
-			f.mustDeliver(orderCancelled(t, orderID, 1))
-			if l := f.ledger(orderID); len(l.Payments) != 2 || l.Order.Status != payment.Cancelled {
-				t.Fatalf("ledger %+v, want the charge and the duplicate of a cancelled order", l)
-			}
-			waitFor(t, "both payments refunded", func() bool {
-				return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
-			})
-			refunded := map[string]bool{}
-			for _, r := range f.stripe.requests("/v1/refunds") {
-				refunded[r.Form.Get("charge")+r.Form.Get("payment_intent")] = true
-			}
-			if !refunded[p.StripeID] || !refunded["pi_"+orderID] {
-				t.Errorf("refunded %v, want the charge %s and the PaymentIntent", refunded, p.StripeID)
-			}
+		f.mustDeliver(orderCancelled(t, orderID, 1))
+		if l := f.ledger(orderID); len(l.Payments) != 2 || l.Order.Status != payment.Cancelled {
+			t.Fatalf("ledger %+v, want the charge and the duplicate of a cancelled order", l)
+		}
+		waitFor(t, "both payments refunded", func() bool {
+			return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 		})
-	}
+		refunded := map[string]bool{}
+		for _, r := range f.stripe.requests("/v1/refunds") {
+			refunded[r.Form.Get("charge")+r.Form.Get("payment_intent")] = true
+		}
+		if !refunded[p.StripeID] || !refunded["pi_"+orderID] {
+			t.Errorf("refunded %v, want the charge %s and the PaymentIntent", refunded, p.StripeID)
+		}
+	})
 }

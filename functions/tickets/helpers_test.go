@@ -27,7 +27,6 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -88,12 +87,6 @@ type fn struct {
 func openSQLite(tb testing.TB) store.Store {
 	tb.Helper()
 	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "tickets.db"))
-}
-
-// openFirestore returns an empty database on the Firestore emulator.
-func openFirestore(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenFirestore(tb, firestore.Config{Database: "tickets", MaxAttempts: 30})
 }
 
 type option func(*tickets.Deps)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/buytickets/buytickets/shared/store"
@@ -38,4 +39,25 @@ func OpenFirestore(tb testing.TB, cfg firestore.Config) store.Store {
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Each runs fn as a parallel subtest per driver, named after it: "sqlite"
+// (the embedded default's, in a temporary folder) and "firestore"
+// (production's, on the emulator). The subtest's open returns a handle on
+// one database of its own, named database, and each call another handle on
+// the same one, as a second replica or a restarted process would have.
+// Firestore transactions there are tried 30 times: the emulator settles
+// contention by lock timeouts, far more slowly than Firestore.
+func Each(t *testing.T, database string, fn func(t *testing.T, open func(testing.TB) store.Store)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), database+".db")
+		fn(t, func(tb testing.TB) store.Store { return OpenSQLite(tb, path) })
+	})
+	t.Run("firestore", func(t *testing.T) {
+		t.Parallel()
+		cfg := firestore.Config{ProjectID: testenv.UniqueID(database), Database: database, MaxAttempts: 30}
+		fn(t, func(tb testing.TB) store.Store { return OpenFirestore(tb, cfg) })
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/shared/store"
@@ -37,5 +38,31 @@ func TestEachOpenedStoreStartsEmptyAndKeepsItsOwnData(t *testing.T) {
 				t.Errorf("another store opened alike reads the document: %v", err)
 			}
 		})
+	}
+}
+
+func TestEachRunsOnBothDriversWithOneDatabaseEachThatEveryHandleShares(t *testing.T) {
+	var mu sync.Mutex
+	var ran []string
+	t.Run("each", func(t *testing.T) {
+		storetest.Each(t, "shared", func(t *testing.T, open func(testing.TB) store.Store) {
+			mu.Lock()
+			ran = append(ran, t.Name())
+			mu.Unlock()
+			first, again := open(t), open(t)
+			err := first.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+				return tx.Create("items", "a", doc{7})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got doc
+			if err := again.Get(context.Background(), "items", "a", &got); err != nil || got.N != 7 {
+				t.Errorf("a second handle reads %+v, %v; want what the first wrote", got, err)
+			}
+		})
+	})
+	if len(ran) != 2 {
+		t.Errorf("ran on %v, want sqlite and firestore", ran)
 	}
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +12,6 @@ import (
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -24,30 +22,12 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const lifetime = 7 * 24 * time.Hour
 
-// drivers are the stores every test runs on: the embedded default's and
-// production's, through the Firestore emulator.
-var drivers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "auth.db"))
-	}},
-	{"firestore", func(t *testing.T) store.Store {
-		// The emulator settles racing transactions by lock timeouts.
-		return storetest.OpenFirestore(t, firestore.Config{Database: "auth", MaxAttempts: 30})
-	}},
-}
-
 // eachDriver runs fn as a parallel subtest on every driver.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, d.open(t))
-		})
-	}
+	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
+		fn(t, open(t))
+	})
 }
 
 // signup stores a new account with its first session, as sign-up does, and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -30,36 +28,18 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const window = 15 * time.Minute
 
-// drivers are the stores every test runs on: the embedded default's and
-// production's, through the Firestore emulator.
-var drivers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "orders.db"))
-	}},
-	{"firestore", func(t *testing.T) store.Store {
-		// The emulator settles racing transactions by lock timeouts.
-		return storetest.OpenFirestore(t, firestore.Config{Database: "orders", MaxAttempts: 30})
-	}},
-}
-
 // eachDriver runs fn as a parallel subtest on every driver, with a Store
 // whose outbox is never relayed, so the outbox shows what was recorded.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *ordersstore.Store)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			db := d.open(t)
-			box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, db, ordersstore.New(db, box))
-		})
-	}
+	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
+		db := open(t)
+		box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, ordersstore.New(db, box))
+	})
 }
 
 // mirror puts tk into the replica as an event receiver would, applying it

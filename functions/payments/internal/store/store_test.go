@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -25,36 +23,18 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// drivers are the stores every test runs on: the embedded default's and
-// production's, through the Firestore emulator.
-var drivers = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "payments.db"))
-	}},
-	{"firestore", func(t *testing.T) store.Store {
-		// The emulator settles racing transactions by lock timeouts.
-		return storetest.OpenFirestore(t, firestore.Config{Database: "payments", MaxAttempts: 30})
-	}},
-}
-
 // eachDriver runs fn as a parallel subtest on every driver, with a Store
 // whose outbox is never relayed, so the outbox shows what was recorded.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *paymentsstore.Store)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			db := d.open(t)
-			box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, db, paymentsstore.New(db, box))
-		})
-	}
+	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
+		db := open(t)
+		box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, paymentsstore.New(db, box))
+	})
 }
 
 // placed puts an open order of buyer for 19.99 dollars into the replica

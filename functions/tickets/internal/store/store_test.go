@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
 	sharedstore "github.com/buytickets/buytickets/shared/store"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -26,36 +24,18 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// drivers are the stores every test runs on: the embedded default's and
-// production's, through the Firestore emulator.
-var drivers = []struct {
-	name string
-	open func(t *testing.T) sharedstore.Store
-}{
-	{"sqlite", func(t *testing.T) sharedstore.Store {
-		return storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "tickets.db"))
-	}},
-	{"firestore", func(t *testing.T) sharedstore.Store {
-		// The emulator settles racing transactions by lock timeouts.
-		return storetest.OpenFirestore(t, firestore.Config{Database: "tickets", MaxAttempts: 30})
-	}},
-}
-
 // eachDriver runs fn as a parallel subtest on every driver, with a Store
 // whose outbox is never relayed, so what it holds can be counted.
 func eachDriver(t *testing.T, fn func(t *testing.T, db sharedstore.Store, s *store.Store)) {
 	t.Helper()
-	for _, d := range drivers {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			db := d.open(t)
-			box, err := outbox.New(db, "http://127.0.0.1:9/", outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, db, store.New(db, box))
-		})
-	}
+	storetest.Each(t, "tickets", func(t *testing.T, open func(testing.TB) sharedstore.Store) {
+		db := open(t)
+		box, err := outbox.New(db, "http://127.0.0.1:9/", outbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, store.New(db, box))
+	})
 }
 
 func count(tb testing.TB, db sharedstore.Store, collection string) int {
