@@ -31,6 +31,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -81,11 +82,9 @@ type Broker struct {
 	opts     Options
 	triggers map[string]route
 	order    []string
-	kick     chan struct{}
+	kick     *dispatch.Waker
 	now      func() time.Time
-
-	mu       sync.Mutex
-	inflight map[string]bool
+	inflight dispatch.InFlight // deliveries being sent
 }
 
 // route is a Trigger with its subscriber resolved.
@@ -115,8 +114,7 @@ func New(opts Options) (*Broker, error) {
 		opts.Client = &http.Client{}
 	}
 	b := &Broker{
-		opts: opts, triggers: map[string]route{}, kick: make(chan struct{}, 1),
-		now: time.Now, inflight: map[string]bool{},
+		opts: opts, triggers: map[string]route{}, kick: dispatch.NewWaker(), now: time.Now,
 	}
 	for _, t := range opts.Triggers {
 		target, err := resolve(t.Subscriber, opts.Resolve)
@@ -260,72 +258,62 @@ func attributes(ev event.Event) map[string]string {
 	return attrs
 }
 
-func (b *Broker) wake() {
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
+func (b *Broker) wake() { b.kick.Notify() }
 
 // Run dispatches due deliveries until ctx is cancelled, then waits for the
 // deliveries in flight. A delivery cut short by the stop stays pending and
 // is sent again after a restart.
 func (b *Broker) Run(ctx context.Context) error {
-	logger := logging.FromContext(ctx)
 	sem := make(chan struct{}, b.opts.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for {
-		due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
-			Filters: []store.Filter{store.Where("due", store.Le, b.now())},
-			OrderBy: "due",
-			Limit:   2 * b.opts.Workers,
-		})
-		if err != nil && ctx.Err() == nil {
-			logger.WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))
-		}
-		if b.opts.Chaos.MaxDelay > 0 {
-			mathrand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
-		}
-		for _, doc := range due {
-			if !b.claim(doc.ID) {
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				b.release(doc.ID)
-				return nil
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				defer b.release(doc.ID)
-				b.deliver(ctx, doc)
-			})
+	dispatch.Loop{
+		Name: "broker dispatch",
+		Round: func(ctx context.Context) (time.Duration, error) {
+			b.dispatch(ctx, sem, &wg)
+			return b.opts.Poll, nil
+		},
+		Wake: b.kick,
+	}.Run(ctx)
+	return nil
+}
+
+// dispatch starts a worker, sem permitting, for each due delivery that no
+// worker is sending yet. It returns once each has started, or ctx ended.
+func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) {
+	due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
+		Filters: []store.Filter{store.Where("due", store.Le, b.now())},
+		OrderBy: "due",
+		Limit:   2 * b.opts.Workers,
+	})
+	if err != nil && ctx.Err() == nil {
+		logging.FromContext(ctx).WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))
+	}
+	if b.opts.Chaos.MaxDelay > 0 {
+		mathrand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+	}
+	for _, doc := range due {
+		if !b.inflight.Claim(doc.ID) {
+			continue
 		}
 		select {
+		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil
-		case <-b.kick:
-		case <-time.After(b.opts.Poll):
+			b.inflight.Release(doc.ID)
+			return
 		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer b.release(doc.ID)
+			b.deliver(ctx, doc)
+		})
 	}
 }
 
-func (b *Broker) claim(id string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.inflight[id] {
-		return false
-	}
-	b.inflight[id] = true
-	return true
-}
-
+// release ends the delivery's flight and wakes the dispatcher, for a
+// retry that fell due meanwhile or a delivery left for want of a worker.
 func (b *Broker) release(id string) {
-	b.mu.Lock()
-	delete(b.inflight, id)
-	b.mu.Unlock()
+	b.inflight.Release(id)
 	b.wake()
 }
 
