@@ -18,12 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +29,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -367,7 +366,8 @@ type outcome struct {
 	reason string
 }
 
-// send makes one attempt and classifies the answer by Knative's rules.
+// send makes one attempt and classifies the answer by Knative's rules
+// (eventing.Classify).
 func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	var ev event.Event
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
@@ -379,33 +379,21 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rt.target, nil)
-	if err != nil {
+	answer, err := eventing.Send(ctx, b.opts.Client, rt.target, ev)
+	switch {
+	case errors.Is(err, eventing.ErrUnsendable):
 		return outcome{dead: true, reason: err.Error()}
-	}
-	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
-		return outcome{dead: true, reason: "encode: " + err.Error()}
-	}
-	resp, err := b.opts.Client.Do(req)
-	if err != nil {
+	case err != nil:
 		return outcome{reason: err.Error()}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	switch s := resp.StatusCode; {
-	case s >= 200 && s < 300:
-		return outcome{ok: true, status: s}
-	case retryable(s):
-		return outcome{status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
-	default:
-		return outcome{dead: true, status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
+	out := outcome{status: answer.Status, reason: "subscriber " + answer.String()}
+	switch answer.Outcome() {
+	case eventing.Done:
+		return outcome{ok: true, status: answer.Status}
+	case eventing.DeadLetter:
+		out.dead = true
 	}
-}
-
-// retryable is Knative's rule: 404 (a subscriber still starting), 408, 409
-// (an event ahead of its predecessor), 429 and every 5xx are retried.
-func retryable(status int) bool {
-	return status >= 500 || status == 404 || status == 408 || status == 409 || status == 429
+	return out
 }
 
 // settle records an attempt's outcome: done, retried later, or dead.

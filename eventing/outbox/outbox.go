@@ -44,7 +44,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -52,8 +51,8 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -73,7 +72,8 @@ const MaxBatch = store.MaxBatch
 
 // entry is one event in the outbox. PendingAt is set while the event waits
 // to be sent, and SentAt once the sink has answered it for good; Status is
-// that answer (2xx delivered, other 4xx rejected).
+// that answer (2xx delivered; otherwise refused for good, as
+// eventing.Classify reads it).
 type entry struct {
 	Event     string    `store:"event"` // the event in CloudEvents' JSON format
 	CreatedAt time.Time `store:"createdAt"`
@@ -329,10 +329,10 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 			done = append(done, r)
 		case r.err != nil:
 			errs = append(errs, fmt.Errorf("send %s: %w", r.id, r.err))
-		case retryable(r.status):
+		case eventing.Classify(r.status) == eventing.Retry:
 			errs = append(errs, fmt.Errorf("send %s: sink answered %d", r.id, r.status))
 		default:
-			if r.status >= 300 {
+			if eventing.Classify(r.status) == eventing.DeadLetter {
 				logger.ErrorContext(ctx, "outbox event rejected by the sink, dropped",
 					slog.String("id", r.id), slog.Int("status", r.status))
 			}
@@ -366,42 +366,17 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 // errCorrupt marks an entry whose stored event cannot be decoded.
 var errCorrupt = errors.New("stored event unreadable")
 
-// send posts one stored event to the sink in binary mode and returns the
-// sink's status.
+// send posts one stored event to the sink and returns the sink's status.
 func (o *Outbox) send(ctx context.Context, stored string) (int, error) {
 	var ev event.Event
 	if err := json.Unmarshal([]byte(stored), &ev); err != nil {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	req, err := cehttp.NewHTTPRequestFromEvent(ctx, o.sink, ev)
-	if err != nil {
+	answer, err := eventing.Send(ctx, o.opts.Client, o.sink, ev)
+	if errors.Is(err, eventing.ErrUnsendable) {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	resp, err := o.opts.Client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	// Drained, so the connection is reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return resp.StatusCode, nil
-}
-
-// retryable reports whether a sink's answer asks to send again later, as
-// Knative's data plane retries: 404 (not ready), 408, 409, 429 and 5xx.
-// Other 4xx are refusals of this event that no retry changes.
-func retryable(status int) bool {
-	switch {
-	case status >= 200 && status < 300:
-		return false
-	case status == http.StatusNotFound, status == http.StatusRequestTimeout,
-		status == http.StatusConflict, status == http.StatusTooManyRequests, status >= 500:
-		return true
-	case status >= 400:
-		return false
-	default: // 1xx and 3xx: not an answer the sink should give
-		return true
-	}
+	return answer.Status, err
 }
 
 // claim returns the docs no other goroutine of this process is sending and
