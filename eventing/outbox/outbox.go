@@ -172,11 +172,19 @@ func (o *Outbox) Add(tx store.Tx, events ...event.Event) error {
 // transaction that added events has committed; it never blocks.
 func (o *Outbox) Notify() { o.wake.Notify() }
 
+// FlushTimeout bounds the final flush Run makes when its context ends.
+const FlushTimeout = 5 * time.Second
+
 // Run relays until ctx is done: it sends what is pending when it starts and
 // whenever Notify wakes it, retries failures with exponential backoff and
-// jitter, and sweeps every Options.SweepEvery if that is set. Entries still
-// unsent when ctx ends stay pending for the next relay or sweep.
+// jitter, and sweeps every Options.SweepEvery if that is set. When ctx
+// ends it makes one final flush, for at most FlushTimeout and whatever its
+// backoff, so that the events the last requests committed (a function
+// stops its background work only after its HTTP drain, see shared/server)
+// are not left to the next sweep. Entries still unsent then stay pending
+// for the next relay or sweep.
 func (o *Outbox) Run(ctx context.Context) {
+	defer o.flush(ctx)
 	dispatch.Loop{
 		Name: "outbox relay",
 		Round: func(ctx context.Context) (time.Duration, error) {
@@ -191,6 +199,15 @@ func (o *Outbox) Run(ctx context.Context) {
 			}
 		},
 	}.Run(ctx)
+}
+
+// flush sends what is pending once more, after ctx, Run's context, ended.
+func (o *Outbox) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
+	defer cancel()
+	if err := o.relay(ctx); err != nil {
+		logging.FromContext(ctx).WarnContext(ctx, "outbox final flush incomplete, left for the sweep", slog.Any("error", err))
+	}
 }
 
 // relay sends every pending entry, oldest first, one batch after another.
