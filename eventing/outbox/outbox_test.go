@@ -22,6 +22,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/internal/teststore"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -251,11 +252,7 @@ func sweep(t *testing.T, o *outbox.Outbox) (int, outbox.SweepResult) {
 	ping.SetID("ping-1")
 	ping.SetType("dev.knative.sources.ping")
 	ping.SetSource("/apis/v1/namespaces/buytickets/pingsources/tickets-outbox-sweep")
-	req, err := cehttp.NewHTTPRequestFromEvent(quietContext(t), srv.URL+"/outbox/sweep", ping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
+	resp, err := srv.Client().Do(eventingtest.NewRequest(t, srv.URL+"/outbox/sweep", ping))
 	if err != nil {
 		t.Fatal(err)
 	}
