@@ -127,16 +127,7 @@ func New(st store.Store, sink string, opts Options) (*Outbox, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	if opts.MinAge <= 0 {
-		opts.MinAge = dispatch.MinAge
-	}
-	if opts.Retention <= 0 {
-		opts.Retention = dispatch.Retention
-	}
-	backoff := dispatch.Backoff{Min: opts.MinBackoff, Max: opts.MaxBackoff}.
-		Or(dispatch.Backoff{Min: dispatch.MinBackoff, Max: dispatch.MaxBackoff})
-	opts.MinBackoff, opts.MaxBackoff = backoff.Min, backoff.Max
-	opts.Batch = dispatch.BatchSize(opts.Batch, dispatch.Batch, MaxBatch)
+	backoff := dispatch.RelayDefaults(&opts.MinAge, &opts.Retention, &opts.MinBackoff, &opts.MaxBackoff, &opts.Batch)
 	if opts.Parallel <= 0 {
 		opts.Parallel = 16
 	}

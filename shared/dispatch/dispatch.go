@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/store"
 )
 
 // The defaults the relays share (the outbox and the task relay), in one
@@ -89,6 +90,23 @@ func (b Backoff) Delay(n int) time.Duration {
 	}
 	ceiling = max(min(ceiling, b.Max), 0)
 	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// RelayDefaults sets, in place, each setting the relays share (the outbox
+// and the task relay) that is zero or less to its default: minAge,
+// retention, the backoff's bounds (with the maximum raised to the minimum)
+// and batch, which it also caps at store.MaxBatch. It returns the backoff.
+func RelayDefaults(minAge, retention, minBackoff, maxBackoff *time.Duration, batch *int) Backoff {
+	if *minAge <= 0 {
+		*minAge = MinAge
+	}
+	if *retention <= 0 {
+		*retention = Retention
+	}
+	b := Backoff{Min: *minBackoff, Max: *maxBackoff}.Or(Backoff{Min: MinBackoff, Max: MaxBackoff})
+	*minBackoff, *maxBackoff = b.Min, b.Max
+	*batch = BatchSize(*batch, Batch, store.MaxBatch)
+	return b
 }
 
 // BatchSize returns n, or def when n is zero or less, and at most most.

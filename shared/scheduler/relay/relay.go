@@ -89,16 +89,7 @@ func New(st store.Store, s scheduler.Scheduler, opts Options) (*Relay, error) {
 	if st == nil || s == nil {
 		return nil, errors.New("relay.New: a store and a scheduler are required")
 	}
-	if opts.MinAge <= 0 {
-		opts.MinAge = dispatch.MinAge
-	}
-	if opts.Retention <= 0 {
-		opts.Retention = dispatch.Retention
-	}
-	backoff := dispatch.Backoff{Min: opts.MinBackoff, Max: opts.MaxBackoff}.
-		Or(dispatch.Backoff{Min: dispatch.MinBackoff, Max: dispatch.MaxBackoff})
-	opts.MinBackoff, opts.MaxBackoff = backoff.Min, backoff.Max
-	opts.Batch = dispatch.BatchSize(opts.Batch, dispatch.Batch, store.MaxBatch)
+	backoff := dispatch.RelayDefaults(&opts.MinAge, &opts.Retention, &opts.MinBackoff, &opts.MaxBackoff, &opts.Batch)
 	if opts.Parallel <= 0 {
 		opts.Parallel = 8
 	}
