@@ -13,6 +13,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -89,11 +90,7 @@ func overHTTP(t *testing.T, ev event.Event) (event.Event, bool) {
 		}
 	}))
 	defer srv.Close()
-	req, err := cehttp.NewHTTPRequestFromEvent(t.Context(), srv.URL, ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
+	resp, err := srv.Client().Do(eventingtest.NewRequest(t, srv.URL, ev))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,10 @@
 // entityversion: the entity's version after the change, which replicas use to
 // apply the changes in order whatever order they arrive in.
 //
+// Every sender posts an event with Send, and reads the recipient's answer
+// with Classify, the one retry table, after Knative's data plane; receivers
+// answer by the same table.
+//
 // The machinery that makes delivery safe lives in the subpackages: outbox
 // records events in the transaction of the change that causes them and
 // relays them to the broker after commit; receive applies delivered events

@@ -18,12 +18,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +29,8 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -81,11 +81,9 @@ type Broker struct {
 	opts     Options
 	triggers map[string]route
 	order    []string
-	kick     chan struct{}
+	kick     *dispatch.Waker
 	now      func() time.Time
-
-	mu       sync.Mutex
-	inflight map[string]bool
+	inflight dispatch.InFlight // deliveries being sent
 }
 
 // route is a Trigger with its subscriber resolved.
@@ -115,8 +113,7 @@ func New(opts Options) (*Broker, error) {
 		opts.Client = &http.Client{}
 	}
 	b := &Broker{
-		opts: opts, triggers: map[string]route{}, kick: make(chan struct{}, 1),
-		now: time.Now, inflight: map[string]bool{},
+		opts: opts, triggers: map[string]route{}, kick: dispatch.NewWaker(), now: time.Now,
 	}
 	for _, t := range opts.Triggers {
 		target, err := resolve(t.Subscriber, opts.Resolve)
@@ -260,72 +257,62 @@ func attributes(ev event.Event) map[string]string {
 	return attrs
 }
 
-func (b *Broker) wake() {
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
+func (b *Broker) wake() { b.kick.Notify() }
 
 // Run dispatches due deliveries until ctx is cancelled, then waits for the
 // deliveries in flight. A delivery cut short by the stop stays pending and
 // is sent again after a restart.
 func (b *Broker) Run(ctx context.Context) error {
-	logger := logging.FromContext(ctx)
 	sem := make(chan struct{}, b.opts.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	for {
-		due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
-			Filters: []store.Filter{store.Where("due", store.Le, b.now())},
-			OrderBy: "due",
-			Limit:   2 * b.opts.Workers,
-		})
-		if err != nil && ctx.Err() == nil {
-			logger.WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))
-		}
-		if b.opts.Chaos.MaxDelay > 0 {
-			mathrand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
-		}
-		for _, doc := range due {
-			if !b.claim(doc.ID) {
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				b.release(doc.ID)
-				return nil
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				defer b.release(doc.ID)
-				b.deliver(ctx, doc)
-			})
+	dispatch.Loop{
+		Name: "broker dispatch",
+		Round: func(ctx context.Context) (time.Duration, error) {
+			b.dispatch(ctx, sem, &wg)
+			return b.opts.Poll, nil
+		},
+		Wake: b.kick,
+	}.Run(ctx)
+	return nil
+}
+
+// dispatch starts a worker, sem permitting, for each due delivery that no
+// worker is sending yet. It returns once each has started, or ctx ended.
+func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) {
+	due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
+		Filters: []store.Filter{store.Where("due", store.Le, b.now())},
+		OrderBy: "due",
+		Limit:   2 * b.opts.Workers,
+	})
+	if err != nil && ctx.Err() == nil {
+		logging.FromContext(ctx).WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))
+	}
+	if b.opts.Chaos.MaxDelay > 0 {
+		mathrand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+	}
+	for _, doc := range due {
+		if !b.inflight.Claim(doc.ID) {
+			continue
 		}
 		select {
+		case sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil
-		case <-b.kick:
-		case <-time.After(b.opts.Poll):
+			b.inflight.Release(doc.ID)
+			return
 		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer b.release(doc.ID)
+			b.deliver(ctx, doc)
+		})
 	}
 }
 
-func (b *Broker) claim(id string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.inflight[id] {
-		return false
-	}
-	b.inflight[id] = true
-	return true
-}
-
+// release ends the delivery's flight and wakes the dispatcher, for a
+// retry that fell due meanwhile or a delivery left for want of a worker.
 func (b *Broker) release(id string) {
-	b.mu.Lock()
-	delete(b.inflight, id)
-	b.mu.Unlock()
+	b.inflight.Release(id)
 	b.wake()
 }
 
@@ -379,7 +366,8 @@ type outcome struct {
 	reason string
 }
 
-// send makes one attempt and classifies the answer by Knative's rules.
+// send makes one attempt and classifies the answer by Knative's rules
+// (eventing.Classify).
 func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	var ev event.Event
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
@@ -391,33 +379,21 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rt.target, nil)
-	if err != nil {
+	answer, err := eventing.Send(ctx, b.opts.Client, rt.target, ev)
+	switch {
+	case errors.Is(err, eventing.ErrUnsendable):
 		return outcome{dead: true, reason: err.Error()}
-	}
-	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
-		return outcome{dead: true, reason: "encode: " + err.Error()}
-	}
-	resp, err := b.opts.Client.Do(req)
-	if err != nil {
+	case err != nil:
 		return outcome{reason: err.Error()}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-	switch s := resp.StatusCode; {
-	case s >= 200 && s < 300:
-		return outcome{ok: true, status: s}
-	case retryable(s):
-		return outcome{status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
-	default:
-		return outcome{dead: true, status: s, reason: fmt.Sprintf("subscriber answered %d: %s", s, strings.TrimSpace(string(body)))}
+	out := outcome{status: answer.Status, reason: "subscriber " + answer.String()}
+	switch answer.Outcome() {
+	case eventing.Done:
+		return outcome{ok: true, status: answer.Status}
+	case eventing.DeadLetter:
+		out.dead = true
 	}
-}
-
-// retryable is Knative's rule: 404 (a subscriber still starting), 408, 409
-// (an event ahead of its predecessor), 429 and every 5xx are retried.
-func retryable(status int) bool {
-	return status >= 500 || status == 404 || status == 408 || status == 409 || status == 429
+	return out
 }
 
 // settle records an attempt's outcome: done, retried later, or dead.

@@ -21,6 +21,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -168,19 +169,8 @@ func (h *harness) publish(eventType, id string) (int, error) {
 
 // post sends ev to the ingress in binary mode and returns the status.
 func (h *harness) post(ev cloudevents.Event) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, h.ingress.URL, nil)
-	if err != nil {
-		return 0, err
-	}
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	answer, err := eventing.Send(context.Background(), http.DefaultClient, h.ingress.URL, ev)
+	return answer.Status, err
 }
 
 func (h *harness) mustPublish(eventType, id string) {

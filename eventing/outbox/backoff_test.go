@@ -24,7 +24,7 @@ func TestBackoffDoublesWithinItsBoundsAndNeverOverflows(t *testing.T) {
 			}
 			ceiling := o.opts.MinBackoff
 			for n := 1; n <= 100; n++ {
-				d := o.backoff(n)
+				d := o.backoff.Delay(n)
 				if d < ceiling/2 || d > ceiling {
 					t.Fatalf("backoff(%d) = %v, want within [%v, %v]", n, d, ceiling/2, ceiling)
 				}

@@ -44,17 +44,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -68,12 +67,13 @@ const Collection = "outbox"
 const SweepPath = "/outbox/sweep"
 
 // MaxBatch is the most entries one relay step sends and marks: one
-// Firestore transaction writes at most 500 documents.
-const MaxBatch = 500
+// Firestore transaction writes at most store.MaxBatch documents.
+const MaxBatch = store.MaxBatch
 
 // entry is one event in the outbox. PendingAt is set while the event waits
 // to be sent, and SentAt once the sink has answered it for good; Status is
-// that answer (2xx delivered, other 4xx rejected).
+// that answer (2xx delivered; otherwise refused for good, as
+// eventing.Classify reads it).
 type entry struct {
 	Event     string    `store:"event"` // the event in CloudEvents' JSON format
 	CreatedAt time.Time `store:"createdAt"`
@@ -108,13 +108,13 @@ type Options struct {
 
 // Outbox is the outbox of one function's store, relaying to one sink.
 type Outbox struct {
-	store store.Store
-	sink  string
-	opts  Options
-	wake  chan struct{}
+	store   store.Store
+	sink    string
+	opts    Options
+	backoff dispatch.Backoff
+	wake    *dispatch.Waker
 
-	mu       sync.Mutex
-	inflight map[string]bool // ids this process is sending right now
+	inflight dispatch.InFlight // ids this process is sending right now
 }
 
 // New returns the outbox of st, sending to sink (K_SINK: the broker's
@@ -127,33 +127,11 @@ func New(st store.Store, sink string, opts Options) (*Outbox, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	if opts.MinAge <= 0 {
-		opts.MinAge = 5 * time.Second
-	}
-	if opts.Retention <= 0 {
-		opts.Retention = 24 * time.Hour
-	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = 100 * time.Millisecond
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 30 * time.Second
-	}
-	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
-	if opts.Batch <= 0 {
-		opts.Batch = 100
-	}
-	opts.Batch = min(opts.Batch, MaxBatch)
+	backoff := dispatch.RelayDefaults(&opts.MinAge, &opts.Retention, &opts.MinBackoff, &opts.MaxBackoff, &opts.Batch)
 	if opts.Parallel <= 0 {
 		opts.Parallel = 16
 	}
-	return &Outbox{
-		store:    st,
-		sink:     sink,
-		opts:     opts,
-		wake:     make(chan struct{}, 1),
-		inflight: map[string]bool{},
-	}, nil
+	return &Outbox{store: st, sink: sink, opts: opts, backoff: backoff, wake: dispatch.NewWaker()}, nil
 }
 
 // Add records events in tx, the transaction of the change that causes them:
@@ -183,72 +161,44 @@ func (o *Outbox) Add(tx store.Tx, events ...event.Event) error {
 
 // Notify wakes the relay to send what is pending. Call it after a
 // transaction that added events has committed; it never blocks.
-func (o *Outbox) Notify() {
-	select {
-	case o.wake <- struct{}{}:
-	default: // a wake-up is already due; it will see these events too
-	}
-}
+func (o *Outbox) Notify() { o.wake.Notify() }
+
+// FlushTimeout bounds the final flush Run makes when its context ends.
+const FlushTimeout = 5 * time.Second
 
 // Run relays until ctx is done: it sends what is pending when it starts and
 // whenever Notify wakes it, retries failures with exponential backoff and
-// jitter, and sweeps every Options.SweepEvery if that is set. Entries still
-// unsent when ctx ends stay pending for the next relay or sweep.
+// jitter, and sweeps every Options.SweepEvery if that is set. When ctx
+// ends it makes one final flush, for at most FlushTimeout and whatever its
+// backoff, so that the events the last requests committed (a function
+// stops its background work only after its HTTP drain, see shared/server)
+// are not left to the next sweep. Entries still unsent then stay pending
+// for the next relay or sweep.
 func (o *Outbox) Run(ctx context.Context) {
-	logger := logging.FromContext(ctx)
-	var tick <-chan time.Time
-	if o.opts.SweepEvery > 0 {
-		t := time.NewTicker(o.opts.SweepEvery)
-		defer t.Stop()
-		tick = t.C
-	}
-	retry := time.NewTimer(0) // the first pass sends what an earlier process left
-	defer retry.Stop()
-	failures := 0
-	for {
-		wake := o.wake
-		if failures > 0 {
-			// Backing off: a commit's wake-up waits for the retry, so a
-			// broker that is down is not hammered by every new commit.
-			wake = nil
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick:
+	defer o.flush(ctx)
+	dispatch.Loop{
+		Name: "outbox relay",
+		Round: func(ctx context.Context) (time.Duration, error) {
+			return dispatch.Idle, o.relay(ctx)
+		},
+		Wake:    o.wake,
+		Backoff: o.backoff,
+		Every:   o.opts.SweepEvery,
+		Tick: func(ctx context.Context) {
 			if _, err := o.Sweep(ctx); err != nil && ctx.Err() == nil {
-				logger.WarnContext(ctx, "outbox sweep failed", slog.Any("error", err))
+				logging.FromContext(ctx).WarnContext(ctx, "outbox sweep failed", slog.Any("error", err))
 			}
-			continue
-		case <-wake:
-			retry.Stop()
-		case <-retry.C:
-		}
-		if err := o.relay(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			failures++
-			delay := o.backoff(failures)
-			logger.WarnContext(ctx, "outbox relay failed, retrying",
-				slog.Int("failures", failures), slog.Duration("delay", delay), slog.Any("error", err))
-			retry.Reset(delay)
-			continue
-		}
-		failures = 0
-	}
+		},
+	}.Run(ctx)
 }
 
-// backoff is the delay before retry number n (from 1): a ceiling that
-// doubles from MinBackoff up to MaxBackoff, and a random delay between half
-// the ceiling and all of it, so that replicas retrying together spread out.
-func (o *Outbox) backoff(n int) time.Duration {
-	ceiling := o.opts.MinBackoff
-	for i := 1; i < n && ceiling < o.opts.MaxBackoff; i++ {
-		ceiling *= 2
+// flush sends what is pending once more, after ctx, Run's context, ended.
+func (o *Outbox) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
+	defer cancel()
+	if err := o.relay(ctx); err != nil {
+		logging.FromContext(ctx).WarnContext(ctx, "outbox final flush incomplete, left for the sweep", slog.Any("error", err))
 	}
-	ceiling = min(ceiling, o.opts.MaxBackoff)
-	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
 // relay sends every pending entry, oldest first, one batch after another.
@@ -311,35 +261,12 @@ func (o *Outbox) sweepPending(ctx context.Context, res *SweepResult) error {
 }
 
 func (o *Outbox) deleteSent(ctx context.Context, res *SweepResult) error {
-	cutoff := time.Now().Add(-o.opts.Retention)
-	for {
-		docs, err := o.store.Query(ctx, Collection, store.Query{
-			Filters: []store.Filter{store.Where("sentAt", store.Le, cutoff)},
-			OrderBy: "sentAt",
-			Limit:   o.opts.Batch,
-		})
-		if err != nil {
-			return fmt.Errorf("outbox.Sweep: %w", err)
-		}
-		if len(docs) == 0 {
-			return nil
-		}
-		err = o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
-			for _, d := range docs {
-				if err := tx.Delete(Collection, d.ID); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("outbox.Sweep: delete sent: %w", err)
-		}
-		res.Deleted += len(docs)
-		if len(docs) < o.opts.Batch {
-			return nil
-		}
+	n, err := store.DeleteOlder(ctx, o.store, Collection, "sentAt", time.Now().Add(-o.opts.Retention), o.opts.Batch)
+	res.Deleted += n
+	if err != nil {
+		return fmt.Errorf("outbox.Sweep: %w", err)
 	}
+	return nil
 }
 
 // SweepHandler answers POST /outbox/sweep, the PingSource's target: it
@@ -410,10 +337,10 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 			done = append(done, r)
 		case r.err != nil:
 			errs = append(errs, fmt.Errorf("send %s: %w", r.id, r.err))
-		case retryable(r.status):
+		case eventing.Classify(r.status) == eventing.Retry:
 			errs = append(errs, fmt.Errorf("send %s: sink answered %d", r.id, r.status))
 		default:
-			if r.status >= 300 {
+			if eventing.Classify(r.status) == eventing.DeadLetter {
 				logger.ErrorContext(ctx, "outbox event rejected by the sink, dropped",
 					slog.String("id", r.id), slog.Int("status", r.status))
 			}
@@ -447,53 +374,25 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 // errCorrupt marks an entry whose stored event cannot be decoded.
 var errCorrupt = errors.New("stored event unreadable")
 
-// send posts one stored event to the sink in binary mode and returns the
-// sink's status.
+// send posts one stored event to the sink and returns the sink's status.
 func (o *Outbox) send(ctx context.Context, stored string) (int, error) {
 	var ev event.Event
 	if err := json.Unmarshal([]byte(stored), &ev); err != nil {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	req, err := cehttp.NewHTTPRequestFromEvent(ctx, o.sink, ev)
-	if err != nil {
+	answer, err := eventing.Send(ctx, o.opts.Client, o.sink, ev)
+	if errors.Is(err, eventing.ErrUnsendable) {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	resp, err := o.opts.Client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	// Drained, so the connection is reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return resp.StatusCode, nil
-}
-
-// retryable reports whether a sink's answer asks to send again later, as
-// Knative's data plane retries: 404 (not ready), 408, 409, 429 and 5xx.
-// Other 4xx are refusals of this event that no retry changes.
-func retryable(status int) bool {
-	switch {
-	case status >= 200 && status < 300:
-		return false
-	case status == http.StatusNotFound, status == http.StatusRequestTimeout,
-		status == http.StatusConflict, status == http.StatusTooManyRequests, status >= 500:
-		return true
-	case status >= 400:
-		return false
-	default: // 1xx and 3xx: not an answer the sink should give
-		return true
-	}
+	return answer.Status, err
 }
 
 // claim returns the docs no other goroutine of this process is sending and
 // marks them in flight.
 func (o *Outbox) claim(docs []store.Doc) []store.Doc {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	var claimed []store.Doc
 	for _, d := range docs {
-		if !o.inflight[d.ID] {
-			o.inflight[d.ID] = true
+		if o.inflight.Claim(d.ID) {
 			claimed = append(claimed, d)
 		}
 	}
@@ -501,9 +400,7 @@ func (o *Outbox) claim(docs []store.Doc) []store.Doc {
 }
 
 func (o *Outbox) release(docs []store.Doc) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	for _, d := range docs {
-		delete(o.inflight, d.ID)
+		o.inflight.Release(d.ID)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/internal/teststore"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -250,11 +252,7 @@ func sweep(t *testing.T, o *outbox.Outbox) (int, outbox.SweepResult) {
 	ping.SetID("ping-1")
 	ping.SetType("dev.knative.sources.ping")
 	ping.SetSource("/apis/v1/namespaces/buytickets/pingsources/tickets-outbox-sweep")
-	req, err := cehttp.NewHTTPRequestFromEvent(quietContext(t), srv.URL+"/outbox/sweep", ping)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
+	resp, err := srv.Client().Do(eventingtest.NewRequest(t, srv.URL+"/outbox/sweep", ping))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,4 +562,44 @@ func TestNewRefusesASinkThatIsNoURL(t *testing.T) {
 			t.Errorf("New(%q) accepted it", sinkURL)
 		}
 	}
+}
+
+func TestStoppedRelayFlushesWhatItWasBackingOffFrom(t *testing.T) {
+	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+		st := open(t)
+		s := newSink()
+		var down atomic.Bool
+		var refused atomic.Int32
+		down.Store(true)
+		s.fail = func() bool {
+			if down.Load() {
+				refused.Add(1)
+				return true
+			}
+			return false
+		}
+		// A backoff far longer than the test: only the final flush can
+		// send the event once the sink is back.
+		opts := fastOptions
+		opts.MinBackoff, opts.MaxBackoff = time.Hour, time.Hour
+		o := newOutbox(t, st, startSink(t, s), opts)
+		ctx, cancel := context.WithCancel(quietContext(t))
+		stopped := make(chan struct{})
+		go func() {
+			defer close(stopped)
+			o.Run(ctx)
+		}()
+
+		events := commit(t, st, o, 1)
+		eventually(t, "the sink refuses the event", func() bool { return refused.Load() > 0 })
+		down.Store(false)
+		cancel()
+		<-stopped
+		if !s.has(ids(events)...) {
+			t.Fatal("the stopped relay left the event for the next sweep")
+		}
+		if e, _ := entry(t, st, events[0].ID()); e.SentAt.IsZero() {
+			t.Error("the flushed event is not marked sent")
+		}
+	})
 }

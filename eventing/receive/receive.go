@@ -30,6 +30,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -142,9 +143,10 @@ func apply(ctx context.Context, st store.Store, fn Func, ev event.Event) (duplic
 }
 
 // statusOf is the one table from error kind to the status a receiver
-// answers, read by the broker as Knative's data plane specifies: 2xx is
-// done; 404, 409, 429 and 5xx are redelivered with the Trigger's backoff;
-// 400 and the other 4xx go to the dead-letter sink at once.
+// answers, read by the broker as eventing.Classify (Knative's data plane)
+// reads it: 2xx is done; 404, 409, 429 and 5xx are redelivered with the
+// Trigger's backoff; 400 and the other 4xx go to the dead-letter sink at
+// once.
 var statusOf = map[apperr.Kind]int{
 	apperr.Internal:        http.StatusInternalServerError, // retried
 	apperr.Invalid:         http.StatusBadRequest,          // dropped
@@ -180,13 +182,13 @@ func answer(w http.ResponseWriter, r *http.Request, ev *event.Event, err error) 
 	if kind != apperr.Internal && errors.As(err, &e) {
 		message = e.Message
 	}
-	switch {
+	switch retry := eventing.Classify(status) == eventing.Retry; {
 	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", httpx.RetryAfterSeconds)
 		logger.WarnContext(ctx, "event unavailable, to be redelivered", slog.Int("status", status), slog.Any("error", err))
-	case status >= 500:
+	case retry && status >= 500:
 		logger.ErrorContext(ctx, "event failed, to be redelivered", slog.Int("status", status), slog.Any("error", err))
-	case status == http.StatusNotFound || status == http.StatusConflict:
+	case retry:
 		logger.InfoContext(ctx, "event deferred, to be redelivered", slog.Int("status", status), slog.Any("error", err))
 	default:
 		logger.WarnContext(ctx, "event refused, to the dead-letter sink", slog.Int("status", status), slog.Any("error", err))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -17,9 +16,9 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/internal/teststore"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -50,17 +49,8 @@ var client = &http.Client{Timeout: 60 * time.Second}
 // deliver posts ev to url in binary mode, as the broker does, and returns
 // the status; ctx-free so that it may run on any goroutine.
 func deliver(url string, ev event.Event) (int, error) {
-	req, err := cehttp.NewHTTPRequestFromEvent(context.Background(), url, ev)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	answer, err := eventing.Send(context.Background(), client, url, ev)
+	return answer.Status, err
 }
 
 func mustDeliver(t *testing.T, url string, ev event.Event) int {
@@ -468,11 +458,7 @@ func TestEffectErrorsAnswerKnativeStatusesAndRecordNothing(t *testing.T) {
 					return tt.err
 				}))
 				ev := paymentEvent(t)
-				req, err := cehttp.NewHTTPRequestFromEvent(t.Context(), url, ev)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp, err := client.Do(req)
+				resp, err := client.Do(eventingtest.NewRequest(t, url, ev))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -3,6 +3,7 @@ module github.com/buytickets/buytickets/functions/deadletters
 go 1.26.0
 
 require (
+	github.com/buytickets/buytickets/eventing v0.0.0
 	github.com/buytickets/buytickets/shared v0.0.0
 	github.com/cloudevents/sdk-go/v2 v2.16.2
 )
@@ -57,4 +58,7 @@ require (
 	modernc.org/sqlite v1.62.0 // indirect
 )
 
-replace github.com/buytickets/buytickets/shared => ../../shared
+replace (
+	github.com/buytickets/buytickets/eventing => ../../eventing
+	github.com/buytickets/buytickets/shared => ../../shared
+)

@@ -2,7 +2,6 @@ package deadletters_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/deadletters"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
@@ -97,11 +97,7 @@ func (s *sink) request(method, path string, body io.Reader) *http.Request {
 // deliver hands ev to the sink as the Broker does: POST /events in binary mode.
 func (s *sink) deliver(ev event.Event) response {
 	s.tb.Helper()
-	req := s.request(http.MethodPost, "/events", nil)
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		s.tb.Fatal(err)
-	}
-	return s.do(req)
+	return s.do(eventingtest.NewRequest(s.tb, s.url+"/events", ev))
 }
 
 // mustDeliver delivers ev and fails unless the sink answers 200.

@@ -3,20 +3,14 @@ package deadletters
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"strings"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
 )
-
-// maxAnswerLog is how much of a failing subscriber's answer a replay logs.
-const maxAnswerLog = 1 << 10
 
 // subscriberError is a replay the subscriber did not take: it answered
 // status, not a 2xx, or did not answer at all (status 0).
@@ -44,22 +38,15 @@ func (f *Function) resend(ctx context.Context, d deadletter.DeadLetter) (int, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.replayTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), nil)
-	if err != nil {
-		return 0, fmt.Errorf("http.NewRequest: %w", err)
+	answer, err := eventing.Send(ctx, f.client, target.String(), ev)
+	switch {
+	case errors.Is(err, eventing.ErrUnsendable):
+		return 0, fmt.Errorf("eventing.Send: %w", err)
+	case err != nil:
+		return 0, &subscriberError{err: fmt.Errorf("eventing.Send: %w", err)}
+	case !deadletter.Delivered(answer.Status):
+		return answer.Status, &subscriberError{status: answer.Status,
+			err: fmt.Errorf("subscriber %s %s", target.Redacted(), answer)}
 	}
-	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
-		return 0, fmt.Errorf("cehttp.WriteRequest: %w", err)
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return 0, &subscriberError{err: fmt.Errorf("http.Client.Do: %w", err)}
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswerLog))
-	if !deadletter.Delivered(resp.StatusCode) {
-		return resp.StatusCode, &subscriberError{status: resp.StatusCode,
-			err: fmt.Errorf("subscriber %s answered %d: %s", target.Redacted(), resp.StatusCode, strings.TrimSpace(string(answer)))}
-	}
-	return resp.StatusCode, nil
+	return answer.Status, nil
 }

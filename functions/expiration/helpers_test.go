@@ -14,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
@@ -211,14 +209,7 @@ func orderCompleted(tb testing.TB, id string) event.Event {
 // the broker does, and returns the status.
 func (f *fn) deliver(ev event.Event) int {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.url+"/events", nil)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		f.tb.Fatal(err)
-	}
-	return httpxtest.Do(f.tb, req).Code
+	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
 }
 
 // mustDeliver delivers ev and fails unless the function takes it.

@@ -13,9 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
@@ -279,14 +277,7 @@ func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 // the broker does, and returns the status.
 func (f *fn) deliver(ev event.Event) int {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.url+"/events", nil)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		f.tb.Fatal(err)
-	}
-	return httpxtest.Do(f.tb, req).Code
+	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
 }
 
 // mustDeliver delivers ev and fails unless the function takes it.

@@ -40,6 +40,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -135,8 +136,8 @@ type Function struct {
 	webhookSecret  string
 	sweepEvery     time.Duration
 	redriveAfter   time.Duration
-	refunds        chan struct{} // wakes Run to settle the refunds due
-	inflight       inflight      // the refunds being made
+	refunds        *dispatch.Waker   // wakes Run to settle the refunds due
+	inflight       dispatch.InFlight // the refunds being made
 	now            func() time.Time
 	logger         *slog.Logger
 }
@@ -179,7 +180,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		webhookSecret:  cfg.StripeWebhookSecret,
 		sweepEvery:     deps.Outbox.SweepEvery,
 		redriveAfter:   redriveAfter,
-		refunds:        make(chan struct{}, 1),
+		refunds:        dispatch.NewWaker(),
 		now:            now,
 		logger:         deps.Logger,
 	}, nil

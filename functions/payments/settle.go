@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -16,6 +15,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -112,10 +112,10 @@ func (f *Function) release(ctx context.Context, c payment.Claim) error {
 // when this process is making it already. Replicas racing on one refund
 // send the same idempotency key, which Stripe answers with one refund.
 func (f *Function) refund(ctx context.Context, p payment.Payment) (bool, error) {
-	if !f.inflight.claim(p.ID) {
+	if !f.inflight.Claim(p.ID) {
 		return false, nil
 	}
-	defer f.inflight.release(p.ID)
+	defer f.inflight.Release(p.ID)
 	l, err := f.store.Ledger(ctx, p.OrderID)
 	if err != nil {
 		return false, fmt.Errorf("store.Ledger: %w", err)
@@ -172,39 +172,8 @@ func (f *Function) refundDue(ctx context.Context) (int, error) {
 	}
 }
 
-// inflight is the set of refunds this process is making.
-type inflight struct {
-	mu  sync.Mutex
-	ids map[string]bool
-}
-
-// claim marks id in flight, or reports false when it already is.
-func (s *inflight) claim(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ids[id] {
-		return false
-	}
-	if s.ids == nil {
-		s.ids = map[string]bool{}
-	}
-	s.ids[id] = true
-	return true
-}
-
-func (s *inflight) release(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.ids, id)
-}
-
 // wakeRefunds wakes Run to settle the refunds due; it never blocks.
-func (f *Function) wakeRefunds() {
-	select {
-	case f.refunds <- struct{}{}:
-	default: // a wake-up is already due; it will see these refunds too
-	}
-}
+func (f *Function) wakeRefunds() { f.refunds.Notify() }
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
@@ -279,30 +248,25 @@ func (f *Function) redrive(ctx context.Context, c payment.Claim, res *SweepResul
 
 // settle runs until ctx ends: it settles the refunds due whenever a commit
 // wakes it (and once at the start, for what an earlier process left), and
-// sweeps every sweepEvery if that is set.
+// sweeps every sweepEvery if that is set. A failure is logged and left for
+// the sweep, with no backoff: the next commit or sweep tries again.
 func (f *Function) settle(ctx context.Context) {
-	logger := logging.FromContext(ctx)
-	var tick <-chan time.Time
-	if f.sweepEvery > 0 {
-		t := time.NewTicker(f.sweepEvery)
-		defer t.Stop()
-		tick = t.C
-	}
-	f.wakeRefunds()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-f.refunds:
+	dispatch.Loop{
+		Name: "refunds",
+		Round: func(ctx context.Context) (time.Duration, error) {
 			if _, err := f.refundDue(ctx); err != nil && ctx.Err() == nil {
-				logger.WarnContext(ctx, "refunds not settled, left for the sweep", slog.Any("error", err))
+				logging.FromContext(ctx).WarnContext(ctx, "refunds not settled, left for the sweep", slog.Any("error", err))
 			}
-		case <-tick:
+			return dispatch.Idle, nil
+		},
+		Wake:  f.refunds,
+		Every: f.sweepEvery,
+		Tick: func(ctx context.Context) {
 			if res, err := f.sweep(ctx); err != nil && ctx.Err() == nil {
-				logger.WarnContext(ctx, "payments sweep incomplete", slog.Any("result", res), slog.Any("error", err))
+				logging.FromContext(ctx).WarnContext(ctx, "payments sweep incomplete", slog.Any("result", res), slog.Any("error", err))
 			}
-		}
-	}
+		},
+	}.Run(ctx)
 }
 
 // takeStripeEvent acts on a verified Stripe event: a PaymentIntent that

@@ -320,14 +320,7 @@ func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) ev
 // HTTP, in binary mode.
 func (f *fn) deliver(ev event.Event) response {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/events", nil)
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		f.tb.Fatal(err)
-	}
-	return f.send(req)
+	return f.send(eventingtest.NewRequest(f.tb, f.srv.URL+"/events", ev))
 }
 
 // send sends req to the function's server.

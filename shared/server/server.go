@@ -85,8 +85,11 @@ func Health() http.Handler {
 }
 
 // ServeRunning serves h on addr as Serve does, with a function's background
-// work (its outbox relay, say) running beside it under the same lifetime:
-// once the server has shut down, the work's context is cancelled and
+// work (its outbox relay, say) running beside it. The work outlives the
+// serving: when ctx ends, the server drains first, with the work still
+// running, so that what the last requests commit (events, refunds, tasks)
+// is still relayed; only once the server has shut down is the work's
+// context cancelled (the outbox then makes its final flush) and the work
 // awaited, so it stops before whatever it uses is closed.
 func ServeRunning(ctx context.Context, addr string, h http.Handler, run func(context.Context)) error {
 	var lc net.ListenConfig
@@ -99,7 +102,9 @@ func ServeRunning(ctx context.Context, addr string, h http.Handler, run func(con
 
 // ServeListenerRunning is ServeRunning on a listener.
 func ServeListenerRunning(ctx context.Context, ln net.Listener, h http.Handler, run func(context.Context)) error {
-	runCtx, cancel := context.WithCancel(ctx)
+	// Not ctx's child: ctx ends at SIGTERM, and the work must run through
+	// the drain that follows.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var background sync.WaitGroup
 	if run != nil {
 		background.Go(func() { run(runCtx) })

@@ -230,3 +230,52 @@ func TestBackgroundWorkStopsAfterTheServerAndBeforeServeReturns(t *testing.T) {
 		t.Error("ServeListenerRunning returned before its background work stopped")
 	}
 }
+
+func TestBackgroundWorkRunsThroughTheDrainAndStopsAfterIt(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A request in flight when ctx ends, which the drain waits for.
+	inFlight, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(inFlight)
+		<-release
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	workCtx := make(chan context.Context, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- server.ServeListenerRunning(ctx, ln, h, func(ctx context.Context) {
+			workCtx <- ctx
+			<-ctx.Done()
+		})
+	}()
+	work := <-workCtx
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	<-inFlight
+	cancel()
+	select {
+	case <-work.Done():
+		t.Fatal("the background work stopped while a request was still draining")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-answered; err != nil {
+		t.Fatalf("the draining request failed: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ServeListenerRunning = %v", err)
+	}
+	if work.Err() == nil {
+		t.Error("ServeListenerRunning returned with its background work still running")
+	}
+}

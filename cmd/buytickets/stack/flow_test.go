@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -218,13 +217,7 @@ func outboxHolds(t *testing.T, db store.Store, q store.Query, typ, id string) bo
 // publish posts ev to the stack's broker, as a function's outbox would.
 func publish(t *testing.T, s *stack.Stack, ev event.Event) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.BrokerURL(), nil)
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		t.Fatal(err)
+	if res := eventingtest.Deliver(t, s.BrokerURL(), ev); res.Status != http.StatusAccepted {
+		t.Fatalf("publish %s: %s", ev.Type(), res)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("publish %s: %v %v", ev.Type(), resp, err)
-	}
-	resp.Body.Close()
 }

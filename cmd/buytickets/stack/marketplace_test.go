@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
@@ -203,15 +200,7 @@ func TestLateCancelOfAnOldReservationNeverUnlocksANewerOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, s.BrokerURL(), nil)
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&late), req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("publishing the late cancellation: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	publish(t, s, late)
 	tickets := functionStore(t, s, "tickets")
 	eventually(t, "tickets has taken the late cancellation", func() bool {
 		var receipt struct{}

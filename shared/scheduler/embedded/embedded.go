@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,6 +44,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/store"
@@ -100,10 +100,11 @@ type Options struct {
 
 // Scheduler keeps tasks in a store and, while Run runs, calls them.
 type Scheduler struct {
-	store store.Store
-	opts  Options
-	base  *url.URL
-	wake  chan struct{}
+	store   store.Store
+	opts    Options
+	base    *url.URL
+	backoff dispatch.Backoff
+	wake    *dispatch.Waker
 }
 
 var _ scheduler.Scheduler = (*Scheduler)(nil)
@@ -113,7 +114,7 @@ func New(st store.Store, opts Options) (*Scheduler, error) {
 	if st == nil {
 		return nil, errors.New("embedded.New: no store")
 	}
-	s := &Scheduler{store: st, wake: make(chan struct{}, 1)}
+	s := &Scheduler{store: st, wake: dispatch.NewWaker()}
 	if opts.BaseURL != "" {
 		u, err := url.Parse(opts.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -133,17 +134,12 @@ func New(st store.Store, opts Options) (*Scheduler, error) {
 			opts.Lease = 2 * opts.Client.Timeout
 		}
 	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = time.Second
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 5 * time.Minute
-	}
-	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
-	if opts.Batch <= 0 {
-		opts.Batch = 100
-	}
-	opts.Batch = min(opts.Batch, 500)
+	// Tasks are expiries, so a failing one is retried less eagerly than
+	// a relay's send.
+	s.backoff = dispatch.Backoff{Min: opts.MinBackoff, Max: opts.MaxBackoff}.
+		Or(dispatch.Backoff{Min: time.Second, Max: 5 * time.Minute})
+	opts.MinBackoff, opts.MaxBackoff = s.backoff.Min, s.backoff.Max
+	opts.Batch = dispatch.BatchSize(opts.Batch, dispatch.Batch, store.MaxBatch)
 	if opts.Parallel <= 0 {
 		opts.Parallel = 16
 	}
@@ -213,12 +209,7 @@ func (s *Scheduler) CancelTx(tx store.Tx, name string) error {
 
 // Notify wakes Run to look at the tasks again. Call it after a transaction
 // that used ScheduleTx has committed; it never blocks.
-func (s *Scheduler) Notify() {
-	select {
-	case s.wake <- struct{}{}:
-	default: // a wake-up is already due
-	}
-}
+func (s *Scheduler) Notify() { s.wake.Notify() }
 
 // newDoc checks t and returns its document, due at t.At rounded up to the
 // store's millisecond, so it is never called before t.At.
@@ -261,36 +252,22 @@ func (s *Scheduler) resolve(raw string) (string, error) {
 // task made due again at once for the next Run (or, should the process die
 // before recording that, once its lease has passed).
 func (s *Scheduler) Run(ctx context.Context) {
-	logger := logging.FromContext(ctx)
-	timer := time.NewTimer(0) // tasks that fell due while no Run was going
-	defer timer.Stop()
-	failures := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-timer.C:
-		}
-		next, err := s.pass(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		wait := s.opts.PollEvery
-		switch {
-		case err != nil:
-			failures++
-			wait = s.backoff(failures)
-			logger.WarnContext(ctx, "scheduler pass failed, retrying",
-				slog.Int("failures", failures), slog.Duration("delay", wait), slog.Any("error", err))
-		case !next.IsZero():
-			failures = 0
-			wait = min(wait, time.Until(next))
-		default:
-			failures = 0
-		}
-		timer.Reset(max(wait, 0))
-	}
+	dispatch.Loop{
+		Name: "scheduler pass",
+		Round: func(ctx context.Context) (time.Duration, error) {
+			next, err := s.pass(ctx)
+			wait := s.opts.PollEvery
+			if !next.IsZero() {
+				wait = max(min(wait, time.Until(next)), 0)
+			}
+			return wait, err
+		},
+		Wake: s.wake,
+		// A task scheduled while the store fails is looked at as soon as
+		// it is, rather than after the pass's backoff.
+		WakeWhileFailing: true,
+		Backoff:          s.backoff,
+	}.Run(ctx)
 }
 
 // pass claims and calls every task due now, batch after batch, and returns
@@ -499,19 +476,7 @@ func (s *Scheduler) retry(td *taskDoc, o outcome, abandoned bool, now time.Time)
 		td.Due, td.FailedAt = time.Time{}, now
 		return
 	}
-	td.Due = now.Add(s.backoff(td.Attempts))
-}
-
-// backoff is the delay before retry number n (from 1): a ceiling that
-// doubles from MinBackoff up to MaxBackoff, and a random delay between half
-// the ceiling and all of it, so that tasks failing together spread out.
-func (s *Scheduler) backoff(n int) time.Duration {
-	ceiling := s.opts.MinBackoff
-	for i := 1; i < n && ceiling < s.opts.MaxBackoff; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, s.opts.MaxBackoff)
-	return ceiling/2 + mrand.N(ceiling/2+1)
+	td.Due = now.Add(s.backoff.Delay(td.Attempts))
 }
 
 // nextDue returns when the earliest task is due, or zero when none is.

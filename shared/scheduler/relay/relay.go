@@ -26,13 +26,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
-	mrand "math/rand/v2"
 	"net/url"
 	"sync"
 	"time"
 
-	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -79,10 +77,11 @@ type Options struct {
 
 // Relay records intents in a store and applies them to a scheduler.
 type Relay struct {
-	store store.Store
-	sched scheduler.Scheduler
-	opts  Options
-	wake  chan struct{}
+	store   store.Store
+	sched   scheduler.Scheduler
+	opts    Options
+	backoff dispatch.Backoff
+	wake    *dispatch.Waker
 }
 
 // New returns the relay of st's intents to s.
@@ -90,27 +89,11 @@ func New(st store.Store, s scheduler.Scheduler, opts Options) (*Relay, error) {
 	if st == nil || s == nil {
 		return nil, errors.New("relay.New: a store and a scheduler are required")
 	}
-	if opts.MinAge <= 0 {
-		opts.MinAge = 5 * time.Second
-	}
-	if opts.Retention <= 0 {
-		opts.Retention = 24 * time.Hour
-	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = 100 * time.Millisecond
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 30 * time.Second
-	}
-	opts.MaxBackoff = max(opts.MaxBackoff, opts.MinBackoff)
-	if opts.Batch <= 0 {
-		opts.Batch = 100
-	}
-	opts.Batch = min(opts.Batch, 500)
+	backoff := dispatch.RelayDefaults(&opts.MinAge, &opts.Retention, &opts.MinBackoff, &opts.MaxBackoff, &opts.Batch)
 	if opts.Parallel <= 0 {
 		opts.Parallel = 8
 	}
-	return &Relay{store: st, sched: s, opts: opts, wake: make(chan struct{}, 1)}, nil
+	return &Relay{store: st, sched: s, opts: opts, backoff: backoff, wake: dispatch.NewWaker()}, nil
 }
 
 // ScheduleTx records in tx the intent to schedule t, replacing any intent
@@ -150,47 +133,22 @@ func (r *Relay) put(tx store.Tx, name string, in intent) error {
 
 // Notify wakes the relay to apply what is pending. Call it after a
 // transaction that recorded intents has committed; it never blocks.
-func (r *Relay) Notify() {
-	select {
-	case r.wake <- struct{}{}:
-	default: // a wake-up is already due; it will see these intents too
-	}
-}
+func (r *Relay) Notify() { r.wake.Notify() }
 
 // Run applies intents until ctx is done: what is pending when it starts
 // and whenever Notify wakes it, retrying failures with exponential backoff
 // and jitter. Intents not applied when ctx ends stay pending for the next
 // Run or Sweep.
 func (r *Relay) Run(ctx context.Context) {
-	logger := logging.FromContext(ctx)
-	retry := time.NewTimer(0) // the first pass applies what an earlier process left
-	defer retry.Stop()
-	failures := 0
-	for {
-		wake := r.wake
-		if failures > 0 {
-			wake = nil // backing off: a commit's wake-up waits for the retry
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-			retry.Stop()
-		case <-retry.C:
-		}
-		if _, err := r.relay(ctx, time.Time{}); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			failures++
-			delay := r.backoff(failures)
-			logger.WarnContext(ctx, "task relay failed, retrying",
-				slog.Int("failures", failures), slog.Duration("delay", delay), slog.Any("error", err))
-			retry.Reset(delay)
-			continue
-		}
-		failures = 0
-	}
+	dispatch.Loop{
+		Name: "task relay",
+		Round: func(ctx context.Context) (time.Duration, error) {
+			_, err := r.relay(ctx, time.Time{})
+			return dispatch.Idle, err
+		},
+		Wake:    r.wake,
+		Backoff: r.backoff,
+	}.Run(ctx)
 }
 
 // Sweep applies the intents pending for MinAge or more and deletes the done
@@ -319,42 +277,9 @@ func (r *Relay) markDone(ctx context.Context, docs []store.Doc, ins []intent, ap
 }
 
 func (r *Relay) deleteDone(ctx context.Context, cutoff time.Time) (int, error) {
-	deleted := 0
-	for {
-		docs, err := r.store.Query(ctx, Collection, store.Query{
-			Filters: []store.Filter{store.Where("doneAt", store.Le, cutoff)},
-			OrderBy: "doneAt",
-			Limit:   r.opts.Batch,
-		})
-		if err != nil || len(docs) == 0 {
-			return deleted, err
-		}
-		err = r.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
-			for _, d := range docs {
-				if err := tx.Delete(Collection, d.ID); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return deleted, fmt.Errorf("relay: delete done: %w", err)
-		}
-		deleted += len(docs)
-		if len(docs) < r.opts.Batch {
-			return deleted, nil
-		}
+	deleted, err := store.DeleteOlder(ctx, r.store, Collection, "doneAt", cutoff, r.opts.Batch)
+	if err != nil {
+		return deleted, fmt.Errorf("relay: delete done: %w", err)
 	}
-}
-
-// backoff is the delay before retry number n (from 1): a ceiling that
-// doubles from MinBackoff up to MaxBackoff, and a random delay between half
-// the ceiling and all of it, so that replicas retrying together spread out.
-func (r *Relay) backoff(n int) time.Duration {
-	ceiling := r.opts.MinBackoff
-	for i := 1; i < n && ceiling < r.opts.MaxBackoff; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, r.opts.MaxBackoff)
-	return ceiling/2 + mrand.N(ceiling/2+1)
+	return deleted, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
@@ -160,5 +161,5 @@ func (d DeadLetter) Subscriber() (*url.URL, error) {
 }
 
 // Delivered reports whether a subscriber's status means it took the event:
-// any 2xx, as the Knative data plane counts it.
-func Delivered(status int) bool { return status >= 200 && status < 300 }
+// any 2xx, as the Knative data plane counts it (eventing.Classify).
+func Delivered(status int) bool { return eventing.Classify(status) == eventing.Done }

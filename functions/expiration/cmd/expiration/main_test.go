@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,9 +10,7 @@ import (
 
 	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -21,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -147,17 +145,7 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 // deliver posts ev to /events as the broker does and fails unless taken.
 func deliver(tb testing.TB, base string, ev event.Event) {
 	tb.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
-	if err := cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req); err != nil {
-		tb.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.StatusCode)
+	if res := eventingtest.Deliver(tb, base+"/events", ev); res.Status != http.StatusOK {
+		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.Status)
 	}
 }

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -77,11 +74,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
-	if err := cehttp.WriteRequest(t.Context(), binding.ToMessage(&ev), req); err != nil {
-		t.Fatal(err)
-	}
-	if code := send(t, req); code != http.StatusOK {
+	if code := send(t, eventingtest.NewRequest(t, base+"/events", ev)); code != http.StatusOK {
 		t.Fatalf("ticket.created: %d, want 200", code)
 	}
 
@@ -94,7 +87,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ = http.NewRequest(http.MethodPost, base+"/api/orders", strings.NewReader(`{"ticketId":"t1"}`))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/orders", strings.NewReader(`{"ticketId":"t1"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
 	res, err := http.DefaultClient.Do(req)

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -90,11 +87,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/events", nil)
-	if err := cehttp.WriteRequest(t.Context(), binding.ToMessage(&ev), req); err != nil {
-		t.Fatal(err)
-	}
-	if code, body := send(t, req); code != http.StatusOK {
+	if code, body := send(t, eventingtest.NewRequest(t, base+"/events", ev)); code != http.StatusOK {
 		t.Fatalf("order.created: %d %s, want 200", code, body)
 	}
 
@@ -107,7 +100,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ = http.NewRequest(http.MethodPost, base+"/api/payments", strings.NewReader(`{"orderId":"`+orderID+`","token":"tok_visa"}`))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments", strings.NewReader(`{"orderId":"`+orderID+`","token":"tok_visa"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
 	code, body := send(t, req)
