@@ -37,11 +37,13 @@ fuzz:
 bench: tools
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets/bench -out BENCHMARKS.md
 
-## lint: formatting, vet and tidy go.mod files across every module
+## lint: formatting, vet (Linux and macOS) and tidy go.mod files across every module
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet work
+	GOOS=darwin $(GO) build ./cmd/buytickets/...
+	GOOS=darwin $(GO) vet work
 	@for m in $$($(GO) list -m -f '{{.Dir}}'); do \
 		(cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "go mod tidy would change $$m"; exit 1; }; \
 	done
