@@ -37,19 +37,23 @@ fuzz:
 bench: tools
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets/bench -out BENCHMARKS.md
 
-## lint: formatting, vet and tidy go.mod files across every module
-lint:
+## lint: formatting, vet (Linux and macOS), staticcheck and tidy go.mod files across every module
+lint: $(TOOLS_BIN)/staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet work
+	GOOS=darwin $(GO) build ./cmd/buytickets/...
+	GOOS=darwin $(GO) vet work
+	$(TOOLS_BIN)/staticcheck work
 	@for m in $$($(GO) list -m -f '{{.Dir}}'); do \
 		(cd $$m && $(GO) mod tidy -diff >/dev/null) || { echo "go mod tidy would change $$m"; exit 1; }; \
 	done
 	cd config/validate && GOWORK=off $(GO) vet ./...
+	cd config/validate && GOWORK=off $(TOOLS_BIN)/staticcheck ./...
 	cd tools && GOWORK=off $(GO) mod verify >/dev/null
 
-## tools: stripe-mock, the Cloud Tasks emulator and mailpit, pinned in tools/go.mod
-tools: $(TOOLS_BIN)/stripe-mock $(TOOLS_BIN)/cloud-tasks-emulator $(TOOLS_BIN)/mailpit
+## tools: stripe-mock, the Cloud Tasks emulator, mailpit and staticcheck, pinned in tools/go.mod
+tools: $(TOOLS_BIN)/stripe-mock $(TOOLS_BIN)/cloud-tasks-emulator $(TOOLS_BIN)/mailpit $(TOOLS_BIN)/staticcheck
 
 $(TOOLS_BIN)/%: tools/go.mod tools/go.sum
 	cd tools && GOWORK=off $(GO) build -o $(TOOLS_BIN)/ $$(GOWORK=off $(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' tool | grep "/$*$$")

@@ -14,7 +14,10 @@ import (
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
 
-const deadLettersUsage = "usage: buytickets deadletters list [-json] | replay ID..."
+// errDeadLettersUsage is the subcommand's usage line, printed as is.
+//
+//lint:ignore ST1005 a usage line is never wrapped, and "ID..." is its notation for one ID or more
+var errDeadLettersUsage = errors.New("usage: buytickets deadletters list [-json] | replay ID...")
 
 // deadLetters lists or replays the embedded broker's dead letters in
 // DATA_DIR. It works whether or not the marketplace is running: a running
@@ -22,7 +25,7 @@ const deadLettersUsage = "usage: buytickets deadletters list [-json] | replay ID
 // when it starts.
 func deadLetters(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(deadLettersUsage)
+		return errDeadLettersUsage
 	}
 	var cfg Config
 	if err := config.FromEnv(&cfg); err != nil {
@@ -57,7 +60,7 @@ func deadLetters(ctx context.Context, args []string, out io.Writer) error {
 		return tw.Flush()
 	case "replay":
 		if len(args) < 2 {
-			return errors.New(deadLettersUsage)
+			return errDeadLettersUsage
 		}
 		for _, id := range args[1:] {
 			if err := broker.Replay(ctx, db, id); err != nil {
@@ -67,6 +70,6 @@ func deadLetters(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	default:
-		return errors.New(deadLettersUsage)
+		return errDeadLettersUsage
 	}
 }

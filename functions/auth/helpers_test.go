@@ -52,10 +52,6 @@ type option func(*auth.Config, *auth.Deps)
 
 func withInsecureCookies(c *auth.Config, _ *auth.Deps) { c.CookieInsecure = true }
 
-func withCost(n int) option {
-	return func(c *auth.Config, _ *auth.Deps) { c.PasswordCost = n }
-}
-
 func withStore(db store.Store) option {
 	return func(_ *auth.Config, d *auth.Deps) { d.Store = db }
 }

@@ -281,7 +281,7 @@ func (f *Function) takeStripeEvent(ctx context.Context, ev stripe.Event) error {
 	}
 	var pi stripe.PaymentIntent
 	if ev.Data == nil || json.Unmarshal(ev.Data.Raw, &pi) != nil || pi.ID == "" {
-		return apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("Stripe event %s: no PaymentIntent", ev.ID))
+		return apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("event %s: no PaymentIntent", ev.ID))
 	}
 	orderID := pi.Metadata["orderId"]
 	logger = logger.With(slog.String("paymentIntent", pi.ID), slog.String("orderId", orderID))

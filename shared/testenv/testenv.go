@@ -28,9 +28,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/buytickets/buytickets/shared/procgroup"
 )
 
 // The stand-ins of one test binary, started on first use. Tests in one
@@ -162,9 +163,9 @@ func startProcessOnce(name string, command func(port int) *exec.Cmd, ready func(
 	}
 	cmd := command(port)
 	cmd.Stdout, cmd.Stderr = log, log
-	// Its own process group, so stop reaches the JVM and any child; and
-	// killed with the test binary, should that die first.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Its own process group, so stop reaches the JVM and any child; and,
+	// on Linux, killed with the test binary, should that die first.
+	procgroup.Set(cmd)
 	if err := cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("testenv: start %s: %w", name, err)
@@ -192,9 +193,7 @@ func startProcessOnce(name string, command func(port int) *exec.Cmd, ready func(
 }
 
 func (p *process) stop() {
-	if p.cmd.Process != nil {
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	}
+	procgroup.Kill(p.cmd)
 	p.log.Close()
 	os.Remove(p.log.Name())
 }

@@ -9,10 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/buytickets/buytickets/functions/payments"
+	"github.com/buytickets/buytickets/shared/procgroup"
 )
 
 // stripeMock is stripe-mock running as a child of the stack, behind the
@@ -47,7 +47,7 @@ func startStripeMock(ctx context.Context) (*stripeMock, error) {
 		return nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
 	cmd.Stderr = cmd.Stdout
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	procgroup.Set(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
@@ -94,7 +94,7 @@ func (m *stripeMock) stop() {
 	if m.front != nil {
 		m.front.Close()
 	}
-	syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	procgroup.Kill(m.cmd)
 	<-m.exited
 }
 

@@ -234,7 +234,7 @@ func testReadAfterWrite(t *testing.T, s store.Store) {
 			return err
 		}
 		if _, err := tx.Query(coll, store.Query{}); !errors.Is(err, store.ErrReadAfterWrite) {
-			return fmt.Errorf("Query after write = %v, want ErrReadAfterWrite", err)
+			return fmt.Errorf("tx.Query after write = %v, want ErrReadAfterWrite", err)
 		}
 		return tx.Get(coll, "a", &item{})
 	})

@@ -168,7 +168,7 @@ func checkParams(n, r, p int) error {
 	case r < 1 || r > 64 || p < 1 || p > 16:
 		return fmt.Errorf("r=%d, p=%d out of range", r, p)
 	case n > maxMemory/128/r:
-		return fmt.Errorf("N=%d, r=%d needs more than %d bytes", n, r, maxMemory)
+		return fmt.Errorf("cost N=%d with r=%d needs more than %d bytes", n, r, maxMemory)
 	}
 	return nil
 }
