@@ -1,8 +1,11 @@
 package outbox
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestBackoffDoublesWithinItsBoundsAndNeverOverflows(t *testing.T) {
@@ -18,7 +21,8 @@ func TestBackoffDoublesWithinItsBoundsAndNeverOverflows(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			o, err := New(nil, "http://127.0.0.1:1", Options{MinBackoff: tt.min, MaxBackoff: tt.max})
+			db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "outbox.db"))
+			o, err := New(db, "http://127.0.0.1:1", Options{MinBackoff: tt.min, MaxBackoff: tt.max})
 			if err != nil {
 				t.Fatal(err)
 			}

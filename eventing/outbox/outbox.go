@@ -120,6 +120,12 @@ type Outbox struct {
 // New returns the outbox of st, sending to sink (K_SINK: the broker's
 // address in production, the embedded broker's by default).
 func New(st store.Store, sink string, opts Options) (*Outbox, error) {
+	if st == nil {
+		return nil, errors.New("outbox.New: no store")
+	}
+	if sink == "" {
+		return nil, errors.New("outbox.New: no sink (K_SINK)")
+	}
 	u, err := url.Parse(sink)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("outbox.New: sink %q is not an http(s) URL", sink)

@@ -150,12 +150,6 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("expiration.New: %w", err)
 	}
-	if deps.Store == nil {
-		return nil, errors.New("expiration.New: no store")
-	}
-	if deps.Sink == "" {
-		return nil, errors.New("expiration.New: no sink (K_SINK)")
-	}
 	if deps.Verifier != nil && cfg.InvokerEmail == "" {
 		return nil, errors.New("expiration.New: TASKS_INVOKER_EMAIL is required to verify task tokens")
 	}
@@ -212,9 +206,7 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // (the embedded scheduler's calls, or the relay of intents), until ctx
 // ends.
 func (f *Function) Run(ctx context.Context) {
-	if f.logger != nil {
-		ctx = logging.WithLogger(ctx, f.logger)
-	}
+	ctx = logging.WithLogger(ctx, f.logger)
 	var wg sync.WaitGroup
 	wg.Go(func() { f.box.Run(ctx) })
 	wg.Go(func() { f.tasks.Run(ctx) })

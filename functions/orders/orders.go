@@ -87,12 +87,6 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
-	if deps.Store == nil {
-		return nil, errors.New("orders.New: no store")
-	}
-	if deps.Sink == "" {
-		return nil, errors.New("orders.New: no sink (K_SINK)")
-	}
 	now := deps.Now
 	if now == nil {
 		now = time.Now
@@ -126,8 +120,6 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // Run relays the outbox's events to the sink until ctx ends; events still
 // unsent then wait for the next relay or sweep.
 func (f *Function) Run(ctx context.Context) {
-	if f.logger != nil {
-		ctx = logging.WithLogger(ctx, f.logger)
-	}
+	ctx = logging.WithLogger(ctx, f.logger)
 	f.box.Run(ctx)
 }

@@ -148,12 +148,6 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("payments.New: %w", err)
 	}
-	if deps.Store == nil {
-		return nil, errors.New("payments.New: no store")
-	}
-	if deps.Sink == "" {
-		return nil, errors.New("payments.New: no sink (K_SINK)")
-	}
 	now := deps.Now
 	if now == nil {
 		now = time.Now
@@ -193,9 +187,7 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // fall due until ctx ends, and sweeps every Deps.Outbox.SweepEvery if that
 // is set. What is left when ctx ends waits for the next run or sweep.
 func (f *Function) Run(ctx context.Context) {
-	if f.logger != nil {
-		ctx = logging.WithLogger(ctx, f.logger)
-	}
+	ctx = logging.WithLogger(ctx, f.logger)
 	var wg sync.WaitGroup
 	wg.Go(func() { f.box.Run(ctx) })
 	wg.Go(func() { f.settle(ctx) })

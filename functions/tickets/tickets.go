@@ -13,7 +13,6 @@ package tickets
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -75,9 +74,6 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("tickets.New: %w", err)
 	}
-	if deps.Store == nil {
-		return nil, errors.New("tickets.New: no store")
-	}
 	now := deps.Now
 	if now == nil {
 		now = time.Now
@@ -107,8 +103,6 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // beside the server (go f.Run(ctx)). Events it leaves unsent stay in the
 // store for the next relay or sweep.
 func (f *Function) Run(ctx context.Context) {
-	if f.logger != nil {
-		ctx = logging.WithLogger(ctx, f.logger)
-	}
+	ctx = logging.WithLogger(ctx, f.logger)
 	f.box.Run(ctx)
 }

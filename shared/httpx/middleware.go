@@ -134,9 +134,6 @@ func newRequestID() string {
 // RequestLogger, Recover.
 func Standard(logger *slog.Logger, h http.Handler) http.Handler {
 	h = RequestLogger(Recover(h))
-	if logger == nil {
-		return h
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), logger)))
 	})

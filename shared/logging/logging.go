@@ -49,8 +49,12 @@ func ParseLevel(s string) slog.Level {
 	}
 }
 
-// WithLogger returns ctx carrying logger.
+// WithLogger returns ctx carrying logger; a nil logger leaves ctx as it is,
+// so a component configured without one logs with its caller's.
 func WithLogger(ctx context.Context, logger *slog.Logger) context.Context {
+	if logger == nil {
+		return ctx
+	}
 	return context.WithValue(ctx, contextKey{}, logger)
 }
 

@@ -107,3 +107,16 @@ func TestFromContextReturnsTheLoggerWithLoggerStored(t *testing.T) {
 		t.Errorf("FromContext of an empty context = %p, want slog.Default()", got)
 	}
 }
+
+func TestANilLoggerLeavesTheContextsLoggerInPlace(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	outer := logging.New(&buf, "info")
+	ctx := logging.WithLogger(logging.WithLogger(context.Background(), outer), nil)
+	if got := logging.FromContext(ctx); got != outer {
+		t.Errorf("FromContext = %p, want the logger set before the nil one (%p)", got, outer)
+	}
+	if got := logging.FromContext(logging.WithLogger(context.Background(), nil)); got == nil {
+		t.Error("a nil logger alone gives a nil logger, want slog's default")
+	}
+}
