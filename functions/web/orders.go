@@ -29,10 +29,9 @@ var testCards = []testCard{
 // ticket while the buyer pays; a refusal shows the ticket with the reason.
 func (f *Function) handlePurchase() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		ticketID := r.PostFormValue("ticketId")
-		if !validID(ticketID) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, ticketID)
+		if !ok {
 			return
 		}
 		v.back = "/tickets/" + ticketID
@@ -77,10 +76,9 @@ func (f *Function) handleOrders() http.Handler {
 // cancelled or expired.
 func (f *Function) handleOrder() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		id := r.PathValue("id")
-		if !validID(id) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, id)
+		if !ok {
 			return
 		}
 		if _, ok := v.requireUser(); !ok {
@@ -98,10 +96,9 @@ func (f *Function) handleOrder() http.Handler {
 // shows the order with the reason.
 func (f *Function) handleCancel() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		id := r.PathValue("id")
-		if !validID(id) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, id)
+		if !ok {
 			return
 		}
 		v.back = "/orders/" + id
@@ -123,10 +120,9 @@ func (f *Function) handleCancel() http.Handler {
 // the order with the reason, so the buyer can try again.
 func (f *Function) handlePay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		id := r.PathValue("id")
-		if !validID(id) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, id)
+		if !ok {
 			return
 		}
 		v.back = "/orders/" + id

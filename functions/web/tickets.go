@@ -127,20 +127,13 @@ type ticketPage struct {
 // or why there is none, and the edit form for its seller.
 func (f *Function) handleTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		id := r.PathValue("id")
-		if !validID(id) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, id)
+		if !ok {
 			return
 		}
-		user, err := v.currentUser()
-		if err != nil {
-			v.fail(err)
-			return
-		}
-		t, err := f.api.Ticket(v.ctx(), v.session, id)
-		if err != nil {
-			v.fail(err)
+		t, user, ok := f.ticketFor(v, id)
+		if !ok {
 			return
 		}
 		v.renderTicket(http.StatusOK, t, user, form{Values: ticketValues(api.TicketInput{Title: t.Title, Price: t.Price.Dollars()})}, "")
@@ -151,10 +144,9 @@ func (f *Function) handleTicket() http.Handler {
 // shows the ticket again with the API's errors.
 func (f *Function) handleEditTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
 		id := r.PathValue("id")
-		if !validID(id) {
-			v.notFound()
+		v, ok := f.visitOf(w, r, id)
+		if !ok {
 			return
 		}
 		v.back = "/tickets/" + id
@@ -172,16 +164,24 @@ func (f *Function) handleEditTicket() http.Handler {
 	})
 }
 
+// ticketFor returns ticket id and who is looking at it. When the API
+// cannot say, it shows why and ok is false.
+func (f *Function) ticketFor(v *visit, id string) (t api.Ticket, user *api.User, ok bool) {
+	user, err := v.currentUser()
+	if err == nil {
+		t, err = f.api.Ticket(v.ctx(), v.session, id)
+	}
+	if err != nil {
+		v.fail(err)
+		return api.Ticket{}, nil, false
+	}
+	return t, user, true
+}
+
 // showTicketRefused shows ticket id again, 400, with what was refused.
 func (f *Function) showTicketRefused(v *visit, id string, fm form) {
-	user, err := v.currentUser()
-	if err != nil {
-		v.fail(err)
-		return
-	}
-	t, err := f.api.Ticket(v.ctx(), v.session, id)
-	if err != nil {
-		v.fail(err)
+	t, user, ok := f.ticketFor(v, id)
+	if !ok {
 		return
 	}
 	refusal := ""

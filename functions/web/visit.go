@@ -202,6 +202,18 @@ func localPath(next string) string {
 	return next
 }
 
+// visitOf starts the visit of r to the ticket or order id names (a path
+// value or a form field). An id that cannot name one is answered 404
+// without a call, and ok is false.
+func (f *Function) visitOf(w http.ResponseWriter, r *http.Request, id string) (v *visit, ok bool) {
+	v = f.visit(w, r)
+	if !validID(id) {
+		v.notFound()
+		return v, false
+	}
+	return v, true
+}
+
 // validID reports whether id can name a ticket or an order: the API's ids
 // are short hex strings. Anything else is not found without a call.
 func validID(id string) bool {
