@@ -173,17 +173,26 @@ func (f *Function) cancelByBuyer(userID string, now time.Time) ordersstore.Updat
 		if err := o.CheckOwner(userID); err != nil {
 			return nil, err
 		}
-		switch err := o.Cancel(order.ReasonBuyer, now); {
-		case errors.Is(err, order.ErrAlreadyCancelled):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		}
-		*r = r.Release(o.ID())
-		ev, err := orderCancelled(o)
-		if err != nil {
-			return nil, err
-		}
-		return []event.Event{ev}, nil
+		return cancel(o, r, order.ReasonBuyer, now)
 	}
+}
+
+// cancel is the one cancellation rule: o is cancelled for reason at now
+// (order.Order.Cancel), the ticket's reservation released, and its
+// order.cancelled made. An order already cancelled is left as it is, with
+// no event; so is a complete one on expiry, since a paid order is never
+// undone by a late expiry (the buyer's cancellation of it is refused).
+func cancel(o *order.Order, r *reservation.Reservation, reason order.Reason, now time.Time) ([]event.Event, error) {
+	switch err := o.Cancel(reason, now); {
+	case errors.Is(err, order.ErrAlreadyCancelled), reason == order.ReasonExpired && errors.Is(err, order.ErrCompleted):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	*r = r.Release(o.ID())
+	ev, err := orderCancelled(o)
+	if err != nil {
+		return nil, err
+	}
+	return []event.Event{ev}, nil
 }

@@ -39,18 +39,7 @@ func (f *Function) settleOrder(tx store.Tx, ev event.Event, orderID string, upda
 // by a late expiry.
 func (f *Function) expire(now time.Time) ordersstore.UpdateFunc {
 	return func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
-		switch err := o.Cancel(order.ReasonExpired, now); {
-		case errors.Is(err, order.ErrAlreadyCancelled), errors.Is(err, order.ErrCompleted):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		}
-		*r = r.Release(o.ID())
-		ev, err := orderCancelled(o)
-		if err != nil {
-			return nil, err
-		}
-		return []event.Event{ev}, nil
+		return cancel(o, r, order.ReasonExpired, now)
 	}
 }
 
