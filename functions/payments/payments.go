@@ -190,6 +190,6 @@ func (f *Function) Run(ctx context.Context) {
 	ctx = logging.WithLogger(ctx, f.logger)
 	var wg sync.WaitGroup
 	wg.Go(func() { f.box.Run(ctx) })
-	wg.Go(func() { f.settle(ctx) })
+	wg.Go(func() { f.runRefunds(ctx) })
 	wg.Wait()
 }
