@@ -107,5 +107,5 @@ func (f *Function) task(e *expiry.Expiry) (scheduler.Task, error) {
 // undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
 // 400, for the dead-letter sink, since no redelivery would change it.
 func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	return eventing.ErrUndecodable.With(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }

@@ -96,7 +96,7 @@ func (f *Function) mirrorTicket(tx store.Tx, ev event.Event, t ticket.Ticket) er
 // undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
 // 400, for the dead-letter sink, since no redelivery would change it.
 func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	return eventing.ErrUndecodable.With(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }
 
 // orderCreated returns the order.created event of a new order.

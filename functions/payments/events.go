@@ -111,7 +111,7 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 // undecodable classifies err, about ev's data, as eventing.ErrUndecodable:
 // 400, for the dead-letter sink, since no redelivery would change it.
 func undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	return eventing.ErrUndecodable.With(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }
 
 // paymentCreated returns the payment.created event of a payment the order

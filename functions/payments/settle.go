@@ -15,7 +15,6 @@ import (
 
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -317,7 +316,7 @@ func (f *Function) takeStripeEvent(ctx context.Context, ev stripe.Event) error {
 	}
 	var pi stripe.PaymentIntent
 	if ev.Data == nil || json.Unmarshal(ev.Data.Raw, &pi) != nil || pi.ID == "" {
-		return apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("event %s: no PaymentIntent", ev.ID))
+		return ErrBadEvent.With(fmt.Errorf("event %s: no PaymentIntent", ev.ID))
 	}
 	orderID := pi.Metadata["orderId"]
 	logger = logger.With(slog.String("paymentIntent", pi.ID), slog.String("orderId", orderID))

@@ -54,7 +54,7 @@ func (f *Function) receive(_ context.Context, tx store.Tx, ev event.Event) error
 		}
 		return f.apply(tx, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Sell)
 	}
-	return apperr.Wrap(apperr.Invalid, errUnexpectedType.Message, fmt.Errorf("tickets.receive: type %q", ev.Type()))
+	return errUnexpectedType.With(fmt.Errorf("tickets.receive: type %q", ev.Type()))
 }
 
 // apply runs change on the ticket ticketID for reservation number of
@@ -63,13 +63,13 @@ func (f *Function) receive(_ context.Context, tx store.Tx, ev event.Event) error
 func (f *Function) apply(tx store.Tx, ticketID string, number int, orderID string, change transition) error {
 	r, err := ticket.NewReservation(number, orderID)
 	if err != nil {
-		return apperr.Wrap(apperr.Invalid, eventing.ErrUndecodable.Message, err)
+		return eventing.ErrUndecodable.With(err)
 	}
 	_, err = f.store.UpdateIn(tx, ticketID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
 		return withUpdated(t, change(t, r))
 	})
 	if errors.Is(err, ticket.ErrNotFound) {
-		return apperr.Wrap(apperr.Invalid, ErrUnknownTicket.Message, fmt.Errorf("ticket %q: %w", ticketID, err))
+		return ErrUnknownTicket.With(fmt.Errorf("ticket %q: %w", ticketID, err))
 	}
 	if err != nil {
 		return fmt.Errorf("store.UpdateIn: %w", err)
