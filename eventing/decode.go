@@ -19,13 +19,13 @@ var ErrUndecodable = apperr.New(apperr.Invalid, "Undecodable event")
 // dst's shape.
 func Decode(ev event.Event, dst any) error {
 	if len(ev.Data()) == 0 {
-		return apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("eventing.Decode %s %s: no data", ev.Type(), ev.ID()))
+		return ErrUndecodable.With(fmt.Errorf("eventing.Decode %s %s: no data", ev.Type(), ev.ID()))
 	}
 	if ct := ev.DataMediaType(); ct != "" && ct != event.ApplicationJSON {
-		return apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("eventing.Decode %s %s: data is %s, not JSON", ev.Type(), ev.ID(), ct))
+		return ErrUndecodable.With(fmt.Errorf("eventing.Decode %s %s: data is %s, not JSON", ev.Type(), ev.ID(), ct))
 	}
 	if err := ev.DataAs(dst); err != nil {
-		return apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("eventing.Decode %s %s: %w", ev.Type(), ev.ID(), err))
+		return ErrUndecodable.With(fmt.Errorf("eventing.Decode %s %s: %w", ev.Type(), ev.ID(), err))
 	}
 	return nil
 }
@@ -35,14 +35,14 @@ func Decode(ev event.Event, dst any) error {
 func EntityVersion(ev event.Event) (int, error) {
 	v, ok := ev.Extensions()[ExtensionEntityVersion]
 	if !ok {
-		return 0, apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("eventing.EntityVersion %s %s: no %s", ev.Type(), ev.ID(), ExtensionEntityVersion))
+		return 0, ErrUndecodable.With(fmt.Errorf("eventing.EntityVersion %s %s: no %s", ev.Type(), ev.ID(), ExtensionEntityVersion))
 	}
 	n, err := types.ToInteger(v)
 	if err == nil && n < 0 {
 		err = errors.New("negative")
 	}
 	if err != nil {
-		return 0, apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("eventing.EntityVersion %s %s: %s %v: %w", ev.Type(), ev.ID(), ExtensionEntityVersion, v, err))
+		return 0, ErrUndecodable.With(fmt.Errorf("eventing.EntityVersion %s %s: %s %v: %w", ev.Type(), ev.ID(), ExtensionEntityVersion, v, err))
 	}
 	return int(n), nil
 }
@@ -51,5 +51,5 @@ func EntityVersion(ev event.Event) (int, error) {
 // a receiver answers it 400, for the dead-letter sink, since no redelivery
 // would change it.
 func Undecodable(ev event.Event, err error) error {
-	return apperr.Wrap(apperr.Invalid, ErrUndecodable.Message, fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
+	return ErrUndecodable.With(fmt.Errorf("%s %s: %w", ev.Type(), ev.ID(), err))
 }

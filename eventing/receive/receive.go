@@ -37,6 +37,15 @@ import (
 	"github.com/buytickets/buytickets/shared/store"
 )
 
+// The refusals of a request that carries no event to apply.
+var (
+	// ErrInvalidEvent is a request that is no valid CloudEvent. Handler
+	// answers it 400: redelivering it would not help.
+	ErrInvalidEvent = apperr.New(apperr.Invalid, "Invalid CloudEvent")
+	// ErrEventTooLarge is a request over MaxBodyBytes. Handler answers it 413.
+	ErrEventTooLarge = apperr.New(apperr.TooLarge, "Event too large")
+)
+
 // Path is where a function mounts Handler ("POST /events"), the path its
 // Triggers deliver to.
 const Path = "/events"
@@ -103,11 +112,11 @@ func Handler(st store.Store, fn Func, opts ...Option) http.Handler {
 			err = ev.Validate()
 		}
 		if err != nil {
-			kind, message := apperr.Invalid, "Invalid CloudEvent"
+			refusal := ErrInvalidEvent
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				kind, message = apperr.TooLarge, "Event too large"
+				refusal = ErrEventTooLarge
 			}
-			answer(w, r, nil, apperr.Wrap(kind, message, fmt.Errorf("receive: decode: %w", err)))
+			answer(w, r, nil, refusal.With(fmt.Errorf("receive: decode: %w", err)))
 			return
 		}
 		duplicate, err := apply(ctx, st, fn, *ev)

@@ -31,6 +31,14 @@ const (
 	extErrorData = "knativeerrordata"
 )
 
+// The refusals of a request that carries no dead letter to keep.
+var (
+	// errInvalidEvent is a request that is no valid CloudEvent (400).
+	errInvalidEvent = apperr.New(apperr.Invalid, "Invalid CloudEvent")
+	// errEventTooLarge is a request over httpx.MaxBodyBytes (413).
+	errEventTooLarge = apperr.New(apperr.TooLarge, "Event too large")
+)
+
 // receiveDeadLetter stores the dead letter the Broker hands over and
 // answers as the Knative data plane reads it: 200 once it is stored, or
 // when the same delivery was stored before (the first copy is kept
@@ -70,9 +78,9 @@ func decodeFailure(r *http.Request) (deadletter.Failure, error) {
 	}
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return deadletter.Failure{}, apperr.Wrap(apperr.TooLarge, "Event too large", fmt.Errorf("binding.ToEvent: %w", err))
+			return deadletter.Failure{}, errEventTooLarge.With(fmt.Errorf("binding.ToEvent: %w", err))
 		}
-		return deadletter.Failure{}, apperr.Wrap(apperr.Invalid, "Invalid CloudEvent", fmt.Errorf("binding.ToEvent: %w", err))
+		return deadletter.Failure{}, errInvalidEvent.With(fmt.Errorf("binding.ToEvent: %w", err))
 	}
 	fail := deadletter.Failure{
 		Type: ev.Type(), ID: ev.ID(), Source: ev.Source(), Subject: ev.Subject(),
@@ -83,7 +91,7 @@ func decodeFailure(r *http.Request) (deadletter.Failure, error) {
 		ev.SetExtension(name, nil)
 	}
 	if fail.Event, err = structured(*ev); err != nil {
-		return deadletter.Failure{}, apperr.Wrap(apperr.Invalid, "Invalid CloudEvent", err)
+		return deadletter.Failure{}, errInvalidEvent.With(fmt.Errorf("structured: %w", err))
 	}
 	return fail, nil
 }

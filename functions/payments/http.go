@@ -171,17 +171,17 @@ func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (stripe
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return stripe.Event{}, ErrWebhookTooLarge
 	} else if err != nil {
-		return stripe.Event{}, apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("read body: %w", err))
+		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("read body: %w", err))
 	}
 	ev, err := webhook.ConstructEvent(payload, r.Header.Get("Stripe-Signature"), f.webhookSecret)
 	switch {
 	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
 		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
-		return stripe.Event{}, apperr.Wrap(apperr.Invalid, ErrBadSignature.Message, fmt.Errorf("webhook.ConstructEvent: %w", err))
+		return stripe.Event{}, ErrBadSignature.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
 	case err != nil:
-		return stripe.Event{}, apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("webhook.ConstructEvent: %w", err))
+		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
 	case !store.ValidID(ev.ID):
-		return stripe.Event{}, apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("event id %q", ev.ID))
+		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
 	}
 	return ev, nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -36,7 +35,7 @@ func (f *Function) takeStripeEvent(ctx context.Context, ev stripe.Event) error {
 	}
 	var pi stripe.PaymentIntent
 	if ev.Data == nil || json.Unmarshal(ev.Data.Raw, &pi) != nil || pi.ID == "" {
-		return apperr.Wrap(apperr.Invalid, ErrBadEvent.Message, fmt.Errorf("event %s: no PaymentIntent", ev.ID))
+		return ErrBadEvent.With(fmt.Errorf("event %s: no PaymentIntent", ev.ID))
 	}
 	orderID := pi.Metadata["orderId"]
 	logger = logger.With(slog.String("paymentIntent", pi.ID), slog.String("orderId", orderID))

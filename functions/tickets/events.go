@@ -63,7 +63,7 @@ func (f *Function) apply(tx store.Tx, ev event.Event, ticketID string, number in
 		return withUpdated(t, change(t, r))
 	})
 	if errors.Is(err, ticket.ErrNotFound) {
-		return apperr.Wrap(apperr.Invalid, ErrUnknownTicket.Message, fmt.Errorf("ticket %q: %w", ticketID, err))
+		return ErrUnknownTicket.With(fmt.Errorf("ticket %q: %w", ticketID, err))
 	}
 	if err != nil {
 		return fmt.Errorf("store.UpdateIn: %w", err)

@@ -5,6 +5,12 @@
 // transports map each kind once: httpx to an HTTP status, the receivers to a
 // CloudEvents result. The package imports nothing from net/http, so domain
 // packages can use it.
+//
+// A sentinel is one refusal, compared by identity: ErrX.With(cause) keeps
+// ErrX's kind, message and field and matches ErrX with errors.Is, while two
+// sentinels never match each other, whatever their kind and message. Two
+// answers that must look the same (sign-in's for an unknown email and for a
+// wrong password) are one sentinel, or one kind.
 package apperr
 
 import (
@@ -65,6 +71,9 @@ type Error struct {
 	Field   string
 	// Err is the underlying cause, kept for logs and errors.Is; never shown.
 	Err error
+	// sentinel is the error that With made this one from, which Is
+	// matches; nil for an error that is its own identity.
+	sentinel *Error
 }
 
 // Error returns the message, followed by the cause when there is one.
@@ -78,11 +87,22 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is reports whether target is an *Error of the same kind and message, so
-// that domain sentinels compare with errors.Is even when wrapped.
+// Is reports whether e was made by With from target (or from an error
+// With made from target). errors.Is matches an *Error with itself; no two
+// errors made apart match, even of the same kind, message and field.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Message == e.Message && t.Field == e.Field
+	return ok && e.sentinel != nil && e.sentinel == t
+}
+
+// With returns an instance of e with cause: of e's kind, message and field,
+// matching e with errors.Is, and keeping cause for logs and errors.Is.
+func (e *Error) With(cause error) *Error {
+	sentinel := e
+	if e.sentinel != nil {
+		sentinel = e.sentinel
+	}
+	return &Error{Kind: e.Kind, Message: e.Message, Field: e.Field, Err: cause, sentinel: sentinel}
 }
 
 // New returns an error of kind k with a message safe to show to the caller.
@@ -93,7 +113,10 @@ func Field(field, message string) *Error {
 	return &Error{Kind: Invalid, Message: message, Field: field}
 }
 
-// Wrap returns an error of kind k with message, keeping err as the cause.
+// Wrap returns an error of kind k with message, keeping err as the cause:
+// for a message made where the error happens (a card issuer's reason). A
+// refusal with a fixed message is a sentinel made by New or Field, passed on
+// with its With, so that its kind cannot drift from its message.
 func Wrap(k Kind, message string, err error) *Error {
 	return &Error{Kind: k, Message: message, Err: err}
 }

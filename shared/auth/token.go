@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/buytickets/buytickets/shared/apperr"
 )
 
 // Token defaults (DESIGN §4).
@@ -156,5 +154,5 @@ func (t *Tokens) keyFunc(tok *jwt.Token) (any, error) {
 }
 
 func unauthorized(cause error) error {
-	return apperr.Wrap(ErrNotAuthorized.Kind, ErrNotAuthorized.Message, fmt.Errorf("auth.Verify: %w", cause))
+	return ErrNotAuthorized.With(fmt.Errorf("auth.Verify: %w", cause))
 }

@@ -25,6 +25,8 @@ var (
 	ErrEmptyBody            = apperr.New(apperr.Invalid, "Request body must not be empty")
 	ErrMalformedJSON        = apperr.New(apperr.Invalid, "Malformed JSON")
 	ErrTrailingData         = apperr.New(apperr.Invalid, "Request body must hold a single JSON value")
+	ErrUnreadableBody       = apperr.New(apperr.Invalid, "Request body could not be read")
+	ErrInvalidValue         = apperr.New(apperr.Invalid, "Request body has an invalid value")
 )
 
 const unknownFieldPrefix = "json: unknown field "
@@ -97,7 +99,7 @@ func readError(err error) error {
 		return ErrMalformedJSON
 	default:
 		// The client went away or the connection broke mid-body.
-		return apperr.Wrap(apperr.Invalid, "Request body could not be read", err)
+		return ErrUnreadableBody.With(err)
 	}
 }
 
@@ -127,7 +129,7 @@ func shapeError(err error, dst any) error {
 		return &apperr.Error{Kind: apperr.Invalid, Field: name, Message: "Unknown field", Err: err}
 	default:
 		// A field's own UnmarshalJSON refused the value (a time that is not RFC 3339, say).
-		return apperr.Wrap(apperr.Invalid, "Request body has an invalid value", err)
+		return ErrInvalidValue.With(err)
 	}
 }
 

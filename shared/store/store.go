@@ -28,6 +28,8 @@ var (
 	// ErrUnavailable is contention that outlasted the retries, or a store that is down.
 	// Nothing of the transaction was written.
 	ErrUnavailable = apperr.New(apperr.Unavailable, "Service is busy, please try again")
+	// ErrInvalidID is a write to an ID no document can have.
+	ErrInvalidID = apperr.New(apperr.Invalid, "Invalid id")
 	// ErrBadCursor is a Query.After that names no document of the query's order.
 	ErrBadCursor = apperr.New(apperr.Invalid, "Invalid cursor")
 	// ErrReadAfterWrite is a read in a transaction after one of its writes;

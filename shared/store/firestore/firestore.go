@@ -247,7 +247,7 @@ func (t *tx) prepare(collection, id string, doc any) (*fs.DocumentRef, map[strin
 		return nil, nil, err
 	}
 	if !store.ValidID(id) {
-		return nil, nil, apperr.Wrap(apperr.Invalid, "Invalid id", fmt.Errorf("store: invalid document id %q", id))
+		return nil, nil, store.ErrInvalidID.With(fmt.Errorf("store: invalid document id %q", id))
 	}
 	t.wrote = true
 	var fields map[string]any
@@ -300,10 +300,10 @@ func classify(err error) error {
 	case codes.AlreadyExists:
 		return fmt.Errorf("firestore: %w: %v", store.ErrConflict, err)
 	case codes.Aborted, codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
-		return apperr.Wrap(apperr.Unavailable, store.ErrUnavailable.Message, err)
+		return store.ErrUnavailable.With(err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return apperr.Wrap(apperr.Unavailable, store.ErrUnavailable.Message, err)
+		return store.ErrUnavailable.With(err)
 	}
 	return err
 }

@@ -22,7 +22,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -191,7 +190,7 @@ func checkRef(collection, id string) error {
 		return err
 	}
 	if !store.ValidID(id) {
-		return apperr.Wrap(apperr.Invalid, "Invalid id", fmt.Errorf("store: invalid document id %q", id))
+		return store.ErrInvalidID.With(fmt.Errorf("store: invalid document id %q", id))
 	}
 	return nil
 }
@@ -379,11 +378,11 @@ func classify(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return apperr.Wrap(apperr.Unavailable, store.ErrUnavailable.Message, err)
+			return store.ErrUnavailable.With(err)
 		}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return apperr.Wrap(apperr.Unavailable, store.ErrUnavailable.Message, err)
+		return store.ErrUnavailable.With(err)
 	}
 	return err
 }

@@ -116,7 +116,7 @@ func (h *Hasher) derive(ctx context.Context, password string, salt []byte, n, r,
 	select {
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, apperr.Wrap(ErrBusy.Kind, ErrBusy.Message, fmt.Errorf("password: waiting for a slot: %w", ctx.Err()))
+		return nil, ErrBusy.With(fmt.Errorf("password: waiting for a slot: %w", ctx.Err()))
 	}
 	defer func() { <-h.slots }()
 	key, err := scrypt.Key([]byte(password), salt, n, r, p, keyLen)

@@ -40,10 +40,13 @@ var (
 	ErrReused = errors.New("session: refresh token used twice; family revoked")
 )
 
-// Refused returns reason as the apperr.Unauthorized "Not authorized" a
-// client sees.
+// ErrRefused is the one answer to every refused refresh token, whatever its
+// reason: 401 "Not authorized", as to a request with no session at all.
+var ErrRefused = apperr.New(apperr.Unauthorized, "Not authorized")
+
+// Refused returns reason as the ErrRefused a client sees.
 func Refused(reason error) error {
-	return apperr.Wrap(apperr.Unauthorized, "Not authorized", reason)
+	return ErrRefused.With(reason)
 }
 
 // Refresh is a stored refresh token.

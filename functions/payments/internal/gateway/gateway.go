@@ -196,20 +196,20 @@ func (g *Gateway) Refund(ctx context.Context, p payment.Payment) (string, error)
 func classify(op string, err error) error {
 	var se *stripe.Error
 	if !errors.As(err, &se) {
-		return apperr.Wrap(apperr.Unavailable, ErrUnknownOutcome.Message, fmt.Errorf("stripe %s: %w", op, err))
+		return ErrUnknownOutcome.With(fmt.Errorf("stripe %s: %w", op, err))
 	}
 	cause := fmt.Errorf("stripe %s: %d %s %s (request %s)", op, se.HTTPStatusCode, se.Type, se.Code, se.RequestID)
 	switch status := se.HTTPStatusCode; {
 	case se.Type == stripe.ErrorTypeIdempotency:
-		return apperr.Wrap(apperr.Unavailable, ErrUnknownOutcome.Message, cause)
+		return ErrUnknownOutcome.With(cause)
 	case se.Type == stripe.ErrorTypeCard || status == http.StatusPaymentRequired:
 		return apperr.Wrap(apperr.PaymentRequired, message(se, "Your card was declined."), cause)
 	case status == http.StatusBadRequest || status == http.StatusNotFound:
 		return apperr.Wrap(apperr.Invalid, message(se, "Payment refused"), cause)
 	case status == http.StatusTooManyRequests:
-		return apperr.Wrap(apperr.Unavailable, ErrBusy.Message, cause)
+		return ErrBusy.With(cause)
 	case status == http.StatusConflict || status >= 500:
-		return apperr.Wrap(apperr.Unavailable, ErrUnknownOutcome.Message, cause)
+		return ErrUnknownOutcome.With(cause)
 	default:
 		return cause
 	}

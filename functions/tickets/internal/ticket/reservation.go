@@ -26,8 +26,8 @@ var ErrBadReservation = apperr.New(apperr.Invalid, "Invalid reservation")
 // ErrBadReservation.
 func NewReservation(number int, orderID string) (Reservation, error) {
 	if number < 1 || orderID == "" {
-		return Reservation{}, apperr.Wrap(apperr.Invalid, ErrBadReservation.Message,
-			fmt.Errorf("ticket.NewReservation: number %d of order %q: want a number from 1 and an order", number, orderID))
+		return Reservation{}, ErrBadReservation.With(fmt.Errorf(
+			"ticket.NewReservation: number %d of order %q: want a number from 1 and an order", number, orderID))
 	}
 	return Reservation{Number: number, OrderID: orderID}, nil
 }
