@@ -10,9 +10,8 @@ import (
 	"net/http"
 
 	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/stripe/stripe-go/v76"
-	"github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/apperr"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -24,14 +23,8 @@ import (
 // MaxWebhookBytes is the largest Stripe event the webhook reads.
 const MaxWebhookBytes = 64 << 10
 
-// The refusals of the webhook.
+// The refusals of the webhook besides gateway.ReadEvent's.
 var (
-	// ErrBadSignature refuses an event that is unsigned, not signed with
-	// STRIPE_WEBHOOK_SECRET, or signed more than five minutes ago.
-	ErrBadSignature = apperr.New(apperr.Invalid, "Invalid Stripe signature")
-	// ErrBadEvent refuses a signed event that cannot be read, or of an API
-	// version other than the one stripe-go decodes (stripe.APIVersion).
-	ErrBadEvent = apperr.New(apperr.Invalid, "Invalid Stripe event")
 	// ErrWebhookTooLarge refuses an event over MaxWebhookBytes.
 	ErrWebhookTooLarge = apperr.New(apperr.TooLarge, "Stripe event too large")
 )
@@ -162,28 +155,19 @@ func (f *Function) handleSweep() http.Handler {
 }
 
 // verifyWebhook reads the Stripe event of r, at most MaxWebhookBytes of
-// JSON, and checks its signature, its age and its API version.
-func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (stripe.Event, error) {
+// JSON, and checks its signature, its age and its API version
+// (gateway.ReadEvent).
+func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (gateway.Event, error) {
 	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		return stripe.Event{}, httpx.ErrUnsupportedMediaType
+		return gateway.Event{}, httpx.ErrUnsupportedMediaType
 	}
 	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return stripe.Event{}, ErrWebhookTooLarge
+		return gateway.Event{}, ErrWebhookTooLarge
 	} else if err != nil {
-		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("read body: %w", err))
+		return gateway.Event{}, gateway.ErrBadEvent.With(fmt.Errorf("read body: %w", err))
 	}
-	ev, err := webhook.ConstructEvent(payload, r.Header.Get("Stripe-Signature"), f.webhookSecret)
-	switch {
-	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
-		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
-		return stripe.Event{}, ErrBadSignature.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case err != nil:
-		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case !store.ValidID(ev.ID):
-		return stripe.Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
-	}
-	return ev, nil
+	return gateway.ReadEvent(payload, r.Header.Get("Stripe-Signature"), f.webhookSecret)
 }
 
 // claim claims orderID for a charge of token by buyerID: the attempt to

@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// The refusals of a webhook event.
+var (
+	// ErrBadSignature refuses an event that is unsigned, not signed with
+	// the webhook secret, or signed more than five minutes ago.
+	ErrBadSignature = apperr.New(apperr.Invalid, "Invalid Stripe signature")
+	// ErrBadEvent refuses a signed event that cannot be read, or of an API
+	// version other than the one stripe-go decodes (stripe.APIVersion).
+	ErrBadEvent = apperr.New(apperr.Invalid, "Invalid Stripe event")
+)
+
+// The Stripe event types payments acts on.
+const (
+	intentSucceeded = "payment_intent.succeeded"
+	intentFailed    = "payment_intent.payment_failed"
+)
+
+// Event is a verified Stripe event as payments reads it.
+type Event struct {
+	// ID and Type are the Stripe event's.
+	ID   string
+	Type string
+	// Intent is the PaymentIntent of the event types payments acts on
+	// (payment_intent.succeeded and payment_intent.payment_failed); nil
+	// for any other type.
+	Intent *IntentOutcome
+}
+
+// IntentOutcome is what a PaymentIntent event says of a payment.
+type IntentOutcome struct {
+	// ID is the PaymentIntent's id.
+	ID string
+	// OrderID is the order its metadata names, as CreateIntent set it;
+	// empty when it names none.
+	OrderID string
+	// Succeeded is true for a payment taken, false for one that failed.
+	Succeeded bool
+	// Amount is what was received, or what was asked while nothing was.
+	Amount   payment.Cents
+	Currency string
+	// FailureCode is Stripe's code and decline code of a failed payment.
+	FailureCode string
+}
+
+// ReadEvent verifies payload, the body Stripe posted, against signature
+// (its Stripe-Signature header) and secret, and reads it: ErrBadSignature
+// for a signature that does not hold, ErrBadEvent for an event that cannot
+// be read or a PaymentIntent event without its PaymentIntent.
+func ReadEvent(payload []byte, signature, secret string) (Event, error) {
+	ev, err := webhook.ConstructEvent(payload, signature, secret)
+	switch {
+	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
+		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
+		return Event{}, ErrBadSignature.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
+	case err != nil:
+		return Event{}, ErrBadEvent.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
+	case !store.ValidID(ev.ID):
+		return Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
+	}
+	out := Event{ID: ev.ID, Type: string(ev.Type)}
+	if ev.Type != intentSucceeded && ev.Type != intentFailed {
+		return out, nil
+	}
+	var pi stripe.PaymentIntent
+	if ev.Data == nil || json.Unmarshal(ev.Data.Raw, &pi) != nil || pi.ID == "" {
+		return Event{}, ErrBadEvent.With(fmt.Errorf("event %s: no PaymentIntent", ev.ID))
+	}
+	amount := pi.AmountReceived
+	if amount == 0 {
+		amount = pi.Amount
+	}
+	out.Intent = &IntentOutcome{
+		ID: pi.ID, OrderID: pi.Metadata["orderId"], Succeeded: ev.Type == intentSucceeded,
+		Amount: payment.Cents(amount), Currency: string(pi.Currency),
+	}
+	if pi.LastPaymentError != nil {
+		out.Intent.FailureCode = string(pi.LastPaymentError.Code) + " " + string(pi.LastPaymentError.DeclineCode)
+	}
+	return out, nil
+}
