@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
+	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -43,12 +44,14 @@ func (f *Function) expire(now time.Time) ordersstore.UpdateFunc {
 	}
 }
 
-// complete marks a created order paid and makes its order.completed; the
-// ticket stays held by it, now sold. A cancelled order stays cancelled
-// (payments refunds the payment) and a complete one is left as it is.
-func (f *Function) complete() ordersstore.UpdateFunc {
+// complete marks a created order paid by p and makes its order.completed;
+// the ticket stays held by it, now sold. A cancelled order stays cancelled
+// (payments refunds the payment) and a complete one is left as it is. A
+// payment of another amount or currency than the order's is refused
+// (order.ErrPaymentMismatch), for the dead-letter sink.
+func (f *Function) complete(p eventing.PaymentCreated) ordersstore.UpdateFunc {
 	return func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
-		switch err := o.Complete(); {
+		switch err := o.Pay(ticket.Cents(p.Amount), p.Currency); {
 		case errors.Is(err, order.ErrAlreadyComplete), errors.Is(err, order.ErrCancelled):
 			return nil, nil
 		case err != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -117,5 +118,53 @@ func TestSettlingAnUnknownOrderIsRefusedForTheDeadLetters(t *testing.T) {
 		if code := f.deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s for an unknown order: %d, want 400", ev.Type(), code)
 		}
+	}
+}
+
+func TestAnExpiryReportedBeforeTheWindowEndsIsRedeliveredAndCancelsNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	o := f.user("buyer").mustOrder(ticketID)
+	f.clock.Advance(window - time.Minute)
+
+	ev := expired(t, o.ID)
+	if code := f.deliver(ev); code != http.StatusConflict {
+		t.Errorf("an expiry a minute early answered %d, want 409 (redelivered later)", code)
+	}
+	if got := f.user("buyer").show(o.ID); got.Status != "created" || got.Version != 0 {
+		t.Fatalf("after an early expiry the order is %+v, want still created at version 0", got)
+	}
+	// The same event, redelivered once the window has passed, takes effect.
+	f.clock.Advance(time.Minute)
+	f.mustDeliver(ev)
+	if got := f.user("buyer").show(o.ID); got.Status != "cancelled" || got.CancelReason != "expired" {
+		t.Errorf("after the window the order is %+v, want cancelled as expired", got)
+	}
+}
+
+func TestAPaymentOfAnotherAmountOrCurrencyCompletesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	o := f.user("buyer").mustOrder(ticketID)
+	for _, p := range []eventing.PaymentCreated{
+		{ID: "pay-cheap-" + o.ID, OrderID: o.ID, StripeID: "ch_1", Amount: 50, Currency: "usd"},
+		{ID: "pay-eur-" + o.ID, OrderID: o.ID, StripeID: "ch_2", Amount: 2000, Currency: "eur"},
+	} {
+		ev, err := eventing.NewPaymentCreated(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code := f.deliver(ev); code != http.StatusBadRequest {
+			t.Errorf("payment of %d %s answered %d, want 400 (for the dead letters)", p.Amount, p.Currency, code)
+		}
+	}
+	if got := f.user("buyer").show(o.ID); got.Status != "created" || got.Version != 0 {
+		t.Errorf("after mismatched payments the order is %+v, want still created at version 0", got)
+	}
+	f.mustDeliver(paid(t, o.ID))
+	if got := f.user("buyer").show(o.ID); got.Status != "complete" {
+		t.Errorf("after the right payment the order is %+v, want complete", got)
 	}
 }

@@ -49,7 +49,14 @@ const (
 	// DefaultWindow is how long an order reserves its ticket when no
 	// window is configured (ORDER_EXPIRATION_WINDOW).
 	DefaultWindow = 15 * time.Minute
+	// ClockSkew is how far the clock of whoever reports an expiry (the
+	// scheduler) may run ahead of orders': an order is cancelled as
+	// expired from that long before its expiresAt, and not earlier.
+	ClockSkew = 5 * time.Second
 )
+
+// Currency is the currency every order is charged in (DESIGN §3).
+const Currency = "usd"
 
 // The refusals of the order rules.
 var (
@@ -76,6 +83,13 @@ var (
 	// ErrAlreadyComplete is a completion of an order already complete;
 	// callers that complete idempotently treat it as done.
 	ErrAlreadyComplete = apperr.New(apperr.Invalid, "Order is already complete")
+	// ErrNotExpired refuses to cancel as expired an order whose window has
+	// not passed: a Conflict, so an expiry reported early is redelivered
+	// until it has.
+	ErrNotExpired = apperr.New(apperr.Conflict, "Order has not expired yet")
+	// ErrPaymentMismatch refuses a payment whose amount or currency is not
+	// the order's price in Currency: it pays for no order of ours.
+	ErrPaymentMismatch = apperr.New(apperr.Invalid, "Payment does not match the order")
 	// ErrNoTicketID refuses a request for an order that names no ticket.
 	ErrNoTicketID = apperr.Field("ticketId", "Ticket id is required")
 )
@@ -162,16 +176,19 @@ func (o *Order) CheckOwner(userID string) error {
 
 // Cancel cancels a created order for reason at now and bumps its version.
 // It returns ErrAlreadyCancelled for a cancelled order and ErrCompleted for
-// a complete one, and changes neither.
+// a complete one, and ErrNotExpired for an expiry more than ClockSkew
+// before the order's window ends, and changes none of them.
 func (o *Order) Cancel(reason Reason, now time.Time) error {
 	if reason != ReasonBuyer && reason != ReasonExpired {
 		return fmt.Errorf("order.Cancel %s: unknown reason %q", o.id, reason)
 	}
-	switch o.status {
-	case Cancelled:
+	switch {
+	case o.status == Cancelled:
 		return ErrAlreadyCancelled
-	case Complete:
+	case o.status == Complete:
 		return ErrCompleted
+	case reason == ReasonExpired && now.Add(ClockSkew).Before(o.expiresAt):
+		return ErrNotExpired
 	}
 	o.status, o.reason, o.cancelledAt = Cancelled, reason, now.UTC()
 	o.version++
@@ -191,6 +208,16 @@ func (o *Order) Complete() error {
 	o.status = Complete
 	o.version++
 	return nil
+}
+
+// Pay completes a created order with a payment of amount in currency, as
+// Complete does, once they are the order's price in Currency; otherwise
+// it returns ErrPaymentMismatch and changes nothing.
+func (o *Order) Pay(amount ticket.Cents, currency string) error {
+	if amount != o.item.Price || currency != Currency {
+		return ErrPaymentMismatch
+	}
+	return o.Complete()
 }
 
 // Placing is what placing an order is decided on, as one transaction read it.

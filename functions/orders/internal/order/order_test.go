@@ -107,31 +107,37 @@ func TestPlace(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
+	ends := t0.Add(window) // when the stored orders' window ends
 	tests := []struct {
+		name    string
 		from    order.Status
 		reason  order.Reason
+		at      time.Time
 		err     error
 		version int
 	}{
-		{order.Created, order.ReasonBuyer, nil, 1},
-		{order.Created, order.ReasonExpired, nil, 1},
-		{order.Cancelled, order.ReasonBuyer, order.ErrAlreadyCancelled, 0},
-		{order.Complete, order.ReasonBuyer, order.ErrCompleted, 0},
-		{order.Complete, order.ReasonExpired, order.ErrCompleted, 0},
-		{order.Created, "whim", errors.New("unknown reason"), 0},
+		{"created/buyer", order.Created, order.ReasonBuyer, t0.Add(time.Minute), nil, 1},
+		{"created/expired", order.Created, order.ReasonExpired, ends, nil, 1},
+		{"created/expired within the clock skew", order.Created, order.ReasonExpired, ends.Add(-order.ClockSkew), nil, 1},
+		{"created/expired too early", order.Created, order.ReasonExpired, ends.Add(-order.ClockSkew - time.Millisecond), order.ErrNotExpired, 0},
+		{"created/expired long before", order.Created, order.ReasonExpired, t0.Add(time.Minute), order.ErrNotExpired, 0},
+		{"cancelled/buyer", order.Cancelled, order.ReasonBuyer, t0.Add(time.Minute), order.ErrAlreadyCancelled, 0},
+		{"complete/buyer", order.Complete, order.ReasonBuyer, t0.Add(time.Minute), order.ErrCompleted, 0},
+		{"complete/expired", order.Complete, order.ReasonExpired, ends, order.ErrCompleted, 0},
+		{"created/whim", order.Created, "whim", t0.Add(time.Minute), errors.New("unknown reason"), 0},
 	}
 	for _, tc := range tests {
-		t.Run(string(tc.from)+"/"+string(tc.reason), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := stored("buyer", tc.from)
-			err := o.Cancel(tc.reason, t0.Add(time.Minute))
+			err := o.Cancel(tc.reason, tc.at)
 			if tc.err == nil && err != nil || tc.err != nil && (err == nil || !errors.Is(err, tc.err) && !strings.Contains(err.Error(), tc.err.Error())) {
 				t.Fatalf("Cancel = %v, want %v", err, tc.err)
 			}
 			if o.Version() != tc.version {
 				t.Errorf("version %d, want %d", o.Version(), tc.version)
 			}
-			if err == nil && (o.Status() != order.Cancelled || o.CancelReason() != tc.reason || !o.CancelledAt().Equal(t0.Add(time.Minute))) {
+			if err == nil && (o.Status() != order.Cancelled || o.CancelReason() != tc.reason || !o.CancelledAt().Equal(tc.at)) {
 				t.Errorf("order %+v, want cancelled for %s", o, tc.reason)
 			}
 			if err != nil && o.Status() != tc.from {
@@ -141,6 +147,44 @@ func TestCancel(t *testing.T) {
 	}
 	if apperr.KindOf(order.ErrCompleted) != apperr.Invalid {
 		t.Error("cancelling a complete order must be a 400")
+	}
+	if apperr.KindOf(order.ErrNotExpired) != apperr.Conflict {
+		t.Error("an early expiry must be redelivered (409)")
+	}
+}
+
+func TestPayCompletesOnlyWithTheOrdersPriceInDollars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		from     order.Status
+		amount   ticket.Cents
+		currency string
+		err      error
+	}{
+		{"the price", order.Created, 2000, "usd", nil},
+		{"a cent short", order.Created, 1999, "usd", order.ErrPaymentMismatch},
+		{"more", order.Created, 2001, "usd", order.ErrPaymentMismatch},
+		{"another currency", order.Created, 2000, "eur", order.ErrPaymentMismatch},
+		{"the price, upper case", order.Created, 2000, "USD", order.ErrPaymentMismatch},
+		{"the price for a cancelled order", order.Cancelled, 2000, "usd", order.ErrCancelled},
+		{"a mismatch for a cancelled order", order.Cancelled, 1, "usd", order.ErrPaymentMismatch},
+		{"the price again", order.Complete, 2000, "usd", order.ErrAlreadyComplete},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := stored("buyer", tc.from)
+			if err := o.Pay(tc.amount, tc.currency); !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+				t.Fatalf("Pay = %v, want %v", err, tc.err)
+			}
+			if tc.err == nil && (o.Status() != order.Complete || o.Version() != 1) {
+				t.Errorf("order %s v%d, want complete v1", o.Status(), o.Version())
+			}
+			if tc.err != nil && (o.Status() != tc.from || o.Version() != 0) {
+				t.Errorf("a refused payment moved the order to %s v%d", o.Status(), o.Version())
+			}
+		})
 	}
 }
 
