@@ -153,60 +153,64 @@ type UserBanned struct {
 // NewTicketCreated returns the ticket.created event of p, from tickets.
 func NewTicketCreated(p TicketCreated) (event.Event, error) {
 	p.CreatedAt = p.CreatedAt.UTC()
-	return newEvent(TypeTicketCreated, "tickets", p.ID, &p.Version, p)
+	return newEvent(TypeTicketCreated, p.ID, &p.Version, p)
 }
 
 // NewTicketUpdated returns the ticket.updated event of p, from tickets.
 func NewTicketUpdated(p TicketUpdated) (event.Event, error) {
-	return newEvent(TypeTicketUpdated, "tickets", p.ID, &p.Version, p)
+	return newEvent(TypeTicketUpdated, p.ID, &p.Version, p)
 }
 
 // NewOrderCreated returns the order.created event of p, from orders.
 func NewOrderCreated(p OrderCreated) (event.Event, error) {
 	p.ExpiresAt = p.ExpiresAt.UTC()
-	return newEvent(TypeOrderCreated, "orders", p.ID, &p.Version, p)
+	return newEvent(TypeOrderCreated, p.ID, &p.Version, p)
 }
 
 // NewOrderCancelled returns the order.cancelled event of p, from orders.
 func NewOrderCancelled(p OrderCancelled) (event.Event, error) {
-	return newEvent(TypeOrderCancelled, "orders", p.ID, &p.Version, p)
+	return newEvent(TypeOrderCancelled, p.ID, &p.Version, p)
 }
 
 // NewOrderCompleted returns the order.completed event of p, from orders.
 func NewOrderCompleted(p OrderCompleted) (event.Event, error) {
-	return newEvent(TypeOrderCompleted, "orders", p.ID, &p.Version, p)
+	return newEvent(TypeOrderCompleted, p.ID, &p.Version, p)
 }
 
 // NewExpirationCompleted returns the expiration.completed event of p, from
 // expiration; its subject is the order.
 func NewExpirationCompleted(p ExpirationCompleted) (event.Event, error) {
-	return newEvent(TypeExpirationCompleted, "expiration", p.OrderID, nil, p)
+	return newEvent(TypeExpirationCompleted, p.OrderID, nil, p)
 }
 
 // NewPaymentCreated returns the payment.created event of p, from payments;
 // its subject is the payment.
 func NewPaymentCreated(p PaymentCreated) (event.Event, error) {
-	return newEvent(TypePaymentCreated, "payments", p.ID, nil, p)
+	return newEvent(TypePaymentCreated, p.ID, nil, p)
 }
 
 // NewPaymentRefunded returns the payment.refunded event of p, from payments;
 // its subject is the payment.
 func NewPaymentRefunded(p PaymentRefunded) (event.Event, error) {
-	return newEvent(TypePaymentRefunded, "payments", p.ID, nil, p)
+	return newEvent(TypePaymentRefunded, p.ID, nil, p)
 }
 
 // NewUserBanned returns the user.banned event of p, from auth; its subject is
 // the user.
 func NewUserBanned(p UserBanned) (event.Event, error) {
 	p.Until = p.Until.UTC()
-	return newEvent(TypeUserBanned, "auth", p.UserID, nil, p)
+	return newEvent(TypeUserBanned, p.UserID, nil, p)
 }
 
-// newEvent returns an event of type typ from function about subject, with
-// data as JSON, a new unique id (one that is also a valid store document id,
+// newEvent returns an event of type typ from its producer about subject,
+// with data as JSON, a new unique id (one that is also a valid store document id,
 // since the outbox keys its documents by it) and, for a versioned entity,
 // the entityversion extension.
-func newEvent(typ, function, subject string, version *int, data any) (event.Event, error) {
+func newEvent(typ, subject string, version *int, data any) (event.Event, error) {
+	function, ok := ProducerOf(typ)
+	if !ok {
+		return event.Event{}, fmt.Errorf("eventing: %s has no producer", typ)
+	}
 	ev := event.New(event.CloudEventsVersionV1)
 	ev.SetID(rand.Text())
 	ev.SetType(typ)

@@ -159,7 +159,7 @@ func apply(ctx context.Context, st store.Store, fn Func, ev event.Event) (duplic
 var statusOf = map[apperr.Kind]int{
 	apperr.Internal:        http.StatusInternalServerError, // retried
 	apperr.Invalid:         http.StatusBadRequest,          // dropped
-	apperr.Unauthorized:    http.StatusBadRequest,          // dropped: events carry no session
+	apperr.Unauthorized:    http.StatusUnauthorized,        // dropped: not from the sender it claims
 	apperr.NotFound:        http.StatusNotFound,            // retried: may exist later
 	apperr.Conflict:        http.StatusConflict,            // retried: too early, or a concurrent duplicate
 	apperr.Unavailable:     http.StatusServiceUnavailable,  // retried

@@ -16,6 +16,12 @@ import (
 // 400, for the dead-letter sink.
 var ErrUnexpectedType = apperr.New(apperr.Invalid, "Unexpected event type")
 
+// ErrForeignSource refuses an event whose source is not its type's producer
+// (eventing.ProducerOf): tickets cannot speak for payments, nor anyone for
+// a function. It is Unauthorized, answered 401 and dropped to the
+// dead-letter sink, with no effect.
+var ErrForeignSource = apperr.New(apperr.Unauthorized, "Event not from its producer")
+
 // Route is how a receiver applies one event type. Make one with On.
 type Route struct {
 	typ   string
@@ -36,8 +42,9 @@ func On[T any](typ string, fn func(ctx context.Context, tx store.Tx, ev event.Ev
 }
 
 // Table returns the Func that applies each event by the route of its type,
-// and refuses the types no route names with ErrUnexpectedType. It panics on
-// two routes for one type, a mistake in the code that builds it.
+// and refuses the types no route names with ErrUnexpectedType and an event
+// from any source but its type's producer with ErrForeignSource. It panics
+// on two routes for one type, a mistake in the code that builds it.
 func Table(routes ...Route) Func {
 	byType := make(map[string]Func, len(routes))
 	for _, r := range routes {
@@ -50,6 +57,9 @@ func Table(routes ...Route) Func {
 		apply, ok := byType[ev.Type()]
 		if !ok {
 			return fmt.Errorf("%w: %s", ErrUnexpectedType, ev.Type())
+		}
+		if !eventing.FromProducer(ev) {
+			return ErrForeignSource.With(fmt.Errorf("%s from %s", ev.Type(), ev.Source()))
 		}
 		return apply(ctx, tx, ev)
 	}

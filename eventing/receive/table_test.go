@@ -43,6 +43,12 @@ func TestATableAppliesEachTypeByItsRouteWithItsDataDecoded(t *testing.T) {
 		t.Errorf("undecodable data: %v, and %d applied; want Invalid before the route runs", err, len(paid))
 	}
 
+	forged := pay.Clone()
+	forged.SetSource("/functions/tickets")
+	if err := fn(t.Context(), nil, forged); !errors.Is(err, receive.ErrForeignSource) || apperr.KindOf(err) != apperr.Unauthorized || len(paid) != 1 {
+		t.Errorf("payment.created from tickets: %v, and %d applied; want ErrForeignSource before the route runs", err, len(paid))
+	}
+
 	other := pay.Clone()
 	other.SetType(eventing.TypeTicketCreated)
 	if err := fn(t.Context(), nil, other); !errors.Is(err, receive.ErrUnexpectedType) || apperr.KindOf(err) != apperr.Invalid {
