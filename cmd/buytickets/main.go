@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,7 +19,13 @@ import (
 // Config is what the whole stack reads from the environment (DESIGN §7);
 // each function's own settings are built by the stack.
 type Config struct {
-	Port             string        `env:"PORT" default:"8080"`
+	Port string `env:"PORT" default:"8080"`
+	// BindAddr is the address the router listens on: loopback unless the
+	// marketplace is meant to serve the network (0.0.0.0).
+	BindAddr string `env:"BIND_ADDR" default:"127.0.0.1"`
+	// CookieInsecure drops the session cookies' Secure flag, as plain-HTTP
+	// loopback needs; false when the stack is served over HTTPS.
+	CookieInsecure   bool          `env:"COOKIE_INSECURE" default:"true"`
 	DataDir          string        `env:"DATA_DIR" default:"./.data"`
 	JWTKey           string        `env:"JWT_KEY"`
 	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
@@ -50,11 +57,12 @@ func realMain(ctx context.Context) error {
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
 	s, err := stack.Start(ctx, stack.Options{
-		Addr:    ":" + cfg.Port,
+		Addr:    net.JoinHostPort(cfg.BindAddr, cfg.Port),
 		DataDir: cfg.DataDir,
 		JWTKey:  []byte(cfg.JWTKey),
 		Logger:  logger,
 
+		SecureCookies:    !cfg.CookieInsecure,
 		ExpirationWindow: cfg.ExpirationWindow,
 		Stripe: stack.StripeOptions{
 			Key: cfg.StripeKey, PublishableKey: cfg.StripePublishableKey,

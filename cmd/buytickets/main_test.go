@@ -51,6 +51,34 @@ func TestMakeRunServesAndStopsOnInterrupt(t *testing.T) {
 	}
 }
 
+func TestCookiesAreSecureWhenCookieInsecureIsFalse(t *testing.T) {
+	bin := buildCommand(t)
+	for _, tc := range []struct {
+		env        []string
+		wantSecure bool
+	}{
+		{nil, false},
+		{[]string{"COOKIE_INSECURE=false"}, true},
+	} {
+		p := runCommand(t, bin, t.TempDir(), tc.env...)
+		resp, err := http.Post(p.url+"/api/users/signup", "application/json",
+			strings.NewReader(`{"email":"ada@example.com","password":"correct horse"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies := resp.Cookies()
+		if resp.StatusCode != http.StatusCreated || len(cookies) != 2 {
+			t.Fatalf("%v: signup answered %d with cookies %v", tc.env, resp.StatusCode, cookies)
+		}
+		for _, c := range cookies {
+			if c.Secure != tc.wantSecure {
+				t.Errorf("%v: cookie %s Secure = %v, want %v", tc.env, c.Name, c.Secure, tc.wantSecure)
+			}
+		}
+	}
+}
+
 // buildCommand builds the command into a folder of the test's and returns
 // the binary's path.
 func buildCommand(t *testing.T) string {
@@ -75,7 +103,7 @@ type process struct {
 // returns once its banner says where it serves, which it prints once every
 // function accepts requests. The test's end kills it if it still runs,
 // and shows its logs if the test failed.
-func runCommand(t *testing.T, bin, dataDir string) *process {
+func runCommand(t *testing.T, bin, dataDir string, env ...string) *process {
 	t.Helper()
 	port, err := testenv.FreePort()
 	if err != nil {
@@ -83,11 +111,12 @@ func runCommand(t *testing.T, bin, dataDir string) *process {
 	}
 	p := &process{
 		cmd:    exec.Command(bin),
-		url:    fmt.Sprintf("http://localhost:%d", port),
+		url:    fmt.Sprintf("http://127.0.0.1:%d", port), // loopback unless BIND_ADDR says otherwise
 		logs:   filepath.Join(t.TempDir(), "stderr"),
 		exited: make(chan struct{}),
 	}
 	p.cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dataDir, "LOG_LEVEL=warn", "JWT_KEY=")
+	p.cmd.Env = append(p.cmd.Env, env...)
 	logs, err := os.Create(p.logs)
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ var functions = []function{
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
 			f, err := auth.New(auth.Config{
 				JWTKey:         string(s.jwtKey),
-				CookieInsecure: true,
+				CookieInsecure: !s.opts.SecureCookies,
 				PasswordCost:   s.opts.PasswordCost,
 			}, auth.Deps{Store: db, Logger: logger})
 			if err != nil {
@@ -112,7 +112,7 @@ var functions = []function{
 		routes:    []string{"/"},
 		stateless: true,
 		build: func(s *Stack, _ store.Store, logger *slog.Logger) (replica, error) {
-			f, err := web.New(web.Config{APIURL: s.url, CookieInsecure: true}, web.Deps{Logger: logger})
+			f, err := web.New(web.Config{APIURL: s.url, CookieInsecure: !s.opts.SecureCookies}, web.Deps{Logger: logger})
 			if err != nil {
 				return replica{}, err
 			}

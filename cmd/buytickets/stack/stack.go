@@ -41,6 +41,9 @@ type Options struct {
 	// JWTKey signs access tokens; when empty, a key generated once into
 	// DataDir is used, so sessions survive restarts.
 	JWTKey []byte
+	// SecureCookies marks the session cookies Secure, for a stack served
+	// over HTTPS; plain-HTTP loopback needs them without (COOKIE_INSECURE).
+	SecureCookies bool
 	// Replicas is the number of replicas per function name; 1 when absent.
 	Replicas map[string]int
 	// PasswordCost is scrypt's N; 0 keeps the production cost. Tests lower it.
