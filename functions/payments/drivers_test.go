@@ -8,6 +8,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // TestPaymentLifeOnEveryDriver runs payments over HTTP, events and
@@ -38,7 +39,7 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 		if l := f.ledger(orderID); len(l.Payments) != 2 || l.Order.Status != payment.Cancelled {
 			t.Fatalf("ledger %+v, want the charge and the duplicate of a cancelled order", l)
 		}
-		waitFor(t, "both payments refunded", func() bool {
+		testenv.Eventually(t, eventually, "both payments refunded", func() bool {
 			return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 		})
 		refunded := map[string]bool{}

@@ -565,15 +565,3 @@ func closedURL(tb testing.TB) string {
 	}
 	return fmt.Sprintf("http://127.0.0.1:%d", port)
 }
-
-// waitFor polls cond until it holds, failing with what after eventually.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(eventually)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("not %s after %v", what, eventually)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // wantRefunded waits for the payment.refunded of the order's one payment
@@ -99,7 +100,7 @@ func TestSecondPaymentOfAnOrderIsRefundedAsADuplicate(t *testing.T) {
 	}
 	// A cancellation now gives back the payment the order kept, once.
 	f.mustDeliver(orderCancelled(t, orderID, 1))
-	waitFor(t, "the kept payment refunded", func() bool {
+	testenv.Eventually(t, eventually, "the kept payment refunded", func() bool {
 		return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 	})
 	if keys := f.stripe.keys("/v1/refunds"); len(keys) != 2 {

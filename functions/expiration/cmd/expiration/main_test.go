@@ -88,7 +88,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver(t, base, created)
-	waitFor(t, "the task on the queue", func() bool {
+	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
 	})
@@ -99,7 +99,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver(t, base, cancelled)
-	waitFor(t, "the task deleted", func() bool {
+	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
 	})
@@ -129,17 +129,6 @@ func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
-}
-
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not after 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // deliver posts ev to /events as the broker does and fails unless taken.
