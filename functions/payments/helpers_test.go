@@ -308,10 +308,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		tb.Fatal(err)
 	}
 	if !s.noRelay {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); f.Run(ctx) }()
-		tb.Cleanup(func() { cancel(); <-done })
+		testenv.Background(tb, f.Run)
 	}
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
@@ -394,15 +391,13 @@ func paymentOf(tb testing.TB, body []byte) paymentBody {
 // the broker does, and returns the status.
 func (f *fn) deliver(ev event.Event) int {
 	f.tb.Helper()
-	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
+	return eventingtest.Post(f.tb, f.url+"/events", ev).Code
 }
 
 // mustDeliver delivers ev and fails unless the function takes it.
 func (f *fn) mustDeliver(ev event.Event) {
 	f.tb.Helper()
-	if code := f.deliver(ev); code != http.StatusOK {
-		f.tb.Fatalf("deliver %s v%v: %d, want 200", ev.Type(), ev.Extensions()[eventing.ExtensionEntityVersion], code)
-	}
+	eventingtest.MustPost(f.tb, f.url+"/events", ev)
 }
 
 // orderCreated returns the order.created of a new order of buyerID for
@@ -477,17 +472,7 @@ func (f *fn) ledger(orderID string) *payment.Ledger {
 // counts returns how many documents each collection holds.
 func (f *fn) counts() map[string]int {
 	f.tb.Helper()
-	got := map[string]int{}
-	for _, c := range paymentsstore.Collections() {
-		docs, err := f.db.Query(context.Background(), c, store.Query{})
-		if err != nil {
-			f.tb.Fatal(err)
-		}
-		if len(docs) > 0 {
-			got[c] = len(docs)
-		}
-	}
-	return got
+	return storetest.Counts(f.tb, f.db, paymentsstore.Collections())
 }
 
 // wantUnchanged fails unless the store holds as many documents as before.

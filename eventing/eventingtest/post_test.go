@@ -1,0 +1,63 @@
+package eventingtest_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// receiver answers status to a CloudEvent in binary mode, with the event's
+// id as the body, and 400 to anything else.
+func receiver(t *testing.T, status int) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cehttp.NewMessageFromHttpRequest(r).ReadEncoding() != binding.EncodingBinary {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, r.Header.Get("Ce-Id"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func newEvent() event.Event {
+	ev := event.New()
+	ev.SetID("e1")
+	ev.SetType("dev.buytickets.test")
+	ev.SetSource("/test")
+	ev.SetSubject("s1")
+	return ev
+}
+
+func TestPostSendsInBinaryModeAndReadsTheAnswer(t *testing.T) {
+	t.Parallel()
+	res := eventingtest.Post(t, receiver(t, http.StatusConflict), newEvent())
+	if res.Code != http.StatusConflict || string(res.Body) != "e1" {
+		t.Errorf("answer %d %q, want 409 e1", res.Code, res.Body)
+	}
+}
+
+func TestMustPostFailsUnless200(t *testing.T) {
+	t.Parallel()
+	if failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.MustPost(tb, receiver(t, http.StatusOK), newEvent())
+	}); len(failures) != 0 {
+		t.Errorf("200: failures %q, want none", failures)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.MustPost(tb, receiver(t, http.StatusServiceUnavailable), newEvent())
+	})
+	if want := []string{"deliver dev.buytickets.test e1 about s1: 503 e1, want 200"}; !slices.Equal(failures, want) {
+		t.Errorf("503: failures %q, want %q", failures, want)
+	}
+}

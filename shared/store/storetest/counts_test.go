@@ -1,0 +1,45 @@
+package storetest_test
+
+import (
+	"context"
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+func TestCountsCountsTheDocumentsOfEachCollectionThatHasAny(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "counts.db"))
+	if got := storetest.Counts(t, db, []string{"a", "b"}); len(got) != 0 {
+		t.Errorf("empty store counts %v, want nothing", got)
+	}
+	err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+		for _, id := range []string{"1", "2"} {
+			if err := tx.Create("a", id, doc{N: 1}); err != nil {
+				return err
+			}
+		}
+		return tx.Create("c", "1", doc{N: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := storetest.Counts(t, db, []string{"a", "b"}), map[string]int{"a": 2}; !maps.Equal(got, want) {
+		t.Errorf("counts %v, want %v: only the collections asked for, and none empty", got, want)
+	}
+}
+
+func TestCountsFailsWhenACollectionCannotBeRead(t *testing.T) {
+	t.Parallel()
+	failures := testenv.Record(t, func(tb testing.TB) {
+		storetest.Counts(tb, storetest.Unavailable{}, []string{"a"})
+	})
+	if want := []string{store.ErrUnavailable.Error()}; !slices.Equal(failures, want) {
+		t.Errorf("failures %q, want %q", failures, want)
+	}
+}
