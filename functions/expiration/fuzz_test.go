@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/expiration"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -62,10 +63,7 @@ func FuzzExpire(f *testing.F) {
 		case rec.Code != http.StatusOK && wrote > 0:
 			t.Fatalf("expire %q answered %d and wrote %d documents", body, rec.Code, wrote)
 		case rec.Code != http.StatusOK:
-			var e struct {
-				Errors []struct{ Message, Field string }
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+			if !httpxtest.ErrorShaped(rec.Body.Bytes()) {
 				t.Fatalf("expire %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
 			}
 		}

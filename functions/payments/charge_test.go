@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
@@ -165,13 +166,9 @@ func TestCrossSiteChargeIsRefused(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	orderID := f.placeOrder("buyer", 20)
-	token, _, err := f.tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
 	req := httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	authtest.SignIn(t, f.tokens, "buyer", req)
 	if res := f.serve(req); res.Code != http.StatusForbidden {
 		t.Errorf("cross-site payment: %d %s, want 403", res.Code, res.Body)
 	}
