@@ -71,12 +71,6 @@ func (s *sink) waitExpired(tb testing.TB, orderID string) {
 
 // Quick retries, sweeps and polling, for tests.
 var (
-	fastOutbox = outbox.Options{
-		MinAge:     time.Millisecond,
-		MinBackoff: 5 * time.Millisecond,
-		MaxBackoff: 100 * time.Millisecond,
-		Client:     &http.Client{Timeout: 5 * time.Second},
-	}
 	fastTasks = embedded.Options{
 		PollEvery:  100 * time.Millisecond,
 		MinBackoff: 10 * time.Millisecond,
@@ -138,7 +132,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)
 	s.cfg.ExpireURL = srv.URL + expiration.TasksPath
-	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, fastOutbox, fastTasks, fastRelay
+	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, eventingtest.FastOutbox(), fastTasks, fastRelay
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := expiration.New(s.cfg, s.deps)
 	if err != nil {

@@ -66,14 +66,6 @@ func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
 	})
 }
 
-// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
-var fastRelay = outbox.Options{
-	MinAge:     time.Millisecond,
-	MinBackoff: 5 * time.Millisecond,
-	MaxBackoff: 100 * time.Millisecond,
-	Client:     &http.Client{Timeout: 5 * time.Second},
-}
-
 // fn is one orders function under test, with its store, clock and broker.
 type fn struct {
 	tb     testing.TB
@@ -139,7 +131,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := orders.New(s.cfg, s.deps)
 	if err != nil {

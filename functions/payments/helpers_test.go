@@ -95,14 +95,6 @@ func (s *sink) wait(tb testing.TB, typ, orderID string) event.Event {
 	}
 }
 
-// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
-var fastRelay = outbox.Options{
-	MinAge:     time.Millisecond,
-	MinBackoff: 5 * time.Millisecond,
-	MaxBackoff: 100 * time.Millisecond,
-	Client:     &http.Client{Timeout: 5 * time.Second},
-}
-
 // stripeCall is one request the function sent to Stripe.
 type stripeCall struct {
 	Method string
@@ -300,7 +292,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Outbox.SweepEvery = s.sweepEvery
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := payments.New(s.cfg, s.deps)
