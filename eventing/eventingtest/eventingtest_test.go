@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -59,5 +60,19 @@ func TestMustPostFailsUnless200(t *testing.T) {
 	})
 	if want := []string{"deliver dev.buytickets.test e1 about s1: 503 e1, want 200"}; !slices.Equal(failures, want) {
 		t.Errorf("503: failures %q, want %q", failures, want)
+	}
+}
+
+func TestFastOutboxIsQuickAndBounded(t *testing.T) {
+	t.Parallel()
+	o := eventingtest.FastOutbox()
+	if o.MinAge != time.Millisecond || o.MinBackoff != 5*time.Millisecond || o.MaxBackoff != 100*time.Millisecond {
+		t.Errorf("options %+v, want 1 ms, 5 ms and 100 ms", o)
+	}
+	if o.Client == nil || o.Client.Timeout != 5*time.Second {
+		t.Errorf("client %+v, want a 5 s timeout", o.Client)
+	}
+	if eventingtest.FastOutbox().Client == o.Client {
+		t.Error("two calls share a client: one test's change would reach another")
 	}
 }
