@@ -63,3 +63,28 @@ func TestUnavailableFailsEveryCallAsUnavailable(t *testing.T) {
 		t.Errorf("Close = %v", err)
 	}
 }
+
+func TestWantCountsNamesEveryCollectionThatDiffers(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "want.db"))
+	err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+		return tx.Create("a", "1", doc{N: 1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storetest.Count(t, db, "a"); n != 1 {
+		t.Errorf("Count(a) = %d, want 1", n)
+	}
+	if failures := testenv.Record(t, func(tb testing.TB) {
+		storetest.WantCounts(tb, db, []string{"a", "b"}, map[string]int{"a": 1})
+	}); len(failures) != 0 {
+		t.Errorf("matching counts: failures %q, want none", failures)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) {
+		storetest.WantCounts(tb, db, []string{"a", "b"}, map[string]int{"b": 2})
+	})
+	if want := []string{"a holds 1 documents, want 0", "b holds 0 documents, want 2"}; !slices.Equal(failures, want) {
+		t.Errorf("failures %q, want %q", failures, want)
+	}
+}

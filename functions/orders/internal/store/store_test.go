@@ -85,22 +85,9 @@ func place(now time.Time) ordersstore.PlaceFunc {
 	}
 }
 
-func count(tb testing.TB, db store.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
-}
-
 func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
 	tb.Helper()
-	for _, c := range ordersstore.Collections() {
-		if got := count(tb, db, c); got != want[c] {
-			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
-		}
-	}
+	storetest.WantCounts(tb, db, ordersstore.Collections(), want)
 }
 
 var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 1999, SellerID: "seller", Status: ticket.Available, CreatedAt: t0.Add(-time.Hour)}

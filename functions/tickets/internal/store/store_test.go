@@ -38,21 +38,12 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db sharedstore.Store, s *sto
 	})
 }
 
-func count(tb testing.TB, db sharedstore.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, sharedstore.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
-}
-
 func wantCounts(tb testing.TB, db sharedstore.Store, tickets, events int) {
 	tb.Helper()
-	if got := count(tb, db, store.Tickets); got != tickets {
+	if got := storetest.Count(tb, db, store.Tickets); got != tickets {
 		tb.Errorf("%d tickets stored, want %d", got, tickets)
 	}
-	if got := count(tb, db, outbox.Collection); got != events {
+	if got := storetest.Count(tb, db, outbox.Collection); got != events {
 		tb.Errorf("%d events in the outbox, want %d", got, events)
 	}
 }
