@@ -1,9 +1,11 @@
 package eventingtest_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,6 +15,9 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -74,5 +79,20 @@ func TestFastOutboxIsQuickAndBounded(t *testing.T) {
 	}
 	if eventingtest.FastOutbox().Client == o.Client {
 		t.Error("two calls share a client: one test's change would reach another")
+	}
+}
+
+func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "outbox.db"))
+	box := eventingtest.Unrelayed(t, db)
+	err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		return box.Add(tx, newEvent())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
+		t.Errorf("%d entries in the outbox, want 1", n)
 	}
 }

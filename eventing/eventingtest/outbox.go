@@ -2,9 +2,11 @@ package eventingtest
 
 import (
 	"net/http"
+	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/store"
 )
 
 // FastOutbox returns outbox options quick enough for tests: entries are
@@ -17,4 +19,17 @@ func FastOutbox() outbox.Options {
 		MaxBackoff: 100 * time.Millisecond,
 		Client:     &http.Client{Timeout: 5 * time.Second},
 	}
+}
+
+// Unrelayed returns an outbox on db that nothing relays, its sink a port
+// where nothing listens, so that a store test can count what a
+// transaction recorded in it; the test fails when the outbox cannot be
+// made.
+func Unrelayed(tb testing.TB, db store.Store) *outbox.Outbox {
+	tb.Helper()
+	box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return box
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -29,11 +30,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *paymentss
 	t.Helper()
 	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
 		db := open(t)
-		box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, paymentsstore.New(db, box))
+		fn(t, db, paymentsstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
 
