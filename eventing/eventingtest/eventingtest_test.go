@@ -96,3 +96,25 @@ func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
 		t.Errorf("%d entries in the outbox, want 1", n)
 	}
 }
+
+func TestReceiverDeliversToEvents(t *testing.T) {
+	t.Parallel()
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		if r.Header.Get("Ce-Id") == "e2" {
+			w.WriteHeader(http.StatusConflict)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := eventingtest.Receiver{TB: t, URL: srv.URL}
+	r.MustDeliver(newEvent())
+	ev := newEvent()
+	ev.SetID("e2")
+	if code := r.Deliver(ev); code != http.StatusConflict {
+		t.Errorf("Deliver = %d, want 409", code)
+	}
+	if want := []string{"/events", "/events"}; !slices.Equal(paths, want) {
+		t.Errorf("paths %q, want %q", paths, want)
+	}
+}

@@ -26,3 +26,24 @@ func MustPost(tb testing.TB, target string, ev event.Event) {
 		tb.Fatalf("deliver %s %s about %s: %d %s, want 200", ev.Type(), ev.ID(), ev.Subject(), res.Code, res.Body)
 	}
 }
+
+// Receiver is a function's receiver as a test delivers to it: the /events
+// of the function served at URL, posted to in binary mode as the broker
+// does. A test's fixture embeds it to deliver events.
+type Receiver struct {
+	TB  testing.TB
+	URL string
+}
+
+// Deliver posts ev to the receiver (Post) and returns the status.
+func (r Receiver) Deliver(ev event.Event) int {
+	r.TB.Helper()
+	return Post(r.TB, r.URL+"/events", ev).Code
+}
+
+// MustDeliver posts ev to the receiver and fails unless it answers 200
+// (MustPost).
+func (r Receiver) MustDeliver(ev event.Event) {
+	r.TB.Helper()
+	MustPost(r.TB, r.URL+"/events", ev)
+}

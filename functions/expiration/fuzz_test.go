@@ -21,10 +21,10 @@ func FuzzExpire(f *testing.F) {
 	db := &storetest.CountingStore{Store: openSQLite(f)}
 	fn := newFn(f, withStore(db), withoutRun)
 	open, closed, future := newOrderID(), newOrderID(), newOrderID()
-	fn.mustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
-	fn.mustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
-	fn.mustDeliver(orderCancelled(f, closed))
-	fn.mustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
+	fn.MustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
+	fn.MustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
+	fn.MustDeliver(orderCancelled(f, closed))
+	fn.MustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
 	for _, seed := range []string{
 		expireBody(open),
 		expireBody(open), // expired by now

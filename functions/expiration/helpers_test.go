@@ -82,10 +82,11 @@ var (
 
 // fn is one expiration function under test, served on a loopback port.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb   testing.TB
 	f    *expiration.Function
 	h    http.Handler
-	url  string
 	db   store.Store
 	sink *sink
 }
@@ -142,7 +143,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	if !s.noRun {
 		testenv.Background(tb, f.Run)
 	}
-	return &fn{tb: tb, f: f, h: h, url: srv.URL, db: s.deps.Store, sink: sk}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
 }
 
 func openSQLite(tb testing.TB) store.Store {
@@ -196,19 +197,6 @@ func orderCompleted(tb testing.TB, id string) event.Event {
 	return ev
 }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return eventingtest.Post(f.tb, f.url+"/events", ev).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	eventingtest.MustPost(f.tb, f.url+"/events", ev)
-}
-
 // response is an answer, read whole.
 type response = httpxtest.Response
 
@@ -219,7 +207,7 @@ var wantError = httpxtest.WantError
 // scheduler does, with header's entries.
 func (f *fn) expire(body string, header ...string) response {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.url+expiration.TasksPath, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, f.URL+expiration.TasksPath, strings.NewReader(body))
 	if err != nil {
 		f.tb.Fatal(err)
 	}

@@ -68,10 +68,11 @@ func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
 
 // fn is one orders function under test, with its store, clock and broker.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb     testing.TB
 	f      *orders.Function
 	h      http.Handler
-	url    string // where the function is served, for event deliveries
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -143,7 +144,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
-	return &fn{tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.
@@ -261,19 +262,6 @@ func at(tb testing.TB, s string) time.Time {
 // newTicketID returns an id as the tickets function might give one.
 func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return eventingtest.Post(f.tb, f.url+"/events", ev).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	eventingtest.MustPost(f.tb, f.url+"/events", ev)
-}
-
 // created returns a ticket.created event.
 func created(tb testing.TB, id, sellerID, title string, price float64) event.Event {
 	tb.Helper()
@@ -303,7 +291,7 @@ func updated(tb testing.TB, id, sellerID, title string, price float64, status st
 func (f *fn) listTicket(sellerID, title string, price float64) string {
 	f.tb.Helper()
 	id := newTicketID()
-	f.mustDeliver(created(f.tb, id, sellerID, title, price))
+	f.MustDeliver(created(f.tb, id, sellerID, title, price))
 	return id
 }
 

@@ -219,7 +219,7 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 		}
 		errorsOf(t, res)
 	}
-	if code := f.deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
+	if code := f.Deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
 		t.Errorf("event: %d, want 503 so the broker redelivers", code)
 	}
 }

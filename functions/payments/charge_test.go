@@ -90,7 +90,7 @@ func TestChargeRefusals(t *testing.T) {
 			http.StatusUnauthorized, "Not authorized", ""},
 		{"cancelled order", "buyer", func(f *fn) string {
 			id := f.placeOrder("buyer", 20)
-			f.mustDeliver(orderCancelled(f.tb, id, 1))
+			f.MustDeliver(orderCancelled(f.tb, id, 1))
 			return id
 		}, nil, http.StatusBadRequest, "Order is cancelled", ""},
 		{"expired order", "buyer", func(f *fn) string {
@@ -105,7 +105,7 @@ func TestChargeRefusals(t *testing.T) {
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"completed order", "buyer", func(f *fn) string {
 			id := f.placeOrder("buyer", 20)
-			f.mustDeliver(orderCompleted(f.tb, id, "buyer", 20, 1))
+			f.MustDeliver(orderCompleted(f.tb, id, "buyer", 20, 1))
 			return id
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"no order id", "buyer", func(*fn) string { return "" }, nil,

@@ -35,7 +35,7 @@ func FuzzCreatePayment(f *testing.F) {
 	open := fn.placeOrder("buyer", 20)
 	other := fn.placeOrder("someone", 20)
 	cancelled := fn.placeOrder("buyer", 20)
-	fn.mustDeliver(orderCancelled(f, cancelled, 1))
+	fn.MustDeliver(orderCancelled(f, cancelled, 1))
 	for _, seed := range []string{
 		`{"orderId":"` + open + `","token":"tok_visa"}`,
 		`{"orderId":"` + open + `","token":"tok_visa"}`, // paid by now

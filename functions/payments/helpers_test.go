@@ -212,10 +212,11 @@ const declined = `{"error":{"type":"card_error","code":"card_declined","decline_
 // fn is one payments function under test, with its store, clock, broker
 // and Stripe.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb     testing.TB
 	f      *payments.Function
 	h      http.Handler
-	url    string
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -305,8 +306,9 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	return &fn{
-		tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink,
+		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
 		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
+		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL},
 	}
 }
 
@@ -379,19 +381,6 @@ func paymentOf(tb testing.TB, body []byte) paymentBody {
 	return p
 }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return eventingtest.Post(f.tb, f.url+"/events", ev).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	eventingtest.MustPost(f.tb, f.url+"/events", ev)
-}
-
 // orderCreated returns the order.created of a new order of buyerID for
 // price dollars, open until t0 plus the window.
 func orderCreated(tb testing.TB, id, buyerID string, price float64) event.Event {
@@ -436,7 +425,7 @@ func orderCompleted(tb testing.TB, id, buyerID string, price float64, version in
 func (f *fn) placeOrder(buyerID string, price float64) string {
 	f.tb.Helper()
 	id := payment.NewID()
-	f.mustDeliver(orderCreated(f.tb, id, buyerID, price))
+	f.MustDeliver(orderCreated(f.tb, id, buyerID, price))
 	return id
 }
 
