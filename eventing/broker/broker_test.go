@@ -26,6 +26,7 @@ import (
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // subscriber is a function standing behind a Trigger: it records what it
@@ -181,18 +182,6 @@ func (h *harness) mustPublish(eventType, id string) {
 	}
 }
 
-// eventually polls cond until it holds or 60 s pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func (h *harness) settled() bool {
 	n, err := h.broker.Pending(context.Background())
 	return err == nil && n == 0
@@ -202,7 +191,7 @@ func TestEventReachesEveryMatchingTriggerAndNoOther(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{})
 	h.mustPublish("dev.test.order.created", "e1")
-	eventually(t, "every delivery settles", h.settled)
+	testenv.Eventually(t, time.Minute, "every delivery settles", h.settled)
 	want := map[string]int{"a": 1, "b": 1, "c": 0, "d": 1}
 	for name, n := range want {
 		if got := h.subs[name].count(); got != n {
@@ -249,7 +238,7 @@ func TestSubscriberAnswering409GetsTheEventAgainLater(t *testing.T) {
 		return http.StatusOK
 	})
 	h.mustPublish("dev.test.ticket.created", "early")
-	eventually(t, "the event is accepted on the third delivery", h.settled)
+	testenv.Eventually(t, time.Minute, "the event is accepted on the third delivery", h.settled)
 	if got := h.subs["c"].count(); got != 3 {
 		t.Errorf("received %d deliveries, want 3 (two 409s, then 200)", got)
 	}
@@ -263,7 +252,7 @@ func TestBadRequestGoesToDeadLettersWithoutRetry(t *testing.T) {
 	h := newHarness(t, setup{})
 	h.subs["c"].answer(func(int) int { return http.StatusBadRequest })
 	h.mustPublish("dev.test.ticket.created", "bad")
-	eventually(t, "the delivery settles", h.settled)
+	testenv.Eventually(t, time.Minute, "the delivery settles", h.settled)
 	if got := h.subs["c"].count(); got != 1 {
 		t.Errorf("a 400 was delivered %d times, want once", got)
 	}
@@ -281,7 +270,7 @@ func TestServerErrorsGoToDeadLettersAfterTheTriggersRetries(t *testing.T) {
 	h := newHarness(t, setup{})
 	h.subs["b"].answer(func(int) int { return http.StatusServiceUnavailable })
 	h.mustPublish("dev.test.order.created", "down")
-	eventually(t, "every delivery settles", h.settled)
+	testenv.Eventually(t, time.Minute, "every delivery settles", h.settled)
 	// b-order-created retries twice (its own delivery), so three attempts.
 	if got := h.subs["b"].count(); got != 3 {
 		t.Errorf("b received %d attempts, want 1 + 2 retries", got)
@@ -296,7 +285,7 @@ func TestServerErrorsGoToDeadLettersAfterTheTriggersRetries(t *testing.T) {
 	if err := h.broker.Replay(context.Background(), dls[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the replay is delivered", func() bool { return h.subs["b"].count() == 4 && h.settled() })
+	testenv.Eventually(t, time.Minute, "the replay is delivered", func() bool { return h.subs["b"].count() == 4 && h.settled() })
 	if dls, _ := h.broker.DeadLetters(context.Background()); len(dls) != 0 {
 		t.Errorf("dead letters after replay: %+v", dls)
 	}
@@ -312,7 +301,7 @@ func TestUnreachableSubscriberIsRetried(t *testing.T) {
 	url := down.URL
 	down.Close() // connection refused from now on
 	h.mustPublish("dev.test.ticket.created", "lost?")
-	eventually(t, "the delivery is dead-lettered after its retries", h.settled)
+	testenv.Eventually(t, time.Minute, "the delivery is dead-lettered after its retries", h.settled)
 	dls, _ := h.broker.DeadLetters(context.Background())
 	if len(dls) != 1 || dls[0].Attempts != 4 || dls[0].Status != 0 {
 		t.Errorf("dead letters for %s = %+v, want one after 1 + 3 attempts", url, dls)

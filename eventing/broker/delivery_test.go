@@ -18,6 +18,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // counted is a consumer's effect: how often each event took effect.
@@ -58,7 +59,7 @@ func TestBrokerRestartedMidBurstDeliversEveryEventWithEffectsOnce(t *testing.T) 
 		}
 		h.mustPublish("dev.test.ticket.created", fmt.Sprintf("burst-%04d", i))
 	}
-	eventually(t, "every delivery settles", h.settled)
+	testenv.Eventually(t, time.Minute, "every delivery settles", h.settled)
 	for i := range total {
 		var c counted
 		id := fmt.Sprintf("burst-%04d", i)
@@ -123,7 +124,7 @@ func TestVersionedReplicaConvergesUnderChaos(t *testing.T) {
 			t.Fatalf("publish %s = %d, %v", ev.ID(), status, err)
 		}
 	}
-	eventually(t, "every delivery settles", h.settled)
+	testenv.Eventually(t, time.Minute, "every delivery settles", h.settled)
 	for e := range entities {
 		var got entity
 		if err := db.Get(context.Background(), "entities", fmt.Sprintf("e%02d", e), &got); err != nil {

@@ -227,18 +227,6 @@ func entry(t *testing.T, st store.Store, id string) (e stored, found bool) {
 	return e, true
 }
 
-// eventually fails the test if cond is not true within a generous deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // sweep posts to o's sweep endpoint, as the PingSource does, and returns the
 // status and counts.
 func sweep(t *testing.T, o *outbox.Outbox) (int, outbox.SweepResult) {
@@ -274,7 +262,7 @@ func TestCommittedEventReachesTheSinkInBinaryMode(t *testing.T) {
 		run(t, o)
 
 		want := commit(t, st, o, 1)[0]
-		eventually(t, "the sink has the event", func() bool { return s.has(want.ID()) })
+		testenv.Eventually(t, time.Minute, "the sink has the event", func() bool { return s.has(want.ID()) })
 
 		got, binary := s.event(want.ID())
 		if !binary {
@@ -291,7 +279,7 @@ func TestCommittedEventReachesTheSinkInBinaryMode(t *testing.T) {
 				t.Errorf("%s = %v, want %v", name, pair[0], pair[1])
 			}
 		}
-		eventually(t, "the entry is marked sent", func() bool {
+		testenv.Eventually(t, time.Minute, "the entry is marked sent", func() bool {
 			e, _ := entry(t, st, want.ID())
 			return !e.SentAt.IsZero() && e.PendingAt.IsZero()
 		})
@@ -321,7 +309,7 @@ func TestRolledBackTransactionSendsNothing(t *testing.T) {
 		// Events committed afterwards pass the relay and a sweep: by the time
 		// the sink has them, it would have had the rolled-back ones too.
 		later := commit(t, st, o, 1)
-		eventually(t, "the later event is sent", func() bool { return s.has(ids(later)...) })
+		testenv.Eventually(t, time.Minute, "the later event is sent", func() bool { return s.has(ids(later)...) })
 		if status, _ := sweep(t, o); status != http.StatusOK {
 			t.Fatalf("sweep answered %d", status)
 		}
@@ -349,7 +337,7 @@ func TestEventCommittedWhileTheSinkIsDownIsSentByTheRelayOnceItIsBack(t *testing
 			t.Fatal("the committed event is not pending")
 		}
 		up()
-		eventually(t, "the relay sends the events", func() bool { return s.has(ids(events)...) })
+		testenv.Eventually(t, time.Minute, "the relay sends the events", func() bool { return s.has(ids(events)...) })
 	})
 }
 
@@ -387,8 +375,8 @@ func TestSinkFailingHalfTheTimeStillReceivesEveryEvent(t *testing.T) {
 		for range 10 {
 			all = append(all, ids(commit(t, st, o, 5))...)
 		}
-		eventually(t, "the sink has all 50 events", func() bool { return s.has(all...) })
-		eventually(t, "every entry is marked sent", func() bool {
+		testenv.Eventually(t, time.Minute, "the sink has all 50 events", func() bool { return s.has(all...) })
+		testenv.Eventually(t, time.Minute, "every entry is marked sent", func() bool {
 			for _, id := range all {
 				if e, _ := entry(t, st, id); e.SentAt.IsZero() {
 					return false
@@ -414,9 +402,9 @@ func TestTickerSweepSendsWhatNoCommitWokeTheRelayFor(t *testing.T) {
 		// sweep can send the second ones.
 		dead := newOutbox(t, st, url, fastOptions)
 		first := commit(t, st, dead, 2)
-		eventually(t, "the first events are sent", func() bool { return s.has(ids(first)...) })
+		testenv.Eventually(t, time.Minute, "the first events are sent", func() bool { return s.has(ids(first)...) })
 		second := commit(t, st, dead, 2)
-		eventually(t, "the ticker's sweep sends the second events", func() bool { return s.has(ids(second)...) })
+		testenv.Eventually(t, time.Minute, "the ticker's sweep sends the second events", func() bool { return s.has(ids(second)...) })
 	})
 }
 
@@ -462,7 +450,7 @@ func TestTwoReplicasRelayingAtOnceLoseNothing(t *testing.T) {
 		for i := range 20 {
 			all = append(all, ids(commit(t, stores[i%2], relays[i%2], 2))...)
 		}
-		eventually(t, "the sink has every event", func() bool { return s.has(all...) })
+		testenv.Eventually(t, time.Minute, "the sink has every event", func() bool { return s.has(all...) })
 	})
 }
 
@@ -480,7 +468,7 @@ func TestSinkRefusalIsNotRetried(t *testing.T) {
 		run(t, o)
 
 		ev := commit(t, st, o, 1)[0]
-		eventually(t, "the refused entry is settled", func() bool {
+		testenv.Eventually(t, time.Minute, "the refused entry is settled", func() bool {
 			e, _ := entry(t, st, ev.ID())
 			return e.Status == http.StatusBadRequest && e.PendingAt.IsZero()
 		})
@@ -502,7 +490,7 @@ func TestSweepDeletesSentEntriesPastRetentionOnly(t *testing.T) {
 		o := newOutbox(t, st, startSink(t, s), opts)
 		run(t, o)
 		sent := commit(t, st, o, 2)
-		eventually(t, "the events are sent", func() bool {
+		testenv.Eventually(t, time.Minute, "the events are sent", func() bool {
 			for _, id := range ids(sent) {
 				if e, _ := entry(t, st, id); e.SentAt.IsZero() {
 					return false
@@ -591,7 +579,7 @@ func TestStoppedRelayFlushesWhatItWasBackingOffFrom(t *testing.T) {
 		}()
 
 		events := commit(t, st, o, 1)
-		eventually(t, "the sink refuses the event", func() bool { return refused.Load() > 0 })
+		testenv.Eventually(t, time.Minute, "the sink refuses the event", func() bool { return refused.Load() > 0 })
 		down.Store(false)
 		cancel()
 		<-stopped

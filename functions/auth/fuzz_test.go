@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -59,10 +60,7 @@ func FuzzSignup(f *testing.F) {
 			if after := db.Writes(); after != before {
 				t.Fatalf("signup %q answered %d and wrote %d documents", body, rec.Code, after-before)
 			}
-			var e struct {
-				Errors []struct{ Message, Field string }
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+			if !httpxtest.ErrorShaped(rec.Body.Bytes()) {
 				t.Fatalf("signup %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
 			}
 			if len(rec.Result().Cookies()) > 0 {

@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -214,17 +213,7 @@ func wantError(tb testing.TB, res response, code int, message, field string) {
 // counts returns how many documents each collection holds.
 func (f *fn) counts() map[string]int {
 	f.tb.Helper()
-	got := map[string]int{}
-	for _, c := range authstore.Collections() {
-		docs, err := f.db.Query(context.Background(), c, store.Query{})
-		if err != nil {
-			f.tb.Fatal(err)
-		}
-		if len(docs) > 0 {
-			got[c] = len(docs)
-		}
-	}
-	return got
+	return storetest.Counts(f.tb, f.db, authstore.Collections())
 }
 
 // wantNothingStored fails unless the store is empty.

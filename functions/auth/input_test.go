@@ -2,14 +2,13 @@ package auth_test
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
@@ -67,25 +66,9 @@ func TestUnknownFieldIsNamed(t *testing.T) {
 	wantError(t, res, http.StatusBadRequest, "Unknown field", "admin")
 }
 
-// unavailableStore is a store whose every call fails as Firestore does when
-// contention outlasts the retries.
-type unavailableStore struct{}
-
-func (unavailableStore) RunTransaction(context.Context, func(context.Context, store.Tx) error) error {
-	return store.ErrUnavailable
-}
-
-func (unavailableStore) Get(context.Context, string, string, any) error { return store.ErrUnavailable }
-
-func (unavailableStore) Query(context.Context, string, store.Query) ([]store.Doc, error) {
-	return nil, store.ErrUnavailable
-}
-
-func (unavailableStore) Close() error { return nil }
-
 func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 	t.Parallel()
-	b := newFn(t, withStore(unavailableStore{})).browser()
+	b := newFn(t, withStore(storetest.Unavailable{})).browser()
 	b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: strings.Repeat("A", 43)}
 	for name, res := range map[string]response{
 		"signup":  b.post("/api/users/signup", credentials("bob@example.com", "correct horse")),

@@ -1,14 +1,13 @@
 package deadletters_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/functions/deadletters"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestADeadLetteredEventIsStoredWithItsErrorDetails(t *testing.T) {
@@ -118,16 +117,9 @@ func TestAnEventOverTheSizeLimitIsRefused413(t *testing.T) {
 	wantError(t, s.deliver(ev), http.StatusRequestEntityTooLarge, "Event too large", "")
 }
 
-// downStore is a store that cannot be reached.
-type downStore struct{ store.Store }
-
-func (downStore) RunTransaction(context.Context, func(context.Context, store.Tx) error) error {
-	return store.ErrUnavailable
-}
-
 func TestAnUnavailableStoreIsAnswered503SoTheBrokerRetries(t *testing.T) {
 	t.Parallel()
-	s := newSink(t, downStore{})
+	s := newSink(t, storetest.Unavailable{})
 	res := s.deliver(failedAt(orderCreated("e1"), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
 	wantError(t, res, http.StatusServiceUnavailable, "Service is busy", "")
 	if res.Header.Get("Retry-After") == "" {
@@ -163,7 +155,7 @@ func TestNewRefusesToRunWithoutAStore(t *testing.T) {
 	if _, err := deadletters.New(deadletters.Config{}, deadletters.Deps{}); err == nil {
 		t.Error("New without a store succeeded")
 	}
-	if _, err := deadletters.New(deadletters.Config{ReplayTimeout: -time.Second}, deadletters.Deps{Store: downStore{}}); err == nil {
+	if _, err := deadletters.New(deadletters.Config{ReplayTimeout: -time.Second}, deadletters.Deps{Store: storetest.Unavailable{}}); err == nil {
 		t.Error("New with a negative replay timeout succeeded")
 	}
 }

@@ -130,7 +130,7 @@ func TestProductionTakesOnlyTheInvokersTokenForTheAudience(t *testing.T) {
 		"email of another type": "Bearer " + sign(t, k.key, keyID, with("email", 5)),
 	}
 	id := newOrderID()
-	f.mustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
+	f.MustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
 	for name, authorization := range refused {
 		res := f.expire(expireBody(id), "Authorization", authorization)
 		if res.Code != http.StatusUnauthorized {
@@ -173,7 +173,7 @@ func TestTheEmbeddedDefaultTakesOnlyLoopbackCalls(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			id := newOrderID()
-			f.mustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
+			f.MustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
 			req := httptest.NewRequest(http.MethodPost, expiration.TasksPath, strings.NewReader(expireBody(id)))
 			req.Header.Set("Content-Type", "application/json")
 			for k, v := range tc.header {
@@ -197,7 +197,7 @@ func TestProductionRefusesLoopbackCallsWithoutAToken(t *testing.T) {
 	k := newKeys(t)
 	f := newFn(t, withoutRun, withVerifier(k.verifier(t), invoker, audience))
 	id := newOrderID()
-	f.mustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
+	f.MustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
 	wantError(t, f.expire(expireBody(id)), http.StatusUnauthorized, "Not authorized", "")
 }
 

@@ -81,14 +81,14 @@ func TestExpiryLifeOnEveryDriver(t *testing.T) {
 			f := newFn(t, opts...)
 			// The Firestore emulator takes seconds over a new database's
 			// first transaction: that wait is paid before the window starts.
-			f.mustDeliver(orderCompleted(t, newOrderID()))
+			f.MustDeliver(orderCompleted(t, newOrderID()))
 			at := time.Now().Add(4 * time.Second)
 			open, cancelled, sentinel := newOrderID(), newOrderID(), newOrderID()
-			f.mustDeliver(orderCreated(t, open, at))
-			f.mustDeliver(orderCreated(t, open, at)) // the same order again
-			f.mustDeliver(orderCreated(t, cancelled, at))
-			f.mustDeliver(orderCreated(t, sentinel, at.Add(500*time.Millisecond)))
-			f.mustDeliver(orderCancelled(t, cancelled))
+			f.MustDeliver(orderCreated(t, open, at))
+			f.MustDeliver(orderCreated(t, open, at)) // the same order again
+			f.MustDeliver(orderCreated(t, cancelled, at))
+			f.MustDeliver(orderCreated(t, sentinel, at.Add(500*time.Millisecond)))
+			f.MustDeliver(orderCancelled(t, cancelled))
 			if time.Now().After(at) {
 				t.Fatal("the events took longer than the window; the test proves nothing")
 			}

@@ -17,10 +17,10 @@ func TestDuplicateOrderCreatedDeliveriesScheduleOneTask(t *testing.T) {
 	f := newFn(t, withoutRun)
 	id := newOrderID()
 	ev := orderCreated(t, id, time.Now().Add(time.Hour))
-	f.mustDeliver(ev)
-	f.mustDeliver(ev) // redelivered by the broker: a duplicate receipt
+	f.MustDeliver(ev)
+	f.MustDeliver(ev) // redelivered by the broker: a duplicate receipt
 	again := orderCreated(t, id, time.Now().Add(2*time.Hour))
-	f.mustDeliver(again) // the same order in an event of another id
+	f.MustDeliver(again) // the same order in an event of another id
 	if got, want := f.docs(embedded.Collection), []string{"expire-" + id + "-1"}; !slices.Equal(got, want) {
 		t.Errorf("tasks %v, want %v", got, want)
 	}
@@ -33,7 +33,7 @@ func TestAnOpenOrderExpiresWhenItsWindowPasses(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	id := newOrderID()
-	f.mustDeliver(orderCreated(t, id, time.Now().Add(200*time.Millisecond)))
+	f.MustDeliver(orderCreated(t, id, time.Now().Add(200*time.Millisecond)))
 	f.sink.waitExpired(t, id)
 	if got := f.state(id); got != "expired" {
 		t.Errorf("expiry %q, want expired", got)
@@ -48,11 +48,11 @@ func TestACancelledOrCompletedOrdersTaskNeverFires(t *testing.T) {
 	f := newFn(t)
 	at := time.Now().Add(3 * time.Second)
 	cancelled, completed, open := newOrderID(), newOrderID(), newOrderID()
-	f.mustDeliver(orderCreated(t, cancelled, at))
-	f.mustDeliver(orderCreated(t, completed, at))
-	f.mustDeliver(orderCreated(t, open, at.Add(500*time.Millisecond))) // the sentinel: due after the others
-	f.mustDeliver(orderCancelled(t, cancelled))
-	f.mustDeliver(orderCompleted(t, completed))
+	f.MustDeliver(orderCreated(t, cancelled, at))
+	f.MustDeliver(orderCreated(t, completed, at))
+	f.MustDeliver(orderCreated(t, open, at.Add(500*time.Millisecond))) // the sentinel: due after the others
+	f.MustDeliver(orderCancelled(t, cancelled))
+	f.MustDeliver(orderCompleted(t, completed))
 	if time.Now().After(at) {
 		t.Fatal("the events took longer than the window; the test proves nothing")
 	}
@@ -74,10 +74,10 @@ func TestAnOrderClosedBeforeItsCreationArrivedIsNeverScheduled(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRun)
 	cancelled, completed := newOrderID(), newOrderID()
-	f.mustDeliver(orderCancelled(t, cancelled))
-	f.mustDeliver(orderCompleted(t, completed))
-	f.mustDeliver(orderCreated(t, cancelled, time.Now()))
-	f.mustDeliver(orderCreated(t, completed, time.Now()))
+	f.MustDeliver(orderCancelled(t, cancelled))
+	f.MustDeliver(orderCompleted(t, completed))
+	f.MustDeliver(orderCreated(t, cancelled, time.Now()))
+	f.MustDeliver(orderCreated(t, completed, time.Now()))
 	if got := f.docs(embedded.Collection); len(got) != 0 {
 		t.Errorf("tasks %v, want none", got)
 	}
@@ -88,11 +88,11 @@ func TestAnOrderClosedBeforeItsCreationArrivedIsNeverScheduled(t *testing.T) {
 	}
 	// A close after expiry changes nothing: the task is gone already.
 	expired := newOrderID()
-	f.mustDeliver(orderCreated(t, expired, time.Now().Add(-time.Second)))
+	f.MustDeliver(orderCreated(t, expired, time.Now().Add(-time.Second)))
 	if res := f.expire(expireBody(expired)); res.Code != http.StatusOK {
 		t.Fatalf("expire: %d %s", res.Code, res.Body)
 	}
-	f.mustDeliver(orderCancelled(t, expired))
+	f.MustDeliver(orderCancelled(t, expired))
 	if got := f.state(expired); got != "expired" {
 		t.Errorf("expiry %q after a late cancel, want expired", got)
 	}
@@ -122,7 +122,7 @@ func TestEventsNoRedeliveryFixesAreRefused(t *testing.T) {
 		"created, wrong type": withData(eventing.TypeOrderCreated, `{"id":5}`),
 	}
 	for name, ev := range tests {
-		if code := f.deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", name, code)
 		}
 	}

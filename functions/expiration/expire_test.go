@@ -11,7 +11,7 @@ func TestExpireEmitsExpirationCompletedOnceForAnOpenOrder(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRun)
 	id := newOrderID()
-	f.mustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
+	f.MustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
 	for i := range 2 {
 		if res := f.expire(expireBody(id)); res.Code != http.StatusOK || strings.TrimSpace(string(res.Body)) != "{}" {
 			t.Fatalf("call %d: %d %s, want 200 {}", i, res.Code, res.Body)
@@ -29,7 +29,7 @@ func TestExpireBeforeTheWindowPassesIsRetried(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRun)
 	id := newOrderID()
-	f.mustDeliver(orderCreated(t, id, time.Now().Add(time.Hour)))
+	f.MustDeliver(orderCreated(t, id, time.Now().Add(time.Hour)))
 	res := f.expire(expireBody(id))
 	wantError(t, res, http.StatusConflict, "Order has not expired yet", "")
 	if n := f.outboxed(id); n != 0 || f.state(id) != "scheduled" {
@@ -41,8 +41,8 @@ func TestExpireOfAClosedOrUnknownOrderChangesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRun)
 	closed, unknown := newOrderID(), newOrderID()
-	f.mustDeliver(orderCreated(t, closed, time.Now().Add(-time.Second)))
-	f.mustDeliver(orderCancelled(t, closed))
+	f.MustDeliver(orderCreated(t, closed, time.Now().Add(-time.Second)))
+	f.MustDeliver(orderCancelled(t, closed))
 	for _, id := range []string{closed, unknown} {
 		if res := f.expire(expireBody(id)); res.Code != http.StatusOK {
 			t.Errorf("expire %s: %d %s, want 200", id, res.Code, res.Body)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/expiration"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -20,10 +21,10 @@ func FuzzExpire(f *testing.F) {
 	db := &storetest.CountingStore{Store: openSQLite(f)}
 	fn := newFn(f, withStore(db), withoutRun)
 	open, closed, future := newOrderID(), newOrderID(), newOrderID()
-	fn.mustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
-	fn.mustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
-	fn.mustDeliver(orderCancelled(f, closed))
-	fn.mustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
+	fn.MustDeliver(orderCreated(f, open, time.Now().Add(-time.Second)))
+	fn.MustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
+	fn.MustDeliver(orderCancelled(f, closed))
+	fn.MustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
 	for _, seed := range []string{
 		expireBody(open),
 		expireBody(open), // expired by now
@@ -62,10 +63,7 @@ func FuzzExpire(f *testing.F) {
 		case rec.Code != http.StatusOK && wrote > 0:
 			t.Fatalf("expire %q answered %d and wrote %d documents", body, rec.Code, wrote)
 		case rec.Code != http.StatusOK:
-			var e struct {
-				Errors []struct{ Message, Field string }
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+			if !httpxtest.ErrorShaped(rec.Body.Bytes()) {
 				t.Fatalf("expire %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
 			}
 		}

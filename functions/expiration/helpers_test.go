@@ -71,12 +71,6 @@ func (s *sink) waitExpired(tb testing.TB, orderID string) {
 
 // Quick retries, sweeps and polling, for tests.
 var (
-	fastOutbox = outbox.Options{
-		MinAge:     time.Millisecond,
-		MinBackoff: 5 * time.Millisecond,
-		MaxBackoff: 100 * time.Millisecond,
-		Client:     &http.Client{Timeout: 5 * time.Second},
-	}
 	fastTasks = embedded.Options{
 		PollEvery:  100 * time.Millisecond,
 		MinBackoff: 10 * time.Millisecond,
@@ -88,10 +82,11 @@ var (
 
 // fn is one expiration function under test, served on a loopback port.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb   testing.TB
 	f    *expiration.Function
 	h    http.Handler
-	url  string
 	db   store.Store
 	sink *sink
 }
@@ -138,7 +133,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)
 	s.cfg.ExpireURL = srv.URL + expiration.TasksPath
-	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, fastOutbox, fastTasks, fastRelay
+	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, eventingtest.FastOutbox(), fastTasks, fastRelay
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := expiration.New(s.cfg, s.deps)
 	if err != nil {
@@ -146,12 +141,9 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	}
 	h = f.Handler()
 	if !s.noRun {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); f.Run(ctx) }()
-		tb.Cleanup(func() { cancel(); <-done })
+		testenv.Background(tb, f.Run)
 	}
-	return &fn{tb: tb, f: f, h: h, url: srv.URL, db: s.deps.Store, sink: sk}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
 }
 
 func openSQLite(tb testing.TB) store.Store {
@@ -205,21 +197,6 @@ func orderCompleted(tb testing.TB, id string) event.Event {
 	return ev
 }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	if code := f.deliver(ev); code != http.StatusOK {
-		f.tb.Fatalf("deliver %s about %s: %d, want 200", ev.Type(), ev.Subject(), code)
-	}
-}
-
 // response is an answer, read whole.
 type response = httpxtest.Response
 
@@ -230,7 +207,7 @@ var wantError = httpxtest.WantError
 // scheduler does, with header's entries.
 func (f *fn) expire(body string, header ...string) response {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.url+expiration.TasksPath, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, f.URL+expiration.TasksPath, strings.NewReader(body))
 	if err != nil {
 		f.tb.Fatal(err)
 	}

@@ -222,7 +222,7 @@ func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
 	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
 	o := buyer.mustOrder(ticketID)
-	f.mustDeliver(updated(t, ticketID, "seller", "Concert (front row)", 45.5, "reserved", 1))
+	f.MustDeliver(updated(t, ticketID, "seller", "Concert (front row)", 45.5, "reserved", 1))
 
 	if got := buyer.show(o.ID); got.Ticket.Title != "Concert" || got.Ticket.Price != 20 {
 		t.Errorf("after the seller's edit the order holds %q at %v, want Concert at 20", got.Ticket.Title, got.Ticket.Price)

@@ -17,11 +17,11 @@ func TestOrderLifeOnEveryDriver(t *testing.T) {
 	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
 		f := newFn(t, withStore(open(t)))
 		ticketID := newTicketID()
-		if code := f.deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
+		if code := f.Deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
 			t.Errorf("update before creation: %d, want 409", code)
 		}
-		f.mustDeliver(created(t, ticketID, "seller", "Concert", 20))
-		f.mustDeliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1))
+		f.MustDeliver(created(t, ticketID, "seller", "Concert", 20))
+		f.MustDeliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1))
 		f.wantReplica(ticketID, 1, "Concert", 2000, "available")
 
 		first := f.user("first")

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -41,16 +42,13 @@ func FuzzCreateOrder(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	h := fn.f.Handler()
-	token, _, err := fn.tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		f.Fatal(err)
-	}
+	cookie := authtest.SessionCookie(f, fn.tokens, "buyer")
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := db.Writes()
 		req := httptest.NewRequest(http.MethodPost, "/api/orders", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+		req.AddCookie(cookie)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		res := response{Code: rec.Code, Body: rec.Body.Bytes()}
@@ -67,10 +65,7 @@ func FuzzCreateOrder(f *testing.F) {
 			if after := db.Writes(); after != before {
 				t.Fatalf("order %q answered %d and wrote %d documents", body, res.Code, after-before)
 			}
-			var e struct {
-				Errors []struct{ Message, Field string }
-			}
-			if err := json.Unmarshal(res.Body, &e); err != nil || len(e.Errors) == 0 {
+			if !httpxtest.ErrorShaped(res.Body) {
 				t.Fatalf("order %q answered %d %s, not the error shape", body, res.Code, res.Body)
 			}
 		}

@@ -2,7 +2,6 @@ package orders_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
@@ -67,20 +66,13 @@ func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
 	})
 }
 
-// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
-var fastRelay = outbox.Options{
-	MinAge:     time.Millisecond,
-	MinBackoff: 5 * time.Millisecond,
-	MaxBackoff: 100 * time.Millisecond,
-	Client:     &http.Client{Timeout: 5 * time.Second},
-}
-
 // fn is one orders function under test, with its store, clock and broker.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb     testing.TB
 	f      *orders.Function
 	h      http.Handler
-	url    string // where the function is served, for event deliveries
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -140,22 +132,19 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := orders.New(s.cfg, s.deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	if !s.noRelay {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); f.Run(ctx) }()
-		tb.Cleanup(func() { cancel(); <-done })
+		testenv.Background(tb, f.Run)
 	}
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
-	return &fn{tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.
@@ -273,21 +262,6 @@ func at(tb testing.TB, s string) time.Time {
 // newTicketID returns an id as the tickets function might give one.
 func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	if code := f.deliver(ev); code != http.StatusOK {
-		f.tb.Fatalf("deliver %s v%v: %d, want 200", ev.Type(), ev.Extensions()[eventing.ExtensionEntityVersion], code)
-	}
-}
-
 // created returns a ticket.created event.
 func created(tb testing.TB, id, sellerID, title string, price float64) event.Event {
 	tb.Helper()
@@ -317,7 +291,7 @@ func updated(tb testing.TB, id, sellerID, title string, price float64, status st
 func (f *fn) listTicket(sellerID, title string, price float64) string {
 	f.tb.Helper()
 	id := newTicketID()
-	f.mustDeliver(created(f.tb, id, sellerID, title, price))
+	f.MustDeliver(created(f.tb, id, sellerID, title, price))
 	return id
 }
 
@@ -335,17 +309,7 @@ func (f *fn) stored() *ordersstore.Store {
 // counts returns how many documents each collection holds.
 func (f *fn) counts() map[string]int {
 	f.tb.Helper()
-	got := map[string]int{}
-	for _, c := range ordersstore.Collections() {
-		docs, err := f.db.Query(context.Background(), c, store.Query{})
-		if err != nil {
-			f.tb.Fatal(err)
-		}
-		if len(docs) > 0 {
-			got[c] = len(docs)
-		}
-	}
-	return got
+	return storetest.Counts(f.tb, f.db, ordersstore.Collections())
 }
 
 // entityVersion returns the entityversion of ev.

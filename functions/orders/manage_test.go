@@ -17,7 +17,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestListAnswersTheBuyersOrdersNewestFirst(t *testing.T) {
@@ -201,25 +201,9 @@ func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	wantError(t, f.user("late").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
 }
 
-// unavailableStore is a store whose every call fails as Firestore does when
-// contention outlasts the retries.
-type unavailableStore struct{}
-
-func (unavailableStore) RunTransaction(context.Context, func(context.Context, store.Tx) error) error {
-	return store.ErrUnavailable
-}
-
-func (unavailableStore) Get(context.Context, string, string, any) error { return store.ErrUnavailable }
-
-func (unavailableStore) Query(context.Context, string, store.Query) ([]store.Doc, error) {
-	return nil, store.ErrUnavailable
-}
-
-func (unavailableStore) Close() error { return nil }
-
 func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 	t.Parallel()
-	f := newFn(t, withStore(unavailableStore{}), withoutRelay)
+	f := newFn(t, withStore(storetest.Unavailable{}), withoutRelay)
 	buyer := f.user("buyer")
 	id := order.NewID()
 	for name, res := range map[string]response{
@@ -235,7 +219,7 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 		}
 		errorsOf(t, res)
 	}
-	if code := f.deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
+	if code := f.Deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
 		t.Errorf("event: %d, want 503 so the broker redelivers", code)
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/eventing"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 func TestBuyersRacingForOneTicketOnFourReplicasMakeOneOrder(t *testing.T) {
@@ -25,17 +25,10 @@ func TestBuyersRacingForOneTicketOnFourReplicasMakeOneOrder(t *testing.T) {
 	ticketID := first.listTicket("seller", "Concert", 20)
 
 	results := make([]response, buyers)
-	var start, wg sync.WaitGroup
-	start.Add(1)
-	for i := range buyers {
-		wg.Go(func() {
-			u := fns[i%replicas].user(fmt.Sprintf("buyer-%d", i))
-			start.Wait()
-			results[i] = u.orderTicket(ticketID)
-		})
-	}
-	start.Done()
-	wg.Wait()
+	testenv.Race(buyers, func(i int) func() {
+		u := fns[i%replicas].user(fmt.Sprintf("buyer-%d", i))
+		return func() { results[i] = u.orderTicket(ticketID) }
+	})
 
 	var winner string
 	for i, res := range results {

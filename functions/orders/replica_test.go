@@ -43,10 +43,10 @@ func TestReplicaAppliesVersionsInOrder(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	id := newTicketID()
-	f.mustDeliver(created(t, id, "seller", "Concert", 20))
+	f.MustDeliver(created(t, id, "seller", "Concert", 20))
 	f.wantReplica(id, 0, "Concert", 2000, "available")
-	f.mustDeliver(updated(t, id, "seller", "Concert", 25, "available", 1))
-	f.mustDeliver(updated(t, id, "seller", "Concert, row A", 25.5, "reserved", 2))
+	f.MustDeliver(updated(t, id, "seller", "Concert", 25, "available", 1))
+	f.MustDeliver(updated(t, id, "seller", "Concert, row A", 25.5, "reserved", 2))
 	f.wantReplica(id, 2, "Concert, row A", 2550, "reserved")
 	if got, _ := f.replica(id); !got.CreatedAt.Equal(t0.Add(-time.Hour)) {
 		t.Errorf("replica's createdAt %v, want ticket.created's", got.CreatedAt)
@@ -75,19 +75,19 @@ func TestEarlyVersionWaitsForItsPredecessor(t *testing.T) {
 			}
 			held := -1
 			for _, v := range tc.before {
-				f.mustDeliver(events[v])
+				f.MustDeliver(events[v])
 				held = v
 			}
-			if code := f.deliver(events[tc.early]); code != http.StatusConflict {
+			if code := f.Deliver(events[tc.early]); code != http.StatusConflict {
 				t.Fatalf("early v%d: %d, want 409", tc.early, code)
 			}
 			if got, ok := f.replica(id); held < 0 && ok || held >= 0 && got.Version != held {
 				t.Fatalf("an early event changed the replica to %+v", got)
 			}
 			for v := held + 1; v < tc.early; v++ {
-				f.mustDeliver(events[v])
+				f.MustDeliver(events[v])
 			}
-			f.mustDeliver(events[tc.early]) // the broker's redelivery
+			f.MustDeliver(events[tc.early]) // the broker's redelivery
 			f.wantReplica(id, tc.early, "v"+string(rune('0'+tc.early)), ticket.Cents(100*(10+tc.early)), "available")
 		})
 	}
@@ -99,8 +99,8 @@ func TestOldOrDuplicateVersionChangesNothing(t *testing.T) {
 	id := newTicketID()
 	first := created(t, id, "seller", "Concert", 20)
 	second := updated(t, id, "seller", "Concert", 30, "available", 1)
-	f.mustDeliver(first)
-	f.mustDeliver(second)
+	f.MustDeliver(first)
+	f.MustDeliver(second)
 	before := f.counts()
 	for name, ev := range map[string]event.Event{
 		"the same delivery again":     second,
@@ -109,7 +109,7 @@ func TestOldOrDuplicateVersionChangesNothing(t *testing.T) {
 		"another event at version 0":  updated(t, id, "seller", "Stale", 99, "sold", 0),
 		"another creation, version 0": created(t, id, "seller", "Stale", 99),
 	} {
-		if code := f.deliver(ev); code != http.StatusOK {
+		if code := f.Deliver(ev); code != http.StatusOK {
 			t.Errorf("%s: %d, want 200", name, code)
 		}
 	}
@@ -128,8 +128,8 @@ func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
 	id := f.listTicket("seller", "Concert", 20)
 	o := f.user("buyer").mustOrder(id)
 	f.wantReplica(id, 0, "Concert", 2000, "available") // reserving leaves the version
-	f.mustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
-	f.mustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
+	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
+	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
 	r, err := f.stored().Reservation(context.Background(), id)
 	if err != nil || r != (reservation.Reservation{TicketID: id, Counter: 1, OrderID: o.ID}) {
 		t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
@@ -170,7 +170,7 @@ func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFn(t, withoutRelay)
-			if code := f.deliver(tc.ev); code != http.StatusBadRequest {
+			if code := f.Deliver(tc.ev); code != http.StatusBadRequest {
 				t.Errorf("deliver: %d, want 400", code)
 			}
 			if got := f.counts(); len(got) > 0 {
@@ -182,7 +182,7 @@ func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 	t.Run("not a CloudEvent", func(t *testing.T) {
 		t.Parallel()
 		f := newFn(t, withoutRelay)
-		req, err := http.NewRequest(http.MethodPost, f.url+"/events", strings.NewReader(`{"id":"x"}`))
+		req, err := http.NewRequest(http.MethodPost, f.URL+"/events", strings.NewReader(`{"id":"x"}`))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -40,8 +40,8 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	f.clock.Advance(window)
 
 	ev := expired(t, o.ID)
-	f.mustDeliver(ev)
-	f.mustDeliver(ev) // a duplicate delivery changes nothing more
+	f.MustDeliver(ev)
+	f.MustDeliver(ev) // a duplicate delivery changes nothing more
 	got := f.user("buyer").show(o.ID)
 	if got.Status != "cancelled" || got.CancelReason != "expired" || got.Version != 1 {
 		t.Errorf("expired order is %+v, want cancelled (expired) at version 1", got)
@@ -66,7 +66,7 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 	ticketID := f.listTicket("seller", "Concert", 20)
 	o := f.user("buyer").mustOrder(ticketID)
 
-	f.mustDeliver(paid(t, o.ID))
+	f.MustDeliver(paid(t, o.ID))
 	got := f.user("buyer").show(o.ID)
 	if got.Status != "complete" || got.Version != 1 {
 		t.Fatalf("paid order is %+v, want complete at version 1", got)
@@ -82,8 +82,8 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 	}
 
 	f.clock.Advance(window)
-	f.mustDeliver(expired(t, o.ID))
-	f.mustDeliver(paid(t, o.ID))
+	f.MustDeliver(expired(t, o.ID))
+	f.MustDeliver(paid(t, o.ID))
 	if got := f.user("buyer").show(o.ID); got.Status != "complete" || got.Version != 1 {
 		t.Errorf("after a late expiry and a duplicate payment the order is %+v, want complete at version 1", got)
 	}
@@ -102,7 +102,7 @@ func TestPaymentForACancelledOrderLeavesItCancelled(t *testing.T) {
 	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
-	f.mustDeliver(paid(t, o.ID))
+	f.MustDeliver(paid(t, o.ID))
 	if got := buyer.show(o.ID); got.Status != "cancelled" || got.Version != 1 {
 		t.Errorf("order paid after its cancellation is %+v, want still cancelled at version 1", got)
 	}
@@ -115,7 +115,7 @@ func TestSettlingAnUnknownOrderIsRefusedForTheDeadLetters(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	for _, ev := range []event.Event{expired(t, "0123456789abcdef01234567"), paid(t, "0123456789abcdef01234567"), expired(t, "not/an/id")} {
-		if code := f.deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s for an unknown order: %d, want 400", ev.Type(), code)
 		}
 	}

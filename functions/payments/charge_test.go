@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
@@ -89,7 +90,7 @@ func TestChargeRefusals(t *testing.T) {
 			http.StatusUnauthorized, "Not authorized", ""},
 		{"cancelled order", "buyer", func(f *fn) string {
 			id := f.placeOrder("buyer", 20)
-			f.mustDeliver(orderCancelled(f.tb, id, 1))
+			f.MustDeliver(orderCancelled(f.tb, id, 1))
 			return id
 		}, nil, http.StatusBadRequest, "Order is cancelled", ""},
 		{"expired order", "buyer", func(f *fn) string {
@@ -104,7 +105,7 @@ func TestChargeRefusals(t *testing.T) {
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"completed order", "buyer", func(f *fn) string {
 			id := f.placeOrder("buyer", 20)
-			f.mustDeliver(orderCompleted(f.tb, id, "buyer", 20, 1))
+			f.MustDeliver(orderCompleted(f.tb, id, "buyer", 20, 1))
 			return id
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"no order id", "buyer", func(*fn) string { return "" }, nil,
@@ -165,13 +166,9 @@ func TestCrossSiteChargeIsRefused(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	orderID := f.placeOrder("buyer", 20)
-	token, _, err := f.tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
 	req := httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	req.AddCookie(&http.Cookie{Name: "session", Value: token})
+	authtest.SignIn(t, f.tokens, "buyer", req)
 	if res := f.serve(req); res.Code != http.StatusForbidden {
 		t.Errorf("cross-site payment: %d %s, want 403", res.Code, res.Body)
 	}

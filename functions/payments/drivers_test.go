@@ -8,6 +8,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // TestPaymentLifeOnEveryDriver runs payments over HTTP, events and
@@ -19,10 +20,10 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 		f := newFn(t, withStore(open(t)))
 		f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 		orderID := payment.NewID()
-		if code := f.deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {
+		if code := f.Deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {
 			t.Errorf("cancellation before creation: %d, want 409", code)
 		}
-		f.mustDeliver(orderCreated(t, orderID, "buyer", 19.99))
+		f.MustDeliver(orderCreated(t, orderID, "buyer", 19.99))
 		buyer := f.user("buyer")
 		intentOf(t, buyer.intent(orderID))
 		wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
@@ -34,11 +35,11 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 		f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
 		f.sink.wait(t, eventing.TypePaymentRefunded, orderID) // the duplicate
 
-		f.mustDeliver(orderCancelled(t, orderID, 1))
+		f.MustDeliver(orderCancelled(t, orderID, 1))
 		if l := f.ledger(orderID); len(l.Payments) != 2 || l.Order.Status != payment.Cancelled {
 			t.Fatalf("ledger %+v, want the charge and the duplicate of a cancelled order", l)
 		}
-		waitFor(t, "both payments refunded", func() bool {
+		testenv.Eventually(t, eventually, "both payments refunded", func() bool {
 			return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 		})
 		refunded := map[string]bool{}

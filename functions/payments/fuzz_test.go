@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -34,7 +35,7 @@ func FuzzCreatePayment(f *testing.F) {
 	open := fn.placeOrder("buyer", 20)
 	other := fn.placeOrder("someone", 20)
 	cancelled := fn.placeOrder("buyer", 20)
-	fn.mustDeliver(orderCancelled(f, cancelled, 1))
+	fn.MustDeliver(orderCancelled(f, cancelled, 1))
 	for _, seed := range []string{
 		`{"orderId":"` + open + `","token":"tok_visa"}`,
 		`{"orderId":"` + open + `","token":"tok_visa"}`, // paid by now
@@ -57,16 +58,13 @@ func FuzzCreatePayment(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	h := fn.f.Handler()
-	token, _, err := fn.tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		f.Fatal(err)
-	}
+	cookie := authtest.SessionCookie(f, fn.tokens, "buyer")
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		before := db.Writes()
 		req := httptest.NewRequest(http.MethodPost, "/api/payments", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+		req.AddCookie(cookie)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 
@@ -82,10 +80,7 @@ func FuzzCreatePayment(f *testing.F) {
 			if after := db.Writes(); after != before {
 				t.Fatalf("payment %q answered %d and wrote %d documents", body, rec.Code, after-before)
 			}
-			var e struct {
-				Errors []struct{ Message, Field string }
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+			if !httpxtest.ErrorShaped(rec.Body.Bytes()) {
 				t.Fatalf("payment %q answered %d %s, not the error shape", body, rec.Code, rec.Body)
 			}
 		}

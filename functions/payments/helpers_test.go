@@ -95,14 +95,6 @@ func (s *sink) wait(tb testing.TB, typ, orderID string) event.Event {
 	}
 }
 
-// fastRelay keeps the outbox's retries and sweeps quick enough for tests.
-var fastRelay = outbox.Options{
-	MinAge:     time.Millisecond,
-	MinBackoff: 5 * time.Millisecond,
-	MaxBackoff: 100 * time.Millisecond,
-	Client:     &http.Client{Timeout: 5 * time.Second},
-}
-
 // stripeCall is one request the function sent to Stripe.
 type stripeCall struct {
 	Method string
@@ -220,10 +212,11 @@ const declined = `{"error":{"type":"card_error","code":"card_declined","decline_
 // fn is one payments function under test, with its store, clock, broker
 // and Stripe.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb     testing.TB
 	f      *payments.Function
 	h      http.Handler
-	url    string
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -300,7 +293,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, fastRelay, s.clock.Now
+	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Outbox.SweepEvery = s.sweepEvery
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := payments.New(s.cfg, s.deps)
@@ -308,16 +301,14 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		tb.Fatal(err)
 	}
 	if !s.noRelay {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); f.Run(ctx) }()
-		tb.Cleanup(func() { cancel(); <-done })
+		testenv.Background(tb, f.Run)
 	}
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	return &fn{
-		tb: tb, f: f, h: f.Handler(), url: srv.URL, db: s.deps.Store, clock: s.clock, sink: s.sink,
+		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
 		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
+		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL},
 	}
 }
 
@@ -390,21 +381,6 @@ func paymentOf(tb testing.TB, body []byte) paymentBody {
 	return p
 }
 
-// deliver posts ev to the function's /events over HTTP in binary mode, as
-// the broker does, and returns the status.
-func (f *fn) deliver(ev event.Event) int {
-	f.tb.Helper()
-	return httpxtest.Do(f.tb, eventingtest.NewRequest(f.tb, f.url+"/events", ev)).Code
-}
-
-// mustDeliver delivers ev and fails unless the function takes it.
-func (f *fn) mustDeliver(ev event.Event) {
-	f.tb.Helper()
-	if code := f.deliver(ev); code != http.StatusOK {
-		f.tb.Fatalf("deliver %s v%v: %d, want 200", ev.Type(), ev.Extensions()[eventing.ExtensionEntityVersion], code)
-	}
-}
-
 // orderCreated returns the order.created of a new order of buyerID for
 // price dollars, open until t0 plus the window.
 func orderCreated(tb testing.TB, id, buyerID string, price float64) event.Event {
@@ -449,7 +425,7 @@ func orderCompleted(tb testing.TB, id, buyerID string, price float64, version in
 func (f *fn) placeOrder(buyerID string, price float64) string {
 	f.tb.Helper()
 	id := payment.NewID()
-	f.mustDeliver(orderCreated(f.tb, id, buyerID, price))
+	f.MustDeliver(orderCreated(f.tb, id, buyerID, price))
 	return id
 }
 
@@ -477,17 +453,7 @@ func (f *fn) ledger(orderID string) *payment.Ledger {
 // counts returns how many documents each collection holds.
 func (f *fn) counts() map[string]int {
 	f.tb.Helper()
-	got := map[string]int{}
-	for _, c := range paymentsstore.Collections() {
-		docs, err := f.db.Query(context.Background(), c, store.Query{})
-		if err != nil {
-			f.tb.Fatal(err)
-		}
-		if len(docs) > 0 {
-			got[c] = len(docs)
-		}
-	}
-	return got
+	return storetest.Counts(f.tb, f.db, paymentsstore.Collections())
 }
 
 // wantUnchanged fails unless the store holds as many documents as before.
@@ -564,16 +530,4 @@ func closedURL(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return fmt.Sprintf("http://127.0.0.1:%d", port)
-}
-
-// waitFor polls cond until it holds, failing with what after eventually.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(eventually)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("not %s after %v", what, eventually)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -93,7 +93,7 @@ func TestIntentRefusals(t *testing.T) {
 		{"signed out", "", func(f *fn) string { return f.placeOrder("buyer", 20) }, http.StatusUnauthorized, "Not authorized", ""},
 		{"cancelled order", "buyer", func(f *fn) string {
 			id := f.placeOrder("buyer", 20)
-			f.mustDeliver(orderCancelled(f.tb, id, 1))
+			f.MustDeliver(orderCancelled(f.tb, id, 1))
 			return id
 		}, http.StatusBadRequest, "Order is cancelled", ""},
 		{"expired order", "buyer", func(f *fn) string {

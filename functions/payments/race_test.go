@@ -16,6 +16,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 func TestConcurrentPaymentsForOneOrderChargeOnce(t *testing.T) {
@@ -30,17 +31,10 @@ func TestConcurrentPaymentsForOneOrderChargeOnce(t *testing.T) {
 	orderID := first.placeOrder("buyer", 19.99)
 
 	results := make([]response, attempts)
-	var start, wg sync.WaitGroup
-	start.Add(1)
-	for i := range attempts {
-		wg.Go(func() {
-			u := fns[i%replicas].user("buyer")
-			start.Wait()
-			results[i] = u.pay(orderID, "tok_visa")
-		})
-	}
-	start.Done()
-	wg.Wait()
+	testenv.Race(attempts, func(i int) func() {
+		u := fns[i%replicas].user("buyer")
+		return func() { results[i] = u.pay(orderID, "tok_visa") }
+	})
 
 	var paid []paymentBody
 	for i, res := range results {

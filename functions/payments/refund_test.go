@@ -8,6 +8,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // wantRefunded waits for the payment.refunded of the order's one payment
@@ -52,7 +53,7 @@ func TestPaymentOfAnOrderCancelledLaterIsRefunded(t *testing.T) {
 	orderID := f.placeOrder("buyer", 19.99)
 	p := f.user("buyer").mustPay(orderID)
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-	f.mustDeliver(orderCancelled(t, orderID, 1))
+	f.MustDeliver(orderCancelled(t, orderID, 1))
 	f.wantRefunded(orderID, payment.ReasonCancelled, url.Values{"charge": {p.StripeID}, "reason": {"requested_by_customer"}})
 }
 
@@ -60,7 +61,7 @@ func TestPaymentLandingAfterTheCancellationIsRefunded(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	orderID := f.placeOrder("buyer", 19.99)
-	f.mustDeliver(orderCancelled(t, orderID, 1))
+	f.MustDeliver(orderCancelled(t, orderID, 1))
 	f.mustWebhook(succeeded("evt_late", "pi_late", orderID, 1999))
 	f.wantRefunded(orderID, payment.ReasonCancelled, url.Values{"payment_intent": {"pi_late"}, "reason": {"requested_by_customer"}})
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID) // orders ignores it for a cancelled order
@@ -72,7 +73,7 @@ func TestChargeWhoseOrderIsCancelledMeanwhileIsRefunded(t *testing.T) {
 	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
 	orderID := f.placeOrder("buyer", 20)
 	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
-	f.mustDeliver(orderCancelled(t, orderID, 1))
+	f.MustDeliver(orderCancelled(t, orderID, 1))
 	f.stripe.clear()
 	f.clock.Advance(time.Hour)
 	if res, code := f.sweep(); code != http.StatusOK || res.Charged != 1 {
@@ -98,8 +99,8 @@ func TestSecondPaymentOfAnOrderIsRefundedAsADuplicate(t *testing.T) {
 		t.Errorf("payment.created %v, want the first payment's only", created)
 	}
 	// A cancellation now gives back the payment the order kept, once.
-	f.mustDeliver(orderCancelled(t, orderID, 1))
-	waitFor(t, "the kept payment refunded", func() bool {
+	f.MustDeliver(orderCancelled(t, orderID, 1))
+	testenv.Eventually(t, eventually, "the kept payment refunded", func() bool {
 		return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 	})
 	if keys := f.stripe.keys("/v1/refunds"); len(keys) != 2 {
@@ -114,7 +115,7 @@ func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 	f.user("buyer").mustPay(orderID)
 	f.stripe.answer(func(c stripeCall) bool { return c.Path == "/v1/refunds" }, http.StatusServiceUnavailable,
 		`{"error":{"type":"api_error","message":"Down."}}`)
-	f.mustDeliver(orderCancelled(t, orderID, 1))
+	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if _, code := f.sweep(); code != http.StatusServiceUnavailable {
 		t.Errorf("sweep with Stripe down: %d, want 503", code)
 	}
@@ -140,7 +141,7 @@ func TestPaymentStripeRefundedAlreadyIsSettled(t *testing.T) {
 	f.user("buyer").mustPay(orderID)
 	f.stripe.answer(func(c stripeCall) bool { return c.Path == "/v1/refunds" }, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`)
-	f.mustDeliver(orderCancelled(t, orderID, 1))
+	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if res, code := f.sweep(); code != http.StatusOK || res.Refunded != 1 {
 		t.Fatalf("sweep: %d %+v, want the refund settled", code, res)
 	}

@@ -24,19 +24,19 @@ func TestReplicaMirrorsTheOrderInVersionOrder(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	id := payment.NewID()
-	if code := f.deliver(orderCancelled(t, id, 1)); code != http.StatusConflict {
+	if code := f.Deliver(orderCancelled(t, id, 1)); code != http.StatusConflict {
 		t.Errorf("cancellation before creation: %d, want 409", code)
 	}
 	if o := f.ledger(id).Order; o != nil {
 		t.Fatalf("an early event made the replica %+v", o)
 	}
-	f.mustDeliver(orderCreated(t, id, "buyer", 19.99))
+	f.MustDeliver(orderCreated(t, id, "buyer", 19.99))
 	o := f.ledger(id).Order
 	want := payment.Order{ID: id, UserID: "buyer", Status: payment.Created, Amount: 1999, ExpiresAt: t0.Add(window)}
 	if o == nil || *o != want {
 		t.Errorf("replica holds %+v, want %+v", o, want)
 	}
-	f.mustDeliver(orderCancelled(t, id, 1)) // the broker's redelivery
+	f.MustDeliver(orderCancelled(t, id, 1)) // the broker's redelivery
 	f.wantReplica(id, 1, payment.Cancelled)
 }
 
@@ -44,10 +44,10 @@ func TestCompletionMirrorsTheOrderPaid(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	id := f.placeOrder("buyer", 20)
-	if code := f.deliver(orderCompleted(t, id, "buyer", 20, 2)); code != http.StatusConflict {
+	if code := f.Deliver(orderCompleted(t, id, "buyer", 20, 2)); code != http.StatusConflict {
 		t.Errorf("version 2 on version 0: %d, want 409", code)
 	}
-	f.mustDeliver(orderCompleted(t, id, "buyer", 20, 1))
+	f.MustDeliver(orderCompleted(t, id, "buyer", 20, 1))
 	f.wantReplica(id, 1, payment.Complete)
 }
 
@@ -57,8 +57,8 @@ func TestOldOrDuplicateOrderEventsChangeNothing(t *testing.T) {
 	id := payment.NewID()
 	created := orderCreated(t, id, "buyer", 20)
 	cancelled := orderCancelled(t, id, 1)
-	f.mustDeliver(created)
-	f.mustDeliver(cancelled)
+	f.MustDeliver(created)
+	f.MustDeliver(cancelled)
 	before := f.counts()
 	for name, ev := range map[string]event.Event{
 		"the same delivery again":    cancelled,
@@ -67,7 +67,7 @@ func TestOldOrDuplicateOrderEventsChangeNothing(t *testing.T) {
 		"a completion at version 1":  orderCompleted(t, id, "buyer", 20, 1),
 		"a cancellation at version0": orderCancelled(t, id, 0),
 	} {
-		if code := f.deliver(ev); code != http.StatusOK {
+		if code := f.Deliver(ev); code != http.StatusOK {
 			t.Errorf("%s: %d, want 200", name, code)
 		}
 	}
@@ -107,7 +107,7 @@ func TestUndecodableOrderEventIsRefusedWith400(t *testing.T) {
 		"unexpected type":      ticket,
 		"completion, not JSON": withData(orderCompleted(t, id, "buyer", 20, 1), "[]"),
 	} {
-		if code := f.deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", name, code)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -63,10 +64,7 @@ func serveFuzz(t *testing.T, h http.Handler, session, method, path string, body 
 // wantRefusal fails unless rec is the error shape.
 func wantRefusal(t *testing.T, body []byte, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	var e struct {
-		Errors []struct{ Message, Field string }
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || len(e.Errors) == 0 {
+	if !httpxtest.ErrorShaped(rec.Body.Bytes()) {
 		t.Fatalf("%q answered %d %s, not the error shape", body, rec.Code, rec.Body)
 	}
 }

@@ -115,16 +115,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f.Run(ctx)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	testenv.Background(tb, f.Run)
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, c.Now)
@@ -256,17 +247,7 @@ func item(message, field string) httpx.ErrorItem {
 // counts returns how many documents each collection holds.
 func (f *fn) counts() map[string]int {
 	f.tb.Helper()
-	got := map[string]int{}
-	for _, c := range ticketstore.Collections() {
-		docs, err := f.db.Query(context.Background(), c, store.Query{})
-		if err != nil {
-			f.tb.Fatal(err)
-		}
-		if len(docs) > 0 {
-			got[c] = len(docs)
-		}
-	}
-	return got
+	return storetest.Counts(f.tb, f.db, ticketstore.Collections())
 }
 
 // wantNothingStored fails unless the store is empty.
@@ -320,7 +301,7 @@ func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) ev
 // HTTP, in binary mode.
 func (f *fn) deliver(ev event.Event) response {
 	f.tb.Helper()
-	return f.send(eventingtest.NewRequest(f.tb, f.srv.URL+"/events", ev))
+	return eventingtest.Post(f.tb, f.srv.URL+"/events", ev)
 }
 
 // send sends req to the function's server.
@@ -333,9 +314,7 @@ func (f *fn) send(req *http.Request) response {
 func (f *fn) mustDeliver(events ...event.Event) {
 	f.tb.Helper()
 	for _, ev := range events {
-		if res := f.deliver(ev); res.Code != http.StatusOK {
-			f.tb.Fatalf("deliver %s: %d %s", ev.Type(), res.Code, res.Body)
-		}
+		eventingtest.MustPost(f.tb, f.srv.URL+"/events", ev)
 	}
 }
 

@@ -1,7 +1,6 @@
 package tickets_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,7 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // wantTicket checks what GET shows of ticket id.
@@ -190,18 +189,9 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	}
 }
 
-// downStore is a store that is always busy, as one whose contention
-// outlasted its retries.
-type downStore struct{ store.Store }
-
-func (downStore) RunTransaction(context.Context, func(context.Context, store.Tx) error) error {
-	return store.ErrUnavailable
-}
-
 func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 	t.Parallel()
-	db := openSQLite(t)
-	f := newFn(t, withStore(downStore{db}))
+	f := newFn(t, withStore(storetest.Unavailable{}))
 	res := f.as("seller").post("/api/tickets", details("Concert", 10))
 	wantErrors(t, res, http.StatusServiceUnavailable, item("Service is busy, please try again", ""))
 	if res.Header.Get("Retry-After") == "" {

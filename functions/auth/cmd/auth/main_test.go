@@ -12,33 +12,19 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"no settings", nil, "auth: config: missing required settings JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
-		{"no JWT key", []string{"GOOGLE_CLOUD_PROJECT=p"}, "auth: config: missing required setting JWT_KEY\n"},
-		{"short JWT key", []string{"GOOGLE_CLOUD_PROJECT=p", "JWT_KEY=too-short-to-sign"},
-			"auth: config: JWT_KEY must be at least 32 bytes\n"},
-		{"bad COOKIE_INSECURE", []string{"GOOGLE_CLOUD_PROJECT=p", "JWT_KEY=" + strings.Repeat("k", 32), "COOKIE_INSECURE=maybe"},
-			"auth: config: invalid COOKIE_INSECURE: must be true or false\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			testenv.CommandFails(t, tc.want, tc.env...)
-		})
-	}
+	testenv.CommandFailsEach(t, []testenv.FailedStart{
+		{Name: "no settings", Stderr: "auth: config: missing required settings JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
+		{Name: "no JWT key", Env: []string{"GOOGLE_CLOUD_PROJECT=p"}, Stderr: "auth: config: missing required setting JWT_KEY\n"},
+		{Name: "short JWT key", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "JWT_KEY=too-short-to-sign"},
+			Stderr: "auth: config: JWT_KEY must be at least 32 bytes\n"},
+		{Name: "bad COOKIE_INSECURE", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "JWT_KEY=" + strings.Repeat("k", 32), "COOKIE_INSECURE=maybe"},
+			Stderr: "auth: config: invalid COOKIE_INSECURE: must be true or false\n"},
+	})
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
 	t.Setenv("JWT_KEY", strings.Repeat("k", 32))
-	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("auth-main"))
-	t.Setenv("FIRESTORE_DATABASE", "auth")
-	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv("LOG_LEVEL", "error")
+	testenv.SetFirestoreEnv(t, "auth")
 
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL

@@ -39,22 +39,9 @@ func signup(tb testing.TB, s *authstore.Store, email string) (account.User, sess
 	return u, r, s.CreateUser(context.Background(), u, f, r, t0)
 }
 
-func count(tb testing.TB, db store.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
-}
-
 func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
 	tb.Helper()
-	for _, c := range authstore.Collections() {
-		if got := count(tb, db, c); got != want[c] {
-			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
-		}
-	}
+	storetest.WantCounts(tb, db, authstore.Collections(), want)
 }
 
 func TestCreatedUserIsFoundByEmail(t *testing.T) {

@@ -17,11 +17,7 @@ func TestAMissingProjectStopsTheStartWithOneLine(t *testing.T) {
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
-	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("deadletters-main"))
-	t.Setenv("FIRESTORE_DATABASE", "deadletters")
-	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv("LOG_LEVEL", "error")
+	testenv.SetFirestoreEnv(t, "deadletters")
 
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL

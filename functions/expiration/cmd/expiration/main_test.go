@@ -28,31 +28,20 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	const queue = "CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration"
 	base := []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
-	tests := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"no settings", nil, "expiration: config: missing required settings K_SINK, EXPIRE_URL, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
-		{"no invoker", []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
-			"expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
-		{"relative expire URL", append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
-			"expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
-		{"short queue", append([]string{"EXPIRE_URL=https://buytickets.dev/tasks/expire", "CLOUD_TASKS_QUEUE=expiration"}, base...),
-			"expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			testenv.CommandFails(t, tc.want, tc.env...)
-		})
-	}
+	testenv.CommandFailsEach(t, []testenv.FailedStart{
+		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
+		{Name: "no invoker", Env: []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
+			Stderr: "expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
+		{Name: "relative expire URL", Env: append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
+			Stderr: "expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
+		{Name: "short queue", Env: append([]string{"EXPIRE_URL=https://buytickets.dev/tasks/expire", "CLOUD_TASKS_QUEUE=expiration"}, base...),
+			Stderr: "expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
+	})
 }
 
 func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	ctx := t.Context()
 	tasksHost := testenv.CloudTasksEmulator(t)
-	firestoreHost := testenv.FirestoreEmulator(t)
 	admin := tasksClient(t, tasksHost)
 	const parent = "projects/buytickets-test/locations/here"
 	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
@@ -66,14 +55,13 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	cmd := testenv.NewCommand(t)
 	base := cmd.URL
 	for k, v := range map[string]string{
-		"K_SINK": sink.URL, "LOG_LEVEL": "error",
+		"K_SINK":     sink.URL,
 		"EXPIRE_URL": base + "/tasks/expire", "TASKS_INVOKER_EMAIL": "invoker@buytickets-test.iam.gserviceaccount.com",
 		"CLOUD_TASKS_QUEUE": queue.GetName(), "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
-		"GOOGLE_CLOUD_PROJECT": testenv.UniqueID("expiration-main"), "FIRESTORE_DATABASE": "expiration",
-		"FIRESTORE_EMULATOR_HOST": firestoreHost,
 	} {
 		t.Setenv(k, v)
 	}
+	testenv.SetFirestoreEnv(t, "expiration")
 	cmd.Serve(realMain)
 
 	// An order a day from expiry: its task waits on the queue, and goes
@@ -88,7 +76,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver(t, base, created)
-	waitFor(t, "the task on the queue", func() bool {
+	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
 	})
@@ -99,7 +87,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliver(t, base, cancelled)
-	waitFor(t, "the task deleted", func() bool {
+	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
 	})
@@ -129,17 +117,6 @@ func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
-}
-
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not after 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // deliver posts ev to /events as the broker does and fails unless taken.

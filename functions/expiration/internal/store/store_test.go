@@ -35,15 +35,6 @@ func put(tb testing.TB, db store.Store, s *expirationstore.Store, e *expiry.Expi
 	}
 }
 
-func count(tb testing.TB, db store.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
-}
-
 func TestExpiriesReadBackAsWritten(t *testing.T) {
 	t.Parallel()
 	db, s := open(t)
@@ -114,7 +105,7 @@ func TestUpdateExpiryWritesAChangeWithItsEventsOrNothing(t *testing.T) {
 	if got, _ := s.Expiry(ctx, "o1"); got.State() != expiry.Expired {
 		t.Errorf("state %s, want expired", got.State())
 	}
-	if n := count(t, db, outbox.Collection); n != 1 {
+	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
 		t.Errorf("%d events in the outbox, want 1", n)
 	}
 }

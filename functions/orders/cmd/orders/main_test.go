@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -19,51 +21,25 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	key := "JWT_KEY=" + strings.Repeat("k", 32)
-	tests := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"no settings", nil, "orders: config: missing required settings K_SINK, JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
-		{"no sink", []string{"GOOGLE_CLOUD_PROJECT=p", key}, "orders: config: missing required setting K_SINK\n"},
-		{"short JWT key", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
-			"orders: config: JWT_KEY must be at least 32 bytes\n"},
-		{"bad window", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
-			"orders: config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m\n"},
-		{"negative window", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
-			"orders: config: ORDER_EXPIRATION_WINDOW must not be negative\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			testenv.CommandFails(t, tc.want, tc.env...)
-		})
-	}
-}
-
-// broker records the events the function sends to K_SINK.
-type broker struct{ *eventingtest.Broker }
-
-func (b broker) has(typ, subject string) bool {
-	for _, ev := range b.Events() {
-		if ev.Type() == typ && ev.Subject() == subject {
-			return true
-		}
-	}
-	return false
+	testenv.CommandFailsEach(t, []testenv.FailedStart{
+		{Name: "no settings", Stderr: "orders: config: missing required settings K_SINK, JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
+		{Name: "no sink", Env: []string{"GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "orders: config: missing required setting K_SINK\n"},
+		{Name: "short JWT key", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
+			Stderr: "orders: config: JWT_KEY must be at least 32 bytes\n"},
+		{Name: "bad window", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
+			Stderr: "orders: config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m\n"},
+		{Name: "negative window", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
+			Stderr: "orders: config: ORDER_EXPIRATION_WINDOW must not be negative\n"},
+	})
 }
 
 func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
-	b := broker{eventingtest.NewBroker(t)}
+	b := eventingtest.NewBroker(t)
 	key := strings.Repeat("k", 32)
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", b.URL)
 	t.Setenv("ORDER_EXPIRATION_WINDOW", "2m")
-	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("orders-main"))
-	t.Setenv("FIRESTORE_DATABASE", "orders")
-	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv("LOG_LEVEL", "error")
+	testenv.SetFirestoreEnv(t, "orders")
 
 	started := time.Now()
 	cmd := testenv.ServeCommand(t, realMain)
@@ -79,17 +55,9 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	}
 
 	// A buyer signed in by auth (same JWT_KEY) orders it.
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/orders", strings.NewReader(`{"ticketId":"t1"}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "buyer", req)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -107,12 +75,9 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	if err := json.Unmarshal(body, &o); err != nil || o.ExpiresAt.Sub(o.CreatedAt) != 2*time.Minute {
 		t.Errorf("order %s: %v; want it to expire after ORDER_EXPIRATION_WINDOW", body, err)
 	}
-	for !b.has(eventing.TypeOrderCreated, o.ID) {
-		if time.Since(started) > time.Minute {
-			t.Fatal("order.created never reached K_SINK")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	b.Wait(t, time.Until(started.Add(time.Minute)), "order.created", func(ev event.Event) bool {
+		return ev.Type() == eventing.TypeOrderCreated && ev.Subject() == o.ID
+	})
 
 	cmd.Stop()
 }

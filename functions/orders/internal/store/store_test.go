@@ -12,6 +12,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
@@ -34,11 +35,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *orderssto
 	t.Helper()
 	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
 		db := open(t)
-		box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, ordersstore.New(db, box))
+		fn(t, db, ordersstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
 
@@ -85,22 +82,9 @@ func place(now time.Time) ordersstore.PlaceFunc {
 	}
 }
 
-func count(tb testing.TB, db store.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
-}
-
 func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
 	tb.Helper()
-	for _, c := range ordersstore.Collections() {
-		if got := count(tb, db, c); got != want[c] {
-			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
-		}
-	}
+	storetest.WantCounts(tb, db, ordersstore.Collections(), want)
 }
 
 var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 1999, SellerID: "seller", Status: ticket.Available, CreatedAt: t0.Add(-time.Hour)}

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -23,45 +25,22 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
 	}
 	with := func(env ...string) []string { return append(append([]string(nil), valid...), env...) }
-	tests := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"no settings", nil, "payments: config: missing required settings K_SINK, JWT_KEY, STRIPE_KEY, " +
+	testenv.CommandFailsEach(t, []testenv.FailedStart{
+		{Name: "no settings", Stderr: "payments: config: missing required settings K_SINK, JWT_KEY, STRIPE_KEY, " +
 			"STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, GOOGLE_CLOUD_PROJECT\n"},
-		{"no webhook secret", valid[:5], "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
-		{"publishable key as the secret key", with("STRIPE_KEY=pk_test_x"),
-			"payments: config: STRIPE_KEY must be a secret key (sk_ or rk_)\n"},
-		{"secret key as the publishable key", with("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
-			"payments: config: STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_)\n"},
-		{"API base not a URL", with("STRIPE_API_BASE=localhost:12111"),
-			"payments: config: STRIPE_API_BASE must be an http(s) URL\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			testenv.CommandFails(t, tc.want, tc.env...)
-		})
-	}
-}
-
-// broker records the events the function sends to K_SINK.
-type broker struct{ *eventingtest.Broker }
-
-func (b broker) has(typ string) bool {
-	for _, ev := range b.Events() {
-		if ev.Type() == typ {
-			return true
-		}
-	}
-	return false
+		{Name: "no webhook secret", Env: valid[:5], Stderr: "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
+		{Name: "publishable key as the secret key", Env: with("STRIPE_KEY=pk_test_x"),
+			Stderr: "payments: config: STRIPE_KEY must be a secret key (sk_ or rk_)\n"},
+		{Name: "secret key as the publishable key", Env: with("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
+			Stderr: "payments: config: STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_)\n"},
+		{Name: "API base not a URL", Env: with("STRIPE_API_BASE=localhost:12111"),
+			Stderr: "payments: config: STRIPE_API_BASE must be an http(s) URL\n"},
+	})
 }
 
 func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
 	stripeMock := testenv.StripeMock(t)
-	b := broker{eventingtest.NewBroker(t)}
+	b := eventingtest.NewBroker(t)
 	key := strings.Repeat("k", 32)
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", b.URL)
@@ -69,10 +48,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	t.Setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_main")
 	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_main")
 	t.Setenv("STRIPE_API_BASE", stripeMock)
-	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("payments-main"))
-	t.Setenv("FIRESTORE_DATABASE", "payments")
-	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv("LOG_LEVEL", "error")
+	testenv.SetFirestoreEnv(t, "payments")
 
 	started := time.Now()
 	cmd := testenv.ServeCommand(t, realMain)
@@ -92,28 +68,17 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	}
 
 	// Its buyer, signed in by auth (same JWT_KEY), pays it.
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := tokens.Issue("buyer", "buyer@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments", strings.NewReader(`{"orderId":"`+orderID+`","token":"tok_visa"}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "buyer", req)
 	code, body := send(t, req)
 	var p struct{ ID, OrderID, StripeID string }
 	if code != http.StatusCreated || json.Unmarshal([]byte(body), &p) != nil || p.OrderID != orderID {
 		t.Fatalf("payment: %d %s, want 201 for the order", code, body)
 	}
-	for !b.has(eventing.TypePaymentCreated) {
-		if time.Since(started) > time.Minute {
-			t.Fatal("payment.created never reached K_SINK")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	b.Wait(t, time.Until(started.Add(time.Minute)), "payment.created", func(ev event.Event) bool {
+		return ev.Type() == eventing.TypePaymentCreated
+	})
 
 	// The webhook takes only events signed with STRIPE_WEBHOOK_SECRET.
 	req, _ = http.NewRequest(http.MethodPost, base+"/api/payments/webhook", strings.NewReader(`{}`))

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -29,11 +30,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *paymentss
 	t.Helper()
 	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
 		db := open(t)
-		box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, paymentsstore.New(db, box))
+		fn(t, db, paymentsstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
 
@@ -56,15 +53,6 @@ func placed(t *testing.T, s *paymentsstore.Store) string {
 }
 
 // count returns how many documents collection holds.
-func count(t *testing.T, db store.Store, collection string) int {
-	t.Helper()
-	docs, err := db.Query(context.Background(), collection, store.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(docs)
-}
-
 func TestLedgerIsWrittenAndReadBackWhole(t *testing.T) {
 	t.Parallel()
 	eachDriver(t, func(t *testing.T, db store.Store, s *paymentsstore.Store) {
@@ -117,7 +105,7 @@ func TestLedgerIsWrittenAndReadBackWhole(t *testing.T) {
 		if got, err := s.RefundsDue(ctx, 10); err != nil || len(got) != 1 || got[0] != p {
 			t.Errorf("RefundsDue = %+v, %v; want the payment", got, err)
 		}
-		if n := count(t, db, outbox.Collection); n != 1 {
+		if n := storetest.Count(t, db, outbox.Collection); n != 1 {
 			t.Errorf("%d events in the outbox, want the one added with the change", n)
 		}
 
@@ -159,7 +147,7 @@ func TestFailedUpdateWritesNothing(t *testing.T) {
 		if !errors.Is(err, refusal) {
 			t.Fatalf("Update: %v, want the refusal", err)
 		}
-		if n := count(t, db, paymentsstore.Claims); n != 0 {
+		if n := storetest.Count(t, db, paymentsstore.Claims); n != 0 {
 			t.Errorf("%d claims written by a failed update", n)
 		}
 	})
@@ -214,7 +202,7 @@ func TestStripeEventIsTakenOnce(t *testing.T) {
 		}); !errors.Is(err, refusal) {
 			t.Fatalf("TakeWebhook: %v, want the refusal", err)
 		}
-		if n := count(t, db, paymentsstore.Webhooks); n != 0 {
+		if n := storetest.Count(t, db, paymentsstore.Webhooks); n != 0 {
 			t.Errorf("a failed event left %d receipts", n)
 		}
 		for i, want := range []bool{false, true} {

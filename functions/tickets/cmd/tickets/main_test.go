@@ -12,7 +12,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -21,24 +21,14 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	key := "JWT_KEY=" + strings.Repeat("k", 32)
-	tests := []struct {
-		name string
-		env  []string
-		want string
-	}{
-		{"no settings", nil, "tickets: config: missing required settings JWT_KEY, K_SINK, GOOGLE_CLOUD_PROJECT\n"},
-		{"no sink", []string{"GOOGLE_CLOUD_PROJECT=p", key}, "tickets: config: missing required setting K_SINK\n"},
-		{"short JWT key", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-verify"},
-			"tickets: config: JWT_KEY must be at least 32 bytes\n"},
-		{"sink not a URL", []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=broker", key, "FIRESTORE_EMULATOR_HOST=127.0.0.1:1"},
-			`tickets: tickets.New: outbox.New: sink "broker" is not an http(s) URL` + "\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			testenv.CommandFails(t, tc.want, tc.env...)
-		})
-	}
+	testenv.CommandFailsEach(t, []testenv.FailedStart{
+		{Name: "no settings", Stderr: "tickets: config: missing required settings JWT_KEY, K_SINK, GOOGLE_CLOUD_PROJECT\n"},
+		{Name: "no sink", Env: []string{"GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "tickets: config: missing required setting K_SINK\n"},
+		{Name: "short JWT key", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-verify"},
+			Stderr: "tickets: config: JWT_KEY must be at least 32 bytes\n"},
+		{Name: "sink not a URL", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=broker", key, "FIRESTORE_EMULATOR_HOST=127.0.0.1:1"},
+			Stderr: `tickets: tickets.New: outbox.New: sink "broker" is not an http(s) URL` + "\n"},
+	})
 }
 
 // broker stands in for the broker's ingress and keeps the types it took.
@@ -71,32 +61,20 @@ func (b *broker) took(want string) bool {
 }
 
 func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
 	b := &broker{}
 	sink := httptest.NewServer(b)
 	defer sink.Close()
 	key := strings.Repeat("k", 32)
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", sink.URL)
-	t.Setenv("GOOGLE_CLOUD_PROJECT", testenv.UniqueID("tickets-main"))
-	t.Setenv("FIRESTORE_DATABASE", "tickets")
-	t.Setenv("FIRESTORE_EMULATOR_HOST", host)
-	t.Setenv("LOG_LEVEL", "error")
+	testenv.SetFirestoreEnv(t, "tickets")
 
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL
 
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := tokens.Issue("seller", "seller@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/tickets", strings.NewReader(`{"title":"Concert","price":19.99}`))
 	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: token})
+	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "seller", req)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets/internal/store"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
@@ -30,29 +31,16 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db sharedstore.Store, s *sto
 	t.Helper()
 	storetest.Each(t, "tickets", func(t *testing.T, open func(testing.TB) sharedstore.Store) {
 		db := open(t)
-		box, err := outbox.New(db, "http://127.0.0.1:9/", outbox.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, store.New(db, box))
+		fn(t, db, store.New(db, eventingtest.Unrelayed(t, db)))
 	})
-}
-
-func count(tb testing.TB, db sharedstore.Store, collection string) int {
-	tb.Helper()
-	docs, err := db.Query(context.Background(), collection, sharedstore.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(docs)
 }
 
 func wantCounts(tb testing.TB, db sharedstore.Store, tickets, events int) {
 	tb.Helper()
-	if got := count(tb, db, store.Tickets); got != tickets {
+	if got := storetest.Count(tb, db, store.Tickets); got != tickets {
 		tb.Errorf("%d tickets stored, want %d", got, tickets)
 	}
-	if got := count(tb, db, outbox.Collection); got != events {
+	if got := storetest.Count(tb, db, outbox.Collection); got != events {
 		tb.Errorf("%d events in the outbox, want %d", got, events)
 	}
 }

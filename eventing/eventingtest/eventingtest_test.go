@@ -1,0 +1,120 @@
+package eventingtest_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
+)
+
+// receiver answers status to a CloudEvent in binary mode, with the event's
+// id as the body, and 400 to anything else.
+func receiver(t *testing.T, status int) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cehttp.NewMessageFromHttpRequest(r).ReadEncoding() != binding.EncodingBinary {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(status)
+		fmt.Fprint(w, r.Header.Get("Ce-Id"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func newEvent() event.Event {
+	ev := event.New()
+	ev.SetID("e1")
+	ev.SetType("dev.buytickets.test")
+	ev.SetSource("/test")
+	ev.SetSubject("s1")
+	return ev
+}
+
+func TestPostSendsInBinaryModeAndReadsTheAnswer(t *testing.T) {
+	t.Parallel()
+	res := eventingtest.Post(t, receiver(t, http.StatusConflict), newEvent())
+	if res.Code != http.StatusConflict || string(res.Body) != "e1" {
+		t.Errorf("answer %d %q, want 409 e1", res.Code, res.Body)
+	}
+}
+
+func TestMustPostFailsUnless200(t *testing.T) {
+	t.Parallel()
+	if failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.MustPost(tb, receiver(t, http.StatusOK), newEvent())
+	}); len(failures) != 0 {
+		t.Errorf("200: failures %q, want none", failures)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.MustPost(tb, receiver(t, http.StatusServiceUnavailable), newEvent())
+	})
+	if want := []string{"deliver dev.buytickets.test e1 about s1: 503 e1, want 200"}; !slices.Equal(failures, want) {
+		t.Errorf("503: failures %q, want %q", failures, want)
+	}
+}
+
+func TestFastOutboxIsQuickAndBounded(t *testing.T) {
+	t.Parallel()
+	o := eventingtest.FastOutbox()
+	if o.MinAge != time.Millisecond || o.MinBackoff != 5*time.Millisecond || o.MaxBackoff != 100*time.Millisecond {
+		t.Errorf("options %+v, want 1 ms, 5 ms and 100 ms", o)
+	}
+	if o.Client == nil || o.Client.Timeout != 5*time.Second {
+		t.Errorf("client %+v, want a 5 s timeout", o.Client)
+	}
+	if eventingtest.FastOutbox().Client == o.Client {
+		t.Error("two calls share a client: one test's change would reach another")
+	}
+}
+
+func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "outbox.db"))
+	box := eventingtest.Unrelayed(t, db)
+	err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
+		return box.Add(tx, newEvent())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
+		t.Errorf("%d entries in the outbox, want 1", n)
+	}
+}
+
+func TestReceiverDeliversToEvents(t *testing.T) {
+	t.Parallel()
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		if r.Header.Get("Ce-Id") == "e2" {
+			w.WriteHeader(http.StatusConflict)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := eventingtest.Receiver{TB: t, URL: srv.URL}
+	r.MustDeliver(newEvent())
+	ev := newEvent()
+	ev.SetID("e2")
+	if code := r.Deliver(ev); code != http.StatusConflict {
+		t.Errorf("Deliver = %d, want 409", code)
+	}
+	if want := []string{"/events", "/events"}; !slices.Equal(paths, want) {
+		t.Errorf("paths %q, want %q", paths, want)
+	}
+}

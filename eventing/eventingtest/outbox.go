@@ -1,0 +1,35 @@
+package eventingtest
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// FastOutbox returns outbox options quick enough for tests: entries are
+// relayed from a millisecond old, retried after 5 ms and at most 100 ms
+// apart, and a sink that hangs is given up after 5 s.
+func FastOutbox() outbox.Options {
+	return outbox.Options{
+		MinAge:     time.Millisecond,
+		MinBackoff: 5 * time.Millisecond,
+		MaxBackoff: 100 * time.Millisecond,
+		Client:     &http.Client{Timeout: 5 * time.Second},
+	}
+}
+
+// Unrelayed returns an outbox on db that nothing relays, its sink a port
+// where nothing listens, so that a store test can count what a
+// transaction recorded in it; the test fails when the outbox cannot be
+// made.
+func Unrelayed(tb testing.TB, db store.Store) *outbox.Outbox {
+	tb.Helper()
+	box, err := outbox.New(db, "http://127.0.0.1:9", outbox.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return box
+}

@@ -1,0 +1,49 @@
+package eventingtest
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+)
+
+// Post sends ev to target as NewRequest writes it, over the network with
+// http.DefaultClient, and returns the answer read whole, for a test that
+// checks what a receiver answers; the test fails when target cannot be
+// reached.
+func Post(tb testing.TB, target string, ev event.Event) httpxtest.Response {
+	tb.Helper()
+	return httpxtest.Do(tb, NewRequest(tb, target, ev))
+}
+
+// MustPost posts ev to target as Post does and fails tb unless target
+// answers 200, as a receiver does for an event it took.
+func MustPost(tb testing.TB, target string, ev event.Event) {
+	tb.Helper()
+	if res := Post(tb, target, ev); res.Code != http.StatusOK {
+		tb.Fatalf("deliver %s %s about %s: %d %s, want 200", ev.Type(), ev.ID(), ev.Subject(), res.Code, res.Body)
+	}
+}
+
+// Receiver is a function's receiver as a test delivers to it: the /events
+// of the function served at URL, posted to in binary mode as the broker
+// does. A test's fixture embeds it to deliver events.
+type Receiver struct {
+	TB  testing.TB
+	URL string
+}
+
+// Deliver posts ev to the receiver (Post) and returns the status.
+func (r Receiver) Deliver(ev event.Event) int {
+	r.TB.Helper()
+	return Post(r.TB, r.URL+"/events", ev).Code
+}
+
+// MustDeliver posts ev to the receiver and fails unless it answers 200
+// (MustPost).
+func (r Receiver) MustDeliver(ev event.Event) {
+	r.TB.Helper()
+	MustPost(r.TB, r.URL+"/events", ev)
+}
