@@ -202,16 +202,16 @@ func TestATicketEventFromAnyoneButTicketsIsRefusedAndChangesNothing(t *testing.T
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	id := newTicketID()
-	f.mustDeliver(created(t, id, "seller", "Concert", 300))
+	f.MustDeliver(created(t, id, "seller", "Concert", 300))
 	for _, source := range []string{"/attacker", eventing.Source("payments"), eventing.Source("orders")} {
 		forged := updated(t, id, "seller", "Concert", 0.5, "available", 1)
 		forged.SetSource(source)
-		if code := f.deliver(forged); code != http.StatusUnauthorized {
+		if code := f.Deliver(forged); code != http.StatusUnauthorized {
 			t.Errorf("ticket.updated from %s answered %d, want 401", source, code)
 		}
 	}
 	f.wantReplica(id, 0, "Concert", 30000, "available")
 	// Version 1 is still free for the real update.
-	f.mustDeliver(updated(t, id, "seller", "Concert", 250, "available", 1))
+	f.MustDeliver(updated(t, id, "seller", "Concert", 250, "available", 1))
 	f.wantReplica(id, 1, "Concert", 25000, "available")
 }

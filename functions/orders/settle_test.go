@@ -129,7 +129,7 @@ func TestAnExpiryReportedBeforeTheWindowEndsIsRedeliveredAndCancelsNothing(t *te
 	f.clock.Advance(window - time.Minute)
 
 	ev := expired(t, o.ID)
-	if code := f.deliver(ev); code != http.StatusConflict {
+	if code := f.Deliver(ev); code != http.StatusConflict {
 		t.Errorf("an expiry a minute early answered %d, want 409 (redelivered later)", code)
 	}
 	if got := f.user("buyer").show(o.ID); got.Status != "created" || got.Version != 0 {
@@ -137,7 +137,7 @@ func TestAnExpiryReportedBeforeTheWindowEndsIsRedeliveredAndCancelsNothing(t *te
 	}
 	// The same event, redelivered once the window has passed, takes effect.
 	f.clock.Advance(time.Minute)
-	f.mustDeliver(ev)
+	f.MustDeliver(ev)
 	if got := f.user("buyer").show(o.ID); got.Status != "cancelled" || got.CancelReason != "expired" {
 		t.Errorf("after the window the order is %+v, want cancelled as expired", got)
 	}
@@ -156,14 +156,14 @@ func TestAPaymentOfAnotherAmountOrCurrencyCompletesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if code := f.deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("payment of %d %s answered %d, want 400 (for the dead letters)", p.Amount, p.Currency, code)
 		}
 	}
 	if got := f.user("buyer").show(o.ID); got.Status != "created" || got.Version != 0 {
 		t.Errorf("after mismatched payments the order is %+v, want still created at version 0", got)
 	}
-	f.mustDeliver(paid(t, o.ID))
+	f.MustDeliver(paid(t, o.ID))
 	if got := f.user("buyer").show(o.ID); got.Status != "complete" {
 		t.Errorf("after the right payment the order is %+v, want complete", got)
 	}
