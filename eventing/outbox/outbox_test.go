@@ -23,11 +23,11 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/internal/teststore"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -255,7 +255,7 @@ func sweep(t *testing.T, o *outbox.Outbox) (int, outbox.SweepResult) {
 }
 
 func TestCommittedEventReachesTheSinkInBinaryMode(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		o := newOutbox(t, st, startSink(t, s), fastOptions)
@@ -287,7 +287,7 @@ func TestCommittedEventReachesTheSinkInBinaryMode(t *testing.T) {
 }
 
 func TestRolledBackTransactionSendsNothing(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		o := newOutbox(t, st, startSink(t, s), fastOptions)
@@ -325,7 +325,7 @@ func TestRolledBackTransactionSendsNothing(t *testing.T) {
 }
 
 func TestEventCommittedWhileTheSinkIsDownIsSentByTheRelayOnceItIsBack(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		url, up := downSink(t, s)
@@ -342,7 +342,7 @@ func TestEventCommittedWhileTheSinkIsDownIsSentByTheRelayOnceItIsBack(t *testing
 }
 
 func TestEventCommittedWhileTheSinkIsDownIsSentBySweepOnceItIsBack(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		url, up := downSink(t, s)
@@ -364,7 +364,7 @@ func TestEventCommittedWhileTheSinkIsDownIsSentBySweepOnceItIsBack(t *testing.T)
 }
 
 func TestSinkFailingHalfTheTimeStillReceivesEveryEvent(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		s.fail = func() bool { return rand.IntN(2) == 0 }
@@ -388,7 +388,7 @@ func TestSinkFailingHalfTheTimeStillReceivesEveryEvent(t *testing.T) {
 }
 
 func TestTickerSweepSendsWhatNoCommitWokeTheRelayFor(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		url := startSink(t, s)
@@ -409,7 +409,7 @@ func TestTickerSweepSendsWhatNoCommitWokeTheRelayFor(t *testing.T) {
 }
 
 func TestRelayKilledBetweenCommitAndSendLosesNothing(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		s := newSink()
 		url := startSink(t, s)
 
@@ -432,7 +432,7 @@ func TestRelayKilledBetweenCommitAndSendLosesNothing(t *testing.T) {
 }
 
 func TestTwoReplicasRelayingAtOnceLoseNothing(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		s := newSink()
 		url := startSink(t, s)
 		var stores []store.Store
@@ -455,7 +455,7 @@ func TestTwoReplicasRelayingAtOnceLoseNothing(t *testing.T) {
 }
 
 func TestSinkRefusalIsNotRetried(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		var calls sync.Map
 		refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -482,7 +482,7 @@ func TestSinkRefusalIsNotRetried(t *testing.T) {
 }
 
 func TestSweepDeletesSentEntriesPastRetentionOnly(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		opts := fastOptions
@@ -553,7 +553,7 @@ func TestNewRefusesASinkThatIsNoURL(t *testing.T) {
 }
 
 func TestStoppedRelayFlushesWhatItWasBackingOffFrom(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		s := newSink()
 		var down atomic.Bool

@@ -19,11 +19,11 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/internal/teststore"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -99,7 +99,7 @@ func paymentEvent(t *testing.T) event.Event {
 }
 
 func TestDuplicateDeliveriesChangeStateOnce(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		var commits atomic.Int32
 		url := serve(t, receive.Handler(st, increment, receive.AfterCommit(func() { commits.Add(1) })))
@@ -227,7 +227,7 @@ func (s *shuffler) settle(i, status int) error {
 }
 
 func TestReplicaFedVersionsInRandomOrderEndsAtTheLastVersion(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		// The broker keeps about two versions of each entity in flight, as
 		// every delivery out of order costs redeliveries. On the emulator,
 		// concurrent transactions on one document abort and back off for
@@ -331,7 +331,7 @@ func TestReplicaFedVersionsInRandomOrderEndsAtTheLastVersion(t *testing.T) {
 }
 
 func TestTwoHundredConcurrentDeliveriesAllGetAnAnswer(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		url := serve(t, receive.Handler(st, increment))
 		const n = 200
@@ -364,7 +364,7 @@ func TestTwoHundredConcurrentDeliveriesAllGetAnAnswer(t *testing.T) {
 }
 
 func TestBadCloudEventsAreRefusedWithoutEffect(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		url := serve(t, receive.Handler(st, applyTicket))
 		binaryHeaders := func(extra map[string]string) http.Header {
@@ -432,7 +432,7 @@ func TestBadCloudEventsAreRefusedWithoutEffect(t *testing.T) {
 }
 
 func TestEffectErrorsAnswerKnativeStatusesAndRecordNothing(t *testing.T) {
-	teststore.Each(t, func(t *testing.T, open teststore.Opener) {
+	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		st := open(t)
 		tests := []struct {
 			name       string
