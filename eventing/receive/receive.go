@@ -106,17 +106,9 @@ func Handler(st store.Store, fn Func, opts ...Option) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		ev, err := binding.ToEvent(ctx, cehttp.NewMessageFromHttpRequest(r))
-		if err == nil {
-			err = ev.Validate()
-		}
+		ev, err := Read(w, r)
 		if err != nil {
-			refusal := ErrInvalidEvent
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				refusal = ErrEventTooLarge
-			}
-			answer(w, r, nil, refusal.With(fmt.Errorf("receive: decode: %w", err)))
+			answer(w, r, nil, err)
 			return
 		}
 		duplicate, err := apply(ctx, st, fn, *ev)
@@ -125,6 +117,25 @@ func Handler(st store.Store, fn Func, opts ...Option) http.Handler {
 		}
 		answer(w, r, ev, err)
 	})
+}
+
+// Read reads the CloudEvent of r, in binary or structured mode, from at
+// most MaxBodyBytes of body: ErrInvalidEvent for a request that is no valid
+// CloudEvent, ErrEventTooLarge for a larger one.
+func Read(w http.ResponseWriter, r *http.Request) (*event.Event, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+	if err == nil {
+		err = ev.Validate()
+	}
+	if err != nil {
+		refusal := ErrInvalidEvent
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			refusal = ErrEventTooLarge
+		}
+		return nil, refusal.With(fmt.Errorf("receive.Read: %w", err))
+	}
+	return ev, nil
 }
 
 // apply runs fn and records the receipt in one transaction, unless the

@@ -3,19 +3,16 @@ package deadletters
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
 
+	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
-	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 )
@@ -31,25 +28,16 @@ const (
 	extErrorData = "knativeerrordata"
 )
 
-// The refusals of a request that carries no dead letter to keep.
-var (
-	// errInvalidEvent is a request that is no valid CloudEvent (400).
-	errInvalidEvent = apperr.New(apperr.Invalid, "Invalid CloudEvent")
-	// errEventTooLarge is a request over httpx.MaxBodyBytes (413).
-	errEventTooLarge = apperr.New(apperr.TooLarge, "Event too large")
-)
-
 // receiveDeadLetter stores the dead letter the Broker hands over and
 // answers as the Knative data plane reads it: 200 once it is stored, or
 // when the same delivery was stored before (the first copy is kept
 // unchanged); 400 for a request that is no valid CloudEvent and 413 for one
-// over httpx.MaxBodyBytes, which the Broker gives up on; 503 when the store
+// over receive.MaxBodyBytes, which the Broker gives up on; 503 when the store
 // is unavailable and 500 for any other failure, which it retries.
 func (f *Function) receiveDeadLetter() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBodyBytes)
-		fail, err := decodeFailure(r)
+		fail, err := decodeFailure(w, r)
 		if err != nil {
 			logging.FromContext(ctx).WarnContext(ctx, "dead letter refused", slog.Any("error", err))
 			httpx.Error(w, r, err)
@@ -67,20 +55,12 @@ func (f *Function) receiveDeadLetter() http.Handler {
 	})
 }
 
-// decodeFailure reads the request's CloudEvent, in binary or structured
-// mode, into the failure it reports. It fails with an Invalid error for a
-// request that is no valid CloudEvent, and a TooLarge one for a body over
-// the limit.
-func decodeFailure(r *http.Request) (deadletter.Failure, error) {
-	ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
-	if err == nil {
-		err = ev.Validate()
-	}
+// decodeFailure reads the request's CloudEvent (receive.Read, with its
+// refusals) into the failure it reports.
+func decodeFailure(w http.ResponseWriter, r *http.Request) (deadletter.Failure, error) {
+	ev, err := receive.Read(w, r)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return deadletter.Failure{}, errEventTooLarge.With(fmt.Errorf("binding.ToEvent: %w", err))
-		}
-		return deadletter.Failure{}, errInvalidEvent.With(fmt.Errorf("binding.ToEvent: %w", err))
+		return deadletter.Failure{}, err
 	}
 	fail := deadletter.Failure{
 		Type: ev.Type(), ID: ev.ID(), Source: ev.Source(), Subject: ev.Subject(),
@@ -91,7 +71,7 @@ func decodeFailure(r *http.Request) (deadletter.Failure, error) {
 		ev.SetExtension(name, nil)
 	}
 	if fail.Event, err = structured(*ev); err != nil {
-		return deadletter.Failure{}, errInvalidEvent.With(fmt.Errorf("structured: %w", err))
+		return deadletter.Failure{}, receive.ErrInvalidEvent.With(fmt.Errorf("structured: %w", err))
 	}
 	return fail, nil
 }
