@@ -14,6 +14,7 @@ import (
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
 
@@ -30,9 +31,9 @@ func deadLetterIn(t *testing.T, dataDir string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b, err := broker.New(broker.Options{Store: db, Poll: 5 * time.Millisecond, Triggers: []broker.Trigger{{
+	b, err := broker.New(broker.Options{Store: db, Poll: 5 * time.Millisecond, Triggers: []manifest.Trigger{{
 		Name: "orders-ticket-created", Filter: map[string]string{"type": "dev.buytickets.ticket.created"},
-		Subscriber: broker.Destination{URI: refusing.URL + "/events"},
+		Subscriber: manifest.Destination{URI: refusing.URL + "/events"},
 	}}})
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -56,11 +57,11 @@ type Chaos struct {
 type Options struct {
 	// Store keeps pending deliveries and dead letters; required.
 	Store store.Store
-	// Triggers are the subscriptions, usually from LoadTriggers.
-	Triggers []Trigger
+	// Triggers are the subscriptions, usually from manifest.LoadTriggers.
+	Triggers []manifest.Trigger
 	// Resolve returns the address of what a Destination's ref names (a
 	// Knative Service on the cluster; a local function here).
-	Resolve func(Ref) (*url.URL, error)
+	Resolve func(manifest.Ref) (*url.URL, error)
 	// Chaos, when set, duplicates, delays and reorders deliveries.
 	Chaos Chaos
 	// BackoffScale multiplies every retry delay (tests shrink them); the
@@ -88,7 +89,7 @@ type Broker struct {
 
 // route is a Trigger with its subscriber resolved.
 type route struct {
-	Trigger
+	manifest.Trigger
 	target string
 }
 
@@ -131,7 +132,7 @@ func New(opts Options) (*Broker, error) {
 
 // resolve turns a Destination into a URL: the ref's address with the URI
 // as its path, or the URI alone.
-func resolve(d Destination, res func(Ref) (*url.URL, error)) (string, error) {
+func resolve(d manifest.Destination, res func(manifest.Ref) (*url.URL, error)) (string, error) {
 	if d.Ref == nil {
 		if d.URI == "" {
 			return "", errors.New("subscriber has neither ref nor uri")

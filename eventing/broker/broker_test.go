@@ -23,6 +23,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -106,7 +107,7 @@ func newHarness(t *testing.T, cfg setup) *harness {
 
 func (h *harness) start() {
 	t := h.t
-	triggers, err := broker.LoadTriggers(os.DirFS("testdata"), "default")
+	triggers, err := manifest.LoadTriggers(os.DirFS("testdata"), "default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func (h *harness) start() {
 		Chaos:        h.cfg.chaos,
 		BackoffScale: cmp.Or(h.cfg.scale, 0.1),
 		Poll:         10 * time.Millisecond,
-		Resolve: func(ref broker.Ref) (*url.URL, error) {
+		Resolve: func(ref manifest.Ref) (*url.URL, error) {
 			if u, ok := h.urls[ref.Name]; ok {
 				return url.Parse(u)
 			}

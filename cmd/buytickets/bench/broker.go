@@ -18,6 +18,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
@@ -69,8 +70,8 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 		return 0, 0, 0, err
 	}
 	defer db.Close()
-	b, err := broker.New(broker.Options{Store: db, Chaos: chaos, Triggers: []broker.Trigger{{
-		Name: "bench", Filter: map[string]string{"type": "dev.buytickets.bench"}, Subscriber: broker.Destination{URI: sub.URL},
+	b, err := broker.New(broker.Options{Store: db, Chaos: chaos, Triggers: []manifest.Trigger{{
+		Name: "bench", Filter: map[string]string{"type": "dev.buytickets.bench"}, Subscriber: manifest.Destination{URI: sub.URL},
 	}}})
 	if err != nil {
 		return 0, 0, 0, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -36,7 +37,7 @@ func (s *Stack) StartBroker() error {
 	if s.broker != nil {
 		return nil
 	}
-	triggers, err := broker.LoadTriggers(eventing.Manifests, "default")
+	triggers, err := manifest.LoadTriggers(eventing.Manifests, "default")
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func (s *Stack) StartBroker() error {
 		Triggers:     triggers,
 		Chaos:        s.opts.Chaos,
 		BackoffScale: s.opts.BackoffScale,
-		Resolve: func(ref broker.Ref) (*url.URL, error) {
+		Resolve: func(ref manifest.Ref) (*url.URL, error) {
 			if be, ok := s.backends[ref.Name]; ok && ref.Kind == "Service" {
 				return be.addr, nil
 			}

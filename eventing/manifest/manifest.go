@@ -1,4 +1,15 @@
-package broker
+// Package manifest reads what the event plane's Knative manifests
+// (eventing/*.yaml) say: which Triggers deliver which events to whom, with
+// what retries; which PingSources sweep which outbox; and the identity
+// each of them speaks with under Knative's authentication-oidc, so that a
+// receiver knows whose tokens to accept. The embedded broker runs the same
+// Triggers, and the functions trust the same identities, on one machine.
+//
+// It reads them with small local structs rather than knative's types,
+// which only config/validate pays to build; config/validate checks the
+// same files with those types, and that the identities here are the ones
+// Knative derives.
+package manifest
 
 import (
 	"bytes"
@@ -13,11 +24,10 @@ import (
 )
 
 // Trigger is what the broker needs of a Knative Trigger: which events it
-// selects, where it delivers them and how it retries. It is read with small
-// local structs rather than knative's types, which only config/validate
-// pays to build; config/validate checks the same files with those types.
+// selects, where it delivers them and how it retries.
 type Trigger struct {
 	Name       string
+	Namespace  string
 	Broker     string
 	Filter     map[string]string
 	Subscriber Destination
@@ -26,9 +36,12 @@ type Trigger struct {
 
 // Destination is a Knative Destination: a reference to an addressable
 // (here, a Knative Service) with an optional path, or an absolute URI.
+// Audience is the audience of the token the sender presents to it
+// (authentication-oidc).
 type Destination struct {
-	Ref *Ref   `json:"ref,omitempty"`
-	URI string `json:"uri,omitempty"`
+	Ref      *Ref   `json:"ref,omitempty"`
+	URI      string `json:"uri,omitempty"`
+	Audience string `json:"audience,omitempty"`
 }
 
 // Ref names a Kubernetes object.
@@ -79,6 +92,7 @@ type object struct {
 			Attributes map[string]string `json:"attributes"`
 		} `json:"filter"`
 		Subscriber Destination   `json:"subscriber"`
+		Sink       Destination   `json:"sink"`
 		Delivery   *deliverySpec `json:"delivery"`
 	} `json:"spec"`
 }
@@ -95,21 +109,9 @@ type deliverySpec struct {
 // in fsys. Triggers without a delivery of their own take the Broker's, as
 // Knative does.
 func LoadTriggers(fsys fs.FS, broker string) ([]Trigger, error) {
-	files, err := fs.Glob(fsys, "*.yaml")
+	objects, err := readAll(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("broker.LoadTriggers: %w", err)
-	}
-	var objects []object
-	for _, name := range files {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("broker.LoadTriggers: %w", err)
-		}
-		docs, err := decodeAll(b)
-		if err != nil {
-			return nil, fmt.Errorf("broker.LoadTriggers %s: %w", name, err)
-		}
-		objects = append(objects, docs...)
+		return nil, fmt.Errorf("manifest.LoadTriggers: %w", err)
 	}
 	var brokerDelivery *deliverySpec
 	found := false
@@ -119,7 +121,7 @@ func LoadTriggers(fsys fs.FS, broker string) ([]Trigger, error) {
 		}
 	}
 	if !found {
-		return nil, fmt.Errorf("broker.LoadTriggers: no Broker %q in the manifests", broker)
+		return nil, fmt.Errorf("manifest.LoadTriggers: no Broker %q in the manifests", broker)
 	}
 	var triggers []Trigger
 	for _, o := range objects {
@@ -132,15 +134,59 @@ func LoadTriggers(fsys fs.FS, broker string) ([]Trigger, error) {
 		}
 		d, err := parseDelivery(spec)
 		if err != nil {
-			return nil, fmt.Errorf("broker.LoadTriggers: trigger %s: %w", o.Metadata.Name, err)
+			return nil, fmt.Errorf("manifest.LoadTriggers: trigger %s: %w", o.Metadata.Name, err)
 		}
-		t := Trigger{Name: o.Metadata.Name, Broker: broker, Subscriber: o.Spec.Subscriber, Delivery: d}
+		t := Trigger{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, Broker: broker, Subscriber: o.Spec.Subscriber, Delivery: d}
 		if o.Spec.Filter != nil {
 			t.Filter = o.Spec.Filter.Attributes
 		}
 		triggers = append(triggers, t)
 	}
 	return triggers, nil
+}
+
+// readAll decodes every object of the YAML files in fsys.
+func readAll(fsys fs.FS) ([]object, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var objects []object
+	for _, name := range files {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		docs, err := decodeAll(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		objects = append(objects, docs...)
+	}
+	return objects, nil
+}
+
+// PingSource is what the marketplace needs of a Knative PingSource: the
+// outbox sweep it calls on a schedule.
+type PingSource struct {
+	Name      string
+	Namespace string
+	Sink      Destination
+}
+
+// LoadPingSources reads every PingSource of the YAML files in fsys.
+func LoadPingSources(fsys fs.FS) ([]PingSource, error) {
+	objects, err := readAll(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("manifest.LoadPingSources: %w", err)
+	}
+	var sources []PingSource
+	for _, o := range objects {
+		if o.Kind == "PingSource" && strings.HasPrefix(o.APIVersion, "sources.knative.dev/") {
+			sources = append(sources, PingSource{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, Sink: o.Spec.Sink})
+		}
+	}
+	return sources, nil
 }
 
 // decodeAll splits a multi-document YAML file and decodes each document.

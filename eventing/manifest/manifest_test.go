@@ -1,4 +1,4 @@
-package broker
+package manifest
 
 import (
 	"os"

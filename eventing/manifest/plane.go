@@ -1,0 +1,114 @@
+package manifest
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+)
+
+// Plane is the event plane the manifests declare around one Broker: its
+// Triggers and the PingSources that sweep the functions' outboxes.
+type Plane struct {
+	Namespace   string
+	Broker      string
+	Triggers    []Trigger
+	PingSources []PingSource
+}
+
+// Load reads the plane of the named Broker from the YAML files in fsys
+// (eventing.Manifests for the marketplace's).
+func Load(fsys fs.FS, broker string) (*Plane, error) {
+	triggers, err := LoadTriggers(fsys, broker)
+	if err != nil {
+		return nil, err
+	}
+	sources, err := LoadPingSources(fsys)
+	if err != nil {
+		return nil, err
+	}
+	objects, err := readAll(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("manifest.Load: %w", err)
+	}
+	p := &Plane{Broker: broker, Triggers: triggers, PingSources: sources}
+	for _, o := range objects {
+		if o.Kind == "Broker" && o.Metadata.Name == broker {
+			p.Namespace = o.Metadata.Namespace
+		}
+	}
+	return p, nil
+}
+
+// BrokerAudience is the audience of the tokens the Broker's ingress accepts.
+func (p *Plane) BrokerAudience() string { return BrokerAudience(p.Namespace, p.Broker) }
+
+// Publisher is the identity a function publishes with: its own service
+// account, named as the function (config/validate checks each Service's).
+func (p *Plane) Publisher(function string) string { return ServiceAccount(p.Namespace, function) }
+
+// PublisherFunction returns the function whose identity subject is, and
+// false for a subject that is no function's service account.
+func (p *Plane) PublisherFunction(subject string) (string, bool) {
+	name, ok := strings.CutPrefix(subject, ServiceAccount(p.Namespace, ""))
+	return name, ok && name != "" && !strings.Contains(name, ":")
+}
+
+// Replayer is the identity the deadletters function replays events with.
+func (p *Plane) Replayer() string { return ServiceAccount(p.Namespace, "deadletters") }
+
+// Audience is the audience of the tokens presented to function: the one
+// its Triggers, PingSources or the dead-letter sink name for it (config/validate checks that
+// they agree with each other and with the function's EVENTS_AUDIENCE), or
+// "" when none names one.
+func (p *Plane) Audience(function string) string {
+	for _, t := range p.Triggers {
+		if delivers(t.Subscriber, function) && t.Subscriber.Audience != "" {
+			return t.Subscriber.Audience
+		}
+	}
+	for _, s := range p.PingSources {
+		if delivers(s.Sink, function) && s.Sink.Audience != "" {
+			return s.Sink.Audience
+		}
+	}
+	for _, t := range p.Triggers {
+		if sink := t.Delivery.DeadLetterSink; sink != nil && delivers(*sink, function) && sink.Audience != "" {
+			return sink.Audience
+		}
+	}
+	return ""
+}
+
+// EventSenders are the identities whose tokens function's /events
+// accepts: the Triggers that deliver to it, the deadletters function's
+// replay, and, for the Broker's dead-letter sink, every Trigger.
+func (p *Plane) EventSenders(function string) []string {
+	var senders []string
+	for _, t := range p.Triggers {
+		sink := t.Delivery.DeadLetterSink
+		if delivers(t.Subscriber, function) || sink != nil && delivers(*sink, function) {
+			senders = append(senders, t.Identity())
+		}
+	}
+	senders = append(senders, p.Replayer())
+	slices.Sort(senders)
+	return slices.Compact(senders)
+}
+
+// SweepSenders are the identities whose tokens function's outbox sweep
+// accepts: the PingSources whose sink it is.
+func (p *Plane) SweepSenders(function string) []string {
+	var senders []string
+	for _, s := range p.PingSources {
+		if delivers(s.Sink, function) {
+			senders = append(senders, s.Identity())
+		}
+	}
+	return senders
+}
+
+// delivers reports whether d is the Knative Service function.
+func delivers(d Destination, function string) bool {
+	return d.Ref != nil && d.Ref.Kind == "Service" && d.Ref.Name == function
+}
