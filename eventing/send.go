@@ -110,18 +110,21 @@ func (a Answer) String() string {
 }
 
 // Send posts ev to target as a CloudEvent in binary mode, as every
-// sender of the marketplace does, through client, and returns the
-// recipient's answer. It fails with ErrUnsendable when ev or target
+// sender of the marketplace does, through client, with token as its bearer
+// credentials (none when empty), and returns the recipient's answer. It fails with ErrUnsendable when ev or target
 // cannot make a request, and with the client's error when the recipient
 // could not be reached or did not answer (to retry); bound the time it
 // takes with ctx or the client's timeout.
-func Send(ctx context.Context, client *http.Client, target string, ev event.Event) (Answer, error) {
+func Send(ctx context.Context, client *http.Client, target, token string, ev event.Event) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
 	if err != nil {
 		return Answer{}, fmt.Errorf("%w: http.NewRequest: %v", ErrUnsendable, err)
 	}
 	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
 		return Answer{}, fmt.Errorf("%w: cehttp.WriteRequest: %v", ErrUnsendable, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

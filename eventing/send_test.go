@@ -47,11 +47,14 @@ func TestSendPostsBinaryModeAndKeepsTheStartOfTheAnswer(t *testing.T) {
 	if err := ev.SetData(event.ApplicationJSON, map[string]string{"id": "t1"}); err != nil {
 		t.Fatal(err)
 	}
-	answer, err := eventing.Send(t.Context(), srv.Client(), srv.URL, ev)
+	answer, err := eventing.Send(t.Context(), srv.Client(), srv.URL, "token-1", ev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := <-requests
+	if auth := got.Header.Get("Authorization"); auth != "Bearer token-1" {
+		t.Errorf("Authorization %q, want the sender's token as a bearer credential", auth)
+	}
 	if got.Method != http.MethodPost || got.Header.Get("Ce-Id") != "evt-1" || got.Header.Get("Ce-Type") != eventing.TypeTicketCreated {
 		t.Errorf("request %s with Ce-Id %q, Ce-Type %q: want a binary-mode POST of the event",
 			got.Method, got.Header.Get("Ce-Id"), got.Header.Get("Ce-Type"))
@@ -65,12 +68,12 @@ func TestSendPostsBinaryModeAndKeepsTheStartOfTheAnswer(t *testing.T) {
 func TestSendTellsAnUnsendableEventFromAnUnreachableRecipient(t *testing.T) {
 	t.Parallel()
 	ev := event.New()
-	if _, err := eventing.Send(t.Context(), http.DefaultClient, "http://bad host/", ev); !errors.Is(err, eventing.ErrUnsendable) {
+	if _, err := eventing.Send(t.Context(), http.DefaultClient, "http://bad host/", "", ev); !errors.Is(err, eventing.ErrUnsendable) {
 		t.Errorf("Send to no URL = %v, want ErrUnsendable", err)
 	}
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
-	if _, err := eventing.Send(t.Context(), http.DefaultClient, srv.URL, ev); err == nil || errors.Is(err, eventing.ErrUnsendable) {
+	if _, err := eventing.Send(t.Context(), http.DefaultClient, srv.URL, "", ev); err == nil || errors.Is(err, eventing.ErrUnsendable) {
 		t.Errorf("Send to a closed server = %v, want a network error", err)
 	}
 }

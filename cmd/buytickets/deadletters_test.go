@@ -13,7 +13,10 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
@@ -34,7 +37,11 @@ func deadLetterIn(t *testing.T, dataDir string) {
 	b, err := broker.New(broker.Options{Store: db, Poll: 5 * time.Millisecond, Triggers: []manifest.Trigger{{
 		Name: "orders-ticket-created", Filter: map[string]string{"type": "dev.buytickets.ticket.created"},
 		Subscriber: manifest.Destination{URI: refusing.URL + "/events"},
-	}}})
+	}}, Auth: broker.Auth{
+		Verifier:   eventingtest.Key().Verifier("broker"),
+		Publishers: map[string]string{"tickets": eventing.Source("tickets")},
+		Tokens:     func(subject string) identity.TokenSource { return eventingtest.Key().Signer(subject) },
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

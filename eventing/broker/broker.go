@@ -19,9 +19,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,7 +32,9 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
+	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -75,7 +79,28 @@ type Options struct {
 	Poll time.Duration
 	// Client sends deliveries; a plain client when nil.
 	Client *http.Client
+	// Auth is who the broker trusts and how it presents itself; required.
+	Auth Auth
 }
+
+// Auth is the broker's part of the authenticated event plane, as Knative's
+// authentication-oidc and EventPolicies make it on the cluster.
+type Auth struct {
+	// Verifier checks the tokens publishers present at the ingress, for
+	// the broker's audience.
+	Verifier *identity.Verifier
+	// Publishers maps each publisher's identity to the one event source
+	// it may publish (a function's own, eventing.Source).
+	Publishers map[string]string
+	// Tokens returns the token source of a Trigger's identity
+	// (manifest.Trigger.Identity): each delivery presents its token for the
+	// subscriber's audience.
+	Tokens func(subject string) identity.TokenSource
+}
+
+// ErrForeignPublisher refuses an event whose source is not the one its
+// publisher's identity may publish: 401, with no effect.
+var ErrForeignPublisher = apperr.New(apperr.Unauthorized, "Event source not allowed for this publisher")
 
 // Broker is the embedded broker.
 type Broker struct {
@@ -87,16 +112,21 @@ type Broker struct {
 	inflight dispatch.InFlight // deliveries being sent
 }
 
-// route is a Trigger with its subscriber resolved.
+// route is a Trigger with its subscriber resolved, and the tokens of its
+// identity.
 type route struct {
 	manifest.Trigger
 	target string
+	tokens identity.TokenSource
 }
 
 // New returns a broker for opts; every Trigger's subscriber must resolve.
 func New(opts Options) (*Broker, error) {
 	if opts.Store == nil {
 		return nil, errors.New("broker.New: no store")
+	}
+	if opts.Auth.Verifier == nil || len(opts.Auth.Publishers) == 0 || opts.Auth.Tokens == nil {
+		return nil, errors.New("broker.New: no authentication (a verifier, publishers' sources and Triggers' tokens)")
 	}
 	if opts.BackoffScale == 0 {
 		opts.BackoffScale = 1
@@ -124,7 +154,7 @@ func New(opts Options) (*Broker, error) {
 		if _, dup := b.triggers[t.Name]; dup {
 			return nil, fmt.Errorf("broker.New: two triggers named %s", t.Name)
 		}
-		b.triggers[t.Name] = route{Trigger: t, target: target}
+		b.triggers[t.Name] = route{Trigger: t, target: target, tokens: opts.Auth.Tokens(t.Identity())}
 		b.order = append(b.order, t.Name)
 	}
 	return b, nil
@@ -181,11 +211,15 @@ type DeadLetter struct {
 	At         time.Time `store:"at" json:"at"`
 }
 
-// Ingress accepts CloudEvents (binary or structured) on POST and answers
-// 202 once each is stored with its deliveries; 400 for what is no valid
-// CloudEvent; 503 when the store is unavailable, so the sender retries.
+// Ingress accepts CloudEvents (binary or structured) on POST from the
+// publishers Auth trusts, and answers 202 once each is stored with its
+// deliveries; 401 for a request without a valid token of a publisher, or
+// with an event whose source is not that publisher's; 400 for what is no
+// valid CloudEvent; 503 when the store is unavailable, so the sender
+// retries.
 func (b *Broker) Ingress() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	publishers := slices.Collect(maps.Keys(b.opts.Auth.Publishers))
+	return b.opts.Auth.Verifier.Require(publishers...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Method not allowed"}}})
@@ -200,12 +234,19 @@ func (b *Broker) Ingress() http.Handler {
 			httpx.JSON(w, http.StatusBadRequest, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Invalid CloudEvent: " + err.Error()}}})
 			return
 		}
+		subject, _ := identity.SubjectFrom(r.Context())
+		if ev.Source() != b.opts.Auth.Publishers[subject] {
+			logging.FromContext(r.Context()).WarnContext(r.Context(), "event refused: source not the publisher's",
+				slog.String("subject", subject), slog.String("source", ev.Source()), slog.String("type", ev.Type()))
+			httpx.Error(w, r, ErrForeignPublisher)
+			return
+		}
 		if err := b.Publish(r.Context(), *ev); err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-	})
+	}))
 }
 
 // Publish stores ev with one delivery per matching Trigger, in one
@@ -380,7 +421,11 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	answer, err := eventing.Send(ctx, b.opts.Client, rt.target, ev)
+	token, err := rt.tokens.Token(ctx, rt.Subscriber.Audience)
+	if err != nil {
+		return outcome{reason: "token: " + err.Error()}
+	}
+	answer, err := eventing.Send(ctx, b.opts.Client, rt.target, token, ev)
 	switch {
 	case errors.Is(err, eventing.ErrUnsendable):
 		return outcome{dead: true, reason: err.Error()}

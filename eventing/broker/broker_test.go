@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -36,6 +39,7 @@ type subscriber struct {
 	*httptest.Server
 	mu       sync.Mutex
 	received []string // event ids, in arrival order
+	tokens   []string // their bearer tokens
 	respond  atomic.Value
 }
 
@@ -51,6 +55,7 @@ func newSubscriber(t *testing.T) *subscriber {
 		}
 		s.mu.Lock()
 		s.received = append(s.received, ev.ID())
+		s.tokens = append(s.tokens, r.Header.Get("Authorization"))
 		n := len(s.received)
 		s.mu.Unlock()
 		w.WriteHeader(s.respond.Load().(func(int) int)(n))
@@ -60,6 +65,18 @@ func newSubscriber(t *testing.T) *subscriber {
 }
 
 func (s *subscriber) answer(f func(n int) int) { s.respond.Store(f) }
+
+func (s *subscriber) ids() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.received)
+}
+
+func (s *subscriber) token(i int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokens[i]
+}
 
 func (s *subscriber) count() int {
 	s.mu.Lock()
@@ -121,6 +138,7 @@ func (h *harness) start() {
 		Chaos:        h.cfg.chaos,
 		BackoffScale: cmp.Or(h.cfg.scale, 0.1),
 		Poll:         10 * time.Millisecond,
+		Auth:         testAuth(),
 		Resolve: func(ref manifest.Ref) (*url.URL, error) {
 			if u, ok := h.urls[ref.Name]; ok {
 				return url.Parse(u)
@@ -139,6 +157,28 @@ func (h *harness) start() {
 	h.db, h.broker, h.stop, h.done = db, b, cancel, make(chan error, 1)
 	h.ingress = httptest.NewServer(b.Ingress())
 	go func() { h.done <- b.Run(ctx) }()
+}
+
+// brokerAudience is the testdata broker's.
+var brokerAudience = manifest.BrokerAudience("test", "default")
+
+// testAuth trusts eventingtest's key: tickets and orders may publish
+// their own sources, and Triggers present that key's tokens.
+func testAuth() broker.Auth {
+	key := eventingtest.Key()
+	return broker.Auth{
+		Verifier: key.Verifier(brokerAudience),
+		Publishers: map[string]string{
+			manifest.ServiceAccount("test", "orders"):  "/functions/orders",
+			manifest.ServiceAccount("test", "tickets"): "/functions/tickets",
+		},
+		Tokens: func(subject string) identity.TokenSource { return key.Signer(subject) },
+	}
+}
+
+// publisherToken is the token function publishes with.
+func publisherToken(tb testing.TB, function string) string {
+	return eventingtest.Sign(tb, manifest.ServiceAccount("test", function), brokerAudience)
 }
 
 // service is a consumer standing behind the Triggers that name it.
@@ -171,7 +211,7 @@ func (h *harness) publish(eventType, id string) (int, error) {
 
 // post sends ev to the ingress in binary mode and returns the status.
 func (h *harness) post(ev cloudevents.Event) (int, error) {
-	answer, err := eventing.Send(context.Background(), http.DefaultClient, h.ingress.URL, ev)
+	answer, err := eventing.Send(context.Background(), http.DefaultClient, h.ingress.URL, publisherToken(h.t, "orders"), ev)
 	return answer.Status, err
 }
 
@@ -201,6 +241,65 @@ func TestEventReachesEveryMatchingTriggerAndNoOther(t *testing.T) {
 	}
 }
 
+func TestIngressTakesEventsOnlyFromAPublisherForItsOwnSource(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, setup{})
+	other := identity.GenerateKey()
+	orders := manifest.ServiceAccount("test", "orders")
+	sign := func(key *identity.Key, subject, audience string, ttl time.Duration) string {
+		token, err := key.Sign(subject, audience, ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	key := eventingtest.Key()
+	for _, tc := range []struct {
+		name, token, source string
+	}{
+		{"no token", "", "/functions/orders"},
+		{"expired", sign(key, orders, brokerAudience, -time.Minute), "/functions/orders"},
+		{"wrong audience", sign(key, orders, "test/a", time.Minute), "/functions/orders"},
+		{"wrong key", sign(other, orders, brokerAudience, time.Minute), "/functions/orders"},
+		{"not a publisher", sign(key, manifest.ServiceAccount("test", "attacker"), brokerAudience, time.Minute), "/functions/orders"},
+		{"a Trigger's identity", sign(key, manifest.ServiceAccount("test", "a-order-created-oidc-eventing.knative.dev-trigger"), brokerAudience, time.Minute), "/functions/orders"},
+		{"another publisher's source", publisherToken(t, "tickets"), "/functions/orders"},
+		{"a made-up source", publisherToken(t, "orders"), "/attacker"},
+	} {
+		ev := cloudevents.NewEvent()
+		ev.SetID("forged-" + strings.ReplaceAll(tc.name, " ", "-"))
+		ev.SetType("dev.test.order.created")
+		ev.SetSource(tc.source)
+		answer, err := eventing.Send(t.Context(), http.DefaultClient, h.ingress.URL, tc.token, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if answer.Status != http.StatusUnauthorized || !strings.Contains(string(answer.Body), `"errors"`) {
+			t.Errorf("%s: %s, want 401 in the error shape", tc.name, answer)
+		}
+	}
+	h.mustPublish("dev.test.order.created", "genuine")
+	testenv.Eventually(t, time.Minute, "the genuine event delivered", func() bool { return h.subs["a"].count() == 1 })
+	if got := h.subs["a"].ids(); len(got) != 1 || got[0] != "genuine" {
+		t.Errorf("subscriber a received %v, want only the genuine event", got)
+	}
+}
+
+func TestDeliveriesPresentTheTriggersIdentityForTheSubscribersAudience(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, setup{})
+	h.mustPublish("dev.test.order.created", "e1")
+	testenv.Eventually(t, time.Minute, "the delivery", func() bool { return h.subs["a"].count() == 1 })
+	raw, ok := strings.CutPrefix(h.subs["a"].token(0), "Bearer ")
+	if !ok {
+		t.Fatalf("delivery carried Authorization %q, want a bearer token", h.subs["a"].token(0))
+	}
+	subject, err := eventingtest.Key().Verifier("test/a").Verify(t.Context(), raw)
+	if want := manifest.ServiceAccount("test", "a-order-created-oidc-eventing.knative.dev-trigger"); err != nil || subject != want {
+		t.Errorf("delivery token: subject %q, %v; want %q for audience test/a", subject, err, want)
+	}
+}
+
 func TestIngressRefusesWhatIsNoCloudEvent(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, setup{})
@@ -217,6 +316,7 @@ func TestIngressRefusesWhatIsNoCloudEvent(t *testing.T) {
 		for k, v := range tc.headers {
 			req.Header.Set(k, v)
 		}
+		eventingtest.Authorize(req, publisherToken(t, "orders"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -111,7 +111,7 @@ func TestVersionedReplicaConvergesUnderChaos(t *testing.T) {
 			ev := cloudevents.NewEvent()
 			ev.SetID(fmt.Sprintf("e%02d-v%02d", e, v))
 			ev.SetType("dev.test.entity.changed")
-			ev.SetSource("/functions/test")
+			ev.SetSource("/functions/orders")
 			ev.SetSubject(fmt.Sprintf("e%02d", e))
 			ev.SetExtension(eventing.ExtensionEntityVersion, v)
 			ev.SetData(cloudevents.ApplicationJSON, map[string]int{"version": v})

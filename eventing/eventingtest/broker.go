@@ -4,6 +4,7 @@
 package eventingtest
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,11 +15,16 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 )
 
 // Broker records every CloudEvent posted to URL, in binary or structured
-// mode, and answers 202 until told otherwise; what it answers with a
-// non-2xx status it does not keep. Anything else gets 400.
+// mode, by a publisher that presents its token (Key, for the broker's
+// audience) and publishes its own source; it answers 202 until told
+// otherwise, and what it answers with a non-2xx status it does not keep.
+// A request without such a token gets 401, and one with no valid event 400.
 type Broker struct {
 	// URL is the address to use as a function's sink.
 	URL string
@@ -32,10 +38,17 @@ type Broker struct {
 func NewBroker(tb testing.TB) *Broker {
 	tb.Helper()
 	b := &Broker{status: http.StatusAccepted}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	plane := Plane(tb)
+	publishers := eventing.Publishers(plane)
+	verify := Key().Verifier(plane.BrokerAudience()).Require(slices.Collect(maps.Keys(publishers))...)
+	srv := httptest.NewServer(verify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
 		if err != nil {
 			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		if subject, _ := identity.SubjectFrom(r.Context()); ev.Source() != publishers[subject] {
+			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		b.mu.Lock()
@@ -44,7 +57,7 @@ func NewBroker(tb testing.TB) *Broker {
 			b.events = append(b.events, *ev)
 		}
 		w.WriteHeader(b.status)
-	}))
+	})))
 	tb.Cleanup(srv.Close)
 	b.URL = srv.URL
 	return b

@@ -31,14 +31,14 @@ func NewRequest(tb testing.TB, target string, ev event.Event) *http.Request {
 	return req
 }
 
-// Deliver posts ev to target as every sender does (eventing.Send) and
-// returns the answer; the test fails when target cannot be reached or
+// Deliver posts ev to target as every sender does (eventing.Send), with
+// token as its credentials (none when empty), and returns the answer; the test fails when target cannot be reached or
 // does not answer within a minute. Call it from the test's goroutine.
-func Deliver(tb testing.TB, target string, ev event.Event) eventing.Answer {
+func Deliver(tb testing.TB, target, token string, ev event.Event) eventing.Answer {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), deliverTimeout)
 	defer cancel()
-	answer, err := eventing.Send(ctx, http.DefaultClient, target, ev)
+	answer, err := eventing.Send(ctx, http.DefaultClient, target, token, ev)
 	if err != nil {
 		tb.Fatalf("deliver %s %s to %s: %v", ev.Type(), ev.ID(), target, err)
 	}

@@ -28,22 +28,32 @@ func MustPost(tb testing.TB, target string, ev event.Event) {
 }
 
 // Receiver is a function's receiver as a test delivers to it: the /events
-// of the function served at URL, posted to in binary mode as the broker
-// does. A test's fixture embeds it to deliver events.
+// of Function served at URL, posted to in binary mode with the token the
+// broker presents (DeliveryToken). A test's fixture embeds it to deliver
+// events.
 type Receiver struct {
-	TB  testing.TB
-	URL string
+	TB       testing.TB
+	URL      string
+	Function string
+}
+
+// Post posts ev to the receiver as the broker does and returns the answer.
+func (r Receiver) Post(ev event.Event) httpxtest.Response {
+	r.TB.Helper()
+	req := NewRequest(r.TB, r.URL+"/events", ev)
+	return httpxtest.Do(r.TB, Authorize(req, DeliveryToken(r.TB, r.Function, ev)))
 }
 
 // Deliver posts ev to the receiver (Post) and returns the status.
 func (r Receiver) Deliver(ev event.Event) int {
 	r.TB.Helper()
-	return Post(r.TB, r.URL+"/events", ev).Code
+	return r.Post(ev).Code
 }
 
-// MustDeliver posts ev to the receiver and fails unless it answers 200
-// (MustPost).
+// MustDeliver posts ev to the receiver and fails unless it answers 200.
 func (r Receiver) MustDeliver(ev event.Event) {
 	r.TB.Helper()
-	MustPost(r.TB, r.URL+"/events", ev)
+	if res := r.Post(ev); res.Code != http.StatusOK {
+		r.TB.Fatalf("deliver %s %s about %s: %d %s, want 200", ev.Type(), ev.ID(), ev.Subject(), res.Code, res.Body)
+	}
 }

@@ -168,7 +168,7 @@ func (v *Verifier) Require(subjects ...string) func(http.Handler) http.Handler {
 				refuse(w, r, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, subject)))
+			next.ServeHTTP(w, r.WithContext(WithSubject(r.Context(), subject)))
 		})
 	}
 }
@@ -201,8 +201,30 @@ func refuse(w http.ResponseWriter, r *http.Request, err error) {
 
 type subjectKey struct{}
 
+// WithSubject returns ctx with subject as the authenticated sender, as
+// Require leaves it.
+func WithSubject(ctx context.Context, subject string) context.Context {
+	return context.WithValue(ctx, subjectKey{}, subject)
+}
+
 // SubjectFrom returns the subject Require authenticated the request with.
 func SubjectFrom(ctx context.Context) (string, bool) {
 	s, ok := ctx.Value(subjectKey{}).(string)
 	return s, ok
 }
+
+// Settings are a function's production event authentication (DESIGN §7):
+// the cluster's service-account issuer and the function's own audience.
+type Settings struct {
+	Issuer   string `env:"EVENTS_ISSUER" required:"true"`
+	Audience string `env:"EVENTS_AUDIENCE" required:"true"`
+	// TokenFile is where the SinkBinding projects the function's token for
+	// the broker.
+	TokenFile string `env:"EVENTS_TOKEN_FILE" default:"/oidc/token"`
+}
+
+// Verifier returns the verifier of the settings' issuer and audience.
+func (s Settings) Verifier() (*Verifier, error) { return NewVerifier(s.Issuer, s.Audience, nil) }
+
+// Tokens returns the function's own token source: the projected file.
+func (s Settings) Tokens() *File { return NewFile(s.TokenFile) }

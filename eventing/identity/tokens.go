@@ -126,7 +126,7 @@ func (s *Signer) Token(_ context.Context, audience string) (string, error) {
 // the publisher's token for the broker's audience into every container
 // (knative.dev/eventing, sinkbinding_lifecycle.go: the oidc-token volume
 // mounted at /oidc).
-const DefaultTokenFile = "/oidc/token"
+const DefaultTokenFile = "/oidc/token" // Settings.TokenFile's default
 
 // File presents the token Kubernetes keeps in a file: a projected
 // service-account token, which the kubelet (or Knative's controller)

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -111,4 +112,35 @@ func (p *Plane) SweepSenders(function string) []string {
 // delivers reports whether d is the Knative Service function.
 func delivers(d Destination, function string) bool {
 	return d.Ref != nil && d.Ref.Kind == "Service" && d.Ref.Name == function
+}
+
+// Operator is the identity of the people who list and replay dead letters.
+func (p *Plane) Operator() string { return ServiceAccount(p.Namespace, "operator") }
+
+// Subscriber is a function a Trigger delivers to, at a path.
+type Subscriber struct {
+	Function string
+	Path     string
+}
+
+// Subscribers are the destinations the Triggers name: each function and
+// path the broker delivers to, once.
+func (p *Plane) Subscribers() []Subscriber {
+	var out []Subscriber
+	for _, t := range p.Triggers {
+		if t.Subscriber.Ref == nil || t.Subscriber.Ref.Kind != "Service" {
+			continue
+		}
+		s := Subscriber{Function: t.Subscriber.Ref.Name, Path: t.Subscriber.URI}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ClusterAddress is the address Knative resolves a Knative Service of the
+// plane's namespace to: http://NAME.NAMESPACE.svc.cluster.local.
+func (p *Plane) ClusterAddress(function string) *url.URL {
+	return &url.URL{Scheme: "http", Host: function + "." + p.Namespace + ".svc.cluster.local"}
 }

@@ -53,6 +53,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -104,6 +105,11 @@ type Options struct {
 	Batch int
 	// Parallel is how many sends of a batch run at once; default 16.
 	Parallel int
+	// Tokens presents the function's identity to the sink, a token for
+	// Audience on every send (eventing.Member.Publishing); none when nil,
+	// for a sink that asks for none.
+	Tokens   identity.TokenSource
+	Audience string
 }
 
 // Outbox is the outbox of one function's store, relaying to one sink.
@@ -345,6 +351,11 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 			errs = append(errs, fmt.Errorf("send %s: %w", r.id, r.err))
 		case eventing.Classify(r.status) == eventing.Retry:
 			errs = append(errs, fmt.Errorf("send %s: sink answered %d", r.id, r.status))
+		case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
+			// The broker refused who sent, not what: the event is kept and
+			// retried, so a token being renewed or a policy being fixed
+			// loses nothing.
+			errs = append(errs, fmt.Errorf("send %s: sink refused the function's credentials (%d)", r.id, r.status))
 		default:
 			if eventing.Classify(r.status) == eventing.DeadLetter {
 				logger.ErrorContext(ctx, "outbox event rejected by the sink, dropped",
@@ -383,10 +394,17 @@ var errCorrupt = errors.New("stored event unreadable")
 // send posts one stored event to the sink and returns the sink's status.
 func (o *Outbox) send(ctx context.Context, stored string) (int, error) {
 	var ev event.Event
-	if err := json.Unmarshal([]byte(stored), &ev); err != nil {
+	err := json.Unmarshal([]byte(stored), &ev)
+	if err != nil {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	answer, err := eventing.Send(ctx, o.opts.Client, o.sink, ev)
+	var token string
+	if o.opts.Tokens != nil {
+		if token, err = o.opts.Tokens.Token(ctx, o.opts.Audience); err != nil {
+			return 0, fmt.Errorf("outbox token: %w", err)
+		}
+	}
+	answer, err := eventing.Send(ctx, o.opts.Client, o.sink, token, ev)
 	if errors.Is(err, eventing.ErrUnsendable) {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
@@ -409,4 +427,11 @@ func (o *Outbox) release(docs []store.Doc) {
 	for _, d := range docs {
 		o.inflight.Release(d.ID)
 	}
+}
+
+// For returns opts with m's credentials, so that the outbox presents the
+// function's identity to the broker (eventing.Member.Publishing).
+func (opts Options) For(m *eventing.Member) Options {
+	opts.Tokens, opts.Audience = m.Publishing()
+	return opts
 }

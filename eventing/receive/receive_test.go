@@ -49,7 +49,7 @@ var client = &http.Client{Timeout: 60 * time.Second}
 // deliver posts ev to url in binary mode, as the broker does, and returns
 // the status; ctx-free so that it may run on any goroutine.
 func deliver(url string, ev event.Event) (int, error) {
-	answer, err := eventing.Send(context.Background(), client, url, ev)
+	answer, err := eventing.Send(context.Background(), client, url, "", ev)
 	return answer.Status, err
 }
 

@@ -40,6 +40,7 @@ import (
 
 	"google.golang.org/api/idtoken"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -94,6 +95,10 @@ type Deps struct {
 	Sink string
 	// Outbox tunes the relay; its zero value is the production setting.
 	Outbox outbox.Options
+	// Events is the function's membership of the event plane: whose
+	// tokens its /events and sweeps accept, and its own for the broker;
+	// required.
+	Events *eventing.Member
 	// Scheduler, when set, is where tasks are scheduled (Cloud Tasks in
 	// production), through intents recorded in Store and relayed after
 	// commit. When nil, the embedded scheduler keeps the tasks in Store and
@@ -134,6 +139,7 @@ type Function struct {
 	db         store.Store
 	store      *expirationstore.Store
 	box        *outbox.Outbox
+	events     *eventing.Member
 	tasks      tasks
 	taskURL    string                                                  // what a task calls
 	sweepTasks func(context.Context) (applied, deleted int, err error) // nil on the embedded scheduler
@@ -153,7 +159,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if deps.Verifier != nil && cfg.InvokerEmail == "" {
 		return nil, errors.New("expiration.New: TASKS_INVOKER_EMAIL is required to verify task tokens")
 	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if deps.Events == nil {
+		return nil, errors.New("expiration.New: no event plane membership (Deps.Events)")
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
 	if err != nil {
 		return nil, fmt.Errorf("expiration.New: %w", err)
 	}
@@ -161,6 +170,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		db:       deps.Store,
 		store:    expirationstore.New(deps.Store, box),
 		box:      box,
+		events:   deps.Events,
 		verifier: deps.Verifier,
 		audience: cmp.Or(cfg.Audience, cfg.ExpireURL),
 		invoker:  cfg.InvokerEmail,

@@ -134,6 +134,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	tb.Cleanup(srv.Close)
 	s.cfg.ExpireURL = srv.URL + expiration.TasksPath
 	s.deps.Sink, s.deps.Outbox, s.deps.Tasks, s.deps.Relay = sk.URL, eventingtest.FastOutbox(), fastTasks, fastRelay
+	s.deps.Events = eventingtest.Member(tb, "expiration")
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := expiration.New(s.cfg, s.deps)
 	if err != nil {
@@ -143,7 +144,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	if !s.noRun {
 		testenv.Background(tb, f.Run)
 	}
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "expiration"}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
 }
 
 func openSQLite(tb testing.TB) store.Store {

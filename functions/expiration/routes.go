@@ -18,8 +18,8 @@ func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST "+TasksPath, f.requireScheduler(f.handleExpire()))
-	mux.Handle("POST "+receive.Path, receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterCommit)))
-	mux.Handle("POST "+outbox.SweepPath, f.handleSweep())
+	mux.Handle("POST "+receive.Path, f.events.Events(receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterCommit))))
+	mux.Handle("POST "+outbox.SweepPath, f.events.Sweep(f.handleSweep()))
 	return httpx.Standard(f.logger, mux)
 }
 

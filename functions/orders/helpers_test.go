@@ -133,6 +133,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		s.deps.Store = openSQLite(tb)
 	}
 	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
+	s.deps.Events = eventingtest.Member(tb, "orders")
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := orders.New(s.cfg, s.deps)
 	if err != nil {
@@ -144,7 +145,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "orders"}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.

@@ -14,6 +14,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
@@ -211,7 +212,8 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 		"list":   buyer.get("/api/orders"),
 		"show":   buyer.get("/api/orders/" + id),
 		"cancel": buyer.delete("/api/orders/" + id),
-		"sweep":  f.serve(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil)),
+		"sweep": f.serve(eventingtest.Authorize(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil),
+			eventingtest.SweepToken(t, "orders"))),
 	} {
 		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: %d Retry-After %q, want 503 with Retry-After", name, res.Code, res.Header.Get("Retry-After"))

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
@@ -63,6 +64,10 @@ type Deps struct {
 	Sink string
 	// Outbox tunes the relay; its zero value is the production setting.
 	Outbox outbox.Options
+	// Events is the function's membership of the event plane: whose
+	// tokens its /events and sweeps accept, and its own for the broker;
+	// required.
+	Events *eventing.Member
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs each request and the relay; when nil, the logger already
@@ -75,6 +80,7 @@ type Function struct {
 	db     store.Store
 	store  *ordersstore.Store
 	box    *outbox.Outbox
+	events *eventing.Member
 	tokens *sharedauth.Tokens
 	window time.Duration
 	now    func() time.Time
@@ -95,7 +101,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if window == 0 {
 		window = order.DefaultWindow
 	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if deps.Events == nil {
+		return nil, errors.New("orders.New: no event plane membership (Deps.Events)")
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
 	if err != nil {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
@@ -107,6 +116,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		db:     deps.Store,
 		store:  ordersstore.New(deps.Store, box),
 		box:    box,
+		events: deps.Events,
 		tokens: tokens,
 		window: window,
 		now:    now,

@@ -295,6 +295,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	}
 	s.deps.Sink, s.deps.Outbox, s.deps.Now = s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Outbox.SweepEvery = s.sweepEvery
+	s.deps.Events = eventingtest.Member(tb, "payments")
 	s.deps.Logger = slog.New(slog.DiscardHandler)
 	f, err := payments.New(s.cfg, s.deps)
 	if err != nil {
@@ -308,7 +309,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	return &fn{
 		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
 		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
-		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL},
+		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "payments"},
 	}
 }
 
@@ -467,7 +468,8 @@ func (f *fn) wantUnchanged(before map[string]int) {
 // sweep posts to the payments sweep and returns its answer.
 func (f *fn) sweep() (payments.SweepResult, int) {
 	f.tb.Helper()
-	res := f.serve(httptest.NewRequest(http.MethodPost, payments.SweepPath, nil))
+	res := f.serve(eventingtest.Authorize(httptest.NewRequest(http.MethodPost, payments.SweepPath, nil),
+		eventingtest.SweepToken(f.tb, "payments")))
 	var out payments.SweepResult
 	if res.Code == http.StatusOK {
 		if err := json.Unmarshal(res.Body, &out); err != nil {

@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -111,6 +112,10 @@ type Deps struct {
 	// Its SweepEvery also makes Run sweep claims and refunds on a ticker,
 	// as the embedded default does; 0 leaves that to the PingSource.
 	Outbox outbox.Options
+	// Events is the function's membership of the event plane: whose
+	// tokens its /events and sweeps accept, and its own for the broker;
+	// required.
+	Events *eventing.Member
 	// HTTPClient sends the requests to Stripe; a client with a 20 s
 	// timeout when nil.
 	HTTPClient *http.Client
@@ -130,6 +135,7 @@ type Function struct {
 	db             store.Store
 	store          *paymentsstore.Store
 	box            *outbox.Outbox
+	events         *eventing.Member
 	stripe         *gateway.Gateway
 	tokens         *sharedauth.Tokens
 	publishableKey string
@@ -156,7 +162,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if redriveAfter <= 0 {
 		redriveAfter = DefaultRedriveAfter
 	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if deps.Events == nil {
+		return nil, errors.New("payments.New: no event plane membership (Deps.Events)")
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
 	if err != nil {
 		return nil, fmt.Errorf("payments.New: %w", err)
 	}
@@ -168,6 +177,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		db:             deps.Store,
 		store:          paymentsstore.New(deps.Store, box),
 		box:            box,
+		events:         deps.Events,
 		stripe:         gateway.New(gateway.Config{Key: cfg.StripeKey, URL: cfg.StripeAPIBase, HTTPClient: deps.HTTPClient}),
 		tokens:         tokens,
 		publishableKey: cfg.StripePublishableKey,

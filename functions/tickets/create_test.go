@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 )
@@ -198,6 +199,7 @@ func TestCrossSiteMutationsAreRefusedButBrokerDeliveriesAreNot(t *testing.T) {
 	ev := orderCreated(t, "order-1", tk.ID, 1)
 	req := httptest.NewRequest(http.MethodPost, "/events", nil)
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	eventingtest.Authorize(req, eventingtest.DeliveryToken(t, "tickets", ev))
 	if err := writeEvent(req, ev); err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +208,7 @@ func TestCrossSiteMutationsAreRefusedButBrokerDeliveriesAreNot(t *testing.T) {
 	}
 	sweep := httptest.NewRequest(http.MethodPost, outbox.SweepPath, strings.NewReader(`{}`))
 	sweep.Header.Set("Sec-Fetch-Site", "cross-site")
+	eventingtest.Authorize(sweep, eventingtest.SweepToken(t, "tickets"))
 	if res := f.serve(sweep); res.Code != http.StatusOK || !strings.Contains(string(res.Body), `"sent"`) {
 		t.Errorf("sweep marked cross-site: %d %s, want 200 with its counts", res.Code, res.Body)
 	}

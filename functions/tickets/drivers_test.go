@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/tickets"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
@@ -60,22 +61,24 @@ func TestATicketsLifeOnEveryDriver(t *testing.T) {
 func TestNewRefusesUnusableSettings(t *testing.T) {
 	t.Parallel()
 	db := openSQLite(t)
+	member := eventingtest.Member(t, "tickets")
 	tests := []struct {
 		name string
 		cfg  tickets.Config
 		deps tickets.Deps
 	}{
-		{"short JWT key", tickets.Config{JWTKey: "too-short"}, tickets.Deps{Store: db, Sink: "http://broker"}},
-		{"no store", tickets.Config{JWTKey: testKey}, tickets.Deps{Sink: "http://broker"}},
-		{"no sink", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db}},
-		{"sink not a URL", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "broker:8080"}},
+		{"short JWT key", tickets.Config{JWTKey: "too-short"}, tickets.Deps{Store: db, Sink: "http://broker", Events: member}},
+		{"no store", tickets.Config{JWTKey: testKey}, tickets.Deps{Sink: "http://broker", Events: member}},
+		{"no sink", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Events: member}},
+		{"sink not a URL", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "broker:8080", Events: member}},
+		{"no event plane", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "http://broker"}},
 	}
 	for _, tc := range tests {
 		if _, err := tickets.New(tc.cfg, tc.deps); err == nil {
 			t.Errorf("%s: New succeeded", tc.name)
 		}
 	}
-	if _, err := tickets.New(tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "http://broker", Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := tickets.New(tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "http://broker", Events: member, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Errorf("New with everything: %v", err)
 	}
 }

@@ -102,6 +102,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	deps := tickets.Deps{
 		Sink:   s.URL,
 		Outbox: outbox.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
+		Events: eventingtest.Member(tb, "tickets"),
 		Now:    c.Now,
 		Logger: slog.New(slog.DiscardHandler),
 	}
@@ -301,7 +302,7 @@ func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) ev
 // HTTP, in binary mode.
 func (f *fn) deliver(ev event.Event) response {
 	f.tb.Helper()
-	return eventingtest.Post(f.tb, f.srv.URL+"/events", ev)
+	return eventingtest.Receiver{TB: f.tb, URL: f.srv.URL, Function: "tickets"}.Post(ev)
 }
 
 // send sends req to the function's server.
@@ -314,7 +315,7 @@ func (f *fn) send(req *http.Request) response {
 func (f *fn) mustDeliver(events ...event.Event) {
 	f.tb.Helper()
 	for _, ev := range events {
-		eventingtest.MustPost(f.tb, f.srv.URL+"/events", ev)
+		eventingtest.Receiver{TB: f.tb, URL: f.srv.URL, Function: "tickets"}.MustDeliver(ev)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -181,6 +182,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	t.Run("not a CloudEvent", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/events", strings.NewReader(`{"id":"x"}`))
 		req.Header.Set("Content-Type", "application/json")
+		eventingtest.Authorize(req, eventingtest.ReplayToken(t, "tickets"))
 		wantErrors(t, f.send(req), http.StatusBadRequest, item("Invalid CloudEvent", ""))
 	})
 	f.wantTicket(tk.ID, "available", "", 0)

@@ -13,11 +13,13 @@ package tickets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -51,6 +53,10 @@ type Deps struct {
 	// Outbox tunes the outbox relay; its zero value is production's, where
 	// a PingSource sweeps. The embedded stack sets SweepEvery.
 	Outbox outbox.Options
+	// Events is the function's membership of the event plane: whose
+	// tokens its /events and sweep accept, and its own for the broker;
+	// required.
+	Events *eventing.Member
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger logs each request and the relay; when nil, the logger already
@@ -63,6 +69,7 @@ type Function struct {
 	db     store.Store
 	store  *ticketstore.Store
 	box    *outbox.Outbox
+	events *eventing.Member
 	tokens *sharedauth.Tokens
 	now    func() time.Time
 	logger *slog.Logger
@@ -78,7 +85,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if now == nil {
 		now = time.Now
 	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox)
+	if deps.Events == nil {
+		return nil, errors.New("tickets.New: no event plane membership (Deps.Events)")
+	}
+	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
 	if err != nil {
 		return nil, fmt.Errorf("tickets.New: %w", err)
 	}
@@ -90,6 +100,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		db:     deps.Store,
 		store:  ticketstore.New(deps.Store, box),
 		box:    box,
+		events: deps.Events,
 		tokens: tokens,
 		now:    now,
 		logger: deps.Logger,

@@ -18,6 +18,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -52,7 +53,12 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 	arrived := make([]time.Time, events)
 	got := 0
 	all := make(chan struct{})
-	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Every hop is authenticated as in the stack: the publisher presents
+	// its token at the ingress, and the subscriber checks the Trigger's.
+	key := identity.GenerateKey()
+	const publisher, trigger = "system:serviceaccount:bench:bench", "system:serviceaccount:bench:bench-trigger"
+	verify := key.Verifier("bench/subscriber").Require(trigger)
+	sub := httptest.NewServer(verify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i, _ := strconv.Atoi(r.Header.Get("Ce-Id"))
 		mu.Lock()
 		if arrived[i].IsZero() {
@@ -62,7 +68,7 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 			}
 		}
 		mu.Unlock()
-	}))
+	})))
 	defer sub.Close()
 
 	db, err := sqlite.Open(ctx, path)
@@ -71,8 +77,14 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 	}
 	defer db.Close()
 	b, err := broker.New(broker.Options{Store: db, Chaos: chaos, Triggers: []manifest.Trigger{{
-		Name: "bench", Filter: map[string]string{"type": "dev.buytickets.bench"}, Subscriber: manifest.Destination{URI: sub.URL},
-	}}})
+		Name: "bench-trigger", Namespace: "bench", Filter: map[string]string{"type": "dev.buytickets.bench"},
+		Subscriber: manifest.Destination{URI: sub.URL, Audience: "bench/subscriber"},
+	}}, Auth: broker.Auth{
+		Verifier:   key.Verifier("bench/broker"),
+		Publishers: map[string]string{publisher: "/bench"},
+		// The Trigger's identity, whatever kmeta would name it here.
+		Tokens: func(string) identity.TokenSource { return key.Signer(trigger) },
+	}})
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -83,6 +95,7 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 	go func() { b.Run(rctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
+	tokens := key.Signer(publisher)
 	start := time.Now()
 	_, _, err = load(clients, events, func(i int) error {
 		ev := cloudevents.NewEvent()
@@ -94,6 +107,11 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 		if err := cehttp.WriteRequest(ctx, binding.ToMessage(&ev), req); err != nil {
 			return err
 		}
+		token, err := tokens.Token(ctx, "bench/broker")
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
 		mu.Lock()
 		sent[i] = time.Now()
 		mu.Unlock()

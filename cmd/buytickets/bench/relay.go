@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
@@ -55,7 +56,12 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 	arrived := make([]time.Time, events)
 	got := 0
 	all := make(chan struct{})
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The sink checks the relay's token on every event, as the broker's
+	// ingress does.
+	key := identity.GenerateKey()
+	const publisher, audience = "system:serviceaccount:bench:tickets", "bench/broker"
+	verify := key.Verifier(audience).Require(publisher)
+	sink := httptest.NewServer(verify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The subject names the event's index: "t<i>".
 		i, err := strconv.Atoi(strings.TrimPrefix(r.Header.Get("Ce-Subject"), "t"))
 		if err != nil || i < 0 || i >= events {
@@ -71,7 +77,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 		}
 		mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
-	}))
+	})))
 	defer sink.Close()
 
 	db, err := sqlite.Open(ctx, path)
@@ -79,7 +85,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 		return 0, 0, 0, err
 	}
 	defer db.Close()
-	o, err := outbox.New(db, sink.URL, outbox.Options{})
+	o, err := outbox.New(db, sink.URL, outbox.Options{Tokens: key.Signer(publisher), Audience: audience})
 	if err != nil {
 		return 0, 0, 0, err
 	}

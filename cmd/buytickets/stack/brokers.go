@@ -10,6 +10,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
@@ -50,6 +51,11 @@ func (s *Stack) StartBroker() error {
 		Triggers:     triggers,
 		Chaos:        s.opts.Chaos,
 		BackoffScale: s.opts.BackoffScale,
+		Auth: broker.Auth{
+			Verifier:   s.eventKey.Verifier(s.plane.BrokerAudience()),
+			Publishers: eventing.Publishers(s.plane),
+			Tokens:     func(subject string) identity.TokenSource { return s.eventKey.Signer(subject) },
+		},
 		Resolve: func(ref manifest.Ref) (*url.URL, error) {
 			if be, ok := s.backends[ref.Name]; ok && ref.Kind == "Service" {
 				return be.addr, nil
@@ -79,8 +85,10 @@ func (s *Stack) StartBroker() error {
 	mux.Handle("POST /", b.Ingress())
 	mux.Handle("GET /healthz", server.Health())
 	served := make(chan struct{})
+	forget := s.listening("broker ingress", ln)
 	go func() {
 		defer close(served)
+		defer forget()
 		if err := server.ServeListener(bctx, ln, mux); err != nil {
 			s.logger.Warn("broker ingress stopped", "error", err)
 		}

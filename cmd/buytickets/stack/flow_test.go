@@ -3,6 +3,7 @@ package stack_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -214,10 +216,41 @@ func outboxHolds(t *testing.T, db store.Store, q store.Query, typ, id string) bo
 	return false
 }
 
-// publish posts ev to the stack's broker, as a function's outbox would.
+// publish posts ev to the stack's broker, as its producer's outbox would.
 func publish(t *testing.T, s *stack.Stack, ev event.Event) {
 	t.Helper()
-	if res := eventingtest.Deliver(t, s.BrokerURL(), ev); res.Status != http.StatusAccepted {
+	producer, _ := eventing.ProducerOf(ev.Type())
+	if res := eventingtest.Deliver(t, s.BrokerURL(), publisherToken(t, s, producer), ev); res.Status != http.StatusAccepted {
 		t.Fatalf("publish %s: %s", ev.Type(), res)
 	}
+}
+
+// eventKey is the key the stack signs the event plane's tokens with, kept
+// in its data folder.
+func eventKey(t *testing.T, s *stack.Stack) *identity.Key {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.DataDir(), "events.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := identity.NewKey(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// publisherToken is the token function's outbox presents to the broker.
+func publisherToken(t *testing.T, s *stack.Stack, function string) string {
+	t.Helper()
+	p := eventingtest.Plane(t)
+	token, err := eventKey(t, s).Sign(p.Publisher(function), p.BrokerAudience(), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }

@@ -59,8 +59,12 @@ var functions = []function{
 		name:   "tickets",
 		routes: []string{"/api/tickets"},
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			events, err := s.member("tickets")
+			if err != nil {
+				return replica{}, err
+			}
 			f, err := tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
-				tickets.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+				tickets.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
 			if err != nil {
 				return replica{}, err
 			}
@@ -71,8 +75,12 @@ var functions = []function{
 		name:   "payments",
 		routes: []string{"/api/payments"},
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			events, err := s.member("payments")
+			if err != nil {
+				return replica{}, err
+			}
 			f, err := payments.New(s.stripe, payments.Deps{
-				Store: db, Sink: s.sink, Outbox: s.outboxOptions(), RedriveAfter: s.opts.RedriveAfter, Logger: logger,
+				Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, RedriveAfter: s.opts.RedriveAfter, Logger: logger,
 			})
 			if err != nil {
 				return replica{}, err
@@ -85,8 +93,12 @@ var functions = []function{
 		// on loopback, as the function requires without a token verifier.
 		name: "expiration",
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			events, err := s.member("expiration")
+			if err != nil {
+				return replica{}, err
+			}
 			f, err := expiration.New(expiration.Config{ExpireURL: s.ServiceURL("expiration") + expiration.TasksPath},
-				expiration.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+				expiration.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
 			if err != nil {
 				return replica{}, err
 			}
@@ -97,8 +109,12 @@ var functions = []function{
 		name:   "orders",
 		routes: []string{"/api/orders"},
 		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
+			events, err := s.member("orders")
+			if err != nil {
+				return replica{}, err
+			}
 			f, err := orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
-				orders.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Logger: logger})
+				orders.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
 			if err != nil {
 				return replica{}, err
 			}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -23,7 +24,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/manifest"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
@@ -68,8 +72,13 @@ type Options struct {
 
 // Stack is a running marketplace.
 type Stack struct {
-	opts     Options
-	jwtKey   []byte
+	opts   Options
+	jwtKey []byte
+	// eventKey signs and checks every token of the event plane: the
+	// broker's deliveries, the functions' publishing, as the cluster's
+	// issuer does in production.
+	eventKey *identity.Key
+	plane    *manifest.Plane
 	logger   *slog.Logger
 	url      string
 	ctx      context.Context // the stack's lifetime
@@ -77,6 +86,7 @@ type Stack struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	errs     []error
+	addrs    map[string]string // every address the stack listens on, by what serves it
 	backends map[string]*backend
 	sink     string // the broker's ingress: every function's K_SINK
 
@@ -111,7 +121,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	ctx, cancel := context.WithCancel(logging.WithLogger(ctx, logger))
 	s := &Stack{
 		opts: opts, logger: logger, ctx: ctx, cancel: cancel,
-		backends: map[string]*backend{}, running: map[string]*functionRun{},
+		backends: map[string]*backend{}, running: map[string]*functionRun{}, addrs: map[string]string{},
 	}
 	if err := s.start(ctx); err != nil {
 		cancel()
@@ -127,6 +137,12 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	s.jwtKey = key
+	if s.eventKey, err = s.loadEventKey(); err != nil {
+		return err
+	}
+	if s.plane, err = eventing.Plane(); err != nil {
+		return err
+	}
 	if err := s.setUpStripe(ctx); err != nil {
 		return err
 	}
@@ -211,8 +227,10 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (addr *url
 // and closes the channel it returns.
 func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.Handler, run func(context.Context), owned ...store.Store) <-chan struct{} {
 	done := make(chan struct{})
+	forget := s.listening(name, ln)
 	s.wg.Go(func() {
 		defer close(done)
+		defer forget()
 		err := server.ServeListenerRunning(ctx, ln, h, run)
 		for _, db := range owned {
 			err = errors.Join(err, db.Close())
@@ -224,6 +242,27 @@ func (s *Stack) serve(ctx context.Context, name string, ln net.Listener, h http.
 		}
 	})
 	return done
+}
+
+// listening records that name listens on ln, until the returned func is called.
+func (s *Stack) listening(name string, ln net.Listener) (forget func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addrs[name] = ln.Addr().String()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.addrs, name)
+	}
+}
+
+// Listeners are the addresses the stack listens on right now, by what
+// serves each: the router, the broker's ingress, each function's service
+// address and each of its replicas.
+func (s *Stack) Listeners() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.addrs)
 }
 
 // URL is the router's address, such as "http://127.0.0.1:8080".
@@ -276,6 +315,29 @@ func (s *Stack) loadJWTKey() ([]byte, error) {
 		return nil, fmt.Errorf("%s holds no valid key; delete it to generate a new one", filepath.Join(s.opts.DataDir, "jwt.key"))
 	}
 	return key, nil
+}
+
+// loadEventKey returns the event plane's signing key kept in DataDir,
+// generating it on first start.
+func (s *Stack) loadEventKey() (*identity.Key, error) {
+	encoded, err := s.loadSecret("events.key", "")
+	if err != nil {
+		return nil, err
+	}
+	seed, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err == nil {
+		var key *identity.Key
+		if key, err = identity.NewKey(seed); err == nil {
+			return key, nil
+		}
+	}
+	return nil, fmt.Errorf("%s holds no valid key; delete it to generate a new one", filepath.Join(s.opts.DataDir, "events.key"))
+}
+
+// member is function's membership of the event plane: tokens of the
+// stack's key, as the cluster's issuer signs them in production.
+func (s *Stack) member(function string) (*eventing.Member, error) {
+	return eventing.Join(function, s.eventKey.Verifier(s.plane.Audience(function)), s.eventKey.Signer(s.plane.Publisher(function)))
 }
 
 // loadSecret returns the secret kept in DataDir under name, generating it

@@ -11,6 +11,8 @@ import (
 
 	"google.golang.org/api/idtoken"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/functions/expiration"
 	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
@@ -23,6 +25,8 @@ type settings struct {
 	// Sink is the broker's address, which Knative's SinkBinding injects.
 	Sink       string `env:"K_SINK" required:"true"`
 	Expiration expiration.Config
+	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
+	Events identity.Settings
 	firestore.Database
 	Tasks cloudtasks.Config
 }
@@ -40,7 +44,11 @@ func realMain(ctx context.Context) error {
 		if err != nil {
 			return nil, fmt.Errorf("idtoken.NewValidator: %w", err)
 		}
-		return expiration.New(s.Expiration, expiration.Deps{
+		events, err := eventing.JoinCluster("expiration", s.Events)
+		if err != nil {
+			return nil, err
+		}
+		return expiration.New(s.Expiration, expiration.Deps{Events: events,
 			Store: env.Store, Sink: s.Sink, Scheduler: tasks, Verifier: verifier, Logger: env.Logger,
 		})
 	})

@@ -27,10 +27,10 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	const queue = "CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration"
-	base := []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
+	base := []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
-		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
-		{Name: "no invoker", Env: []string{"K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
+		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
+		{Name: "no invoker", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
 			Stderr: "expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
 		{Name: "relative expire URL", Env: append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
 			Stderr: "expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
@@ -52,6 +52,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	}
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	defer sink.Close()
+	issuer := eventingtest.ClusterEnv(t, "expiration")
 	cmd := testenv.NewCommand(t)
 	base := cmd.URL
 	for k, v := range map[string]string{
@@ -75,7 +76,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, base, created)
+	deliver(t, base, issuer, created)
 	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
@@ -86,7 +87,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deliver(t, base, cancelled)
+	deliver(t, base, issuer, cancelled)
 	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
@@ -120,9 +121,9 @@ func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
 }
 
 // deliver posts ev to /events as the broker does and fails unless taken.
-func deliver(tb testing.TB, base string, ev event.Event) {
+func deliver(tb testing.TB, base string, issuer *eventingtest.Issuer, ev event.Event) {
 	tb.Helper()
-	if res := eventingtest.Deliver(tb, base+"/events", ev); res.Status != http.StatusOK {
+	if res := eventingtest.Deliver(tb, base+"/events", issuer.DeliveryToken(tb, "expiration", ev), ev); res.Status != http.StatusOK {
 		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.Status)
 	}
 }

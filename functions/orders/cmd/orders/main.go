@@ -6,6 +6,8 @@ package main
 import (
 	"context"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/store/firestore"
@@ -17,6 +19,8 @@ type settings struct {
 	// Sink is the broker's address, which Knative's SinkBinding injects.
 	Sink   string `env:"K_SINK" required:"true"`
 	Orders orders.Config
+	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
+	Events identity.Settings
 	firestore.Database
 }
 
@@ -24,6 +28,10 @@ func main() { launch.Main("orders", realMain) }
 
 func realMain(ctx context.Context) error {
 	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		return orders.New(s.Orders, orders.Deps{Store: env.Store, Sink: s.Sink, Logger: env.Logger})
+		events, err := eventing.JoinCluster("orders", s.Events)
+		if err != nil {
+			return nil, err
+		}
+		return orders.New(s.Orders, orders.Deps{Events: events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
 	})
 }

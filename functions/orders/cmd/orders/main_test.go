@@ -22,13 +22,13 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	key := "JWT_KEY=" + strings.Repeat("k", 32)
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
-		{Name: "no settings", Stderr: "orders: config: missing required settings K_SINK, JWT_KEY, GOOGLE_CLOUD_PROJECT\n"},
-		{Name: "no sink", Env: []string{"GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "orders: config: missing required setting K_SINK\n"},
-		{Name: "short JWT key", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
+		{Name: "no settings", Stderr: "orders: config: missing required settings K_SINK, JWT_KEY, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n"},
+		{Name: "no sink", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "orders: config: missing required setting K_SINK\n"},
+		{Name: "short JWT key", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
 			Stderr: "orders: config: JWT_KEY must be at least 32 bytes\n"},
-		{Name: "bad window", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
+		{Name: "bad window", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
 			Stderr: "orders: config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m\n"},
-		{Name: "negative window", Env: []string{"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
+		{Name: "negative window", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
 			Stderr: "orders: config: ORDER_EXPIRATION_WINDOW must not be negative\n"},
 	})
 }
@@ -38,6 +38,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	key := strings.Repeat("k", 32)
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", b.URL)
+	issuer := eventingtest.ClusterEnv(t, "orders")
 	t.Setenv("ORDER_EXPIRATION_WINDOW", "2m")
 	testenv.SetFirestoreEnv(t, "orders")
 
@@ -50,7 +51,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := send(t, eventingtest.NewRequest(t, base+"/events", ev)); code != http.StatusOK {
+	if code := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "orders", ev))); code != http.StatusOK {
 		t.Fatalf("ticket.created: %d, want 200", code)
 	}
 

@@ -21,14 +21,14 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	valid := []string{
-		"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+		"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/payments", "JWT_KEY=" + strings.Repeat("k", 32),
 		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
 	}
 	with := func(env ...string) []string { return append(append([]string(nil), valid...), env...) }
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "payments: config: missing required settings K_SINK, JWT_KEY, STRIPE_KEY, " +
-			"STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, GOOGLE_CLOUD_PROJECT\n"},
-		{Name: "no webhook secret", Env: valid[:5], Stderr: "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
+			"STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n"},
+		{Name: "no webhook secret", Env: valid[:7], Stderr: "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
 		{Name: "publishable key as the secret key", Env: with("STRIPE_KEY=pk_test_x"),
 			Stderr: "payments: config: STRIPE_KEY must be a secret key (sk_ or rk_)\n"},
 		{Name: "secret key as the publishable key", Env: with("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
@@ -44,6 +44,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	key := strings.Repeat("k", 32)
 	t.Setenv("JWT_KEY", key)
 	t.Setenv("K_SINK", b.URL)
+	issuer := eventingtest.ClusterEnv(t, "payments")
 	t.Setenv("STRIPE_KEY", testenv.StripeMockKey)
 	t.Setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_main")
 	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_main")
@@ -63,7 +64,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := send(t, eventingtest.NewRequest(t, base+"/events", ev)); code != http.StatusOK {
+	if code, body := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "payments", ev))); code != http.StatusOK {
 		t.Fatalf("order.created: %d %s, want 200", code, body)
 	}
 
