@@ -7,11 +7,14 @@
 // to the subscriber that failed it. The embedded broker keeps its own dead
 // letters; this function is the same for production.
 //
-// The listing and the replay are operator tools with no authentication of
-// their own: the Service is cluster-local (networking.knative.dev/visibility:
-// cluster-local) and no ingress route leads to it, so only the Broker and
-// workloads inside the cluster, such as an operator's kubectl port-forward,
-// reach it.
+// Every route but the health check asks who is calling (DESIGN §5, "Sender
+// identity"): the Broker hands over dead letters with its Triggers'
+// tokens; the listing and the replay take the operator identity's token
+// (kubectl create token operator -n buytickets --audience
+// buytickets/deadletters). A replay goes only to a subscriber the Triggers
+// name, with the function's own token for that subscriber's audience, so
+// the function relays nothing to an address a dead letter makes up. The
+// Service is also cluster-local with no ingress route.
 package deadletters
 
 import (
@@ -19,8 +22,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/identity"
 	dlstore "github.com/buytickets/buytickets/functions/deadletters/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -57,6 +63,17 @@ type Deps struct {
 	// Logger logs each request; when nil, the logger already in the
 	// request's context (or slog's default) is used.
 	Logger *slog.Logger
+	// Events is the function's membership of the event plane: whose tokens
+	// its routes accept; required.
+	Events *eventing.Member
+	// Resolve returns the address of a function the Triggers deliver to;
+	// the plane's cluster address (http://NAME.NAMESPACE.svc.cluster.local)
+	// when nil.
+	Resolve func(function string) *url.URL
+	// ReplayTokens returns what a replay to function presents: a token of
+	// the function's replay identity for function's audience (in
+	// production, the service-account token projected for it); required.
+	ReplayTokens func(function string) identity.TokenSource
 }
 
 // Function is the dead-letter function, ready to serve.
@@ -66,6 +83,9 @@ type Function struct {
 	replayTimeout time.Duration
 	now           func() time.Time
 	logger        *slog.Logger
+	events        *eventing.Member
+	resolve       func(function string) *url.URL
+	replayTokens  func(function string) identity.TokenSource
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -77,12 +97,24 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if deps.Store == nil {
 		return nil, errors.New("deadletters.New: no store")
 	}
+	if deps.Events == nil || deps.ReplayTokens == nil {
+		return nil, errors.New("deadletters.New: no event plane membership or replay tokens (Deps.Events, Deps.ReplayTokens)")
+	}
+	plane := deps.Events.Plane()
+	resolve := deps.Resolve
+	if resolve == nil {
+		resolve = plane.ClusterAddress
+	}
+
 	f := &Function{
 		store:         dlstore.New(deps.Store),
 		client:        deps.Client,
 		replayTimeout: cfg.ReplayTimeout,
 		now:           deps.Now,
 		logger:        deps.Logger,
+		events:        deps.Events,
+		resolve:       resolve,
+		replayTokens:  deps.ReplayTokens,
 	}
 	if f.client == nil {
 		f.client = &http.Client{}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/functions/deadletters"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
@@ -57,6 +59,25 @@ func openSQLite(tb testing.TB) store.Store {
 type sink struct {
 	tb  testing.TB
 	url string
+
+	mu          sync.Mutex
+	subscribers map[string]*url.URL // where the Triggers' functions are, by name
+}
+
+// subscribe puts sub where the Triggers deliver to function.
+func (s *sink) subscribe(function string, sub *subscriber) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subscribers[function], _ = url.Parse(sub.URL)
+}
+
+func (s *sink) resolve(function string) *url.URL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.subscribers[function]; ok {
+		return u
+	}
+	return eventingtest.Plane(s.tb).ClusterAddress(function)
 }
 
 // newSink serves the function on db, a fresh SQLite store when nil.
@@ -66,15 +87,20 @@ func newSink(tb testing.TB, db store.Store) *sink {
 		db = openSQLite(tb)
 	}
 	c := &ticker{}
+	s := &sink{tb: tb, subscribers: map[string]*url.URL{}}
+	replayer := eventingtest.Key().Signer(eventingtest.Plane(tb).Replayer())
 	f, err := deadletters.New(deadletters.Config{}, deadletters.Deps{
 		Store: db, Now: c.Now, Logger: slog.New(slog.DiscardHandler),
+		Events: eventingtest.Member(tb, "deadletters"), Resolve: s.resolve,
+		ReplayTokens: func(string) identity.TokenSource { return replayer },
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
-	return &sink{tb: tb, url: srv.URL}
+	s.url = srv.URL
+	return s
 }
 
 // response is an answer, read whole.
@@ -91,19 +117,32 @@ func (s *sink) request(method, path string, body io.Reader) *http.Request {
 	if err != nil {
 		s.tb.Fatal(err)
 	}
-	return req
+	if path == "/events" {
+		return eventingtest.Authorize(req, eventingtest.ReplayToken(s.tb, "deadletters"))
+	}
+	return eventingtest.Authorize(req, operatorToken(s.tb))
 }
 
 // deliver hands ev to the sink as the Broker does: POST /events in binary mode.
 func (s *sink) deliver(ev event.Event) response {
 	s.tb.Helper()
-	return eventingtest.Post(s.tb, s.url+"/events", ev)
+	return s.receiver().Post(ev)
+}
+
+func (s *sink) receiver() eventingtest.Receiver {
+	return eventingtest.Receiver{TB: s.tb, URL: s.url, Function: "deadletters"}
+}
+
+// operatorToken is what an operator presents to list and replay.
+func operatorToken(tb testing.TB) string {
+	p := eventingtest.Plane(tb)
+	return eventingtest.Sign(tb, p.Operator(), p.Audience("deadletters"))
 }
 
 // mustDeliver delivers ev and fails unless the sink answers 200.
 func (s *sink) mustDeliver(ev event.Event) {
 	s.tb.Helper()
-	eventingtest.MustPost(s.tb, s.url+"/events", ev)
+	s.receiver().MustDeliver(ev)
 }
 
 // record is a dead letter as the listing shows it.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 )
 
 // replayed is the answer to a replay the subscriber took.
@@ -20,6 +22,7 @@ func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *tes
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := newSubscriber(t, http.StatusAccepted)
+	s.subscribe("orders", sub)
 	other := "http://tickets.buytickets.svc.cluster.local/events"
 	ev := orderCreated("e1")
 	s.mustDeliver(failedAt(ev, sub.events(), 500, "down"))
@@ -65,6 +68,7 @@ func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *tes
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := newSubscriber(t, http.StatusInternalServerError)
+	s.subscribe("orders", sub)
 	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	before := s.all()
 
@@ -90,6 +94,7 @@ func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := newSubscriber(t, http.StatusOK)
+	s.subscribe("orders", sub)
 	sub.Close()
 	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
 	id := s.all()[0].ID
@@ -104,6 +109,7 @@ func TestAMalformedEventIsReplayedByteForByte(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := newSubscriber(t, http.StatusOK)
+	s.subscribe("orders", sub)
 	ev := orderCreated("e1")
 	ev.DataEncoded = []byte(`{"id":"order-1","version":`) // what the subscriber refused
 	s.mustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
@@ -125,4 +131,73 @@ func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
 	}
 	wantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
 		http.StatusMethodNotAllowed, "Method not allowed", "")
+}
+
+func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	orders := newSubscriber(t, http.StatusOK)
+	s.subscribe("orders", orders)
+	elsewhere := newSubscriber(t, http.StatusOK) // no Trigger names it
+	s.mustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
+	s.mustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
+	s.mustDeliver(failedAt(orderCreated("e3"), orders.events(), 500, "down"))
+	byEvent := map[string]string{}
+	for _, d := range s.all() {
+		byEvent[d.EventID] = d.ID
+	}
+
+	for _, e := range []string{"e1", "e2"} {
+		wantError(t, s.replay(byEvent[e]), http.StatusBadRequest, "Dead letter names no subscriber of the Triggers", "")
+	}
+	if n := len(elsewhere.got()) + len(orders.got()); n != 0 {
+		t.Errorf("%d requests reached an address no Trigger names, want none", n)
+	}
+
+	if res := s.replay(byEvent["e3"]); res.Code != http.StatusOK {
+		t.Fatalf("replay to the orders subscriber: %d %s", res.Code, res.Body)
+	}
+	got := orders.got()
+	if len(got) != 1 {
+		t.Fatalf("orders got %d requests, want 1", len(got))
+	}
+	plane := eventingtest.Plane(t)
+	raw, _ := strings.CutPrefix(got[0].Header.Get("Authorization"), "Bearer ")
+	subject, err := eventingtest.Key().Verifier(plane.Audience("orders")).Verify(t.Context(), raw)
+	if err != nil || subject != plane.Replayer() {
+		t.Errorf("replay token: subject %q, %v; want %q for orders' audience", subject, err, plane.Replayer())
+	}
+}
+
+func TestOnlyTheOperatorListsAndReplays(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	sub := newSubscriber(t, http.StatusOK)
+	s.subscribe("orders", sub)
+	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	id := s.all()[0].ID
+	plane := eventingtest.Plane(t)
+	audience := plane.Audience("deadletters")
+	for name, token := range map[string]string{
+		"no token":                  "",
+		"a Trigger's token":         eventingtest.Sign(t, plane.Triggers[0].Identity(), audience),
+		"a function's token":        eventingtest.Sign(t, plane.Publisher("orders"), audience),
+		"the operator's for orders": eventingtest.Sign(t, plane.Operator(), plane.Audience("orders")),
+	} {
+		for _, req := range []*http.Request{
+			s.request(http.MethodGet, "/deadletters", nil),
+			s.request(http.MethodPost, "/deadletters/"+id+"/replay", nil),
+		} {
+			req.Header.Del("Authorization")
+			if token != "" {
+				eventingtest.Authorize(req, token)
+			}
+			if res := s.do(req); res.Code != http.StatusUnauthorized {
+				t.Errorf("%s %s with %s: %d %s, want 401", req.Method, req.URL.Path, name, res.Code, res.Body)
+			}
+		}
+	}
+	if n := len(sub.got()); n != 0 || len(s.all()) != 1 {
+		t.Errorf("after refused calls the subscriber got %d requests and %d dead letters remain, want none and 1", n, len(s.all()))
+	}
 }

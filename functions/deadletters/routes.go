@@ -13,8 +13,8 @@ import (
 func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("POST /events", f.receiveDeadLetter())
-	mux.Handle("GET /deadletters", f.handleList())
-	mux.Handle("POST /deadletters/{id}/replay", f.handleReplay())
+	mux.Handle("POST /events", f.events.Events(f.receiveDeadLetter()))
+	mux.Handle("GET /deadletters", f.events.Operators(f.handleList()))
+	mux.Handle("POST /deadletters/{id}/replay", f.events.Operators(f.handleReplay()))
 	return httpx.Standard(f.logger, mux)
 }

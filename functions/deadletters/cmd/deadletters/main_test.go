@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -13,11 +15,14 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingProjectStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	testenv.CommandFails(t, "deadletters: config: missing required setting GOOGLE_CLOUD_PROJECT\n")
+	testenv.CommandFails(t, "deadletters: config: missing required settings EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n")
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
 	testenv.SetFirestoreEnv(t, "deadletters")
+	issuer := eventingtest.ClusterEnv(t, "deadletters")
+	plane := eventingtest.Plane(t)
+	audience := plane.Audience("deadletters")
 
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL
@@ -34,6 +39,8 @@ func TestServesOnFirestoreUntilCancelled(t *testing.T) {
 	} {
 		req.Header.Set(k, v)
 	}
+	// The Broker hands it over with the failed Trigger's token.
+	eventingtest.Authorize(req, issuer.Token(t, plane.Triggers[0].Identity(), audience, time.Hour))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -42,10 +49,29 @@ func TestServesOnFirestoreUntilCancelled(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Errorf("dead letter: %d, want 200", res.StatusCode)
 	}
-	res, err = http.Get(base + "/deadletters")
-	if err != nil {
-		t.Fatal(err)
+	// An operator lists them with the operator identity's token, and
+	// nobody else can.
+	list := func(token string) *http.Response {
+		req, _ := http.NewRequest(http.MethodGet, base+"/deadletters", nil)
+		if token != "" {
+			eventingtest.Authorize(req, token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
 	}
+	for name, token := range map[string]string{
+		"no token":         "",
+		"a Trigger's":      issuer.Token(t, plane.Triggers[0].Identity(), audience, time.Hour),
+		"operator expired": issuer.Token(t, plane.Operator(), audience, -time.Minute),
+	} {
+		if res := list(token); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("listing with %s token: %d, want 401", name, res.StatusCode)
+		}
+	}
+	res = list(issuer.Token(t, plane.Operator(), audience, time.Hour))
 	var page []struct {
 		EventID string `json:"eventId"`
 	}

@@ -30,6 +30,10 @@ var (
 	// ErrNoSubscriber refuses the replay of a dead letter whose failed
 	// subscriber is unknown or no HTTP URL.
 	ErrNoSubscriber = apperr.New(apperr.Invalid, "Dead letter has no subscriber to replay to")
+	// ErrUnknownSubscriber refuses the replay of a dead letter whose failed
+	// subscriber is no destination of the Triggers: a replay goes only
+	// where the broker itself would deliver.
+	ErrUnknownSubscriber = apperr.New(apperr.Invalid, "Dead letter names no subscriber of the Triggers")
 )
 
 // Failure is what the broker hands over with an event it gave up on: the
@@ -158,6 +162,25 @@ func (d DeadLetter) Subscriber() (*url.URL, error) {
 		return nil, ErrNoSubscriber
 	}
 	return u, nil
+}
+
+// SubscriberAmong returns the subscriber a replay sends the dead letter to,
+// one of known (the Triggers' destinations, by the name they are known
+// by: a function), and the address it failed at. Only the scheme may
+// differ from the known address (Knative's transport encryption turns
+// http into https). It fails with ErrNoSubscriber when the dead letter
+// names no URL, and ErrUnknownSubscriber when it names one outside known.
+func (d DeadLetter) SubscriberAmong(known map[string]*url.URL) (string, *url.URL, error) {
+	u, err := d.Subscriber()
+	if err != nil {
+		return "", nil, err
+	}
+	for name, k := range known {
+		if u.Host == k.Host && u.Path == k.Path && u.RawQuery == "" && u.User == nil && u.Fragment == "" {
+			return name, u, nil
+		}
+	}
+	return "", nil, ErrUnknownSubscriber
 }
 
 // Delivered reports whether a subscriber's status means it took the event:
