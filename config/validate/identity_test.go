@@ -10,6 +10,8 @@ import (
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
 	sourcesv1 "knative.dev/eventing/pkg/apis/sources/v1"
 	"knative.dev/eventing/pkg/auth"
+
+	"github.com/buytickets/buytickets/eventing/manifest"
 )
 
 // knativeIdentity is the subject of the tokens Knative presents for a
@@ -59,5 +61,32 @@ func TestIdentitiesAreKnatives(t *testing.T) {
 	}
 	if got, want := plane.Publisher("tickets"), serviceaccount.MakeUsername(plane.Namespace, "tickets"); got != want {
 		t.Errorf("Publisher(tickets) = %s, Kubernetes' subject is %s", got, want)
+	}
+}
+
+// TestLongNamedIdentitiesAreKnatives pins the branch no manifest takes
+// yet: Knative hashes a name once it and the suffix pass 63 characters
+// (names over 29 characters for a Trigger, over 27 for a PingSource), and
+// pads a short result with the head of the suffix.
+func TestLongNamedIdentitiesAreKnatives(t *testing.T) {
+	trigger := eventingv1.SchemeGroupVersion.WithKind("Trigger")
+	pingSource := sourcesv1.SchemeGroupVersion.WithKind("PingSource")
+	for _, name := range []string{
+		strings.Repeat("a", 27),
+		strings.Repeat("b", 28),
+		strings.Repeat("c", 29),
+		strings.Repeat("d", 30),
+		strings.Repeat("e", 31),
+		"orders-expiration-completed-with-a-longer-name",
+		"x-" + strings.Repeat("long.name-", 20) + "z",
+	} {
+		tr := manifest.Trigger{Name: name, Namespace: "buytickets"}
+		if got, want := tr.Identity(), knativeIdentity(trigger, "buytickets", name); got != want {
+			t.Errorf("Trigger %s (%d characters): Identity() = %s, Knative's is %s", name, len(name), got, want)
+		}
+		ps := manifest.PingSource{Name: name, Namespace: "buytickets"}
+		if got, want := ps.Identity(), knativeIdentity(pingSource, "buytickets", name); got != want {
+			t.Errorf("PingSource %s (%d characters): Identity() = %s, Knative's is %s", name, len(name), got, want)
+		}
 	}
 }
