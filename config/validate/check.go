@@ -6,12 +6,15 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	eventingconfig "knative.dev/eventing/pkg/apis/config"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
 	"knative.dev/eventing/pkg/apis/feature"
 	sourcesconfig "knative.dev/eventing/pkg/apis/sources/config"
 	sourcesv1 "knative.dev/eventing/pkg/apis/sources/v1"
@@ -46,10 +49,17 @@ var kinds = map[schema.GroupVersionKind]kind{
 	gvk(corev1.SchemeGroupVersion, "ConfigMap"):      namespaced[corev1.ConfigMap](),
 	gvk(corev1.SchemeGroupVersion, "Secret"):         namespaced[corev1.Secret]().withPolicy(secretHasNoData),
 
+	// Kubernetes' own validation of these kinds is internal to the API
+	// server; the policies keep the rules the manifests could break.
+	gvk(networkingv1.SchemeGroupVersion, "NetworkPolicy"): namespaced[networkingv1.NetworkPolicy]().withPolicy(checkNetworkPolicy),
+	gvk(rbacv1.SchemeGroupVersion, "Role"):                namespaced[rbacv1.Role]().withPolicy(checkRole),
+	gvk(rbacv1.SchemeGroupVersion, "RoleBinding"):         namespaced[rbacv1.RoleBinding]().withPolicy(checkRoleBinding),
+
 	gvk(servingv1.SchemeGroupVersion, "Service"): namespaced[servingv1.Service](),
 
-	gvk(eventingv1.SchemeGroupVersion, "Broker"):  namespaced[eventingv1.Broker](),
-	gvk(eventingv1.SchemeGroupVersion, "Trigger"): namespaced[eventingv1.Trigger](),
+	gvk(eventingv1.SchemeGroupVersion, "Broker"):            namespaced[eventingv1.Broker](),
+	gvk(eventingv1.SchemeGroupVersion, "Trigger"):           namespaced[eventingv1.Trigger](),
+	gvk(eventingv1alpha1.SchemeGroupVersion, "EventPolicy"): namespaced[eventingv1alpha1.EventPolicy](),
 
 	gvk(sourcesv1.SchemeGroupVersion, "PingSource"):      namespaced[sourcesv1.PingSource](),
 	gvk(sourcesv1.SchemeGroupVersion, "SinkBinding"):     namespaced[sourcesv1.SinkBinding](),
@@ -166,12 +176,26 @@ func (c *Checker) Check(doc Document) (warnings []string, err error) {
 	return warnings, nil
 }
 
+// EventingFeatures are the flags of Knative Eventing's config-features
+// that the cluster must set (the README's cluster prerequisites): the
+// event plane authenticates its senders. Every other flag, of Eventing and
+// of Serving, keeps its shipped default.
+var EventingFeatures = map[string]string{
+	feature.OIDCAuthentication:  "enabled",
+	feature.TransportEncryption: "permissive",
+}
+
 // admissionContext returns the context Knative's webhooks validate a new
-// object in, with every feature flag and default at its shipped value.
+// object in, with EventingFeatures set and every other feature flag and
+// default at its shipped value.
 func admissionContext() context.Context {
 	ctx := apis.WithinCreate(context.Background())
 	ctx = servingconfig.ToContext(ctx, servingconfig.FromContextOrDefaults(ctx))
 	ctx = eventingconfig.ToContext(ctx, eventingconfig.FromContextOrDefaults(ctx))
 	ctx = sourcesconfig.ToContext(ctx, sourcesconfig.FromContextOrDefaults(ctx))
-	return feature.ToContext(ctx, feature.FromContextOrDefaults(ctx))
+	flags, err := feature.NewFlagsConfigFromMap(EventingFeatures)
+	if err != nil {
+		panic(fmt.Sprintf("EventingFeatures: %v", err))
+	}
+	return feature.ToContext(ctx, flags)
 }

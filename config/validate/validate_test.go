@@ -150,6 +150,12 @@ func TestInvalidTestdataFailsValidation(t *testing.T) {
 		{"referencegrant-without-namespace.yaml", "spec.from[0].namespace: Required value"},
 		{"healthcheckpolicy-without-http.yaml", `spec.default.config: type "TCP": want type HTTP with httpHealthCheck`},
 		{"gcpbackendpolicy-gateway-target.yaml", `spec.targetRef: must name a Service (group "", kind Service), got group "gateway.networking.k8s.io" kind "Gateway"`},
+		{"eventpolicy-inner-wildcard.yaml", `invalid value: system:serviceaccount:*:tickets: spec.from[0].sub`},
+		{"networkpolicy-empty-peer.yaml", "spec.ingress[0].from[0]: Required value: must specify a peer"},
+		{"networkpolicy-in-without-values.yaml", "spec.podSelector.matchExpressions[0].values: Required value"},
+		{"role-without-verbs.yaml", "rules[0].verbs: Required value"},
+		{"rolebinding-core-roleref.yaml", `roleRef.apiGroup: Unsupported value: ""`},
+		{"service-token-without-path.yaml", "missing field(s): spec.template.spec.volumes[0].projected[0].serviceAccountToken.path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
