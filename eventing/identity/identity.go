@@ -218,13 +218,14 @@ func SubjectFrom(ctx context.Context) (string, bool) {
 type Settings struct {
 	Issuer   string `env:"EVENTS_ISSUER" required:"true"`
 	Audience string `env:"EVENTS_AUDIENCE" required:"true"`
-	// TokenFile is where the SinkBinding projects the function's token for
-	// the broker.
-	TokenFile string `env:"EVENTS_TOKEN_FILE" default:"/oidc/token"`
+	// TokenFile is where the function's own token for the broker's
+	// audience is projected (DefaultTokenFile).
+	TokenFile string `env:"EVENTS_TOKEN_FILE" default:"/var/run/secrets/buytickets/tokens/broker/token"`
 }
 
 // Verifier returns the verifier of the settings' issuer and audience.
 func (s Settings) Verifier() (*Verifier, error) { return NewVerifier(s.Issuer, s.Audience, nil) }
 
 // Tokens returns the function's own token source: the projected file.
+// DefaultTokenFile says why it is not the SinkBinding's.
 func (s Settings) Tokens() *File { return NewFile(s.TokenFile) }

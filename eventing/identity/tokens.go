@@ -122,11 +122,12 @@ func (s *Signer) Token(_ context.Context, audience string) (string, error) {
 	return token, nil
 }
 
-// DefaultTokenFile is where a SinkBinding with authentication-oidc projects
-// the publisher's token for the broker's audience into every container
-// (knative.dev/eventing, sinkbinding_lifecycle.go: the oidc-token volume
-// mounted at /oidc).
-const DefaultTokenFile = "/oidc/token" // Settings.TokenFile's default
+// DefaultTokenFile is where each publisher's Knative Service projects its
+// own service-account token for the broker's audience (config/<function>/
+// service.yaml). Not the SinkBinding's /oidc/token: that one is the
+// SinkBinding's identity, shared by every function it binds, so the
+// broker's EventPolicies could not tell one publisher from another.
+const DefaultTokenFile = "/var/run/secrets/buytickets/tokens/broker/token" // Settings.TokenFile's default
 
 // File presents the token Kubernetes keeps in a file: a projected
 // service-account token, which the kubelet (or Knative's controller)

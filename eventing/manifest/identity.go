@@ -21,20 +21,20 @@ func BrokerAudience(namespace, name string) string {
 // Identity is the subject of the tokens the broker presents when it
 // delivers for the Trigger: the Trigger's own OIDC service account.
 func (t Trigger) Identity() string {
-	return ServiceAccount(t.Namespace, oidcAccount(t.Name, "eventing.knative.dev", "trigger"))
+	return ServiceAccount(t.Namespace, oidcAccount(t.Name, "eventing.knative.dev", "Trigger"))
 }
 
 // Identity is the subject of the tokens the PingSource presents to its sink.
 func (p PingSource) Identity() string {
-	return ServiceAccount(p.Namespace, oidcAccount(p.Name, "sources.knative.dev", "pingsource"))
+	return ServiceAccount(p.Namespace, oidcAccount(p.Name, "sources.knative.dev", "PingSource"))
 }
 
 // oidcAccount names the OIDC service account Knative creates for a
 // resource, as knative.dev/eventing's
 // auth.GetOIDCServiceAccountNameForResource does through kmeta.ChildName:
-// the name with the suffix "-oidc-<group>-<kind>", or, when that is longer
+// the name with the suffix "-oidc-<group>-<Kind>", or, when that is longer
 // than the 63 characters a name may have, the head of the name and an MD5
-// of both. Written here rather than imported, so that a function's binary
+// of both (the Kind as written, such as "Trigger"), all in lower case. Written here rather than imported, so that a function's binary
 // does not carry Kubernetes' API machinery; config/validate checks it
 // against Knative's own for every manifest.
 func oidcAccount(name, group, kind string) string {
