@@ -23,10 +23,12 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -57,13 +59,32 @@ var (
 var Algorithms = []string{oidc.RS256, oidc.ES256, oidc.EdDSA}
 
 // Verifier checks the tokens presented to one audience.
+//
+// A sender presents one token many times until it nears its expiry (the
+// broker's and the outbox's, the kubelet's projected ones alike), so the
+// verifier remembers the tokens it has verified, by their exact bytes,
+// until they expire: the signature is checked once per token, not once per
+// event. The cache is written here because go-oidc has none; it holds at
+// most maxVerified tokens.
 type Verifier struct {
 	issuer, audience string
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
 	discover func(ctx context.Context) (*oidc.IDTokenVerifier, error)
+	verified map[string]verifiedToken
+	now      func() time.Time
 }
+
+// verifiedToken is what a verified token said: who, and until when.
+type verifiedToken struct {
+	subject string
+	expiry  time.Time
+}
+
+// maxVerified bounds the verified tokens a Verifier remembers: a few per
+// sender identity is the steady state.
+const maxVerified = 1024
 
 // NewVerifier returns the verifier of tokens issued by issuer (EVENTS_ISSUER,
 // the cluster's service-account issuer) for audience (EVENTS_AUDIENCE, the
@@ -76,7 +97,7 @@ func NewVerifier(issuer, audience string, client *http.Client) (*Verifier, error
 	if issuer == "" || audience == "" {
 		return nil, errors.New("identity.NewVerifier: an issuer and an audience are required")
 	}
-	return &Verifier{issuer: issuer, audience: audience, discover: func(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	return &Verifier{issuer: issuer, audience: audience, verified: map[string]verifiedToken{}, now: time.Now, discover: func(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 		if client != nil {
 			ctx = oidc.ClientContext(ctx, client)
 		}
@@ -94,7 +115,10 @@ func NewVerifier(issuer, audience string, client *http.Client) (*Verifier, error
 // audience and signed by one of keys: a Key's, on the embedded default.
 func NewKeyVerifier(issuer, audience string, keys ...crypto.PublicKey) *Verifier {
 	keySet := &oidc.StaticKeySet{PublicKeys: keys}
-	return &Verifier{issuer: issuer, audience: audience, verifier: oidc.NewVerifier(issuer, keySet, verifierConfig(audience))}
+	return &Verifier{
+		issuer: issuer, audience: audience, verified: map[string]verifiedToken{}, now: time.Now,
+		verifier: oidc.NewVerifier(issuer, keySet, verifierConfig(audience)),
+	}
 }
 
 func verifierConfig(audience string) *oidc.Config {
@@ -125,6 +149,9 @@ func (v *Verifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 // expiry is wrong, ErrIssuerUnavailable when the issuer's keys cannot be
 // fetched.
 func (v *Verifier) Verify(ctx context.Context, raw string) (subject string, err error) {
+	if subject, ok := v.remembered(raw); ok {
+		return subject, nil
+	}
 	verifier, err := v.get(ctx)
 	if err != nil {
 		return "", err
@@ -142,7 +169,36 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (subject string, err 
 	if token.Subject == "" {
 		return "", ErrBadToken.With(errors.New("token has no subject"))
 	}
+	v.remember(raw, verifiedToken{subject: token.Subject, expiry: token.Expiry})
 	return token.Subject, nil
+}
+
+// remembered returns the subject of raw when the verifier has verified it
+// before and it has not expired since.
+func (v *Verifier) remembered(raw string) (string, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t, ok := v.verified[raw]
+	if !ok || !v.now().Before(t.expiry) {
+		return "", false
+	}
+	return t.subject, true
+}
+
+// remember keeps a verified token until its expiry, first forgetting the
+// expired ones when the cache is full, and all of them if that is not
+// enough.
+func (v *Verifier) remember(raw string, t verifiedToken) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.verified) >= maxVerified {
+		now := v.now()
+		maps.DeleteFunc(v.verified, func(_ string, t verifiedToken) bool { return !now.Before(t.expiry) })
+		if len(v.verified) >= maxVerified {
+			clear(v.verified)
+		}
+	}
+	v.verified[raw] = t
 }
 
 // Bearer returns the bearer token of r, or ErrNoToken.

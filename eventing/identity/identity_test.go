@@ -188,3 +188,32 @@ func TestAProjectedTokenFileIsReadAgainWhenKubernetesRenewsIt(t *testing.T) {
 		t.Error("an empty token file gave a token")
 	}
 }
+
+func TestARememberedTokenIsRefusedOnceItExpires(t *testing.T) {
+	t.Parallel()
+	key := identity.GenerateKey()
+	v := key.Verifier(audience)
+	token, err := key.Sign(trigger, audience, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if subject, err := v.Verify(t.Context(), token); err != nil || subject != trigger {
+			t.Fatalf("fresh token: %q, %v", subject, err)
+		}
+	}
+	// The same claims under a broken signature are another token.
+	broken := []byte(token)
+	if i := len(broken) - 10; broken[i] == 'A' {
+		broken[i] = 'B'
+	} else {
+		broken[i] = 'A'
+	}
+	if _, err := v.Verify(t.Context(), string(broken)); err == nil {
+		t.Error("a token with a broken signature passed after its original was verified")
+	}
+	time.Sleep(3 * time.Second)
+	if _, err := v.Verify(t.Context(), token); err == nil {
+		t.Error("a verified token still passes after its expiry")
+	}
+}
