@@ -16,7 +16,8 @@ import (
 // TestForgedEventsOnEveryLoopbackPortChangeNothing plays an attacker on the
 // same host: forged ticket.updated, payment.created and
 // expiration.completed events, posted to every address the stack listens
-// on, with no token, a token of another key, and the real key's token of
+// on (at /, /events, the sweeps and /tasks/expire, whose expiry the
+// expiration function refuses before its time), with no token, a token of another key, and the real key's token of
 // a publisher speaking for another's events. None is taken, the ticket
 // keeps its price, the order stays unpaid and open, and the real next
 // version of the ticket still applies.
@@ -61,7 +62,7 @@ func TestForgedEventsOnEveryLoopbackPortChangeNothing(t *testing.T) {
 		t.Fatalf("the stack listens on %v: want the router, the broker, and each function's service and replicas", listeners)
 	}
 	for name, addr := range listeners {
-		for _, path := range []string{"/", "/events", "/outbox/sweep", "/payments/sweep"} {
+		for _, path := range []string{"/", "/events", "/outbox/sweep", "/payments/sweep", "/tasks/expire"} {
 			for _, ev := range forged {
 				producer, _ := eventing.ProducerOf(ev.Type())
 				tokens := map[string]string{
