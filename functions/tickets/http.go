@@ -37,8 +37,8 @@ type ticketResponse struct {
 
 func responseOf(t ticket.Ticket) ticketResponse {
 	return ticketResponse{
-		ID: t.ID, Title: t.Title, Price: json.Number(t.Price.String()), UserID: t.UserID,
-		Status: string(t.Status), Version: t.Version, CreatedAt: httpx.TimeOf(t.CreatedAt), OrderID: t.OrderID,
+		ID: t.ID(), Title: t.Title(), Price: json.Number(t.Price().String()), UserID: t.UserID(),
+		Status: string(t.Status()), Version: t.Version(), CreatedAt: httpx.TimeOf(t.CreatedAt()), OrderID: t.OrderID(),
 	}
 }
 
@@ -98,7 +98,7 @@ func (f *Function) handleList() http.Handler {
 			out = append(out, responseOf(t))
 		}
 		if more {
-			w.Header().Set("Link", nextLink(l, page[len(page)-1].ID))
+			w.Header().Set("Link", nextLink(l, page[len(page)-1].ID()))
 		}
 		if l.Mine {
 			w.Header().Set("Cache-Control", "no-store")
@@ -168,7 +168,7 @@ func (f *Function) handleUpdate() http.Handler {
 // createdEvent is the ticket.created event of the new ticket t.
 func createdEvent(t ticket.Ticket) (event.Event, error) {
 	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
-		ID: t.ID, Version: t.Version, Title: t.Title, Price: t.Price.Dollars(), UserID: t.UserID, CreatedAt: t.CreatedAt,
+		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), CreatedAt: t.CreatedAt(),
 	})
 	if err != nil {
 		return event.Event{}, fmt.Errorf("eventing.NewTicketCreated: %w", err)
@@ -183,7 +183,7 @@ func withUpdated(t *ticket.Ticket, out ticket.Outcome) (ticket.Outcome, []event.
 		return out, nil, nil
 	}
 	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
-		ID: t.ID, Version: t.Version, Title: t.Title, Price: t.Price.Dollars(), UserID: t.UserID, Status: string(t.Status),
+		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), Status: string(t.Status()),
 	})
 	if err != nil {
 		return out, nil, fmt.Errorf("eventing.NewTicketUpdated: %w", err)

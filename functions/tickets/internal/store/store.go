@@ -55,7 +55,8 @@ type ticketDoc struct {
 	ReservationState   string    `store:"reservationState,omitempty"`
 }
 
-func marshal(t ticket.Ticket) ticketDoc {
+func marshal(tk ticket.Ticket) ticketDoc {
+	t := tk.State()
 	return ticketDoc{
 		Title: t.Title, PriceCents: t.Price.Cents(), UserID: t.UserID, Status: string(t.Status),
 		Version: t.Version, CreatedAt: t.CreatedAt, OrderID: t.OrderID,
@@ -65,14 +66,14 @@ func marshal(t ticket.Ticket) ticketDoc {
 }
 
 func (d ticketDoc) unmarshal(id string) (ticket.Ticket, error) {
-	t := ticket.Ticket{
+	t, err := ticket.UnmarshalFromStore(ticket.State{
 		ID: id, Title: d.Title, Price: ticket.Price(d.PriceCents), UserID: d.UserID, Status: ticket.Status(d.Status),
 		Version: d.Version, CreatedAt: d.CreatedAt, OrderID: d.OrderID,
 		Reservation:      ticket.Reservation{Number: d.Reservation, OrderID: d.ReservationOrderID},
 		ReservationState: ticket.ReservationState(d.ReservationState),
-	}
-	if !t.Status.Valid() || !t.ReservationState.Valid() {
-		return ticket.Ticket{}, fmt.Errorf("store: ticket %s has status %q and reservation state %q", id, d.Status, d.ReservationState)
+	})
+	if err != nil {
+		return ticket.Ticket{}, fmt.Errorf("store: %w", err)
 	}
 	return t, nil
 }
@@ -92,7 +93,7 @@ func New(db store.Store, box *outbox.Outbox) *Store { return &Store{db: db, box:
 // the outbox once it commits.
 func (s *Store) Create(ctx context.Context, t ticket.Ticket, events ...event.Event) error {
 	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
-		if err := tx.Create(Tickets, t.ID, marshal(t)); err != nil {
+		if err := tx.Create(Tickets, t.ID(), marshal(t)); err != nil {
 			return err
 		}
 		return s.box.Add(tx, events...)

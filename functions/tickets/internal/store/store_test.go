@@ -52,7 +52,7 @@ func newTicket(seller string, minutes int) ticket.Ticket {
 
 func createdEvent(tb testing.TB, t ticket.Ticket) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: t.ID, Title: t.Title, Price: t.Price.Dollars(), UserID: t.UserID, CreatedAt: t.CreatedAt})
+	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: t.ID(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), CreatedAt: t.CreatedAt()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestACreatedTicketIsStoredWithItsEventAndReadBack(t *testing.T) {
 		ctx := context.Background()
 		tk := newTicket("seller", 0)
 		create(t, s, tk)
-		got, err := s.Get(ctx, tk.ID)
+		got, err := s.Get(ctx, tk.ID())
 		if err != nil || got != tk {
 			t.Fatalf("Get = %+v, %v; want %+v", got, err, tk)
 		}
@@ -94,7 +94,7 @@ func TestACreatedTicketIsStoredWithItsEventAndReadBack(t *testing.T) {
 		}
 		keys := slices.Sorted(maps.Keys(docs[0].Fields))
 		if wantKeys := []string{"createdAt", "priceCents", "status", "title", "userId", "version"}; !slices.Equal(keys, wantKeys) ||
-			docs[0].ID != tk.ID || stored.Title != "Concert" || stored.PriceCents != 1999 || stored.UserID != "seller" ||
+			docs[0].ID != tk.ID() || stored.Title != "Concert" || stored.PriceCents != 1999 || stored.UserID != "seller" ||
 			stored.Status != "available" || stored.Version != 0 || !stored.CreatedAt.Equal(t0) {
 			t.Errorf("stored %s %v, want the ticket's fields %v", docs[0].ID, docs[0].Fields, wantKeys)
 		}
@@ -122,7 +122,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 			a, b := newTicket("seller", i), newTicket("other", i)
 			create(t, s, a)
 			create(t, s, b)
-			pair := []string{a.ID, b.ID}
+			pair := []string{a.ID(), b.ID()}
 			slices.Sort(pair)
 			want = append([]string{pair[1], pair[0]}, want...)
 		}
@@ -134,7 +134,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, tk := range page {
-				got = append(got, tk.ID)
+				got = append(got, tk.ID())
 			}
 			if !more {
 				if pages != 4 || len(page) != 1 {
@@ -142,7 +142,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 				}
 				break
 			}
-			l.After = page[len(page)-1].ID
+			l.After = page[len(page)-1].ID()
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("listing\n%v, want\n%v", got, want)
@@ -153,7 +153,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 			t.Fatalf("List(mine) = %d tickets, more %v, %v; want 5", len(mine), more, err)
 		}
 		for _, tk := range mine {
-			if tk.UserID != "other" {
+			if tk.UserID() != "other" {
 				t.Errorf("List(mine) holds %+v", tk)
 			}
 		}
@@ -179,7 +179,7 @@ func lock(tb testing.TB, n int) store.UpdateFunc {
 		if out != ticket.Changed {
 			return out, nil, nil
 		}
-		ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{ID: t.ID, Version: t.Version, Status: string(t.Status)})
+		ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{ID: t.ID(), Version: t.Version(), Status: string(t.Status())})
 		return out, []event.Event{ev}, err
 	}
 }
@@ -191,12 +191,12 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 		tk := newTicket("seller", 0)
 		create(t, s, tk)
 
-		got, err := s.Update(ctx, tk.ID, lock(t, 1))
-		if err != nil || got.Status != ticket.Reserved || got.Version != 1 || got.OrderID != "order" {
+		got, err := s.Update(ctx, tk.ID(), lock(t, 1))
+		if err != nil || got.Status() != ticket.Reserved || got.Version() != 1 || got.OrderID() != "order" {
 			t.Fatalf("Update(lock) = %+v, %v", got, err)
 		}
 		wantCounts(t, db, 1, 2)
-		if read, err := s.Get(ctx, tk.ID); err != nil || read != got {
+		if read, err := s.Get(ctx, tk.ID()); err != nil || read != got {
 			t.Errorf("Get after lock = %+v, %v; want %+v", read, err, got)
 		}
 		docs, err := db.Query(ctx, store.Tickets, sharedstore.Query{})
@@ -210,7 +210,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 		}
 
 		// The same lock again is ignored: nothing is written.
-		if again, err := s.Update(ctx, tk.ID, lock(t, 1)); err != nil || again != got {
+		if again, err := s.Update(ctx, tk.ID(), lock(t, 1)); err != nil || again != got {
 			t.Errorf("Update(lock) again = %+v, %v", again, err)
 		}
 		wantCounts(t, db, 1, 2)
@@ -219,7 +219,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 		refuse := func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
 			return ticket.Ignored, nil, t.Edit("seller", ticket.Details{Title: "x", Price: 100})
 		}
-		if _, err := s.Update(ctx, tk.ID, refuse); !errors.Is(err, ticket.ErrReserved) {
+		if _, err := s.Update(ctx, tk.ID(), refuse); !errors.Is(err, ticket.ErrReserved) {
 			t.Errorf("Update(edit while reserved) = %v, want ErrReserved", err)
 		}
 		if _, err := s.Update(ctx, ticket.NewID(), lock(t, 1)); !errors.Is(err, ticket.ErrNotFound) {
@@ -228,7 +228,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 
 		// Within a receiver's transaction, with the receiver's own writes.
 		err = db.RunTransaction(ctx, func(_ context.Context, tx sharedstore.Tx) error {
-			if _, err := s.UpdateIn(tx, tk.ID, lock(t, 2)); err != nil {
+			if _, err := s.UpdateIn(tx, tk.ID(), lock(t, 2)); err != nil {
 				return err
 			}
 			return tx.Create("receipts", "r1", struct {
@@ -238,7 +238,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if read, err := s.Get(ctx, tk.ID); err != nil || read.Version != 2 || read.Reservation.Number != 2 {
+		if read, err := s.Get(ctx, tk.ID()); err != nil || read.Version() != 2 || read.Reservation().Number != 2 {
 			t.Errorf("Get after UpdateIn = %+v, %v", read, err)
 		}
 		wantCounts(t, db, 1, 3)

@@ -78,10 +78,10 @@ const (
 // ignored: a duplicate, a late one, or one already cancelled (a tombstone).
 // A sold ticket stays sold.
 func (t *Ticket) Lock(r Reservation) Outcome {
-	if t.Status == Sold || r.Number <= t.Reservation.Number {
+	if t.status == Sold || r.Number <= t.reservation.Number {
 		return Ignored
 	}
-	t.Reservation, t.ReservationState = r, Locked
+	t.reservation, t.reservationState = r, Locked
 	return t.change(Reserved, r.OrderID)
 }
 
@@ -93,13 +93,13 @@ func (t *Ticket) Lock(r Reservation) Outcome {
 // unlocks a newer one, and a sold ticket stays sold.
 func (t *Ticket) Unlock(r Reservation) Outcome {
 	switch {
-	case t.Status == Sold, r.Number < t.Reservation.Number:
+	case t.status == Sold, r.Number < t.reservation.Number:
 		return Ignored
-	case r.Number == t.Reservation.Number && t.ReservationState != Locked:
+	case r.Number == t.reservation.Number && t.reservationState != Locked:
 		return Ignored // cancelled already, by a duplicate or before its creation
 	}
-	t.Reservation, t.ReservationState = r, Cancelled
-	if t.Status == Available {
+	t.reservation, t.reservationState = r, Cancelled
+	if t.status == Available {
 		return Noted
 	}
 	return t.change(Available, "")
@@ -111,17 +111,17 @@ func (t *Ticket) Unlock(r Reservation) Outcome {
 // completed order is final there). Sold is final: a sold ticket ignores
 // every later event.
 func (t *Ticket) Sell(r Reservation) Outcome {
-	if t.Status == Sold {
+	if t.status == Sold {
 		return Ignored
 	}
-	r.Number = max(r.Number, t.Reservation.Number)
-	t.Reservation, t.ReservationState = r, Completed
+	r.Number = max(r.Number, t.reservation.Number)
+	t.reservation, t.reservationState = r, Completed
 	return t.change(Sold, r.OrderID)
 }
 
 // change moves t to status, held by orderID, as a new version.
 func (t *Ticket) change(status Status, orderID string) Outcome {
-	t.Status, t.OrderID = status, orderID
-	t.Version++
+	t.status, t.orderID = status, orderID
+	t.version++
 	return Changed
 }

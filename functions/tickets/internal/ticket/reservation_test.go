@@ -94,9 +94,9 @@ func TestOrderEventsLockUnlockAndSellInAnyOrder(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := run(events(tc.events)...)
-			if got.Status != tc.status || got.OrderID != tc.order || got.Version != tc.version {
+			if got.Status() != tc.status || got.OrderID() != tc.order || got.Version() != tc.version {
 				t.Errorf("%s: status %s, order %q, version %d; want %s, %q, %d",
-					tc.events, got.Status, got.OrderID, got.Version, tc.status, tc.order, tc.version)
+					tc.events, got.Status(), got.OrderID(), got.Version(), tc.status, tc.order, tc.version)
 			}
 		})
 	}
@@ -152,7 +152,7 @@ func checkOrdering(t *testing.T, perm []orderEvent, status ticket.Status, order 
 		case ticket.Changed:
 			changes++
 		case ticket.Noted:
-			if tk.Status != before.Status || tk.OrderID != before.OrderID || tk.Version != before.Version {
+			if tk.Status() != before.Status() || tk.OrderID() != before.OrderID() || tk.Version() != before.Version() {
 				t.Fatalf("%v: %s noted but changed what a client sees", perm, e)
 			}
 		case ticket.Ignored:
@@ -165,9 +165,9 @@ func checkOrdering(t *testing.T, perm []orderEvent, status ticket.Status, order 
 			t.Fatalf("%v: %s applied twice in a row did %v the second time", perm, e, out)
 		}
 	}
-	if tk.Status != status || tk.OrderID != order || tk.Version != changes {
+	if tk.Status() != status || tk.OrderID() != order || tk.Version() != changes {
 		t.Fatalf("%v: status %s, order %q, version %d; want %s, %q, %d",
-			perm, tk.Status, tk.OrderID, tk.Version, status, order, changes)
+			perm, tk.Status(), tk.OrderID(), tk.Version(), status, order, changes)
 	}
 }
 

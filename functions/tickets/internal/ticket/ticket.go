@@ -45,16 +45,61 @@ var (
 	ErrReserved = apperr.New(apperr.Invalid, "Cannot edit a reserved ticket")
 )
 
-// Ticket is a ticket for sale. Version is 0 when it is created and grows by
-// one with every change a client can see: an edit, a lock, an unlock, a
-// sale. OrderID is the order that holds it (Reserved) or bought it (Sold),
-// and empty while it is Available.
+// Ticket is a ticket for sale. Its state is its own: New makes one, and
+// only Edit and the lock rules change it. Version is 0 when it is created
+// and grows by one with every change a client can see: an edit, a lock, an
+// unlock, a sale. OrderID is the order that holds it (Reserved) or bought
+// it (Sold), and empty while it is Available.
 //
 // Reservation and ReservationState are tickets' memory of the reservations
 // orders makes: the newest one it has heard of, by number, and what became
 // of it. They let the lock rules (Lock, Unlock, Sell) take order events in
 // any order and any number of times.
 type Ticket struct {
+	id               string
+	title            string
+	price            Price
+	userID           string
+	status           Status
+	version          int
+	createdAt        time.Time
+	orderID          string
+	reservation      Reservation
+	reservationState ReservationState
+}
+
+// ID is the ticket's id.
+func (t Ticket) ID() string { return t.id }
+
+// Title is what the seller calls it.
+func (t Ticket) Title() string { return t.title }
+
+// Price is what it costs.
+func (t Ticket) Price() Price { return t.price }
+
+// UserID is the seller.
+func (t Ticket) UserID() string { return t.userID }
+
+// Status is where the ticket stands: Available, Reserved or Sold.
+func (t Ticket) Status() Status { return t.status }
+
+// Version counts the changes a client sees.
+func (t Ticket) Version() int { return t.version }
+
+// CreatedAt is when it was listed.
+func (t Ticket) CreatedAt() time.Time { return t.createdAt }
+
+// OrderID is the order that holds or bought it; empty while Available.
+func (t Ticket) OrderID() string { return t.orderID }
+
+// Reservation is the newest reservation tickets has heard of.
+func (t Ticket) Reservation() Reservation { return t.reservation }
+
+// ReservationState is what became of that reservation.
+func (t Ticket) ReservationState() ReservationState { return t.reservationState }
+
+// State is a ticket field by field, as the store keeps it.
+type State struct {
 	ID               string
 	Title            string
 	Price            Price
@@ -65,6 +110,28 @@ type Ticket struct {
 	OrderID          string
 	Reservation      Reservation
 	ReservationState ReservationState
+}
+
+// State returns the ticket field by field, for the store.
+func (t Ticket) State() State {
+	return State{
+		ID: t.id, Title: t.title, Price: t.price, UserID: t.userID, Status: t.status, Version: t.version,
+		CreatedAt: t.createdAt, OrderID: t.orderID, Reservation: t.reservation, ReservationState: t.reservationState,
+	}
+}
+
+// UnmarshalFromStore returns the ticket s describes. It is for the store's
+// rehydration only: it checks no rule but that the status and the
+// reservation state are ones the package knows, since what was stored kept
+// the rest.
+func UnmarshalFromStore(s State) (Ticket, error) {
+	if !s.Status.Valid() || !s.ReservationState.Valid() {
+		return Ticket{}, fmt.Errorf("ticket %s has status %q and reservation state %q", s.ID, s.Status, s.ReservationState)
+	}
+	return Ticket{
+		id: s.ID, title: s.Title, price: s.Price, userID: s.UserID, status: s.Status, version: s.Version,
+		createdAt: s.CreatedAt, orderID: s.OrderID, reservation: s.Reservation, reservationState: s.ReservationState,
+	}, nil
 }
 
 // Details are what a seller writes: a title and a price.
@@ -78,12 +145,12 @@ type Details struct {
 // precision the store keeps (DESIGN §6).
 func New(userID string, d Details, now time.Time) Ticket {
 	return Ticket{
-		ID:        NewID(),
-		Title:     d.Title,
-		Price:     d.Price,
-		UserID:    userID,
-		Status:    Available,
-		CreatedAt: now.UTC().Truncate(time.Millisecond),
+		id:        NewID(),
+		title:     d.Title,
+		price:     d.Price,
+		userID:    userID,
+		status:    Available,
+		createdAt: now.UTC().Truncate(time.Millisecond),
 	}
 }
 
@@ -91,14 +158,14 @@ func New(userID string, d Details, now time.Time) Ticket {
 // change in its version. It refuses with ErrNotOwner when userID is not the
 // seller, and with ErrReserved when t is not Available.
 func (t *Ticket) Edit(userID string, d Details) error {
-	if userID != t.UserID {
+	if userID != t.userID {
 		return ErrNotOwner
 	}
-	if t.Status != Available {
+	if t.status != Available {
 		return ErrReserved
 	}
-	t.Title, t.Price = d.Title, d.Price
-	t.Version++
+	t.title, t.price = d.Title, d.Price
+	t.version++
 	return nil
 }
 

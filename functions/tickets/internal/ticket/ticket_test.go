@@ -175,13 +175,13 @@ func TestOnlyTheSellerEditsAnAvailableTicket(t *testing.T) {
 	t.Parallel()
 	d := ticket.Details{Title: "Opera", Price: 5000}
 	tk := ticket.New("seller", ticket.Details{Title: "Concert", Price: 2000}, time.Date(2030, 1, 2, 3, 4, 5, 678901234, time.FixedZone("x", 3600)))
-	if !tk.CreatedAt.Equal(time.Date(2030, 1, 2, 2, 4, 5, 678000000, time.UTC)) || tk.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want UTC to the millisecond", tk.CreatedAt)
+	if !tk.CreatedAt().Equal(time.Date(2030, 1, 2, 2, 4, 5, 678000000, time.UTC)) || tk.CreatedAt().Location() != time.UTC {
+		t.Errorf("CreatedAt = %v, want UTC to the millisecond", tk.CreatedAt())
 	}
 	if err := tk.Edit("someone else", d); !errors.Is(err, ticket.ErrNotOwner) || apperr.KindOf(err) != apperr.Unauthorized {
 		t.Errorf("Edit by another = %v, want ErrNotOwner", err)
 	}
-	if err := tk.Edit("seller", d); err != nil || tk.Title != "Opera" || tk.Price != 5000 || tk.Version != 1 {
+	if err := tk.Edit("seller", d); err != nil || tk.Title() != "Opera" || tk.Price() != 5000 || tk.Version() != 1 {
 		t.Fatalf("Edit = %v, ticket %+v", err, tk)
 	}
 	r, _ := ticket.NewReservation(1, "order-1")
@@ -193,8 +193,8 @@ func TestOnlyTheSellerEditsAnAvailableTicket(t *testing.T) {
 	if err := tk.Edit("seller", d); !errors.Is(err, ticket.ErrReserved) {
 		t.Errorf("Edit once sold = %v, want ErrReserved", err)
 	}
-	if tk.Version != 3 {
-		t.Errorf("version %d after edit, lock and sale, want 3", tk.Version)
+	if tk.Version() != 3 {
+		t.Errorf("version %d after edit, lock and sale, want 3", tk.Version())
 	}
 }
 
