@@ -59,7 +59,7 @@ func (f *Function) handleSignup() http.Handler {
 		}
 		now := f.now()
 		u := account.New(creds.Email, hash, now)
-		secret, fam, first := session.Start(u.ID, now, f.refreshLifetime)
+		secret, fam, first := session.Start(u.ID(), now, f.refreshLifetime)
 		if err := f.store.CreateUser(r.Context(), u, fam, first, now); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.CreateUser: %w", err))
 			return
@@ -88,7 +88,7 @@ func (f *Function) handleSignin() http.Handler {
 			return
 		}
 		now := f.now()
-		secret, fam, first := session.Start(u.ID, now, f.refreshLifetime)
+		secret, fam, first := session.Start(u.ID(), now, f.refreshLifetime)
 		if err := f.store.StartSession(r.Context(), fam, first, now); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.StartSession: %w", err))
 			return
@@ -111,9 +111,9 @@ func (f *Function) authenticate(ctx context.Context, creds account.Credentials) 
 	if err != nil {
 		return account.User{}, fmt.Errorf("store.UserByEmail: %w", err)
 	}
-	ok, err := f.passwords.Verify(ctx, creds.Password, u.PasswordHash)
+	ok, err := f.passwords.Verify(ctx, creds.Password, u.PasswordHash())
 	if err != nil {
-		return account.User{}, fmt.Errorf("password.Verify: user %s: %w", u.ID, err)
+		return account.User{}, fmt.Errorf("password.Verify: user %s: %w", u.ID(), err)
 	}
 	if !ok {
 		return account.User{}, account.ErrInvalidCredentials
@@ -237,13 +237,13 @@ func (f *Function) signIn(w http.ResponseWriter, r *http.Request, status int, u 
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.JSON(w, status, userResponse{ID: u.ID, Email: u.Email})
+	httpx.JSON(w, status, userResponse{ID: u.ID(), Email: u.Email()})
 }
 
 // startSession sets the session cookie to a new access token for u and the
 // refresh cookie to secret, and returns the user the access token names.
 func (f *Function) startSession(w http.ResponseWriter, u account.User, secret string, refresh session.Refresh) (sharedauth.User, error) {
-	token, claims, err := f.tokens.Issue(u.ID, u.Email)
+	token, claims, err := f.tokens.Issue(u.ID(), u.Email())
 	if err != nil {
 		return sharedauth.User{}, fmt.Errorf("auth.Tokens.Issue: %w", err)
 	}

@@ -35,18 +35,46 @@ var (
 )
 
 // User is an account: its id, its normalised email, the encoded hash of its
-// password and when it was created.
+// password and when it was created. New makes one; the store rebuilds it
+// with UnmarshalFromStore; nothing else writes it.
 type User struct {
+	id           string
+	email        string
+	passwordHash string
+	createdAt    time.Time
+}
+
+// ID is the account's id.
+func (u User) ID() string { return u.id }
+
+// Email is the account's normalised email.
+func (u User) Email() string { return u.email }
+
+// PasswordHash is the encoded hash of the account's password.
+func (u User) PasswordHash() string { return u.passwordHash }
+
+// CreatedAt is when the account was made.
+func (u User) CreatedAt() time.Time { return u.createdAt }
+
+// State is an account field by field, as the store keeps it.
+type State struct {
 	ID           string
 	Email        string
 	PasswordHash string
 	CreatedAt    time.Time
 }
 
+// UnmarshalFromStore returns the account s describes. It is for the
+// store's rehydration only: it checks no rule, since what was stored kept
+// them.
+func UnmarshalFromStore(s State) User {
+	return User{id: s.ID, email: s.Email, passwordHash: s.PasswordHash, createdAt: s.CreatedAt}
+}
+
 // New returns a new account with a fresh random id for a normalised email
 // and an encoded password hash.
 func New(email, passwordHash string, now time.Time) User {
-	return User{ID: NewID(), Email: email, PasswordHash: passwordHash, CreatedAt: now.UTC()}
+	return User{id: NewID(), email: email, passwordHash: passwordHash, createdAt: now.UTC()}
 }
 
 // NewID returns a random 96-bit id as 24 lower-case hex digits.

@@ -119,11 +119,11 @@ func TestNewGivesEachAccountItsOwnID(t *testing.T) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
 	a := account.New("a@example.com", "hash", now)
 	b := account.New("a@example.com", "hash", now)
-	if a.ID == b.ID || len(a.ID) != 24 {
-		t.Errorf("ids %q and %q: want two different 24-digit ids", a.ID, b.ID)
+	if a.ID() == b.ID() || len(a.ID()) != 24 {
+		t.Errorf("ids %q and %q: want two different 24-digit ids", a.ID(), b.ID())
 	}
-	if !a.CreatedAt.Equal(now) || a.CreatedAt.Location() != time.UTC {
-		t.Errorf("CreatedAt = %v, want %v in UTC", a.CreatedAt, now)
+	if !a.CreatedAt().Equal(now) || a.CreatedAt().Location() != time.UTC {
+		t.Errorf("CreatedAt = %v, want %v in UTC", a.CreatedAt(), now)
 	}
 }
 

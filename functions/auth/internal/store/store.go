@@ -94,10 +94,10 @@ func emailID(email string) string {
 // decides, so of two racing sign-ups exactly one commits.
 func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time) error {
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.Create(Users, u.ID, userDoc{Email: u.Email, PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt}); err != nil {
+		if err := tx.Create(Users, u.ID(), userDoc{Email: u.Email(), PasswordHash: u.PasswordHash(), CreatedAt: u.CreatedAt()}); err != nil {
 			return err
 		}
-		if err := tx.Create(Emails, emailID(u.Email), emailDoc{UserID: u.ID}); err != nil {
+		if err := tx.Create(Emails, emailID(u.Email()), emailDoc{UserID: u.ID()}); err != nil {
 			return err
 		}
 		return createSession(tx, f, first, now)
@@ -120,7 +120,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, er
 	if err := s.db.Get(ctx, Users, idx.UserID, &d); err != nil {
 		return account.User{}, err
 	}
-	return account.User{ID: idx.UserID, Email: d.Email, PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt}, nil
+	return account.UnmarshalFromStore(account.State{ID: idx.UserID, Email: d.Email, PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt}), nil
 }
 
 // StartSession stores a new family and its first refresh token.
@@ -204,7 +204,7 @@ func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, li
 			}
 		}
 		rot = Rotation{
-			User: account.User{ID: tok.UserID, Email: ud.Email, PasswordHash: ud.PasswordHash, CreatedAt: ud.CreatedAt},
+			User: account.UnmarshalFromStore(account.State{ID: tok.UserID, Email: ud.Email, PasswordHash: ud.PasswordHash, CreatedAt: ud.CreatedAt}),
 			Next: next,
 		}
 		return nil

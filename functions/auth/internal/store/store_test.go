@@ -35,7 +35,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store)) {
 func signup(tb testing.TB, s *authstore.Store, email string) (account.User, session.Refresh, error) {
 	tb.Helper()
 	u := account.New(email, "scrypt$hash", t0)
-	_, f, r := session.Start(u.ID, t0, lifetime)
+	_, f, r := session.Start(u.ID(), t0, lifetime)
 	return u, r, s.CreateUser(context.Background(), u, f, r, t0)
 }
 
@@ -56,7 +56,7 @@ func TestCreatedUserIsFoundByEmail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != u.ID || got.Email != u.Email || got.PasswordHash != u.PasswordHash || !got.CreatedAt.Equal(u.CreatedAt) {
+		if got.ID() != u.ID() || got.Email() != u.Email() || got.PasswordHash() != u.PasswordHash() || !got.CreatedAt().Equal(u.CreatedAt()) {
 			t.Errorf("UserByEmail = %+v, want %+v", got, u)
 		}
 		if _, err := s.UserByEmail(context.Background(), "nobody@example.com"); !errors.Is(err, store.ErrNotFound) {
@@ -122,7 +122,7 @@ func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Rotate(first): %v", err)
 		}
-		if rot.User.ID != u.ID || rot.User.Email != u.Email || rot.Next.ID != secondID ||
+		if rot.User.ID() != u.ID() || rot.User.Email() != u.Email() || rot.Next.ID != secondID ||
 			rot.Next.FamilyID != first.FamilyID || !rot.Next.ExpiresAt.Equal(t0.Add(time.Hour+lifetime)) {
 			t.Errorf("Rotate = %+v", rot)
 		}
@@ -179,7 +179,7 @@ func TestRevokeEndsOneSessionOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, f, laptop := session.Start(u.ID, t0, lifetime)
+		_, f, laptop := session.Start(u.ID(), t0, lifetime)
 		if err := s.StartSession(ctx, f, laptop, t0); err != nil {
 			t.Fatal(err)
 		}
