@@ -57,9 +57,7 @@ func withStatus(ev event.Event, status payment.Status) nextFunc {
 		if held == nil {
 			return payment.Order{}, eventing.Undecodable(ev, fmt.Errorf("%s at version 0", ev.Type()))
 		}
-		o := *held
-		o.Status = status
-		return o, nil
+		return held.InStatus(status), nil
 	}
 }
 
@@ -88,8 +86,7 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 		if err != nil {
 			return nil, err
 		}
-		o.Version = version
-		l.Mirror(o, f.now())
+		l.Mirror(o, version, f.now())
 		return nil, nil
 	})
 	if err != nil {

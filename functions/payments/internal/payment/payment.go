@@ -106,6 +106,12 @@ func NewOrder(id, userID string, price float64, expiresAt time.Time) (Order, err
 	return Order{ID: id, UserID: userID, Status: Created, Amount: amount, ExpiresAt: expiresAt.UTC()}, nil
 }
 
+// InStatus returns the order as orders reports it once it is in status.
+func (o Order) InStatus(status Status) Order {
+	o.Status = status
+	return o
+}
+
 // ClaimState is where a claim on an order is.
 type ClaimState string
 
@@ -379,10 +385,11 @@ func (l *Ledger) Abandon(attempt int, now time.Time) bool {
 	return true
 }
 
-// Mirror makes o the replica's order at now. When o is cancelled, every
-// payment of the order not owed back yet becomes owed (ReasonCancelled);
-// Mirror returns how many did.
-func (l *Ledger) Mirror(o Order, now time.Time) int {
+// Mirror makes o, as orders said it at version, the replica's order at
+// now. When o is cancelled, every payment of the order not owed back yet
+// becomes owed (ReasonCancelled); Mirror returns how many did.
+func (l *Ledger) Mirror(o Order, version int, now time.Time) int {
+	o.Version = version
 	l.Order = &o
 	if o.Status != Cancelled {
 		return 0

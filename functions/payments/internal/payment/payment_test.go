@@ -213,18 +213,18 @@ func TestCancellationMakesPaymentsOwedOnce(t *testing.T) {
 	l := ledger(withPayment("ch_1", ""), withPayment("pi_2", payment.ReasonDuplicate))
 	cancelled := *l.Order
 	cancelled.Status, cancelled.Version = payment.Cancelled, 1
-	if due := l.Mirror(cancelled, t0); due != 1 {
+	if due := l.Mirror(cancelled, cancelled.Version, t0); due != 1 {
 		t.Errorf("Mirror made %d refunds due, want the kept payment's", due)
 	}
 	if !l.Payments[0].RefundDue() || l.Payments[0].Refund.Reason != payment.ReasonCancelled || l.Payments[1].Refund.Reason != payment.ReasonDuplicate {
 		t.Errorf("payments %+v", l.Payments)
 	}
-	if due := l.Mirror(cancelled, t0.Add(time.Minute)); due != 0 || !l.Payments[0].Refund.DueAt.Equal(t0) {
+	if due := l.Mirror(cancelled, cancelled.Version, t0.Add(time.Minute)); due != 0 || !l.Payments[0].Refund.DueAt.Equal(t0) {
 		t.Errorf("a second cancellation made %d due, refund %+v", due, l.Payments[0].Refund)
 	}
 	complete := cancelled
 	complete.Status = payment.Complete
-	if due := ledger(withPayment("ch_1", "")).Mirror(complete, t0); due != 0 {
+	if due := ledger(withPayment("ch_1", "")).Mirror(complete, complete.Version, t0); due != 0 {
 		t.Errorf("completion made %d refunds due", due)
 	}
 }

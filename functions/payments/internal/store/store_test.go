@@ -44,7 +44,7 @@ func placed(t *testing.T, s *paymentsstore.Store) string {
 		t.Fatal(err)
 	}
 	if _, err := s.Update(context.Background(), id, func(l *payment.Ledger) ([]event.Event, error) {
-		l.Mirror(o, t0)
+		l.Mirror(o, o.Version, t0)
 		return nil, nil
 	}); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestLedgerIsWrittenAndReadBackWhole(t *testing.T) {
 			}
 			cancelled := *l.Order
 			cancelled.Status, cancelled.Version = payment.Cancelled, 1
-			l.Mirror(cancelled, t0.Add(3*time.Second))
+			l.Mirror(cancelled, cancelled.Version, t0.Add(3*time.Second))
 			ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{ID: rec.Payment.ID, OrderID: id, StripeID: "ch_1", Amount: 1999, Currency: "usd"})
 			return []event.Event{ev}, err
 		})
