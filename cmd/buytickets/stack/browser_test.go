@@ -343,6 +343,7 @@ func (v *visitor) listed(id string) bool {
 var countdownShape = regexp.MustCompile(`^\d+:\d\d$`)
 
 func TestBrowserBuyerPaysForATicketAndItLeavesTheList(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
@@ -401,6 +402,7 @@ func TestBrowserBuyerPaysForATicketAndItLeavesTheList(t *testing.T) {
 }
 
 func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
+	t.Parallel()
 	const window = 8 * time.Second
 	s := storefront(t, window)
 	b := newBrowser(t, s.URL())
@@ -443,6 +445,7 @@ func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 }
 
 func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
@@ -466,6 +469,7 @@ func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
 }
 
 func TestBrowserCancelledOrderShowsCancelledAndTheTicketReturns(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
@@ -499,6 +503,7 @@ func TestBrowserCancelledOrderShowsCancelledAndTheTicketReturns(t *testing.T) {
 }
 
 func TestBrowserFormsShowTheAPIErrorsNextToTheirFields(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	v := b.visitor("seller", true)
@@ -586,6 +591,7 @@ func TestBrowserFormsShowTheAPIErrorsNextToTheirFields(t *testing.T) {
 }
 
 func TestBrowserPurchaseCompletesWithJavaScriptDisabled(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", false), b.visitor("buyer", false)
@@ -605,6 +611,7 @@ func TestBrowserPurchaseCompletesWithJavaScriptDisabled(t *testing.T) {
 }
 
 func TestBrowserExpiredSessionIsRefreshedWithoutSigningInAgain(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	v := b.visitor("buyer", true)
@@ -637,6 +644,7 @@ func TestBrowserExpiredSessionIsRefreshedWithoutSigningInAgain(t *testing.T) {
 }
 
 func TestBrowserCrossSiteFormIsRefused(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	v := b.visitor("seller", true)
@@ -665,6 +673,7 @@ func TestBrowserCrossSiteFormIsRefused(t *testing.T) {
 }
 
 func TestBrowserPaymentElementPageHasItsMountPointAndStripeScript(t *testing.T) {
+	t.Parallel()
 	s := storefront(t, 0)
 	// The storefront as production runs it, with a publishable key, in
 	// front of the same API; the browser never reaches Stripe here.
