@@ -92,12 +92,7 @@ var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 1999, SellerID: "
 func TestPlacedOrderHoldsTheReservation(t *testing.T) {
 	t.Parallel()
 	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
-		ctx := context.Background()
-		mirror(t, db, s, concert)
-		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, o := placed(t, db, s)
 		got, err := s.Order(ctx, o.ID())
 		if err != nil {
 			t.Fatal(err)
@@ -157,12 +152,7 @@ func TestPlacingOverAnExpiredHolderCancelsIt(t *testing.T) {
 func TestTicketChangesLeaveReservationAndOrders(t *testing.T) {
 	t.Parallel()
 	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
-		ctx := context.Background()
-		mirror(t, db, s, concert)
-		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, o := placed(t, db, s)
 		edit := concert
 		edit.Title, edit.Price, edit.Status, edit.Version = "Concert, row A", 4550, "reserved", 1
 		mirror(t, db, s, edit)
@@ -185,12 +175,7 @@ func TestTicketChangesLeaveReservationAndOrders(t *testing.T) {
 func TestUpdateOrderWritesOnlyWhatChanged(t *testing.T) {
 	t.Parallel()
 	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
-		ctx := context.Background()
-		mirror(t, db, s, concert)
-		o, err := s.PlaceOrder(ctx, "t1", "buyer", place(t0))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, o := placed(t, db, s)
 		refuse := errors.New("refused")
 		if _, err := s.UpdateOrder(ctx, o.ID(), func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
 			_ = o.Cancel(order.ReasonBuyer, t0)
@@ -279,4 +264,15 @@ func TestOrdersOfIsNewestFirst(t *testing.T) {
 			t.Errorf("OrdersOf(nobody) = %v, %v", none, err)
 		}
 	})
+}
+
+// placed mirrors concert and places buyer's order for it at t0.
+func placed(t *testing.T, db store.Store, s *ordersstore.Store) (context.Context, *order.Order) {
+	t.Helper()
+	mirror(t, db, s, concert)
+	o, err := s.PlaceOrder(context.Background(), "t1", "buyer", place(t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return context.Background(), o
 }
