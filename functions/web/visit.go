@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -190,16 +191,28 @@ func (v *visit) errorPage(status int, heading, message string) {
 func (v *visit) now() time.Time { return v.f.now() }
 
 // localPath returns next when it is a path on this site, and "/" otherwise,
-// so that a sign-in link cannot send the browser elsewhere.
+// so that a sign-in link cannot send the browser elsewhere. It resolves
+// next against the site, as a browser would, and keeps it only when it
+// stays on the site once cleaned; it returns the cleaned path and query,
+// which http.Redirect sends as they are. A backslash anywhere is refused:
+// browsers read it as a slash, so /\host is another site to them.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) {
+	if !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\\r\n\t") {
 		return "/"
 	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(next, "\r\n\t") {
+	site := &url.URL{Scheme: "https", Host: "site.invalid"}
+	u, err := site.Parse(next)
+	if err != nil || u.Scheme != site.Scheme || u.Host != site.Host || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") || strings.ContainsAny(clean, "\\\r\n\t") {
+		return "/"
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
 }
 
 // visitOf starts the visit of r to the ticket or order id names (a path
