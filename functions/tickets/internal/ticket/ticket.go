@@ -214,6 +214,20 @@ func ParseDetails(title, price string) (Details, error) {
 	return Details{Title: t, Price: p}, nil
 }
 
+// hidden reports a format character (Unicode Cf: zero-width spaces, byte
+// order marks, bidirectional overrides) that would hide or disguise a
+// title, but not the zero-width joiner and non-joiner, which emoji
+// sequences and several scripts need.
+func hidden(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200d' && r != '\u200c'
+}
+
+// visible reports a letter, digit, symbol (emoji included) or punctuation
+// mark: what a buyer can read.
+func visible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.S, unicode.P)
+}
+
 func parseTitle(title string) (string, *apperr.Error) {
 	t := strings.TrimSpace(title)
 	switch {
@@ -223,6 +237,10 @@ func parseTitle(title string) (string, *apperr.Error) {
 		return "", apperr.Field("title", fmt.Sprintf("Title must be between 1 and %d characters", MaxTitleLen))
 	case strings.IndexFunc(t, unicode.IsControl) >= 0:
 		return "", apperr.Field("title", "Title must not contain control characters")
+	case strings.IndexFunc(t, hidden) >= 0:
+		return "", apperr.Field("title", "Title must not contain invisible formatting characters")
+	case strings.IndexFunc(t, visible) < 0:
+		return "", apperr.Field("title", "Title must contain a visible character")
 	}
 	return t, nil
 }

@@ -151,6 +151,12 @@ func TestParseDetailsChecksTitleAndPriceTogether(t *testing.T) {
 	if d, err := ticket.ParseDetails(strings.Repeat("é", ticket.MaxTitleLen), "1"); err != nil || len([]rune(d.Title)) != ticket.MaxTitleLen {
 		t.Errorf("a title of %d characters: %v", ticket.MaxTitleLen, err)
 	}
+	// Every script and emoji, joiners included, stays a title.
+	for _, title := range []string{"Ópera de Paris", "東京ドーム", "مسرح", "नाटक", "می\u200cخواهم", "👨\u200d👩\u200d👧 Family day", "❤️", "!!!", "5"} {
+		if d, err := ticket.ParseDetails(title, "1"); err != nil || d.Title != title {
+			t.Errorf("ParseDetails(%q) = %q, %v; want the title kept", title, d.Title, err)
+		}
+	}
 	tests := []struct {
 		title, price string
 		want         []string
@@ -160,6 +166,12 @@ func TestParseDetailsChecksTitleAndPriceTogether(t *testing.T) {
 		{strings.Repeat("x", ticket.MaxTitleLen+1), "10", []string{"title: Title must be between 1 and 200 characters"}},
 		{"line\nbreak", "10", []string{"title: Title must not contain control characters"}},
 		{"nul\x00", "10", []string{"title: Title must not contain control characters"}},
+		{"\u200b", "10", []string{"title: Title must not contain invisible formatting characters"}},
+		{"\ufeffConcert", "10", []string{"title: Title must not contain invisible formatting characters"}},
+		{"\u202egnp.exe", "10", []string{"title: Title must not contain invisible formatting characters"}},
+		{"Concert\u2066x\u2069", "10", []string{"title: Title must not contain invisible formatting characters"}},
+		{"\u3000\u00a0\u0301", "10", []string{"title: Title must contain a visible character"}},
+		{"\u0301\u0301", "10", []string{"title: Title must contain a visible character"}},
 		{"Concert", `"ten"`, []string{"price: Price must be a number"}},
 		{"", `"-5"`, []string{"title: Title is required", "price: Price must be between 0.50 and 999999.99"}},
 	}
