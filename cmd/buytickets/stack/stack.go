@@ -344,7 +344,7 @@ func (s *Stack) member(function string) (*eventing.Member, error) {
 // (prefix and 32 random bytes, base64) on first start, so that sessions and
 // signatures outlive restarts.
 func (s *Stack) loadSecret(name, prefix string) (string, error) {
-	if err := os.MkdirAll(s.opts.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(s.opts.DataDir, 0o700); err != nil {
 		return "", fmt.Errorf("data folder: %w", err)
 	}
 	path := filepath.Join(s.opts.DataDir, name)

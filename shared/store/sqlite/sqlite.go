@@ -43,9 +43,12 @@ CREATE TABLE IF NOT EXISTS documents (
 // Open opens (creating when needed) the store in the file at path.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite.Open: %w", err)
 		}
+	}
+	if err := private(path); err != nil {
+		return nil, fmt.Errorf("sqlite.Open: %w", err)
 	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -62,6 +65,24 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite.Open %s: %w", path, classify(err))
 	}
 	return &DB{db: db}, nil
+}
+
+// private makes the database file, and its journal files when they exist,
+// readable by their owner only (they hold password hashes and payments),
+// creating the database file so; SQLite gives its journal files the
+// database file's permissions.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the file.
