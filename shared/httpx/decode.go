@@ -33,8 +33,9 @@ const unknownFieldPrefix = "json: unknown field "
 
 // Decode reads r's JSON body into dst, a non-nil pointer. It accepts only
 // Content-Type application/json (a charset parameter, if any, must be
-// utf-8), reads at most MaxBodyBytes, and refuses unknown fields, a null or
-// empty body and anything after the first value. Every refusal is an apperr
+// utf-8), reads at most MaxBodyBytes, and refuses unknown fields, names
+// that match a field only in another case, a name given twice in one
+// object, a null or empty body and anything after the first value. Every refusal is an apperr
 // error that Error answers with its status: 415, 413, or 400, the last as a
 // field error when one field is at fault.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
@@ -66,6 +67,9 @@ func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
 		return apperr.New(apperr.Invalid, "Request body must be "+describe(reflect.TypeOf(dst)))
 	}
 
+	if err := checkNames(raw, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
 	strict := json.NewDecoder(bytes.NewReader(raw))
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(dst); err != nil {
