@@ -118,8 +118,9 @@ func (t *Tokens) Issue(userID, email string) (string, User, error) {
 	return token, u, nil
 }
 
-// Verify checks token's signature (HS256 only), exp, iat, iss, aud and sub
-// and returns the User it describes. Every failure is ErrNotAuthorized
+// Verify checks token's signature (HS256 only), exp, iat, iss, aud and sub,
+// and that it lives no longer than the access lifetime, and returns the
+// User it describes. Every failure is ErrNotAuthorized
 // (errors.Is matches) wrapping the reason, which is safe to log: it never
 // contains the token.
 func (t *Tokens) Verify(token string) (User, error) {
@@ -135,6 +136,10 @@ func (t *Tokens) Verify(token string) (User, error) {
 		return User{}, unauthorized(errors.New("token has no sub claim"))
 	case c.Email == "":
 		return User{}, unauthorized(errors.New("token has no email claim"))
+	case c.ExpiresAt.Sub(c.IssuedAt.Time) > t.lifetime:
+		// A token minted with the key for longer than sessions allow (a
+		// leaked key's ten-year token, say) is refused all the same.
+		return User{}, unauthorized(fmt.Errorf("token lives %v, longer than %v", c.ExpiresAt.Sub(c.IssuedAt.Time), t.lifetime))
 	}
 	return User{
 		ID:        c.Subject,
