@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/logging"
@@ -131,10 +132,27 @@ func newRequestID() string {
 
 // Standard returns h inside the middleware every function's surface has,
 // outermost first: logger (when not nil) put into the request's context,
-// RequestLogger, Recover.
+// RequestLogger, StrictTransport, Recover.
 func Standard(logger *slog.Logger, h http.Handler) http.Handler {
-	h = RequestLogger(Recover(h))
+	h = RequestLogger(StrictTransport(Recover(h)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), logger)))
+	})
+}
+
+// HSTS is the Strict-Transport-Security every answer over HTTPS carries:
+// browsers then reach the site over HTTPS only, for two years.
+const HSTS = "max-age=63072000; includeSubDomains"
+
+// StrictTransport adds HSTS to the answers to requests that came over
+// HTTPS: to this server, or to the ingress in front of it, which says so
+// in X-Forwarded-Proto (the embedded default, plain HTTP on loopback,
+// sends none).
+func StrictTransport(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+			w.Header().Set("Strict-Transport-Security", HSTS)
+		}
+		h.ServeHTTP(w, r)
 	})
 }
