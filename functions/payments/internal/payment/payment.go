@@ -179,6 +179,9 @@ const (
 	// ReasonDuplicate is a second successful payment for an order that was
 	// already paid (say, by a charge and by a PaymentIntent).
 	ReasonDuplicate RefundReason = "duplicate"
+	// ReasonMismatch is a payment of another amount or currency than the
+	// order's: it pays nothing, and is given back.
+	ReasonMismatch RefundReason = "amount_mismatch"
 )
 
 // Refund is what is owed back on a payment.
@@ -248,10 +251,10 @@ func NewLedger(orderID string) *Ledger {
 }
 
 // paid reports whether the order has a payment it keeps: one that is not
-// owed back as a duplicate.
+// owed back as a duplicate or for paying the wrong amount.
 func (l *Ledger) paid() bool {
 	for _, p := range l.Payments {
-		if p.Refund.Reason != ReasonDuplicate {
+		if p.Refund.Reason != ReasonDuplicate && p.Refund.Reason != ReasonMismatch {
 			return true
 		}
 	}
@@ -335,8 +338,9 @@ type Recorded struct {
 // Record records p, a payment Stripe reported successful, made by the
 // charge of attempt (0 for a PaymentIntent), at now. A payment of the same
 // Stripe object recorded before is returned as it is. A new one is owed
-// back when the order already has a payment (ReasonDuplicate) or is
-// cancelled (ReasonCancelled). The claim of attempt, if it is still
+// back, and pays nothing, when its amount or currency is not the order's
+// (ReasonMismatch); it is owed back when the order already has a payment
+// (ReasonDuplicate) or is cancelled (ReasonCancelled). The claim of attempt, if it is still
 // charging, is done. Money moved whatever the order's state, so Record
 // refuses only an order the replica does not hold.
 func (l *Ledger) Record(p Payment, attempt int, now time.Time) (Recorded, error) {
@@ -352,6 +356,11 @@ func (l *Ledger) Record(p Payment, attempt int, now time.Time) (Recorded, error)
 		}
 	}
 	p.OrderID, p.CreatedAt, p.Refund = l.OrderID, now.UTC(), Refund{}
+	if p.Amount != l.Order.Amount || !strings.EqualFold(p.Currency, Currency) {
+		p.owe(ReasonMismatch, now)
+		l.Payments = append(l.Payments, p)
+		return Recorded{Payment: p, New: true}, nil
+	}
 	accepted := !l.paid()
 	switch {
 	case !accepted:

@@ -304,3 +304,25 @@ func TestNewIDIsRandomHex(t *testing.T) {
 		t.Errorf("NewID gave %q and %q", a, b)
 	}
 }
+
+func TestAPaymentOfAnotherAmountOrCurrencyPaysNothingAndIsGivenBack(t *testing.T) {
+	t.Parallel()
+	for name, p := range map[string]payment.Payment{
+		"50 JPY for a $19.99 order": {StripeID: "pi_jpy", Method: payment.MethodIntent, Amount: 50, Currency: "jpy"},
+		"$0.50 for a $19.99 order":  {StripeID: "pi_cheap", Method: payment.MethodIntent, Amount: 50, Currency: "usd"},
+		"19.99 in euros":            {StripeID: "pi_eur", Method: payment.MethodIntent, Amount: 1999, Currency: "eur"},
+	} {
+		l := ledger()
+		rec, err := l.Record(p, 0, t0)
+		if err != nil || !rec.New || rec.Accepted || rec.Payment.Refund.Reason != payment.ReasonMismatch || !rec.Payment.RefundDue() {
+			t.Errorf("%s: Record = %+v, %v; want a new payment, not accepted, owed back as a mismatch", name, rec, err)
+		}
+		// The buyer can still pay the right amount.
+		if _, err := l.Begin("buyer", "tok_visa", t0); err != nil {
+			t.Errorf("%s: paying the right amount afterwards: %v", name, err)
+		}
+	}
+	if rec, err := ledger().Record(payment.Payment{StripeID: "pi_ok", Method: payment.MethodIntent, Amount: 1999, Currency: "USD"}, 0, t0); err != nil || !rec.Accepted {
+		t.Errorf("the order's amount in USD: %+v, %v; want accepted", rec, err)
+	}
+}
