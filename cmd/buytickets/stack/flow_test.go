@@ -100,12 +100,7 @@ func TestPaidOrderSellsTheTicketForGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, s, late)
-	orders := functionStore(t, s, "orders")
-	eventually(t, "orders has taken the late expiry", func() bool {
-		var receipt struct{}
-		return orders.Get(context.Background(), receive.Collection, receive.ReceiptID(late.Source(), late.ID()), &receipt) == nil
-	})
+	publishTaken(t, s, late, "orders", "the late expiry")
 	if got := buyer.orderStatus(o.ID); got.Status != "complete" {
 		t.Errorf("a late expiry turned the paid order into %+v", got)
 	}
@@ -223,6 +218,18 @@ func publish(t *testing.T, s *stack.Stack, ev event.Event) {
 	if res := eventingtest.Deliver(t, s.BrokerURL(), publisherToken(t, s, producer), ev); res.Status != http.StatusAccepted {
 		t.Fatalf("publish %s: %s", ev.Type(), res)
 	}
+}
+
+// publishTaken publishes ev and waits until function has taken it: its
+// store holds the event's receipt (what names the event in the wait).
+func publishTaken(t *testing.T, s *stack.Stack, ev event.Event, function, what string) {
+	t.Helper()
+	publish(t, s, ev)
+	db := functionStore(t, s, function)
+	eventually(t, function+" has taken "+what, func() bool {
+		var receipt struct{}
+		return db.Get(context.Background(), receive.Collection, receive.ReceiptID(ev.Source(), ev.ID()), &receipt) == nil
+	})
 }
 
 // eventKey is the key the stack signs the event plane's tokens with, kept
