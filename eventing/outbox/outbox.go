@@ -47,7 +47,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -320,22 +319,16 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 		err    error
 	}
 	results := make([]result, len(claimed))
-	sem := make(chan struct{}, o.opts.Parallel)
-	var wg sync.WaitGroup
-	for i, d := range claimed {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			res := result{id: d.ID}
-			if err := d.DataTo(&res.entry); err != nil {
-				res.err = fmt.Errorf("%w: %v", errCorrupt, err)
-			} else {
-				res.status, res.err = o.send(ctx, res.entry.Event)
-			}
-			results[i] = res
-		})
-	}
-	wg.Wait()
+	dispatch.Each(len(claimed), o.opts.Parallel, func(i int) {
+		d := claimed[i]
+		res := result{id: d.ID}
+		if err := d.DataTo(&res.entry); err != nil {
+			res.err = fmt.Errorf("%w: %v", errCorrupt, err)
+		} else {
+			res.status, res.err = o.send(ctx, res.entry.Event)
+		}
+		results[i] = res
+	})
 
 	var out delivery
 	var errs []error
