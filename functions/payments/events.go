@@ -42,7 +42,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 // afterEvent runs after an event took effect: the outbox relay sends what
 // it recorded, and refunds that a cancellation made due are settled.
 func (f *Function) afterEvent() {
-	f.box.Notify()
+	f.pub.Box.Notify()
 	f.wakeRefunds()
 }
 
