@@ -88,6 +88,15 @@ func (u *user) must(want int, method, path string, body, out any) string {
 	return raw
 }
 
+// ordered signs up a seller and a buyer, and has the seller list a
+// ticket, title at price, that the buyer then orders.
+func ordered(t *testing.T, s *stack.Stack, title string, price float64) (seller, buyer *user, tk ticket, o order) {
+	t.Helper()
+	seller, buyer = signUp(t, s, "seller"), signUp(t, s, "buyer")
+	tk = seller.sell(title, price)
+	return seller, buyer, tk, buyer.order(tk.ID)
+}
+
 // ticket and order are the API's JSON shapes (DESIGN §3).
 type ticket struct {
 	ID        string    `json:"id"`

@@ -41,9 +41,7 @@ func (u *user) orderStatus(id string) order {
 func TestUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{ExpirationWindow: 2 * time.Second})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Matinee", 12)
-	o := buyer.order(tk.ID)
+	seller, buyer, tk, o := ordered(t, s, "Matinee", 12)
 	eventually(t, "the ticket is reserved", func() bool { return seller.ticket(tk.ID).Status == "reserved" })
 
 	eventually(t, "the unpaid order expires", func() bool { return buyer.orderStatus(o.ID).Status == "cancelled" })
@@ -67,9 +65,7 @@ func TestUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 func TestPaidOrderSellsTheTicketForGood(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Final", 19.99)
-	o := buyer.order(tk.ID)
+	seller, buyer, tk, o := ordered(t, s, "Final", 19.99)
 
 	var p payment
 	eventually(t, "payments knows the order", func() bool {
