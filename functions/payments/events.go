@@ -16,11 +16,7 @@ import (
 // receipt (receive.Handler): the order events update the replica, and a
 // cancellation makes the order's payments owed back.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
-		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
-		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
-		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
-	)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
 func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
