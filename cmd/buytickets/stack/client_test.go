@@ -66,14 +66,21 @@ func (u *user) send(method, path string, body any) (*http.Response, []byte) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := u.http.Do(req)
+	return roundTrip(u.t, u.http, req)
+}
+
+// roundTrip sends req with c and returns the answer, its body read; a
+// failure to send or to read fails t.
+func roundTrip(t *testing.T, c *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
-		u.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		u.t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+		t.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	return resp, raw
 }
