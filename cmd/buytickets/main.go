@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/shared/config"
+	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/logging"
 )
 
@@ -38,16 +37,11 @@ type Config struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	run := realMain
 	if len(os.Args) > 1 && os.Args[1] == "deadletters" {
 		run = func(ctx context.Context) error { return deadLetters(ctx, os.Args[2:], os.Stdout) }
 	}
-	if err := run(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "buytickets:", err)
-		os.Exit(1)
-	}
+	launch.Main("buytickets", run)
 }
 
 func realMain(ctx context.Context) error {

@@ -155,37 +155,9 @@ func TestBrokenEventAuthFailsItsChecks(t *testing.T) {
 		{"networkpolicy-some-functions.yaml", "no NetworkPolicy limits ingress to the pods of Services buytickets/auth, buytickets/deadletters, buytickets/expiration, buytickets/payments, buytickets/web:"},
 		{"networkpolicy-without-serving.yaml", "no NetworkPolicy admits namespace knative-serving to the pods of Services buytickets/auth,"},
 	}
-	docs := repoDocuments(t)
 	p := eventAuthPolicy(t)
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join("testdata/eventauth", tt.file)
-			// Each broken copy is a valid manifest on its own: only the
-			// checks across manifests can catch it.
-			if _, err := checkFile(path); err != nil {
-				t.Fatalf("the broken copy fails on its own: %v", err)
-			}
-			err := validate.CheckEventAuth(overlay(t, docs, path), p)
-			if err == nil {
-				t.Fatal("CheckEventAuth passed, want it to fail")
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
-			}
-		})
-	}
-
-	t.Run("every broken copy has a case", func(t *testing.T) {
-		paths, err := filepath.Glob("testdata/eventauth/*.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range paths {
-			if !slices.ContainsFunc(tests, func(tt invalidCase) bool { return tt.file == filepath.Base(path) }) {
-				t.Errorf("%s has no case in this table", path)
-			}
-		}
+	failAcross(t, "testdata/eventauth", tests, "CheckEventAuth", func(docs []validate.Document) error {
+		return validate.CheckEventAuth(docs, p)
 	})
 }
 

@@ -204,19 +204,19 @@ func (in *ingress) addDeliveries(namespace string, v any) {
 	}
 }
 
+// orDefault returns what p points to, or def when p is nil: the group, kind
+// or namespace of a reference, which the Gateway API defaults when omitted.
+func orDefault[T ~string](p *T, def string) string {
+	if p == nil {
+		return def
+	}
+	return string(*p)
+}
+
 // listeners returns the listeners of a declared Gateway that ref attaches r
 // to, or an error when ref names no declared Gateway or listener.
 func (in *ingress) listeners(r route, ref gatewayv1.ParentReference) ([]gatewayv1.Listener, error) {
-	group, kind, ns := gatewayv1.GroupName, "Gateway", r.Namespace
-	if ref.Group != nil {
-		group = string(*ref.Group)
-	}
-	if ref.Kind != nil {
-		kind = string(*ref.Kind)
-	}
-	if ref.Namespace != nil {
-		ns = string(*ref.Namespace)
-	}
+	group, kind, ns := orDefault(ref.Group, gatewayv1.GroupName), orDefault(ref.Kind, "Gateway"), orDefault(ref.Namespace, r.Namespace)
 	if group != gatewayv1.GroupName || kind != "Gateway" {
 		return nil, fmt.Errorf("%s: parentRef %s/%s %s: only Gateways are declared", r.doc, group, kind, ref.Name)
 	}
@@ -353,16 +353,7 @@ func (in *ingress) ruleTarget(r route, i int) (string, error) {
 // checkBackend checks that b is the local gateway, and that a
 // ReferenceGrant lets r name it when it is in another namespace.
 func (in *ingress) checkBackend(r route, b gatewayv1.HTTPBackendRef) error {
-	group, kind, ns := "", "Service", r.Namespace
-	if b.Group != nil {
-		group = string(*b.Group)
-	}
-	if b.Kind != nil {
-		kind = string(*b.Kind)
-	}
-	if b.Namespace != nil {
-		ns = string(*b.Namespace)
-	}
+	group, kind, ns := orDefault(b.Group, ""), orDefault(b.Kind, "Service"), orDefault(b.Namespace, r.Namespace)
 	var port int32
 	if b.Port != nil {
 		port = int32(*b.Port)

@@ -164,37 +164,9 @@ func TestBrokenIngressFailsItsChecks(t *testing.T) {
 		{"healthcheck-other-target.yaml", "backend kourier-system/kourier-internal has no HealthCheckPolicy"},
 		{"backend-timeout-short.yaml", "Knative Service buytickets/web may take 75 s (timeoutSeconds)"},
 	}
-	docs := repoDocuments(t)
 	p := ingressPolicy(t)
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			path := filepath.Join("testdata/ingress", tt.file)
-			// Each broken copy is a valid manifest on its own: only the
-			// checks across manifests can catch it.
-			if _, err := checkFile(path); err != nil {
-				t.Fatalf("the broken copy fails on its own: %v", err)
-			}
-			err := validate.CheckIngress(overlay(t, docs, path), p)
-			if err == nil {
-				t.Fatal("CheckIngress passed, want it to fail")
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
-			}
-		})
-	}
-
-	t.Run("every broken copy has a case", func(t *testing.T) {
-		paths, err := filepath.Glob("testdata/ingress/*.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range paths {
-			if !slices.ContainsFunc(tests, func(tt invalidCase) bool { return tt.file == filepath.Base(path) }) {
-				t.Errorf("%s has no case in this table", path)
-			}
-		}
+	failAcross(t, "testdata/ingress", tests, "CheckIngress", func(docs []validate.Document) error {
+		return validate.CheckIngress(docs, p)
 	})
 }
 

@@ -157,21 +157,33 @@ func TestInvalidTestdataFailsValidation(t *testing.T) {
 		{"rolebinding-core-roleref.yaml", `roleRef.apiGroup: Unsupported value: ""`},
 		{"service-token-without-path.yaml", "missing field(s): spec.template.spec.volumes[0].projected[0].serviceAccountToken.path"},
 	}
+	failEach(t, "testdata/invalid", "invalid file", tests, func(t *testing.T, path string) error {
+		_, err := checkFile(path)
+		if err == nil {
+			t.Fatal("validation passed, want it to fail")
+		}
+		return err
+	})
+}
+
+// failEach runs fail on the file of each case in dir, each in a parallel
+// subtest, and wants the error it returns to contain the case's want; then
+// it wants a case for each YAML file in dir (what names them in the
+// subtest's name).
+func failEach(t *testing.T, dir, what string, tests []invalidCase, fail func(t *testing.T, path string) error) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			_, err := checkFile(filepath.Join("testdata/invalid", tt.file))
-			if err == nil {
-				t.Fatal("validation passed, want it to fail")
-			}
+			err := fail(t, filepath.Join(dir, tt.file))
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %q\nwant it to contain %q", err, tt.want)
 			}
 		})
 	}
 
-	t.Run("every invalid file has a case", func(t *testing.T) {
-		paths, err := filepath.Glob("testdata/invalid/*.yaml")
+	t.Run("every "+what+" has a case", func(t *testing.T) {
+		paths, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,6 +192,26 @@ func TestInvalidTestdataFailsValidation(t *testing.T) {
 				t.Errorf("%s has no case in this table", path)
 			}
 		}
+	})
+}
+
+// failAcross is failEach for broken copies of the repository's manifests:
+// each must pass validation on its own, and check, run on the repository's
+// documents overlaid with the copy, must fail (name names it).
+func failAcross(t *testing.T, dir string, tests []invalidCase, name string, check func([]validate.Document) error) {
+	t.Helper()
+	docs := repoDocuments(t)
+	failEach(t, dir, "broken copy", tests, func(t *testing.T, path string) error {
+		// Each broken copy is a valid manifest on its own: only the
+		// checks across manifests can catch it.
+		if _, err := checkFile(path); err != nil {
+			t.Fatalf("the broken copy fails on its own: %v", err)
+		}
+		err := check(overlay(t, docs, path))
+		if err == nil {
+			t.Fatalf("%s passed, want it to fail", name)
+		}
+		return err
 	})
 }
 

@@ -47,7 +47,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -320,22 +319,16 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 		err    error
 	}
 	results := make([]result, len(claimed))
-	sem := make(chan struct{}, o.opts.Parallel)
-	var wg sync.WaitGroup
-	for i, d := range claimed {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			res := result{id: d.ID}
-			if err := d.DataTo(&res.entry); err != nil {
-				res.err = fmt.Errorf("%w: %v", errCorrupt, err)
-			} else {
-				res.status, res.err = o.send(ctx, res.entry.Event)
-			}
-			results[i] = res
-		})
-	}
-	wg.Wait()
+	dispatch.Each(len(claimed), o.opts.Parallel, func(i int) {
+		d := claimed[i]
+		res := result{id: d.ID}
+		if err := d.DataTo(&res.entry); err != nil {
+			res.err = fmt.Errorf("%w: %v", errCorrupt, err)
+		} else {
+			res.status, res.err = o.send(ctx, res.entry.Event)
+		}
+		results[i] = res
+	})
 
 	var out delivery
 	var errs []error
@@ -427,6 +420,54 @@ func (o *Outbox) release(docs []store.Doc) {
 	for _, d := range docs {
 		o.inflight.Release(d.ID)
 	}
+}
+
+// Deps are what a function that publishes through its outbox runs on,
+// and all that orders and tickets run on: their Deps are these.
+type Deps struct {
+	// Store keeps the function's documents, its outbox and its receipts
+	// of events; required.
+	Store store.Store
+	// Sink is where the outbox relay sends events (K_SINK): the broker's
+	// ingress URL; required.
+	Sink string
+	// Outbox tunes the relay; its zero value is the production setting,
+	// where a PingSource sweeps. The embedded stack sets SweepEvery.
+	Outbox Options
+	// Events is the function's membership of the event plane: whose
+	// tokens its /events and sweeps accept, and its own for the broker;
+	// required.
+	Events *eventing.Member
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger logs each request and the relay; when nil, the logger already
+	// in the request's or Run's context (or slog's default) is used.
+	Logger *slog.Logger
+}
+
+// Publisher is a function's footing for publishing through its outbox:
+// the store that keeps its documents, its outbox and its receipts of
+// events; the outbox on that store; and its membership of the event plane,
+// whose tokens its /events and sweep accept and whose own token the outbox
+// presents. A function keeps it in a field; Join makes it.
+type Publisher struct {
+	DB     store.Store
+	Box    *Outbox
+	Events *eventing.Member
+}
+
+// Join returns the Publisher of a function that is m on the event plane,
+// on db and sending to sink with opts and m's credentials (For). It fails
+// as New does, and when there is no m (a function's Deps.Events).
+func Join(db store.Store, sink string, opts Options, m *eventing.Member) (Publisher, error) {
+	if m == nil {
+		return Publisher{}, errors.New("no event plane membership (Deps.Events)")
+	}
+	box, err := New(db, sink, opts.For(m))
+	if err != nil {
+		return Publisher{}, err
+	}
+	return Publisher{DB: db, Box: box, Events: m}, nil
 }
 
 // For returns opts with m's credentials, so that the outbox presents the

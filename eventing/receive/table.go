@@ -64,3 +64,18 @@ func Table(routes ...Route) Func {
 		return apply(ctx, tx, ev)
 	}
 }
+
+// OrderEvents is the Table of a function that follows each order through
+// its life, order.created and then order.cancelled or order.completed:
+// such a function routes all three, each to its own fn.
+func OrderEvents(
+	created func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCreated) error,
+	cancelled func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCancelled) error,
+	completed func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCompleted) error,
+) Func {
+	return Table(
+		On(eventing.TypeOrderCreated, created),
+		On(eventing.TypeOrderCancelled, cancelled),
+		On(eventing.TypeOrderCompleted, completed),
+	)
+}

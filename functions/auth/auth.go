@@ -44,8 +44,8 @@ type Config struct {
 // Validate reports a JWT key too short to sign with, naming the setting but
 // not its value.
 func (c *Config) Validate() error {
-	if len(c.JWTKey) < sharedauth.MinKeyLen {
-		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
+	if err := sharedauth.CheckKey(c.JWTKey); err != nil {
+		return err
 	}
 	if c.AccessLifetime < 0 || c.RefreshLifetime < 0 || c.PasswordCost < 0 {
 		return errors.New("auth lifetimes and password cost must not be negative")

@@ -18,11 +18,7 @@ import (
 // receipt (receive.Handler): order.created schedules the order's task,
 // order.cancelled and order.completed cancel it.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
-		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
-		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
-		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
-	)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
 func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {

@@ -136,10 +136,8 @@ var (
 
 // Function is the expiration function, ready to serve.
 type Function struct {
-	db         store.Store
+	pub        outbox.Publisher
 	store      *expirationstore.Store
-	box        *outbox.Outbox
-	events     *eventing.Member
 	tasks      tasks
 	taskURL    string                                                  // what a task calls
 	sweepTasks func(context.Context) (applied, deleted int, err error) // nil on the embedded scheduler
@@ -159,18 +157,13 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if deps.Verifier != nil && cfg.InvokerEmail == "" {
 		return nil, errors.New("expiration.New: TASKS_INVOKER_EMAIL is required to verify task tokens")
 	}
-	if deps.Events == nil {
-		return nil, errors.New("expiration.New: no event plane membership (Deps.Events)")
-	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
+	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
 	if err != nil {
 		return nil, fmt.Errorf("expiration.New: %w", err)
 	}
 	f := &Function{
-		db:       deps.Store,
-		store:    expirationstore.New(deps.Store, box),
-		box:      box,
-		events:   deps.Events,
+		pub:      pub,
+		store:    expirationstore.New(pub.DB, pub.Box),
 		verifier: deps.Verifier,
 		audience: cmp.Or(cfg.Audience, cfg.ExpireURL),
 		invoker:  cfg.InvokerEmail,
@@ -218,7 +211,7 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 func (f *Function) Run(ctx context.Context) {
 	ctx = logging.WithLogger(ctx, f.logger)
 	var wg sync.WaitGroup
-	wg.Go(func() { f.box.Run(ctx) })
+	wg.Go(func() { f.pub.Box.Run(ctx) })
 	wg.Go(func() { f.tasks.Run(ctx) })
 	wg.Wait()
 }

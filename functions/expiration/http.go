@@ -90,7 +90,7 @@ type taskSweep struct {
 func (f *Function) handleSweep() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var resp sweepResponse
-		events, err := f.box.Sweep(r.Context())
+		events, err := f.pub.Box.Sweep(r.Context())
 		resp.Sent, resp.Deleted = events.Sent, events.Deleted
 		if f.sweepTasks != nil {
 			var terr error

@@ -18,14 +18,14 @@ func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST "+TasksPath, f.requireScheduler(f.handleExpire()))
-	mux.Handle("POST "+receive.Path, f.events.Events(receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterCommit))))
-	mux.Handle("POST "+outbox.SweepPath, f.events.Sweep(f.handleSweep()))
+	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.afterCommit))))
+	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.handleSweep()))
 	return httpx.Standard(f.logger, mux)
 }
 
 // afterCommit wakes the outbox relay and the scheduler after an event's
 // effect has committed.
 func (f *Function) afterCommit() {
-	f.box.Notify()
+	f.pub.Box.Notify()
 	f.tasks.Notify()
 }

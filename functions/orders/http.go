@@ -98,13 +98,23 @@ func (f *Function) handleList() http.Handler {
 	})
 }
 
+// pathID returns the order id of r's path, or answers 404 for one that
+// cannot name an order, and ok is false.
+func pathID(w http.ResponseWriter, r *http.Request) (id string, ok bool) {
+	id = r.PathValue("id")
+	if !order.ValidID(id) {
+		httpx.Error(w, r, order.ErrNotFound)
+		return id, false
+	}
+	return id, true
+}
+
 // handleShow answers one order to its buyer: 200, 404 for an unknown or
 // malformed id, 401 for anyone else.
 func (f *Function) handleShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !order.ValidID(id) {
-			httpx.Error(w, r, order.ErrNotFound)
+		id, ok := pathID(w, r)
+		if !ok {
 			return
 		}
 		o, err := f.store.Order(r.Context(), id)
@@ -127,9 +137,8 @@ func (f *Function) handleShow() http.Handler {
 // an unknown or malformed id; 401 for anyone but the buyer.
 func (f *Function) handleCancel() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		if !order.ValidID(id) {
-			httpx.Error(w, r, order.ErrNotFound)
+		id, ok := pathID(w, r)
+		if !ok {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())

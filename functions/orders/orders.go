@@ -16,6 +16,7 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,13 +24,11 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/logging"
-	"github.com/buytickets/buytickets/shared/store"
 )
 
 // Config is the orders function's settings, from the environment (DESIGN §7).
@@ -45,8 +44,8 @@ type Config struct {
 // Validate reports a JWT key too short to verify with, naming the setting
 // but not its value, and a negative expiration window.
 func (c *Config) Validate() error {
-	if len(c.JWTKey) < sharedauth.MinKeyLen {
-		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
+	if err := sharedauth.CheckKey(c.JWTKey); err != nil {
+		return err
 	}
 	if c.ExpirationWindow < 0 {
 		return errors.New("ORDER_EXPIRATION_WINDOW must not be negative")
@@ -54,33 +53,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Deps are what the function runs on.
-type Deps struct {
-	// Store keeps orders, the tickets' replica, reservations, the outbox and
-	// the receipts of events; required.
-	Store store.Store
-	// Sink is where the outbox relay sends events (K_SINK): the broker;
-	// required.
-	Sink string
-	// Outbox tunes the relay; its zero value is the production setting.
-	Outbox outbox.Options
-	// Events is the function's membership of the event plane: whose
-	// tokens its /events and sweeps accept, and its own for the broker;
-	// required.
-	Events *eventing.Member
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Logger logs each request and the relay; when nil, the logger already
-	// in the request's or Run's context (or slog's default) is used.
-	Logger *slog.Logger
-}
+// Deps are what the function runs on. Its Store keeps orders, the
+// tickets' replica, reservations, the outbox and the receipts of events.
+type Deps = outbox.Deps
 
 // Function is the orders function, ready to serve.
 type Function struct {
-	db     store.Store
+	pub    outbox.Publisher
 	store  *ordersstore.Store
-	box    *outbox.Outbox
-	events *eventing.Member
 	tokens *sharedauth.Tokens
 	window time.Duration
 	now    func() time.Time
@@ -97,14 +77,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if now == nil {
 		now = time.Now
 	}
-	window := cfg.ExpirationWindow
-	if window == 0 {
-		window = order.DefaultWindow
-	}
-	if deps.Events == nil {
-		return nil, errors.New("orders.New: no event plane membership (Deps.Events)")
-	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
+	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
 	if err != nil {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
@@ -113,12 +86,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
 	return &Function{
-		db:     deps.Store,
-		store:  ordersstore.New(deps.Store, box),
-		box:    box,
-		events: deps.Events,
+		pub:    pub,
+		store:  ordersstore.New(pub.DB, pub.Box),
 		tokens: tokens,
-		window: window,
+		window: cmp.Or(cfg.ExpirationWindow, order.DefaultWindow),
 		now:    now,
 		logger: deps.Logger,
 	}, nil
@@ -131,5 +102,5 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // unsent then wait for the next relay or sweep.
 func (f *Function) Run(ctx context.Context) {
 	ctx = logging.WithLogger(ctx, f.logger)
-	f.box.Run(ctx)
+	f.pub.Box.Run(ctx)
 }

@@ -16,11 +16,7 @@ import (
 // receipt (receive.Handler): the order events update the replica, and a
 // cancellation makes the order's payments owed back.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
-		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
-		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
-		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
-	)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
 func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
@@ -42,7 +38,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 // afterEvent runs after an event took effect: the outbox relay sends what
 // it recorded, and refunds that a cancellation made due are settled.
 func (f *Function) afterEvent() {
-	f.box.Notify()
+	f.pub.Box.Notify()
 	f.wakeRefunds()
 }
 

@@ -79,8 +79,8 @@ type Config struct {
 // browsers), and an API base that is no http(s) URL, naming the settings but
 // never their values.
 func (c *Config) Validate() error {
-	if len(c.JWTKey) < sharedauth.MinKeyLen {
-		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
+	if err := sharedauth.CheckKey(c.JWTKey); err != nil {
+		return err
 	}
 	if !strings.HasPrefix(c.StripeKey, "sk_") && !strings.HasPrefix(c.StripeKey, "rk_") {
 		return errors.New("STRIPE_KEY must be a secret key (sk_ or rk_)")
@@ -132,10 +132,8 @@ type Deps struct {
 
 // Function is the payments function, ready to serve.
 type Function struct {
-	db             store.Store
+	pub            outbox.Publisher
 	store          *paymentsstore.Store
-	box            *outbox.Outbox
-	events         *eventing.Member
 	stripe         *gateway.Gateway
 	tokens         *sharedauth.Tokens
 	publishableKey string
@@ -162,10 +160,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if redriveAfter <= 0 {
 		redriveAfter = DefaultRedriveAfter
 	}
-	if deps.Events == nil {
-		return nil, errors.New("payments.New: no event plane membership (Deps.Events)")
-	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
+	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
 	if err != nil {
 		return nil, fmt.Errorf("payments.New: %w", err)
 	}
@@ -174,10 +169,8 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, fmt.Errorf("payments.New: %w", err)
 	}
 	return &Function{
-		db:             deps.Store,
-		store:          paymentsstore.New(deps.Store, box),
-		box:            box,
-		events:         deps.Events,
+		pub:            pub,
+		store:          paymentsstore.New(pub.DB, pub.Box),
 		stripe:         gateway.New(gateway.Config{Key: cfg.StripeKey, URL: cfg.StripeAPIBase, HTTPClient: deps.HTTPClient}),
 		tokens:         tokens,
 		publishableKey: cfg.StripePublishableKey,
@@ -199,7 +192,7 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 func (f *Function) Run(ctx context.Context) {
 	ctx = logging.WithLogger(ctx, f.logger)
 	var wg sync.WaitGroup
-	wg.Go(func() { f.box.Run(ctx) })
+	wg.Go(func() { f.pub.Box.Run(ctx) })
 	wg.Go(func() { f.runRefunds(ctx) })
 	wg.Wait()
 }

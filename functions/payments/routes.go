@@ -28,8 +28,8 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /api/payments", mutation(f.handleCharge()))
 	mux.Handle("POST /api/payments/intents", mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())
-	mux.Handle("POST "+receive.Path, f.events.Events(receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.afterEvent))))
-	mux.Handle("POST "+outbox.SweepPath, f.events.Sweep(f.box.SweepHandler()))
-	mux.Handle("POST "+SweepPath, f.events.Sweep(f.handleSweep()))
+	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.afterEvent))))
+	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
+	mux.Handle("POST "+SweepPath, f.pub.Events.Sweep(f.handleSweep()))
 	return httpx.Standard(f.logger, mux)
 }

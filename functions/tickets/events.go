@@ -32,11 +32,7 @@ type transition func(*ticket.Ticket, ticket.Reservation) ticket.Outcome
 // order of them is its reservations'. A change a client sees bumps the
 // ticket's version and emits ticket.updated through the outbox.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
-		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
-		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
-		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
-	)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
 func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {

@@ -47,14 +47,8 @@ func responseOf(t ticket.Ticket) ticketResponse {
 func (f *Function) handleCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := sharedauth.FromContext(r.Context())
-		var in ticketRequest
-		if err := httpx.Decode(w, r, &in); err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		d, err := ticket.ParseDetails(in.Title, string(in.Price))
-		if err != nil {
-			httpx.Error(w, r, err)
+		d, ok := decodeDetails(w, r)
+		if !ok {
 			return
 		}
 		t := ticket.New(u.ID, d, f.now())
@@ -140,14 +134,8 @@ func (f *Function) handleUpdate() http.Handler {
 			httpx.Error(w, r, ticket.ErrNotFound)
 			return
 		}
-		var in ticketRequest
-		if err := httpx.Decode(w, r, &in); err != nil {
-			httpx.Error(w, r, err)
-			return
-		}
-		d, err := ticket.ParseDetails(in.Title, string(in.Price))
-		if err != nil {
-			httpx.Error(w, r, err)
+		d, ok := decodeDetails(w, r)
+		if !ok {
 			return
 		}
 		u, _ := sharedauth.FromContext(r.Context())
@@ -163,6 +151,22 @@ func (f *Function) handleUpdate() http.Handler {
 		}
 		httpx.JSON(w, http.StatusOK, responseOf(t))
 	})
+}
+
+// decodeDetails reads the title and price of a ticket request, or answers
+// why they cannot be a ticket's, and ok is false.
+func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok bool) {
+	var in ticketRequest
+	if err := httpx.Decode(w, r, &in); err != nil {
+		httpx.Error(w, r, err)
+		return d, false
+	}
+	d, err := ticket.ParseDetails(in.Title, string(in.Price))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return d, false
+	}
+	return d, true
 }
 
 // createdEvent is the ticket.created event of the new ticket t.

@@ -22,7 +22,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("GET /api/tickets", session(f.handleList()))
 	mux.Handle("GET /api/tickets/{id}", f.handleGet())
 	mux.Handle("PUT /api/tickets/{id}", mutation(f.handleUpdate()))
-	mux.Handle("POST "+receive.Path, f.events.Events(receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.box.Notify))))
-	mux.Handle("POST "+outbox.SweepPath, f.events.Sweep(f.box.SweepHandler()))
+	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.pub.Box.Notify))))
+	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
 	return httpx.Standard(f.logger, mux)
 }

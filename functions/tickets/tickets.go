@@ -13,18 +13,15 @@ package tickets
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/logging"
-	"github.com/buytickets/buytickets/shared/store"
 )
 
 // Config is the tickets function's settings, from the environment (DESIGN §7).
@@ -37,39 +34,17 @@ type Config struct {
 // Validate reports a JWT key too short to verify with, naming the setting
 // but not its value.
 func (c *Config) Validate() error {
-	if len(c.JWTKey) < sharedauth.MinKeyLen {
-		return fmt.Errorf("JWT_KEY must be at least %d bytes", sharedauth.MinKeyLen)
-	}
-	return nil
+	return sharedauth.CheckKey(c.JWTKey)
 }
 
-// Deps are what the function runs on.
-type Deps struct {
-	// Store keeps the tickets, the outbox and the receipts; required.
-	Store store.Store
-	// Sink is where the outbox sends events (K_SINK): the broker's ingress
-	// URL; required.
-	Sink string
-	// Outbox tunes the outbox relay; its zero value is production's, where
-	// a PingSource sweeps. The embedded stack sets SweepEvery.
-	Outbox outbox.Options
-	// Events is the function's membership of the event plane: whose
-	// tokens its /events and sweep accept, and its own for the broker;
-	// required.
-	Events *eventing.Member
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Logger logs each request and the relay; when nil, the logger already
-	// in the request's (or Run's) context, or slog's default, is used.
-	Logger *slog.Logger
-}
+// Deps are what the function runs on. Its Store keeps the tickets, the
+// outbox and the receipts of events.
+type Deps = outbox.Deps
 
 // Function is the tickets function, ready to serve.
 type Function struct {
-	db     store.Store
+	pub    outbox.Publisher
 	store  *ticketstore.Store
-	box    *outbox.Outbox
-	events *eventing.Member
 	tokens *sharedauth.Tokens
 	now    func() time.Time
 	logger *slog.Logger
@@ -85,10 +60,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if now == nil {
 		now = time.Now
 	}
-	if deps.Events == nil {
-		return nil, errors.New("tickets.New: no event plane membership (Deps.Events)")
-	}
-	box, err := outbox.New(deps.Store, deps.Sink, deps.Outbox.For(deps.Events))
+	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
 	if err != nil {
 		return nil, fmt.Errorf("tickets.New: %w", err)
 	}
@@ -97,10 +69,8 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, fmt.Errorf("tickets.New: %w", err)
 	}
 	return &Function{
-		db:     deps.Store,
-		store:  ticketstore.New(deps.Store, box),
-		box:    box,
-		events: deps.Events,
+		pub:    pub,
+		store:  ticketstore.New(pub.DB, pub.Box),
 		tokens: tokens,
 		now:    now,
 		logger: deps.Logger,
@@ -115,5 +85,5 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // store for the next relay or sweep.
 func (f *Function) Run(ctx context.Context) {
 	ctx = logging.WithLogger(ctx, f.logger)
-	f.box.Run(ctx)
+	f.pub.Box.Run(ctx)
 }

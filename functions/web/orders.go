@@ -76,8 +76,7 @@ func (f *Function) handleOrders() http.Handler {
 // cancelled or expired.
 func (f *Function) handleOrder() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		v, ok := f.visitOf(w, r, id)
+		v, id, ok := f.visitID(w, r, "")
 		if !ok {
 			return
 		}
@@ -96,22 +95,11 @@ func (f *Function) handleOrder() http.Handler {
 // shows the order with the reason.
 func (f *Function) handleCancel() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		v, ok := f.visitOf(w, r, id)
+		v, id, ok := f.visitID(w, r, "/orders/")
 		if !ok {
 			return
 		}
-		v.back = "/orders/" + id
-		err := f.api.CancelOrder(v.ctx(), v.session, id)
-		if isRefusal(err) {
-			f.showOrderRefused(v, id, err)
-			return
-		}
-		if err != nil {
-			v.fail(err)
-			return
-		}
-		v.redirect("/orders/"+id, "cancelled")
+		f.showOrderChanged(v, id, f.api.CancelOrder(v.ctx(), v.session, id), "", "cancelled")
 	})
 }
 
@@ -120,12 +108,10 @@ func (f *Function) handleCancel() http.Handler {
 // the order with the reason, so the buyer can try again.
 func (f *Function) handlePay() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		v, ok := f.visitOf(w, r, id)
+		v, id, ok := f.visitID(w, r, "/orders/")
 		if !ok {
 			return
 		}
-		v.back = "/orders/" + id
 		token := r.PostFormValue("token")
 		if !slices.ContainsFunc(testCards, func(c testCard) bool { return c.Token == token }) {
 			f.showOrderRefused(v, id, &api.Error{Status: http.StatusBadRequest,
@@ -133,16 +119,22 @@ func (f *Function) handlePay() http.Handler {
 			return
 		}
 		_, err := f.api.Pay(v.ctx(), v.session, id, token)
-		if isRefusal(err) {
-			f.showOrderRefused(v, id, err)
-			return
-		}
-		if err != nil {
-			v.fail(err)
-			return
-		}
-		v.redirect("/orders/"+id+"?payment=received", "")
+		f.showOrderChanged(v, id, err, "?payment=received", "")
 	})
+}
+
+// showOrderChanged shows how a change to order id went: err's refusal on
+// the order's page, err's failure, or else the order's page (with query)
+// flashing flash.
+func (f *Function) showOrderChanged(v *visit, id string, err error, query, flash string) {
+	switch {
+	case isRefusal(err):
+		f.showOrderRefused(v, id, err)
+	case err != nil:
+		v.fail(err)
+	default:
+		v.redirect("/orders/"+id+query, flash)
+	}
 }
 
 // order fetches order id for the signed-in user, or shows why it cannot:

@@ -29,13 +29,24 @@ func listingOf(p api.TicketPage, base string, paged bool) listing {
 	return l
 }
 
+// visitPage starts the visit of r to a page of tickets, which starts
+// after the ticket its query's "after" names (the first page when none);
+// an "after" that cannot name a ticket is answered 404, and ok is false.
+func (f *Function) visitPage(w http.ResponseWriter, r *http.Request) (v *visit, after string, ok bool) {
+	v = f.visit(w, r)
+	after = r.URL.Query().Get("after")
+	if after != "" && !validID(after) {
+		v.notFound()
+		return v, after, false
+	}
+	return v, after, true
+}
+
 // handleHome shows the tickets on sale, newest first, a page at a time.
 func (f *Function) handleHome() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
-		after := r.URL.Query().Get("after")
-		if after != "" && !validID(after) {
-			v.notFound()
+		v, after, ok := f.visitPage(w, r)
+		if !ok {
 			return
 		}
 		// Who is signed in first, so that an expired session is refreshed
@@ -60,10 +71,8 @@ func (f *Function) handleHome() http.Handler {
 // handleListings shows the signed-in seller's tickets in every status.
 func (f *Function) handleListings() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := f.visit(w, r)
-		after := r.URL.Query().Get("after")
-		if after != "" && !validID(after) {
-			v.notFound()
+		v, after, ok := f.visitPage(w, r)
+		if !ok {
 			return
 		}
 		if _, ok := v.requireUser(); !ok {
@@ -127,8 +136,7 @@ type ticketPage struct {
 // or why there is none, and the edit form for its seller.
 func (f *Function) handleTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		v, ok := f.visitOf(w, r, id)
+		v, id, ok := f.visitID(w, r, "")
 		if !ok {
 			return
 		}
@@ -144,12 +152,10 @@ func (f *Function) handleTicket() http.Handler {
 // shows the ticket again with the API's errors.
 func (f *Function) handleEditTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		v, ok := f.visitOf(w, r, id)
+		v, id, ok := f.visitID(w, r, "/tickets/")
 		if !ok {
 			return
 		}
-		v.back = "/tickets/" + id
 		in := ticketInput(r)
 		_, err := f.api.UpdateTicket(v.ctx(), v.session, id, in)
 		if isRefusal(err) {

@@ -227,6 +227,17 @@ func (f *Function) visitOf(w http.ResponseWriter, r *http.Request, id string) (v
 	return v, true
 }
 
+// visitID is visitOf for the ticket or order that r's path names ({id}).
+// back, when not empty, is where the page of that id lives (back+id): the
+// page a refusal goes back to.
+func (f *Function) visitID(w http.ResponseWriter, r *http.Request, back string) (v *visit, id string, ok bool) {
+	id = r.PathValue("id")
+	if v, ok = f.visitOf(w, r, id); ok && back != "" {
+		v.back = back + id
+	}
+	return v, id, ok
+}
+
 // validID reports whether id can name a ticket or an order: the API's ids
 // are short hex strings. Anything else is not found without a call.
 func validID(id string) bool {

@@ -57,6 +57,16 @@ type claims struct {
 	jwt.RegisteredClaims
 }
 
+// CheckKey reports a key too short to sign or verify access tokens with,
+// as a function's Config.Validate does with its JWT_KEY: the error names
+// the setting but never its value.
+func CheckKey(key string) error {
+	if len(key) < MinKeyLen {
+		return fmt.Errorf("JWT_KEY must be at least %d bytes", MinKeyLen)
+	}
+	return nil
+}
+
 // NewTokens returns Tokens for cfg, or an error when the key is shorter than
 // MinKeyLen bytes or a duration is negative.
 func NewTokens(cfg TokenConfig) (*Tokens, error) {

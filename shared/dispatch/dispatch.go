@@ -5,7 +5,7 @@
 // backs off with jitter while the round fails; Loop is that wait, once.
 // Backoff is the delay between failed rounds, InFlight the set of items
 // this process is handling right now, so that two rounds do not send one
-// item at once.
+// item at once, and Each the bounded fan-out of a round's items.
 //
 // What a round does, and what it stores, stays with each user: dispatch
 // knows nothing of events, tasks or stores.
@@ -219,4 +219,20 @@ func (s *InFlight) Release(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.ids, id)
+}
+
+// Each calls do(i) for every i from 0 to n-1, each in its own goroutine
+// and at most parallel (at least 1) at a time, and returns once every call
+// has returned.
+func Each(n, parallel int, do func(i int)) {
+	sem := make(chan struct{}, max(1, parallel))
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			do(i)
+		})
+	}
+	wg.Wait()
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -19,10 +18,7 @@ import (
 // and times signups, then sign-ins, one client after another and then four
 // at once.
 func authLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
-	s, err := stack.Start(ctx, stack.Options{
-		DataDir: filepath.Join(tmp, "auth-latency"),
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	s, err := startStack(ctx, filepath.Join(tmp, "auth-latency"), stack.Options{})
 	if err != nil {
 		return err
 	}
@@ -30,10 +26,9 @@ func authLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	client := &http.Client{Timeout: 30 * time.Second}
 
 	const perRun = 16
-	fmt.Fprintf(w, "\n## Sign-up and sign-in on the embedded default\n\n")
-	fmt.Fprintf(w, "Through the router on loopback, production scrypt cost (N=2^17, r=8, p=1; hashing limited to one per CPU). %d requests per row.\n\n", perRun)
-	fmt.Fprintln(w, "| request | clients | p50 | p99 | throughput |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	heading(w, "Sign-up and sign-in on the embedded default",
+		fmt.Sprintf("Through the router on loopback, production scrypt cost (N=2^17, r=8, p=1; hashing limited to one per CPU). %d requests per row.", perRun),
+		"request", "clients", "p50", "p99", "throughput")
 	for _, clients := range []int{1, 4} {
 		for _, endpoint := range []string{"signup", "signin"} {
 			wantStatus := map[string]int{"signup": http.StatusCreated, "signin": http.StatusOK}[endpoint]

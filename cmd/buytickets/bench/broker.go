@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
@@ -20,7 +17,6 @@ import (
 	"github.com/buytickets/buytickets/eventing/broker"
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
 
@@ -29,10 +25,9 @@ import (
 // without and with chaos.
 func brokerThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	const events, clients = 2000, 8
-	fmt.Fprintf(w, "\n## Embedded broker: publish → delivered\n\n")
-	fmt.Fprintf(w, "%d events posted in binary mode to the ingress by %d clients, one Trigger, a subscriber answering 200 at once; delay is publish start to first arrival. Chaos: 10%% duplicates and up to 20 ms of random hold-back per delivery.\n\n", events, clients)
-	fmt.Fprintln(w, "| chaos | events/s | p50 delay | p99 delay |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	heading(w, "Embedded broker: publish → delivered",
+		fmt.Sprintf("%d events posted in binary mode to the ingress by %d clients, one Trigger, a subscriber answering 200 at once; delay is publish start to first arrival. Chaos: 10%% duplicates and up to 20 ms of random hold-back per delivery.", events, clients),
+		"chaos", "events/s", "p50 delay", "p99 delay")
 	for _, chaos := range []broker.Chaos{{}, {Duplicate: 0.1, MaxDelay: 20 * time.Millisecond}} {
 		rate, p50, p99, err := runBroker(ctx, filepath.Join(tmp, fmt.Sprintf("broker-%v.db", chaos.MaxDelay)), chaos, events, clients)
 		if err != nil {
@@ -48,26 +43,15 @@ func brokerThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
 }
 
 func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, clients int) (float64, time.Duration, time.Duration, error) {
-	var mu sync.Mutex
 	sent := make([]time.Time, events)
-	arrived := make([]time.Time, events)
-	got := 0
-	all := make(chan struct{})
+	arrived := newArrivals(events)
 	// Every hop is authenticated as in the stack: the publisher presents
 	// its token at the ingress, and the subscriber checks the Trigger's.
 	key := identity.GenerateKey()
 	const publisher, trigger = "system:serviceaccount:bench:bench", "system:serviceaccount:bench:bench-trigger"
 	verify := key.Verifier("bench/subscriber").Require(trigger)
-	sub := httptest.NewServer(verify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		i, _ := strconv.Atoi(r.Header.Get("Ce-Id"))
-		mu.Lock()
-		if arrived[i].IsZero() {
-			arrived[i] = time.Now()
-			if got++; got == events {
-				close(all)
-			}
-		}
-		mu.Unlock()
+	sub := httptest.NewServer(verify(arrived.handler(http.StatusOK, func(r *http.Request) string {
+		return r.Header.Get("Ce-Id")
 	})))
 	defer sub.Close()
 
@@ -90,10 +74,7 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 	}
 	ingress := httptest.NewServer(b.Ingress())
 	defer ingress.Close()
-	rctx, cancel := context.WithCancel(logging.WithLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	done := make(chan struct{})
-	go func() { b.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	defer background(ctx, func(ctx context.Context) { b.Run(ctx) })()
 
 	tokens := key.Signer(publisher)
 	start := time.Now()
@@ -112,9 +93,7 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
-		mu.Lock()
 		sent[i] = time.Now()
-		mu.Unlock()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err
@@ -128,15 +107,5 @@ func runBroker(ctx context.Context, path string, chaos broker.Chaos, events, cli
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	select {
-	case <-all:
-	case <-time.After(2 * time.Minute):
-		return 0, 0, 0, fmt.Errorf("only %d of %d events delivered", got, events)
-	}
-	elapsed := time.Since(start)
-	delays := make([]time.Duration, events)
-	for i := range delays {
-		delays[i] = arrived[i].Sub(sent[i])
-	}
-	return float64(events) / elapsed.Seconds(), percentile(delays, 50), percentile(delays, 99), nil
+	return arrived.throughput(start, sent, 2*time.Minute, "events delivered")
 }

@@ -45,10 +45,9 @@ func coldStarts(ctx context.Context, w *bytes.Buffer, root, tmp string, runs int
 		}, functionEnv...)},
 		{name: "deadletters", pkg: "./functions/deadletters/cmd/deadletters", env: functionEnv},
 	}
-	fmt.Fprintf(w, "\n## Cold start and size of each function binary\n\n")
-	fmt.Fprintf(w, "From exec to the first 200 from `GET /healthz`, polled every millisecond; %d starts each, run one after another in this order. Built with `go build -trimpath -ldflags=-s -w`, as ko builds.\n\n", runs)
-	fmt.Fprintln(w, "| binary | p50 | p90 | max | size |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	heading(w, "Cold start and size of each function binary",
+		fmt.Sprintf("From exec to the first 200 from `GET /healthz`, polled every millisecond; %d starts each, run one after another in this order. Built with `go build -trimpath -ldflags=-s -w`, as ko builds.", runs),
+		"binary", "p50", "p90", "max", "size")
 	for _, b := range bins {
 		path := filepath.Join(tmp, filepath.Base(b.pkg))
 		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, b.pkg)

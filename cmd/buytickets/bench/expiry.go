@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
@@ -26,10 +22,9 @@ import (
 // 200 at once: all due at one instant, then spread evenly over the second.
 func schedulerLateness(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	const tasks = 1000
-	fmt.Fprintf(w, "\n## Embedded scheduler: lateness\n\n")
-	fmt.Fprintf(w, "%d tasks due in the same second on the embedded scheduler (SQLite, default options: batches of 100 claimed per transaction, 16 calls at once), scheduled ahead of time; each calls a local HTTP endpoint answering 200 at once. Lateness is the call's arrival minus the task's due time; the scheduler never calls early.\n\n", tasks)
-	fmt.Fprintln(w, "| due | p50 lateness | p99 lateness | max lateness |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	heading(w, "Embedded scheduler: lateness",
+		fmt.Sprintf("%d tasks due in the same second on the embedded scheduler (SQLite, default options: batches of 100 claimed per transaction, 16 calls at once), scheduled ahead of time; each calls a local HTTP endpoint answering 200 at once. Lateness is the call's arrival minus the task's due time; the scheduler never calls early.", tasks),
+		"due", "p50 lateness", "p99 lateness", "max lateness")
 	for _, run := range []struct {
 		label  string
 		spread time.Duration // between consecutive tasks' due times
@@ -48,25 +43,9 @@ func schedulerLateness(ctx context.Context, w *bytes.Buffer, tmp string) error {
 // start, runs the scheduler until all of them arrived, and returns each
 // one's lateness.
 func runScheduler(ctx context.Context, path string, n int, spread time.Duration) ([]time.Duration, error) {
-	var mu sync.Mutex
-	arrived := make([]time.Time, n)
-	got := 0
-	all := make(chan struct{})
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := time.Now()
-		i, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
-		if err != nil || i < 0 || i >= n {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		if arrived[i].IsZero() {
-			arrived[i] = now
-			if got++; got == n {
-				close(all)
-			}
-		}
-		mu.Unlock()
+	arrived := newArrivals(n)
+	target := httptest.NewServer(arrived.handler(http.StatusOK, func(r *http.Request) string {
+		return strings.TrimPrefix(r.URL.Path, "/")
 	}))
 	defer target.Close()
 
@@ -92,23 +71,14 @@ func runScheduler(ctx context.Context, path string, n int, spread time.Duration)
 	if time.Now().After(start) {
 		return nil, fmt.Errorf("scheduling %d tasks took longer than the lead of 3 s", n)
 	}
-	rctx, cancel := context.WithCancel(logging.WithLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	done := make(chan struct{})
-	go func() { s.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	defer background(ctx, s.Run)()
 
-	select {
-	case <-all:
-	case <-time.After(2 * time.Minute):
-		mu.Lock()
-		defer mu.Unlock()
-		return nil, fmt.Errorf("only %d of %d tasks were called", got, n)
+	if err := arrived.wait(2*time.Minute, "tasks were called"); err != nil {
+		return nil, err
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	late := make([]time.Duration, n)
 	for i := range late {
-		late[i] = arrived[i].Sub(due[i])
+		late[i] = arrived.at[i].Sub(due[i])
 		if late[i] < 0 {
 			return nil, fmt.Errorf("task %d called %v before its time", i, -late[i])
 		}

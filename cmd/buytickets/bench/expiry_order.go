@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -19,12 +17,7 @@ import (
 // cancelled, through expiration's scheduler, the broker and orders.
 func orderExpiry(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	const orders, window = 10, 2 * time.Second
-	s, err := stack.Start(ctx, stack.Options{
-		DataDir:          filepath.Join(tmp, "expiry"),
-		PasswordCost:     1 << 10,
-		ExpirationWindow: window,
-		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	s, err := startStack(ctx, filepath.Join(tmp, "expiry"), stack.Options{PasswordCost: setupCost, ExpirationWindow: window})
 	if err != nil {
 		return err
 	}
@@ -39,19 +32,17 @@ func orderExpiry(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	}
 	var late []time.Duration
 	for i := range orders {
-		raw, err := seller.expect(http.StatusCreated, "POST", "/api/tickets", map[string]any{"title": fmt.Sprintf("T%d", i), "price": 5})
+		ticket, err := seller.createTicket(fmt.Sprintf("T%d", i), 5)
 		if err != nil {
 			return err
 		}
-		var tk struct{ ID string }
-		json.Unmarshal(raw, &tk)
 		var o struct {
 			ID        string
 			ExpiresAt time.Time
 			Status    string
 		}
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
-			status, raw, err := buyer.call("POST", "/api/orders", map[string]string{"ticketId": tk.ID})
+			status, raw, err := buyer.call("POST", "/api/orders", map[string]string{"ticketId": ticket})
 			if err != nil {
 				return err
 			}
@@ -60,7 +51,7 @@ func orderExpiry(ctx context.Context, w *bytes.Buffer, tmp string) error {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("orders never knew ticket %s (%d)", tk.ID, status)
+				return fmt.Errorf("orders never knew ticket %s (%d)", ticket, status)
 			}
 		}
 		for deadline := o.ExpiresAt.Add(time.Minute); ; time.Sleep(2 * time.Millisecond) {
@@ -78,10 +69,9 @@ func orderExpiry(ctx context.Context, w *bytes.Buffer, tmp string) error {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n## An order expiring end to end\n\n")
-	fmt.Fprintf(w, "%d orders, one after another, on the embedded default with a %v window: expiresAt to the first GET /api/orders/{id} that shows the order cancelled (expiration's scheduler fires, its event crosses the broker, orders cancels), polled every 2 ms.\n\n", orders, window)
-	fmt.Fprintln(w, "| p50 | p99 | max |")
-	fmt.Fprintln(w, "|---|---|---|")
+	heading(w, "An order expiring end to end",
+		fmt.Sprintf("%d orders, one after another, on the embedded default with a %v window: expiresAt to the first GET /api/orders/{id} that shows the order cancelled (expiration's scheduler fires, its event crosses the broker, orders cancels), polled every 2 ms.", orders, window),
+		"p50", "p99", "max")
 	fmt.Fprintf(w, "| %s | %s | %s |\n", ms(percentile(late, 50)), ms(percentile(late, 99)), ms(percentile(late, 100)))
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
@@ -23,6 +22,11 @@ type session struct {
 	http *http.Client
 }
 
+// setupCost is the password cost of the stacks where sign-ups are set-up,
+// measured elsewhere (authLatency).
+const setupCost = 1 << 10
+
+// newSession signs up email on base and returns its signed-in client.
 func newSession(base, email string) (*session, error) {
 	jar, _ := cookiejar.New(nil)
 	s := &session{base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
@@ -31,6 +35,19 @@ func newSession(base, email string) (*session, error) {
 		err = fmt.Errorf("signup %s answered %d", email, status)
 	}
 	return s, err
+}
+
+// newSessions signs up n clients, the i-th with the email format makes of
+// i.
+func newSessions(base, format string, n int) ([]*session, error) {
+	ss := make([]*session, n)
+	for i := range ss {
+		var err error
+		if ss[i], err = newSession(base, fmt.Sprintf(format, i)); err != nil {
+			return nil, err
+		}
+	}
+	return ss, nil
 }
 
 // call sends a JSON request and returns the status and body.
@@ -56,6 +73,8 @@ func (s *session) call(method, path string, body any) (int, []byte, error) {
 	return resp.StatusCode, raw, err
 }
 
+// expect sends a JSON request and returns the body, or an error when the
+// status is not want.
 func (s *session) expect(want int, method, path string, body any) ([]byte, error) {
 	status, raw, err := s.call(method, path, body)
 	if err == nil && status != want {
@@ -67,40 +86,25 @@ func (s *session) expect(want int, method, path string, body any) ([]byte, error
 // marketLatency measures the main endpoints of tickets and orders on the
 // embedded default under concurrent clients, and the convergence scenario.
 func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
-	s, err := stack.Start(ctx, stack.Options{
-		DataDir:      filepath.Join(tmp, "market"),
-		PasswordCost: 1 << 10, // sign-ups are set-up here, measured elsewhere
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	s, err := startStack(ctx, filepath.Join(tmp, "market"), stack.Options{PasswordCost: setupCost})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
 	const clients, n = 8, 800
-	sellers := make([]*session, clients)
-	for i := range sellers {
-		if sellers[i], err = newSession(s.URL(), fmt.Sprintf("seller%d@example.com", i)); err != nil {
-			return err
-		}
+	sellers, err := newSessions(s.URL(), "seller%d@example.com", clients)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "\n## Tickets and orders on the embedded default\n\n")
-	fmt.Fprintf(w, "One replica each, through the router on loopback, %d concurrent clients, %d requests per row; orders are placed by 80 buyers (at most 10 open orders each) on tickets orders' replica already holds.\n\n", clients, n)
-	fmt.Fprintln(w, "| request | requests/s | p50 | p99 |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	heading(w, "Tickets and orders on the embedded default",
+		fmt.Sprintf("One replica each, through the router on loopback, %d concurrent clients, %d requests per row; orders are placed by 80 buyers (at most 10 open orders each) on tickets orders' replica already holds.", clients, n),
+		"request", "requests/s", "p50", "p99")
 
 	ids := make([]string, n)
-	lat, elapsed, err := load(clients, n, func(i int) error {
-		raw, err := sellers[i%clients].expect(http.StatusCreated, "POST", "/api/tickets", map[string]any{"title": fmt.Sprintf("Ticket %d", i), "price": 19.99})
-		if err != nil {
-			return err
-		}
-		var tk struct{ ID string }
-		if err := json.Unmarshal(raw, &tk); err != nil {
-			return err
-		}
-		ids[i] = tk.ID
-		return nil
+	lat, elapsed, err := load(clients, n, func(i int) (err error) {
+		ids[i], err = sellers[i%clients].createTicket(fmt.Sprintf("Ticket %d", i), 19.99)
+		return err
 	})
 	if err != nil {
 		return err
@@ -116,11 +120,9 @@ func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	}
 	row(w, "GET /api/tickets?limit=100 (of 800)", n, elapsed, lat)
 
-	buyers := make([]*session, n/10)
-	for i := range buyers {
-		if buyers[i], err = newSession(s.URL(), fmt.Sprintf("buyer%d@example.com", i)); err != nil {
-			return err
-		}
+	buyers, err := newSessions(s.URL(), "buyer%d@example.com", n/10)
+	if err != nil {
+		return err
 	}
 	if err := waitReplica(ctx, filepath.Join(s.DataDir(), "orders.db"), ids, 0, 2*time.Minute); err != nil {
 		return err
@@ -136,6 +138,18 @@ func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	return convergence(ctx, w, tmp)
 }
 
+// createTicket lists a ticket as s and returns its id.
+func (s *session) createTicket(title string, price float64) (string, error) {
+	raw, err := s.expect(http.StatusCreated, "POST", "/api/tickets", map[string]any{"title": title, "price": price})
+	if err != nil {
+		return "", err
+	}
+	var tk struct{ ID string }
+	err = json.Unmarshal(raw, &tk)
+	return tk.ID, err
+}
+
+// row writes a table row of n requests' throughput and latencies.
 func row(w *bytes.Buffer, name string, n int, elapsed time.Duration, lat []time.Duration) {
 	fmt.Fprintf(w, "| %s | %.0f | %s | %s |\n", name, float64(n)/elapsed.Seconds(), ms(percentile(lat, 50)), ms(percentile(lat, 99)))
 }
@@ -144,12 +158,10 @@ func row(w *bytes.Buffer, name string, n int, elapsed time.Duration, lat []time.
 // created at 5 and updated to 10 and 15, four replicas each of tickets and
 // orders, a chaotic broker, until orders' replica holds every last version.
 func convergence(ctx context.Context, w *bytes.Buffer, tmp string) error {
-	s, err := stack.Start(ctx, stack.Options{
-		DataDir:      filepath.Join(tmp, "convergence"),
+	s, err := startStack(ctx, filepath.Join(tmp, "convergence"), stack.Options{
 		Replicas:     map[string]int{"tickets": 4, "orders": 4},
-		PasswordCost: 1 << 10,
+		PasswordCost: setupCost,
 		Chaos:        broker.Chaos{Duplicate: 0.2, MaxDelay: 20 * time.Millisecond},
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		return err
@@ -164,17 +176,15 @@ func convergence(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	start := time.Now()
 	var mu sync.Mutex
 	_, _, err = load(16, n, func(i int) error {
-		raw, err := seller.expect(http.StatusCreated, "POST", "/api/tickets", map[string]any{"title": "T", "price": 5})
+		id, err := seller.createTicket("T", 5)
 		if err != nil {
 			return err
 		}
-		var tk struct{ ID string }
-		json.Unmarshal(raw, &tk)
 		mu.Lock()
-		ids[i] = tk.ID
+		ids[i] = id
 		mu.Unlock()
 		for _, price := range []float64{10, 15} {
-			if _, err := seller.expect(http.StatusOK, "PUT", "/api/tickets/"+tk.ID, map[string]any{"title": "T", "price": price}); err != nil {
+			if _, err := seller.expect(http.StatusOK, "PUT", "/api/tickets/"+id, map[string]any{"title": "T", "price": price}); err != nil {
 				return err
 			}
 		}
@@ -187,10 +197,9 @@ func convergence(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	if err := waitReplica(ctx, filepath.Join(s.DataDir(), "orders.db"), ids, 2, 3*time.Minute); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n## Convergence scenario\n\n")
-	fmt.Fprintf(w, "200 tickets created at 5, then updated to 10 and to 15 by 16 concurrent clients; 4 replicas each of tickets and orders; broker chaos (20%% duplicates, up to 20 ms hold-back); production backoff delays.\n\n")
-	fmt.Fprintln(w, "| writes done | every replica at the last version |")
-	fmt.Fprintln(w, "|---|---|")
+	heading(w, "Convergence scenario",
+		"200 tickets created at 5, then updated to 10 and to 15 by 16 concurrent clients; 4 replicas each of tickets and orders; broker chaos (20% duplicates, up to 20 ms hold-back); production backoff delays.",
+		"writes done", "every replica at the last version")
 	fmt.Fprintf(w, "| %s | %s |\n", ms(written), ms(time.Since(start)))
 	return nil
 }

@@ -4,20 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/outbox"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
 )
@@ -28,10 +24,9 @@ import (
 // capacity, then as fast as one and eight committing clients go.
 func relayThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	const events = 2000
-	fmt.Fprintf(w, "\n## Outbox relay: commit → sent\n\n")
-	fmt.Fprintf(w, "%d events on SQLite, each committed in its own transaction with a document write and woken to the relay after commit; the relay sends in binary mode to a local HTTP sink that answers 202 at once. Delay is the end of the commit to the event's arrival; events/s is the whole run, first commit to last arrival. Unpaced, the committers outrun the relay, so the delay there is mostly queueing.\n\n", events)
-	fmt.Fprintln(w, "| committing clients | pace | events/s | p50 delay | p99 delay |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	heading(w, "Outbox relay: commit → sent",
+		fmt.Sprintf("%d events on SQLite, each committed in its own transaction with a document write and woken to the relay after commit; the relay sends in binary mode to a local HTTP sink that answers 202 at once. Delay is the end of the commit to the event's arrival; events/s is the whole run, first commit to last arrival. Unpaced, the committers outrun the relay, so the delay there is mostly queueing.", events),
+		"committing clients", "pace", "events/s", "p50 delay", "p99 delay")
 	for _, run := range []struct {
 		clients int
 		pace    time.Duration // between one client's commits; 0: as fast as it goes
@@ -51,32 +46,16 @@ func relayThroughput(ctx context.Context, w *bytes.Buffer, tmp string) error {
 }
 
 func runRelay(ctx context.Context, path string, events, clients int, pace time.Duration) (float64, time.Duration, time.Duration, error) {
-	var mu sync.Mutex
 	committed := make([]time.Time, events)
-	arrived := make([]time.Time, events)
-	got := 0
-	all := make(chan struct{})
+	arrived := newArrivals(events)
 	// The sink checks the relay's token on every event, as the broker's
 	// ingress does.
 	key := identity.GenerateKey()
 	const publisher, audience = "system:serviceaccount:bench:tickets", "bench/broker"
 	verify := key.Verifier(audience).Require(publisher)
-	sink := httptest.NewServer(verify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	sink := httptest.NewServer(verify(arrived.handler(http.StatusAccepted, func(r *http.Request) string {
 		// The subject names the event's index: "t<i>".
-		i, err := strconv.Atoi(strings.TrimPrefix(r.Header.Get("Ce-Subject"), "t"))
-		if err != nil || i < 0 || i >= events {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		if arrived[i].IsZero() {
-			arrived[i] = time.Now()
-			if got++; got == events {
-				close(all)
-			}
-		}
-		mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
+		return strings.TrimPrefix(r.Header.Get("Ce-Subject"), "t")
 	})))
 	defer sink.Close()
 
@@ -89,10 +68,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	rctx, cancel := context.WithCancel(logging.WithLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	done := make(chan struct{})
-	go func() { o.Run(rctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	defer background(ctx, o.Run)()
 
 	type ticket struct {
 		Title   string `store:"title"`
@@ -116,9 +92,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 		if err != nil {
 			return err
 		}
-		mu.Lock()
 		committed[i] = time.Now()
-		mu.Unlock()
 		o.Notify()
 		time.Sleep(pace)
 		return nil
@@ -126,21 +100,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	select {
-	case <-all:
-	case <-time.After(2 * time.Minute):
-		mu.Lock()
-		defer mu.Unlock()
-		return 0, 0, 0, fmt.Errorf("only %d of %d events arrived", got, events)
-	}
-	elapsed := time.Since(start)
-	mu.Lock()
-	defer mu.Unlock()
-	delays := make([]time.Duration, events)
-	for i := range delays {
-		// An event can arrive before its committer records the commit time
-		// (the relay may be woken by another commit): count that as no delay.
-		delays[i] = max(0, arrived[i].Sub(committed[i]))
-	}
-	return float64(events) / elapsed.Seconds(), percentile(delays, 50), percentile(delays, 99), nil
+	// An event can arrive before its committer records the commit time
+	// (the relay may be woken by another commit).
+	return arrived.throughput(start, committed, 2*time.Minute, "events arrived")
 }

@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
@@ -21,36 +19,21 @@ import (
 // the API (who is signed in, the first page of tickets) and its rendering,
 // as a browser waits for them, one request at a time.
 func webRender(ctx context.Context, w *bytes.Buffer, tmp string) error {
-	s, err := stack.Start(ctx, stack.Options{
-		DataDir:      filepath.Join(tmp, "web"),
-		PasswordCost: 1 << 10, // sign-ups are set-up here, measured elsewhere
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	s, err := startStack(ctx, filepath.Join(tmp, "web"), stack.Options{PasswordCost: setupCost})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
 	const sellers, tickets, requests = 8, 1000, 200
-	seller := make([]*session, sellers)
-	for i := range seller {
-		if seller[i], err = newSession(s.URL(), fmt.Sprintf("web-seller%d@example.com", i)); err != nil {
-			return err
-		}
+	seller, err := newSessions(s.URL(), "web-seller%d@example.com", sellers)
+	if err != nil {
+		return err
 	}
 	ids := make([]string, tickets)
-	if _, _, err := load(sellers, tickets, func(i int) error {
-		raw, err := seller[i%sellers].expect(http.StatusCreated, "POST", "/api/tickets",
-			map[string]any{"title": fmt.Sprintf("Ticket %d", i), "price": 19.99})
-		if err != nil {
-			return err
-		}
-		var tk struct{ ID string }
-		if err := json.Unmarshal(raw, &tk); err != nil {
-			return err
-		}
-		ids[i] = tk.ID
-		return nil
+	if _, _, err := load(sellers, tickets, func(i int) (err error) {
+		ids[i], err = seller[i%sellers].createTicket(fmt.Sprintf("Ticket %d", i), 19.99)
+		return err
 	}); err != nil {
 		return err
 	}
@@ -66,10 +49,9 @@ func webRender(ctx context.Context, w *bytes.Buffer, tmp string) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "\n## Storefront render on the embedded default\n\n")
-	fmt.Fprintf(w, "GET / through the router with %d tickets on sale, %d requests one at a time after 20 to warm up; the page shows the newest 20 tickets. The time includes the web function's calls to the API: the first page of tickets, and for a signed-in visitor who they are.\n\n", tickets, requests)
-	fmt.Fprintln(w, "| request | requests/s | p50 | p99 |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	heading(w, "Storefront render on the embedded default",
+		fmt.Sprintf("GET / through the router with %d tickets on sale, %d requests one at a time after 20 to warm up; the page shows the newest 20 tickets. The time includes the web function's calls to the API: the first page of tickets, and for a signed-in visitor who they are.", tickets, requests),
+		"request", "requests/s", "p50", "p99")
 	for _, v := range []struct {
 		name   string
 		client *http.Client

@@ -143,6 +143,16 @@ type visitor struct {
 
 // visitor opens a tab for name in a new browser context, with JavaScript
 // on or off.
+// sellAndOrder has seller sign up and list a ticket, title at price, and
+// then buyer sign up and order it: the ticket's id and the order's.
+func sellAndOrder(seller, buyer *visitor, title, price string) (ticket, order string) {
+	seller.t.Helper()
+	seller.signUp()
+	ticket = seller.sell(title, price)
+	buyer.signUp()
+	return ticket, buyer.purchase(ticket)
+}
+
 func (b *browser) visitor(name string, javascript bool) *visitor {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
@@ -407,10 +417,7 @@ func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 	s := storefront(t, window)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
-	seller.signUp()
-	id := seller.sell("Matinee, balcony", "12.50")
-	buyer.signUp()
-	order := buyer.purchase(id)
+	id, order := sellAndOrder(seller, buyer, "Matinee, balcony", "12.50")
 	if got := buyer.state(); got != "awaiting-payment" {
 		t.Fatalf("new order shows %q, want awaiting-payment", got)
 	}
@@ -449,10 +456,7 @@ func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
-	seller.signUp()
-	id := seller.sell("Ballet, balcony", "42")
-	buyer.signUp()
-	order := buyer.purchase(id)
+	_, order := sellAndOrder(seller, buyer, "Ballet, balcony", "42")
 
 	buyer.do("choose the declining test card", chromedp.Click(chromedp.CSS("[data-pay-form] input[value=tok_chargeDeclined]")))
 	buyer.press("[data-pay-form] button[type=submit]", "card-declined")
@@ -473,10 +477,7 @@ func TestBrowserCancelledOrderShowsCancelledAndTheTicketReturns(t *testing.T) {
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
-	seller.signUp()
-	id := seller.sell("Opera, stalls", "80")
-	buyer.signUp()
-	order := buyer.purchase(id)
+	id, order := sellAndOrder(seller, buyer, "Opera, stalls", "80")
 
 	other := b.visitor("other", true)
 	other.signUp()
@@ -595,10 +596,7 @@ func TestBrowserPurchaseCompletesWithJavaScriptDisabled(t *testing.T) {
 	s := storefront(t, 0)
 	b := newBrowser(t, s.URL())
 	seller, buyer := b.visitor("seller", false), b.visitor("buyer", false)
-	seller.signUp()
-	id := seller.sell("Jazz night", "35")
-	buyer.signUp()
-	order := buyer.purchase(id)
+	id, order := sellAndOrder(seller, buyer, "Jazz night", "35")
 	if got := buyer.state(); got != "awaiting-payment" {
 		t.Fatalf("new order shows %q, want awaiting-payment", got)
 	}
@@ -696,10 +694,7 @@ func TestBrowserPaymentElementPageHasItsMountPointAndStripeScript(t *testing.T) 
 			t.Fatal(err)
 		}
 	}
-	seller.signUp()
-	id := seller.sell("Symphony, box seat", "150")
-	buyer.signUp()
-	order := buyer.purchase(id)
+	_, order := sellAndOrder(seller, buyer, "Symphony, box seat", "150")
 	// Until payments learns of the new order, the page says it is getting
 	// the payment ready and reloads.
 	buyer.until("/orders/"+order, "order", "the Payment Element is mounted", func() bool {

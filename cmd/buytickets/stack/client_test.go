@@ -66,14 +66,21 @@ func (u *user) send(method, path string, body any) (*http.Response, []byte) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := u.http.Do(req)
+	return roundTrip(u.t, u.http, req)
+}
+
+// roundTrip sends req with c and returns the answer, its body read; a
+// failure to send or to read fails t.
+func roundTrip(t *testing.T, c *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
-		u.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		u.t.Fatalf("%s %s: reading the answer: %v", method, path, err)
+		t.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	return resp, raw
 }
@@ -86,6 +93,15 @@ func (u *user) must(want int, method, path string, body, out any) string {
 		u.t.Fatalf("%s %s = %d %s, want %d", method, path, status, raw, want)
 	}
 	return raw
+}
+
+// ordered signs up a seller and a buyer, and has the seller list a
+// ticket, title at price, that the buyer then orders.
+func ordered(t *testing.T, s *stack.Stack, title string, price float64) (seller, buyer *user, tk ticket, o order) {
+	t.Helper()
+	seller, buyer = signUp(t, s, "seller"), signUp(t, s, "buyer")
+	tk = seller.sell(title, price)
+	return seller, buyer, tk, buyer.order(tk.ID)
 }
 
 // ticket and order are the API's JSON shapes (DESIGN §3).

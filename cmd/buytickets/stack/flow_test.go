@@ -41,9 +41,7 @@ func (u *user) orderStatus(id string) order {
 func TestUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{ExpirationWindow: 2 * time.Second})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Matinee", 12)
-	o := buyer.order(tk.ID)
+	seller, buyer, tk, o := ordered(t, s, "Matinee", 12)
 	eventually(t, "the ticket is reserved", func() bool { return seller.ticket(tk.ID).Status == "reserved" })
 
 	eventually(t, "the unpaid order expires", func() bool { return buyer.orderStatus(o.ID).Status == "cancelled" })
@@ -67,9 +65,7 @@ func TestUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 func TestPaidOrderSellsTheTicketForGood(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Final", 19.99)
-	o := buyer.order(tk.ID)
+	seller, buyer, tk, o := ordered(t, s, "Final", 19.99)
 
 	var p payment
 	eventually(t, "payments knows the order", func() bool {
@@ -100,12 +96,7 @@ func TestPaidOrderSellsTheTicketForGood(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, s, late)
-	orders := functionStore(t, s, "orders")
-	eventually(t, "orders has taken the late expiry", func() bool {
-		var receipt struct{}
-		return orders.Get(context.Background(), receive.Collection, receive.ReceiptID(late.Source(), late.ID()), &receipt) == nil
-	})
+	publishTaken(t, s, late, "orders", "the late expiry")
 	if got := buyer.orderStatus(o.ID); got.Status != "complete" {
 		t.Errorf("a late expiry turned the paid order into %+v", got)
 	}
@@ -223,6 +214,18 @@ func publish(t *testing.T, s *stack.Stack, ev event.Event) {
 	if res := eventingtest.Deliver(t, s.BrokerURL(), publisherToken(t, s, producer), ev); res.Status != http.StatusAccepted {
 		t.Fatalf("publish %s: %s", ev.Type(), res)
 	}
+}
+
+// publishTaken publishes ev and waits until function has taken it: its
+// store holds the event's receipt (what names the event in the wait).
+func publishTaken(t *testing.T, s *stack.Stack, ev event.Event, function, what string) {
+	t.Helper()
+	publish(t, s, ev)
+	db := functionStore(t, s, function)
+	eventually(t, function+" has taken "+what, func() bool {
+		var receipt struct{}
+		return db.Get(context.Background(), receive.Collection, receive.ReceiptID(ev.Source(), ev.ID()), &receipt) == nil
+	})
 }
 
 // eventKey is the key the stack signs the event plane's tokens with, kept

@@ -24,9 +24,7 @@ import (
 func TestForgedEventsOnEveryLoopbackPortChangeNothing(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{Replicas: map[string]int{"orders": 2}})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Stadium", 300)
-	o := buyer.order(tk.ID)
+	seller, buyer, tk, o := ordered(t, s, "Stadium", 300)
 	eventually(t, "tickets locks the ticket to the order", func() bool { return seller.ticket(tk.ID).OrderID == o.ID })
 	reserved := seller.ticket(tk.ID)
 

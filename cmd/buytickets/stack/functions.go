@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/functions/expiration"
@@ -16,6 +17,7 @@ import (
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/tickets"
 	"github.com/buytickets/buytickets/functions/web"
+	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -26,7 +28,16 @@ type function struct {
 	routes []string
 	// stateless functions own no data, and get no store.
 	stateless bool
-	build     func(s *Stack, db store.Store, logger *slog.Logger) (replica, error)
+	// member functions are on the event plane: they get their membership.
+	member bool
+	build  func(s *Stack, env replicaEnv) (replica, error)
+}
+
+// replicaEnv is what one replica of a function is built on.
+type replicaEnv struct {
+	db     store.Store      // nil for a stateless function
+	logger *slog.Logger     // tagged with the function and the replica
+	events *eventing.Member // nil for a function off the event plane
 }
 
 // replica is one built instance of a function: its handler and its
@@ -36,6 +47,19 @@ type replica struct {
 	run     func(context.Context)
 }
 
+// served is the replica of f, a function New returned with err: its
+// handler, and its Run when it has background work.
+func served(f launch.Function, err error) (replica, error) {
+	if err != nil {
+		return replica{}, err
+	}
+	r := replica{handler: f.Handler()}
+	if runner, ok := f.(interface{ Run(context.Context) }); ok {
+		r.run = runner.Run
+	}
+	return r, nil
+}
+
 // functions is every function of the marketplace, in start order. Each one
 // is built from a Config filled in code: one process cannot give each
 // function its own environment.
@@ -43,82 +67,50 @@ var functions = []function{
 	{
 		name:   "auth",
 		routes: []string{"/api/users/"},
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
-			f, err := auth.New(auth.Config{
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(auth.New(auth.Config{
 				JWTKey:         string(s.jwtKey),
 				CookieInsecure: !s.opts.SecureCookies,
 				PasswordCost:   s.opts.PasswordCost,
-			}, auth.Deps{Store: db, Logger: logger})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler()}, nil
+			}, auth.Deps{Store: env.db, Logger: env.logger}))
 		},
 	},
 	{
 		name:   "tickets",
 		routes: []string{"/api/tickets"},
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
-			events, err := s.member("tickets")
-			if err != nil {
-				return replica{}, err
-			}
-			f, err := tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
-				tickets.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler(), run: f.Run}, nil
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
+				tickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
 	{
 		name:   "payments",
 		routes: []string{"/api/payments"},
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
-			events, err := s.member("payments")
-			if err != nil {
-				return replica{}, err
-			}
-			f, err := payments.New(s.stripe, payments.Deps{
-				Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, RedriveAfter: s.opts.RedriveAfter, Logger: logger,
-			})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler(), run: f.Run}, nil
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(payments.New(s.stripe, payments.Deps{
+				Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, RedriveAfter: s.opts.RedriveAfter, Logger: env.logger,
+			}))
 		},
 	},
 	{
 		// No ingress route: only the embedded scheduler calls /tasks/expire,
 		// on loopback, as the function requires without a token verifier.
-		name: "expiration",
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
-			events, err := s.member("expiration")
-			if err != nil {
-				return replica{}, err
-			}
-			f, err := expiration.New(expiration.Config{ExpireURL: s.ServiceURL("expiration") + expiration.TasksPath},
-				expiration.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler(), run: f.Run}, nil
+		name:   "expiration",
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(expiration.New(expiration.Config{ExpireURL: s.ServiceURL("expiration") + expiration.TasksPath},
+				expiration.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
 	{
 		name:   "orders",
 		routes: []string{"/api/orders"},
-		build: func(s *Stack, db store.Store, logger *slog.Logger) (replica, error) {
-			events, err := s.member("orders")
-			if err != nil {
-				return replica{}, err
-			}
-			f, err := orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
-				orders.Deps{Store: db, Sink: s.sink, Outbox: s.outboxOptions(), Events: events, Logger: logger})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler(), run: f.Run}, nil
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
+				orders.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
 	{
@@ -127,12 +119,8 @@ var functions = []function{
 		name:      "web",
 		routes:    []string{"/"},
 		stateless: true,
-		build: func(s *Stack, _ store.Store, logger *slog.Logger) (replica, error) {
-			f, err := web.New(web.Config{APIURL: s.url, CookieInsecure: !s.opts.SecureCookies}, web.Deps{Logger: logger})
-			if err != nil {
-				return replica{}, err
-			}
-			return replica{handler: f.Handler()}, nil
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(web.New(web.Config{APIURL: s.url, CookieInsecure: !s.opts.SecureCookies}, web.Deps{Logger: env.logger}))
 		},
 	},
 }

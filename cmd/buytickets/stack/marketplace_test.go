@@ -13,7 +13,6 @@ import (
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/broker"
-	"github.com/buytickets/buytickets/eventing/receive"
 )
 
 // market starts a stack for one test with the given replicas and chaos.
@@ -200,12 +199,7 @@ func TestLateCancelOfAnOldReservationNeverUnlocksANewerOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish(t, s, late)
-	tickets := functionStore(t, s, "tickets")
-	eventually(t, "tickets has taken the late cancellation", func() bool {
-		var receipt struct{}
-		return tickets.Get(context.Background(), receive.Collection, receive.ReceiptID(late.Source(), late.ID()), &receipt) == nil
-	})
+	publishTaken(t, s, late, "tickets", "the late cancellation")
 	if got := seller.ticket(tk.ID); got.Status != "reserved" || got.OrderID != newer.ID {
 		t.Errorf("after a late cancel of the old reservation the ticket is %+v, want still reserved to %s", got, newer.ID)
 	}

@@ -52,15 +52,7 @@ func (c *seedClient) send(method, path, body string) (int, string) {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json;charset=utf-8")
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
+	resp, raw := roundTrip(c.t, c.http, req)
 	return resp.StatusCode, string(raw)
 }
 

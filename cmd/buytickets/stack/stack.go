@@ -206,7 +206,14 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (addr *url
 		}
 	}
 	logger := s.logger.With(slog.String("function", fn.name), slog.Int("replica", i))
-	r, err := fn.build(s, db, logger)
+	env := replicaEnv{db: db, logger: logger}
+	if fn.member {
+		env.events, err = s.member(fn.name)
+	}
+	var r replica
+	if err == nil {
+		r, err = fn.build(s, env)
+	}
 	if err != nil {
 		closeAll()
 		return nil, nil, err

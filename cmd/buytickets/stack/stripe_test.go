@@ -11,9 +11,7 @@ import (
 func TestDecliningTestCardIsRefusedAsStripesTestModeRefusesIt(t *testing.T) {
 	t.Parallel()
 	s := marketWith(t, stack.Options{})
-	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
-	tk := seller.sell("Front row", 25)
-	o := buyer.order(tk.ID)
+	_, buyer, _, o := ordered(t, s, "Front row", 25)
 
 	cases := []struct{ token, message string }{
 		{"tok_chargeDeclined", "Your card was declined."},

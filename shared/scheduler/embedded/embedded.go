@@ -41,7 +41,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/dispatch"
@@ -363,17 +362,10 @@ func (o outcome) ok() bool { return o.err == nil && o.status >= 200 && o.status 
 // call calls the claimed tasks, Parallel at a time.
 func (s *Scheduler) call(ctx context.Context, tasks []claimed) []outcome {
 	out := make([]outcome, len(tasks))
-	sem := make(chan struct{}, s.opts.Parallel)
-	var wg sync.WaitGroup
-	for i, c := range tasks {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			status, err := s.send(ctx, c)
-			out[i] = outcome{claimed: c, status: status, err: err}
-		})
-	}
-	wg.Wait()
+	dispatch.Each(len(tasks), s.opts.Parallel, func(i int) {
+		status, err := s.send(ctx, tasks[i])
+		out[i] = outcome{claimed: tasks[i], status: status, err: err}
+	})
 	return out
 }
 

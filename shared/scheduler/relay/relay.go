@@ -27,7 +27,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/dispatch"
@@ -192,20 +191,14 @@ func (r *Relay) relay(ctx context.Context, cutoff time.Time) (int, error) {
 func (r *Relay) apply(ctx context.Context, docs []store.Doc) (int, error) {
 	ins := make([]intent, len(docs))
 	errs := make([]error, len(docs))
-	sem := make(chan struct{}, r.opts.Parallel)
-	var wg sync.WaitGroup
-	for i, d := range docs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := d.DataTo(&ins[i]); err != nil {
-				errs[i] = fmt.Errorf("relay: intent %s: %w", d.ID, err)
-				return
-			}
-			errs[i] = r.applyOne(ctx, d.ID, ins[i])
-		})
-	}
-	wg.Wait()
+	dispatch.Each(len(docs), r.opts.Parallel, func(i int) {
+		d := docs[i]
+		if err := d.DataTo(&ins[i]); err != nil {
+			errs[i] = fmt.Errorf("relay: intent %s: %w", d.ID, err)
+			return
+		}
+		errs[i] = r.applyOne(ctx, d.ID, ins[i])
+	})
 	var applied []int
 	for i, err := range errs {
 		if err == nil {
