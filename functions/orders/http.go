@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -79,12 +80,19 @@ func (f *Function) handleCreate() http.Handler {
 	})
 }
 
-// handleList answers the signed-in user's orders, newest first: 200 with
-// an array, empty when there are none.
+// handleList answers a page of the signed-in user's orders, newest first:
+// 200 with an array, empty when there are none, and a Link rel="next"
+// header when more follow; 400 for a bad ?limit or ?after.
 func (f *Function) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		buyer, _ := sharedauth.FromContext(r.Context())
-		orders, err := f.store.OrdersOf(r.Context(), buyer.ID)
+		q := r.URL.Query()
+		l, err := order.ParseListing(q.Get("limit"), q.Get("after"))
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
+		orders, more, err := f.store.OrdersOf(r.Context(), buyer.ID, l)
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.OrdersOf: %w", err))
 			return
@@ -92,6 +100,9 @@ func (f *Function) handleList() http.Handler {
 		resp := make([]orderResponse, 0, len(orders))
 		for _, o := range orders {
 			resp = append(resp, newOrderResponse(o))
+		}
+		if more {
+			w.Header().Set("Link", "</api/orders?limit="+strconv.Itoa(l.Limit)+"&after="+orders[len(orders)-1].ID()+`>; rel="next"`)
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpx.JSON(w, http.StatusOK, resp)

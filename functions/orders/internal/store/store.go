@@ -286,17 +286,28 @@ func (s *Store) Order(ctx context.Context, id string) (*order.Order, error) {
 	return d.toOrder(id), nil
 }
 
-// OrdersOf returns userID's orders, newest first.
-func (s *Store) OrdersOf(ctx context.Context, userID string) ([]*order.Order, error) {
+// OrdersOf returns the page of userID's orders that l selects, newest
+// first, and whether more follow; order.ErrBadCursor when l.After is no
+// order of that listing.
+func (s *Store) OrdersOf(ctx context.Context, userID string, l order.Listing) (page []*order.Order, more bool, err error) {
 	docs, err := s.db.Query(ctx, Orders, store.Query{
 		Filters: []store.Filter{store.Where("userId", store.Eq, userID)},
 		OrderBy: "createdAt",
 		Desc:    true,
+		Limit:   l.Limit + 1,
+		After:   l.After,
 	})
-	if err != nil {
-		return nil, err
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, false, fmt.Errorf("%w: %w", order.ErrBadCursor, err)
 	}
-	return ordersOf(docs)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(docs) > l.Limit {
+		docs, more = docs[:l.Limit], true
+	}
+	page, err = ordersOf(docs)
+	return page, more, err
 }
 
 // ApplyFunc decides what the replica holds of a ticket after an event, given

@@ -105,7 +105,7 @@ func TestPlacedOrderHoldsTheReservation(t *testing.T) {
 		if err != nil || r != (reservation.Reservation{TicketID: "t1", Counter: 1, OrderID: o.ID()}) {
 			t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID())
 		}
-		mine, err := s.OrdersOf(ctx, "buyer")
+		mine, _, err := s.OrdersOf(ctx, "buyer", order.Listing{Limit: order.DefaultLimit})
 		if err != nil || len(mine) != 1 || mine[0].ID() != o.ID() {
 			t.Errorf("OrdersOf = %v, %v", mine, err)
 		}
@@ -249,7 +249,7 @@ func TestOrdersOfIsNewestFirst(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		mine, err := s.OrdersOf(ctx, "buyer")
+		mine, _, err := s.OrdersOf(ctx, "buyer", order.Listing{Limit: order.DefaultLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +260,7 @@ func TestOrdersOfIsNewestFirst(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("OrdersOf = %v, want %v", got, want)
 		}
-		if none, err := s.OrdersOf(ctx, "nobody"); err != nil || len(none) != 0 {
+		if none, _, err := s.OrdersOf(ctx, "nobody", order.Listing{Limit: order.DefaultLimit}); err != nil || len(none) != 0 {
 			t.Errorf("OrdersOf(nobody) = %v, %v", none, err)
 		}
 	})
