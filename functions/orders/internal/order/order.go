@@ -70,6 +70,10 @@ var (
 	ErrReserved = apperr.New(apperr.Invalid, "Ticket is already reserved")
 	// ErrTooManyOpen refuses an order to a buyer who holds MaxOpen open ones.
 	ErrTooManyOpen = apperr.New(apperr.Invalid, "Too many open orders")
+	// ErrTooManyHolds refuses an order to a buyer who has held the ticket
+	// MaxHolds times within HoldPeriod: cancelling and ordering again, or
+	// letting holds expire, cannot keep a ticket off the market.
+	ErrTooManyHolds = apperr.New(apperr.Invalid, "You have reserved this ticket twice in 24 hours; try again later")
 	// ErrNotOwner refuses access to an order by anyone but its buyer; it is
 	// the same refusal as a missing session (401 "Not authorized").
 	ErrNotOwner = apperr.New(apperr.Unauthorized, "Not authorized")
@@ -232,7 +236,18 @@ type Placing struct {
 	Holder *Order
 	// Created are the buyer's orders in status Created, expired or not.
 	Created []*Order
+	// Earlier are the buyer's orders of this ticket, in any status.
+	Earlier []*Order
 }
+
+// The limits on holding one ticket again and again.
+const (
+	// MaxHolds is how many times a buyer may hold one ticket within
+	// HoldPeriod.
+	MaxHolds = 2
+	// HoldPeriod is the period MaxHolds counts over.
+	HoldPeriod = 24 * time.Hour
+)
 
 // Placement is a new order and what placing it changes.
 type Placement struct {
@@ -247,10 +262,11 @@ type Placement struct {
 
 // Place decides a new order with id for in.BuyerID at now, reserving the
 // ticket for window. It refuses the buyer's own ticket (ErrOwnTicket), a
-// ticket held by an open or complete order (ErrReserved), and a buyer who
-// holds MaxOpen open orders (ErrTooManyOpen). A holder whose window has
-// passed does not block: the placement cancels it as expired. in is left
-// as it was.
+// ticket held by an open or complete order (ErrReserved), a buyer who
+// holds MaxOpen open orders (ErrTooManyOpen), and a buyer who held the
+// ticket MaxHolds times within HoldPeriod (ErrTooManyHolds). A holder
+// whose window has passed does not block: the placement cancels it as
+// expired. in is left as it was.
 func Place(id string, in Placing, now time.Time, window time.Duration) (Placement, error) {
 	if in.Ticket.SellerID == in.BuyerID {
 		return Placement{}, ErrOwnTicket
@@ -275,6 +291,15 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 	}
 	if open >= MaxOpen {
 		return Placement{}, ErrTooManyOpen
+	}
+	recent := 0
+	for _, o := range in.Earlier {
+		if now.Sub(o.CreatedAt()) < HoldPeriod {
+			recent++
+		}
+	}
+	if recent >= MaxHolds {
+		return Placement{}, ErrTooManyHolds
 	}
 	r := in.Reservation.Hold(id)
 	now = now.UTC()

@@ -66,6 +66,12 @@ func TestPlace(t *testing.T) {
 			Created: openOrders(10, "buyer")}, t0.Add(window), nil, false, 1},
 		{"ten open orders, reserved first", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: held,
 			Holder: stored("other", order.Created), Created: openOrders(10, "buyer")}, t0, order.ErrReserved, false, 0},
+		{"held once before today", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: reservation.Reservation{TicketID: "t1", Counter: 1},
+			Earlier: []*order.Order{stored("buyer", order.Cancelled)}}, t0.Add(time.Hour), nil, false, 2},
+		{"held twice today", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: reservation.Reservation{TicketID: "t1", Counter: 2},
+			Earlier: []*order.Order{stored("buyer", order.Cancelled), stored("buyer", order.Cancelled)}}, t0.Add(order.HoldPeriod - time.Millisecond), order.ErrTooManyHolds, false, 0},
+		{"held twice, a day ago", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: reservation.Reservation{TicketID: "t1", Counter: 2},
+			Earlier: []*order.Order{stored("buyer", order.Cancelled), stored("buyer", order.Cancelled)}}, t0.Add(order.HoldPeriod), nil, false, 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

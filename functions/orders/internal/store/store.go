@@ -214,7 +214,19 @@ func readPlacing(tx store.Tx, ticketID, buyerID string) (order.Placing, error) {
 	if err != nil {
 		return in, err
 	}
-	in.Created, err = ordersOf(docs)
+	if in.Created, err = ordersOf(docs); err != nil {
+		return in, err
+	}
+	// Equality filters only: Firestore serves them by merging single-field
+	// indexes, with no composite index to declare.
+	docs, err = tx.Query(Orders, store.Query{Filters: []store.Filter{
+		store.Where("userId", store.Eq, buyerID),
+		store.Where("ticket.id", store.Eq, ticketID),
+	}})
+	if err != nil {
+		return in, err
+	}
+	in.Earlier, err = ordersOf(docs)
 	return in, err
 }
 
