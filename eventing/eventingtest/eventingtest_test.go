@@ -68,6 +68,25 @@ func TestMustPostFailsUnless200(t *testing.T) {
 	}
 }
 
+func TestEventMakesTheEventOrFailsTheTest(t *testing.T) {
+	t.Parallel()
+	newWithID := func(id string) (event.Event, error) {
+		if id == "" {
+			return event.Event{}, fmt.Errorf("no id")
+		}
+		ev := newEvent()
+		ev.SetID(id)
+		return ev, nil
+	}
+	if ev := eventingtest.Event(t, newWithID, "e7"); ev.ID() != "e7" {
+		t.Errorf("event %s, want e7", ev.ID())
+	}
+	failures := testenv.Record(t, func(tb testing.TB) { eventingtest.Event(tb, newWithID, "") })
+	if want := []string{"no id"}; !slices.Equal(failures, want) {
+		t.Errorf("failures %q, want %q", failures, want)
+	}
+}
+
 func TestFastOutboxIsQuickAndBounded(t *testing.T) {
 	t.Parallel()
 	o := eventingtest.FastOutbox()

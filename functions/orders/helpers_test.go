@@ -266,25 +266,17 @@ func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 // created returns a ticket.created event.
 func created(tb testing.TB, id, sellerID, title string, price float64) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
+	return eventingtest.Event(tb, eventing.NewTicketCreated, eventing.TicketCreated{
 		ID: id, Version: 0, Title: title, Price: price, UserID: sellerID, CreatedAt: t0.Add(-time.Hour),
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // updated returns a ticket.updated event at version.
 func updated(tb testing.TB, id, sellerID, title string, price float64, status string, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
+	return eventingtest.Event(tb, eventing.NewTicketUpdated, eventing.TicketUpdated{
 		ID: id, Version: version, Title: title, Price: price, UserID: sellerID, Status: status,
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // listTicket puts a new ticket of sellerID into the replica, through a

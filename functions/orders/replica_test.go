@@ -149,10 +149,7 @@ func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 		ev.SetExtension(eventing.ExtensionEntityVersion, v)
 		return ev
 	}
-	orderEvent, err := eventing.NewOrderCreated(eventing.OrderCreated{ID: order.NewID(), Status: "created"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	orderEvent := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{ID: order.NewID(), Status: "created"})
 	tests := []struct {
 		name string
 		ev   event.Event

@@ -9,27 +9,20 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 )
 
 func expired(tb testing.TB, orderID string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewExpirationCompleted(eventing.ExpirationCompleted{OrderID: orderID})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
+	return eventingtest.Event(tb, eventing.NewExpirationCompleted, eventing.ExpirationCompleted{OrderID: orderID})
 }
 
 func paid(tb testing.TB, orderID string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{
+	return eventingtest.Event(tb, eventing.NewPaymentCreated, eventing.PaymentCreated{
 		ID: "pay-" + orderID, OrderID: orderID, StripeID: "ch_1", Amount: 2000, Currency: "usd",
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
@@ -152,11 +145,7 @@ func TestAPaymentOfAnotherAmountOrCurrencyCompletesNothing(t *testing.T) {
 		{ID: "pay-cheap-" + o.ID, OrderID: o.ID, StripeID: "ch_1", Amount: 50, Currency: "usd"},
 		{ID: "pay-eur-" + o.ID, OrderID: o.ID, StripeID: "ch_2", Amount: 2000, Currency: "eur"},
 	} {
-		ev, err := eventing.NewPaymentCreated(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code := f.Deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(eventingtest.Event(t, eventing.NewPaymentCreated, p)); code != http.StatusBadRequest {
 			t.Errorf("payment of %d %s answered %d, want 400 (for the dead letters)", p.Amount, p.Currency, code)
 		}
 	}

@@ -386,39 +386,27 @@ func paymentOf(tb testing.TB, body []byte) paymentBody {
 // price dollars, open until t0 plus the window.
 func orderCreated(tb testing.TB, id, buyerID string, price float64) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	return eventingtest.Event(tb, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Version: 0, Status: "created", UserID: buyerID, ExpiresAt: t0.Add(window),
 		Ticket: eventing.OrderCreatedTicket{ID: "tkt-" + id, Price: price, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCancelled returns the order.cancelled of order id at version.
 func orderCancelled(tb testing.TB, id string, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	return eventingtest.Event(tb, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: version, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "tkt-" + id, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCompleted returns the order.completed of order id of buyerID at version.
 func orderCompleted(tb testing.TB, id, buyerID string, price float64, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+	return eventingtest.Event(tb, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: id, Version: version, UserID: buyerID,
 		Ticket: eventing.OrderCompletedTicket{ID: "tkt-" + id, Title: "Concert", Price: price, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // placeOrder puts a new order of buyerID for price dollars into the

@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 )
 
@@ -92,10 +93,7 @@ func TestUndecodableOrderEventIsRefusedWith400(t *testing.T) {
 		ev.SetExtension(eventing.ExtensionEntityVersion, nil)
 		return ev
 	}
-	ticket, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t", Title: "x", Price: 1, UserID: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ticket := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t", Title: "x", Price: 1, UserID: "s"})
 	for name, ev := range map[string]event.Event{
 		"not JSON":             withData(orderCreated(t, id, "buyer", 20), "{"),
 		"no price":             withData(orderCreated(t, id, "buyer", 20), `{"id":"`+id+`","userId":"buyer","version":0}`),

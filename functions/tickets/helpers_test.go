@@ -264,38 +264,26 @@ func (f *fn) wantNothingStored() {
 
 func orderCreated(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	return eventingtest.Event(tb, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(15 * time.Minute),
 		Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func orderCancelled(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	return eventingtest.Event(tb, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: orderID, Version: 1, Reason: "buyer",
 		Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+	return eventingtest.Event(tb, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: orderID, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 19.99, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // deliver posts ev to the function's /events as the broker does: over

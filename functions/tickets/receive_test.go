@@ -154,10 +154,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	if err := notJSON.SetData("text/plain", "order-1"); err != nil {
 		t.Fatal(err)
 	}
-	other, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: tk.ID, Title: "x", Price: 1, UserID: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: tk.ID, Title: "x", Price: 1, UserID: "u"})
 	tests := []struct {
 		name    string
 		ev      event.Event

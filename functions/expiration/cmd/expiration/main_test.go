@@ -69,24 +69,18 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	// when the order is cancelled.
 	id := testenv.UniqueID("order")
 	task := queue.GetName() + "/tasks/expire-" + id + "-1"
-	created, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	created := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(24 * time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20, Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	deliver(t, base, issuer, created)
 	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
 	})
-	cancelled, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	cancelled := eventingtest.Event(t, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "t1", Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	deliver(t, base, issuer, cancelled)
 	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})

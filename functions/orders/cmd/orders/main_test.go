@@ -47,10 +47,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	base := cmd.URL
 
 	// A ticket reaches the replica as the broker delivers it.
-	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
 	if code := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "orders", ev))); code != http.StatusOK {
 		t.Fatalf("ticket.created: %d, want 200", code)
 	}

@@ -57,13 +57,10 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 
 	// An order reaches the replica as the broker delivers it.
 	const orderID = "0123456789abcdef01234567"
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	ev := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 19.99, Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if code, body := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "payments", ev))); code != http.StatusOK {
 		t.Fatalf("order.created: %d %s, want 200", code, body)
 	}
