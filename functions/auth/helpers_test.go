@@ -148,6 +148,15 @@ func (b *browser) cookie(name string) string {
 	return ""
 }
 
+// signedUp returns a browser in which bob@example.com has just signed up,
+// with the password "correct horse": the account most tests start from.
+func (f *fn) signedUp() *browser {
+	f.tb.Helper()
+	b := f.browser()
+	b.signup("bob@example.com", "correct horse")
+	return b
+}
+
 func credentials(email, password string) string {
 	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
 	return string(b)

@@ -59,8 +59,7 @@ func TestRefreshRotatesTheSession(t *testing.T) {
 func TestReusedRefreshTokenRevokesTheWholeFamily(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	victim := f.browser()
-	victim.signup("bob@example.com", "correct horse")
+	victim := f.signedUp()
 	stolen := victim.cookie("refresh")
 	if res := victim.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
 		t.Fatalf("refresh: %d %s", res.Code, res.Body)
@@ -99,14 +98,12 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 			return b
 		}},
 		{"expired after 7 days", func(f *fn) *browser {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			f.clock.Advance(7 * 24 * time.Hour)
 			return b
 		}},
 		{"revoked by signout", func(f *fn) *browser {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			kept := b.cookie("refresh")
 			b.postEmpty("/api/users/signout")
 			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
@@ -132,8 +129,7 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 func TestRefreshWorksUntilTheLastMoment(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	f.clock.Advance(7*24*time.Hour - time.Second)
 	if res := b.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
 		t.Fatalf("refresh a second before expiry: %d %s, want 200", res.Code, res.Body)
@@ -148,8 +144,7 @@ func TestRefreshWorksUntilTheLastMoment(t *testing.T) {
 func TestSignoutRevokesTheSessionAndClearsCookies(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	kept := b.cookie("refresh")
 
 	res := b.postEmpty("/api/users/signout")
@@ -283,8 +278,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 			}), right)
 		}, false},
 		{"expired by the clock", func(f *fn) string {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			f.clock.Advance(15*time.Minute + time.Second)
 			return b.cookie("session")
 		}, false},
@@ -304,8 +298,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 			return forge(hs256, claims(func(c map[string]any) { c["aud"] = "elsewhere" }), right)
 		}, false},
 		{"tampered payload", func(f *fn) string {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			parts := strings.Split(b.cookie("session"), ".")
 			forged := strings.Split(forge(hs256, claims(func(c map[string]any) { c["email"] = "admin@example.com" }), nil), ".")
 			return parts[0] + "." + forged[1] + "." + parts[2]
@@ -329,8 +322,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	before := f.counts()
 	for _, path := range []string{"/api/users/signup", "/api/users/signin", "/api/users/signout", "/api/users/refresh"} {
 		req := httpxtest.NewJSONRequest(http.MethodPost, path, credentials("eve@example.com", "correct horse"))

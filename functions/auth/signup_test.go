@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,18 +123,10 @@ func TestSignupRefusesBadFieldsOnePerField(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFn(t)
-			res := f.browser().post("/api/users/signup", credentials(tc.email, tc.password))
-			if res.Code != http.StatusBadRequest {
-				t.Fatalf("signup: %d %s, want 400", res.Code, res.Body)
-			}
-			if got := errorsOf(t, res); !slices.Equal(got, tc.want) {
-				t.Errorf("errors %+v, want %+v", got, tc.want)
-			}
+			res := wantFieldErrors(t, "/api/users/signup", tc.email, tc.password, tc.want)
 			if len(res.Cookies) > 0 {
 				t.Errorf("a refused signup set cookies %v", res.Header["Set-Cookie"])
 			}
-			f.wantNothingStored()
 		})
 	}
 }
@@ -262,15 +253,19 @@ func TestSigninRefusesBadFields(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFn(t)
-			res := f.browser().post("/api/users/signin", credentials(tc.email, tc.password))
-			if res.Code != http.StatusBadRequest {
-				t.Fatalf("signin: %d %s, want 400", res.Code, res.Body)
-			}
-			if got := errorsOf(t, res); !slices.Equal(got, tc.want) {
-				t.Errorf("errors %+v, want %+v", got, tc.want)
-			}
-			f.wantNothingStored()
+			wantFieldErrors(t, "/api/users/signin", tc.email, tc.password, tc.want)
 		})
 	}
+}
+
+// wantFieldErrors posts email and password to path of a fresh function and
+// fails unless they are refused with 400 and exactly the errors want,
+// leaving the store empty; it returns the refusal.
+func wantFieldErrors(t *testing.T, path, email, password string, want []httpx.ErrorItem) response {
+	t.Helper()
+	f := newFn(t)
+	res := f.browser().post(path, credentials(email, password))
+	httpxtest.WantErrors(t, res.Response, http.StatusBadRequest, want...)
+	f.wantNothingStored()
+	return res
 }
