@@ -2,11 +2,14 @@ package eventingtest_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,5 +138,24 @@ func TestReceiverDeliversToEvents(t *testing.T) {
 	}
 	if want := []string{"/events", "/events"}; !slices.Equal(paths, want) {
 		t.Errorf("paths %q, want %q", paths, want)
+	}
+}
+
+func TestReceiverWithAnIssuerPresentsTheIssuersToken(t *testing.T) {
+	t.Parallel()
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+	}))
+	t.Cleanup(srv.Close)
+	is := eventingtest.NewIssuer(t)
+	eventingtest.Receiver{TB: t, URL: srv.URL, Function: "orders", Issuer: is}.MustDeliver(newEvent())
+	parts := strings.Split(strings.TrimPrefix(auth, "Bearer "), ".")
+	var claims struct{ Iss string }
+	if len(parts) != 3 {
+		t.Fatalf("Authorization %q is not a bearer JWT", auth)
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &claims) != nil || claims.Iss != is.URL {
+		t.Errorf("token of issuer %q (%v), want %q", claims.Iss, err, is.URL)
 	}
 }

@@ -29,19 +29,29 @@ func MustPost(tb testing.TB, target string, ev event.Event) {
 
 // Receiver is a function's receiver as a test delivers to it: the /events
 // of Function served at URL, posted to in binary mode with the token the
-// broker presents (DeliveryToken). A test's fixture embeds it to deliver
-// events.
+// broker presents (DeliveryToken, or Issuer's when set). A test's fixture
+// embeds it to deliver events.
 type Receiver struct {
 	TB       testing.TB
 	URL      string
 	Function string
+
+	// Issuer, when set, signs the deliveries as a cluster's issuer does,
+	// for a command started with ClusterEnv.
+	Issuer *Issuer
 }
 
 // Post posts ev to the receiver as the broker does and returns the answer.
 func (r Receiver) Post(ev event.Event) httpxtest.Response {
 	r.TB.Helper()
 	req := NewRequest(r.TB, r.URL+"/events", ev)
-	return httpxtest.Do(r.TB, Authorize(req, DeliveryToken(r.TB, r.Function, ev)))
+	token := ""
+	if r.Issuer != nil {
+		token = r.Issuer.DeliveryToken(r.TB, r.Function, ev)
+	} else {
+		token = DeliveryToken(r.TB, r.Function, ev)
+	}
+	return httpxtest.Do(r.TB, Authorize(req, token))
 }
 
 // Deliver posts ev to the receiver (Post) and returns the status.

@@ -5,10 +5,12 @@ package authtest
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // NewTokens returns the Tokens a function configured with JWT key verifies,
@@ -40,4 +42,19 @@ func SignIn(tb testing.TB, tokens *auth.Tokens, userID string, req *http.Request
 	tb.Helper()
 	req.AddCookie(SessionCookie(tb, tokens, userID))
 	return req
+}
+
+// PostJSON posts body, declared as application/json, to url over the
+// network, signed in as userID with a session that a function configured
+// with JWT key key accepts, as a browser signed in by auth would; it
+// returns the answer read whole, and the test fails when url cannot be
+// reached. Tests of a function's command use it.
+func PostJSON(tb testing.TB, key, userID, url, body string) httpxtest.Response {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return httpxtest.Do(tb, SignIn(tb, NewTokens(tb, key, nil), userID, req))
 }

@@ -70,3 +70,21 @@ func TestSessionsAreIssuedOnTheGivenClock(t *testing.T) {
 		t.Errorf("a session issued now: %d %s, want 200", code, body)
 	}
 }
+
+func TestPostJSONPostsSignedInOverTheNetwork(t *testing.T) {
+	t.Parallel()
+	tokens := authtest.NewTokens(t, key, nil)
+	var method, contentType string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method, contentType = r.Method, r.Header.Get("Content-Type")
+		whoami(tokens).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res := authtest.PostJSON(t, key, "buyer", srv.URL+"/", `{}`)
+	if res.Code != http.StatusOK || string(res.Body) != "buyer buyer@example.com" {
+		t.Errorf("answer %d %q, want 200 buyer buyer@example.com", res.Code, res.Body)
+	}
+	if method != http.MethodPost || contentType != "application/json" {
+		t.Errorf("%s with Content-Type %q, want a POST of application/json", method, contentType)
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"github.com/cloudevents/sdk-go/v2/event"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,15 +25,18 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	const queue = "CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration"
-	base := []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
+	valid := testenv.Settings{
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p",
+		"TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
+		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration",
+	}
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
-		{Name: "no invoker", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
+		{Name: "no invoker", Env: valid.Without("TASKS_INVOKER_EMAIL"),
 			Stderr: "expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
-		{Name: "relative expire URL", Env: append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
+		{Name: "relative expire URL", Env: valid.With("EXPIRE_URL=/tasks/expire"),
 			Stderr: "expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
-		{Name: "short queue", Env: append([]string{"EXPIRE_URL=https://buytickets.dev/tasks/expire", "CLOUD_TASKS_QUEUE=expiration"}, base...),
+		{Name: "short queue", Env: valid.With("CLOUD_TASKS_QUEUE=expiration"),
 			Stderr: "expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
 	})
 }
@@ -64,6 +66,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	}
 	testenv.SetFirestoreEnv(t, "expiration")
 	cmd.Serve(realMain)
+	receiver := eventingtest.Receiver{TB: t, URL: base, Function: "expiration", Issuer: issuer}
 
 	// An order a day from expiry: its task waits on the queue, and goes
 	// when the order is cancelled.
@@ -73,7 +76,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 		ID: id, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(24 * time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20, Reservation: 1},
 	})
-	deliver(t, base, issuer, created)
+	receiver.MustDeliver(created)
 	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
@@ -81,7 +84,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	cancelled := eventingtest.Event(t, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "t1", Reservation: 1},
 	})
-	deliver(t, base, issuer, cancelled)
+	receiver.MustDeliver(cancelled)
 	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
@@ -112,12 +115,4 @@ func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
 	}
 	tb.Cleanup(func() { c.Close() })
 	return c
-}
-
-// deliver posts ev to /events as the broker does and fails unless taken.
-func deliver(tb testing.TB, base string, issuer *eventingtest.Issuer, ev event.Event) {
-	tb.Helper()
-	if res := eventingtest.Deliver(tb, base+"/events", issuer.DeliveryToken(tb, "expiration", ev), ev); res.Status != http.StatusOK {
-		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.Status)
-	}
 }
