@@ -15,6 +15,7 @@ import (
 
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // wantCookiesCleared checks that res deletes both session cookies.
@@ -119,9 +120,7 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 			res := b.postEmpty("/api/users/refresh")
 			wantError(t, res, http.StatusUnauthorized, "Not authorized", "")
 			wantCookiesCleared(t, res)
-			if after := f.counts(); !maps.Equal(before, after) {
-				t.Errorf("a refused refresh changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused refresh", before, f.counts())
 		})
 	}
 }
@@ -334,9 +333,7 @@ func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 		}
 		errorsOf(t, res)
 	}
-	if after := f.counts(); !maps.Equal(before, after) {
-		t.Errorf("cross-site requests changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "cross-site requests", before, f.counts())
 	if me := b.currentUser(); me == nil {
 		t.Error("a cross-site signout signed the browser out")
 	}

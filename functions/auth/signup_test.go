@@ -12,6 +12,7 @@ import (
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // wantSessionCookies checks the session and refresh cookies DESIGN §4 sets.
@@ -232,9 +233,7 @@ func TestSigninAnswersUnknownEmailAndWrongPasswordAlike(t *testing.T) {
 	if string(unknown.Body) != string(wrong.Body) {
 		t.Errorf("bodies differ: unknown email %s, wrong password %s", unknown.Body, wrong.Body)
 	}
-	if after := f.counts(); !maps.Equal(before, after) {
-		t.Errorf("a refused signin changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "a refused signin", before, f.counts())
 }
 
 func TestSigninRefusesBadFields(t *testing.T) {

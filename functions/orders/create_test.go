@@ -2,7 +2,6 @@ package orders_test
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
@@ -109,12 +109,10 @@ func TestOrderRefusals(t *testing.T) {
 			if tc.as == "" {
 				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/orders", body))
 			} else {
-				res = f.user(tc.as).post("/api/orders", body)
+				res = f.user(tc.as).Post("/api/orders", body)
 			}
 			wantError(t, res, tc.code, tc.message, "")
-			if after := f.counts(); !maps.Equal(after, before) {
-				t.Errorf("a refused order changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 		})
 	}
 }
@@ -184,7 +182,7 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 		free func(f *fn, buyer *user, first orderBody)
 	}{
 		{"until the buyer cancels one", func(_ *fn, buyer *user, first orderBody) {
-			if res := buyer.delete("/api/orders/" + first.ID); res.Code != http.StatusNoContent {
+			if res := buyer.Delete("/api/orders/" + first.ID); res.Code != http.StatusNoContent {
 				buyer.f.tb.Fatalf("cancel: %d %s", res.Code, res.Body)
 			}
 		}},
@@ -205,9 +203,7 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 			eleventh := f.listTicket("seller", "Show", 10)
 			before := f.counts()
 			wantError(t, buyer.orderTicket(eleventh), http.StatusBadRequest, "Too many open orders", "")
-			if after := f.counts(); !maps.Equal(after, before) {
-				t.Errorf("a refused order changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 			f.user("someone else").mustOrder(f.listTicket("seller", "Show", 10))
 
 			tc.free(f, buyer, first)
@@ -233,7 +229,7 @@ func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
 	}
 
 	// A new order, once the first is cancelled, sees the edit.
-	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 	next := f.user("another").mustOrder(ticketID)
@@ -253,7 +249,7 @@ func TestCrossSiteOrderIsRefused(t *testing.T) {
 		}
 		req := httpxtest.NewJSONRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		wantError(t, f.user("buyer").do(req), http.StatusForbidden, "Cross-site request refused", "")
+		wantError(t, f.user("buyer").Do(req), http.StatusForbidden, "Cross-site request refused", "")
 	}
 	if got := f.counts(); got[ordersstore.Orders] != 0 || got[outbox.Collection] != 0 {
 		t.Errorf("store holds %v after cross-site requests", got)

@@ -160,40 +160,21 @@ var (
 	wantError = httpxtest.WantError
 )
 
-// user is someone signed in to the function, with a session issued afresh
-// for every request, so the test clock never outlives it.
+// user is someone signed in to the function (authtest.User).
 type user struct {
-	f  *fn
-	id string
+	authtest.User
+	f *fn
 }
 
-func (f *fn) user(id string) *user { return &user{f: f, id: id} }
-
-func (u *user) do(req *http.Request) response {
-	u.f.tb.Helper()
-	return u.f.serve(authtest.SignIn(u.f.tb, u.f.tokens, u.id, req))
-}
-
-func (u *user) post(path, body string) response {
-	u.f.tb.Helper()
-	return u.do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
-}
-
-func (u *user) get(path string) response {
-	u.f.tb.Helper()
-	return u.do(httptest.NewRequest(http.MethodGet, path, nil))
-}
-
-func (u *user) delete(path string) response {
-	u.f.tb.Helper()
-	return u.do(httptest.NewRequest(http.MethodDelete, path, nil))
+func (f *fn) user(id string) *user {
+	return &user{User: authtest.User{TB: f.tb, Handler: f.h, Tokens: f.tokens, ID: id}, f: f}
 }
 
 // orderTicket posts an order for ticketID.
 func (u *user) orderTicket(ticketID string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"ticketId": ticketID})
-	return u.post("/api/orders", string(b))
+	return u.Post("/api/orders", string(b))
 }
 
 // mustOrder orders ticketID and returns the order, failing unless it is created.
@@ -201,7 +182,7 @@ func (u *user) mustOrder(ticketID string) orderBody {
 	u.f.tb.Helper()
 	res := u.orderTicket(ticketID)
 	if res.Code != http.StatusCreated {
-		u.f.tb.Fatalf("order %s as %s: %d %s, want 201", ticketID, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("order %s as %s: %d %s, want 201", ticketID, u.ID, res.Code, res.Body)
 	}
 	return orderOf(u.f.tb, res.Body)
 }
@@ -209,9 +190,9 @@ func (u *user) mustOrder(ticketID string) orderBody {
 // show gets order id, failing unless it is answered.
 func (u *user) show(id string) orderBody {
 	u.f.tb.Helper()
-	res := u.get("/api/orders/" + id)
+	res := u.Get("/api/orders/" + id)
 	if res.Code != http.StatusOK {
-		u.f.tb.Fatalf("GET order %s as %s: %d %s", id, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("GET order %s as %s: %d %s", id, u.ID, res.Code, res.Body)
 	}
 	return orderOf(u.f.tb, res.Body)
 }

@@ -92,7 +92,7 @@ func TestPaymentForACancelledOrderLeavesItCancelled(t *testing.T) {
 	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
 	o := buyer.mustOrder(ticketID)
-	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 	f.MustDeliver(paid(t, o.ID))

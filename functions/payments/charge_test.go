@@ -135,7 +135,7 @@ func TestChargeRefusals(t *testing.T) {
 			if tc.as == "" {
 				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", body))
 			} else {
-				res = f.user(tc.as).post("/api/payments", body)
+				res = f.user(tc.as).Post("/api/payments", body)
 			}
 			wantError(t, res, tc.code, tc.message, tc.field)
 			f.wantUnchanged(before)
@@ -149,7 +149,7 @@ func TestChargeRefusals(t *testing.T) {
 func TestMissingFieldsAreReportedTogether(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	res := f.user("buyer").post("/api/payments", `{}`)
+	res := f.user("buyer").Post("/api/payments", `{}`)
 	if res.Code != http.StatusBadRequest {
 		t.Fatalf("status %d %s, want 400", res.Code, res.Body)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -325,25 +324,21 @@ var (
 	wantError = httpxtest.WantError
 )
 
-// user is someone signed in to the function, with a session issued afresh
-// for every request, so the test clock never outlives it.
+// user is someone signed in to the function (authtest.User).
 type user struct {
-	f  *fn
-	id string
+	authtest.User
+	f *fn
 }
 
-func (f *fn) user(id string) *user { return &user{f: f, id: id} }
-
-func (u *user) post(path, body string) response {
-	u.f.tb.Helper()
-	return u.f.serve(authtest.SignIn(u.f.tb, u.f.tokens, u.id, httpxtest.NewJSONRequest(http.MethodPost, path, body)))
+func (f *fn) user(id string) *user {
+	return &user{User: authtest.User{TB: f.tb, Handler: f.h, Tokens: f.tokens, ID: id}, f: f}
 }
 
 // pay posts a charge of orderID with token.
 func (u *user) pay(orderID, token string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"orderId": orderID, "token": token})
-	return u.post("/api/payments", string(b))
+	return u.Post("/api/payments", string(b))
 }
 
 // mustPay pays orderID with tok_visa, failing unless the payment is created.
@@ -351,7 +346,7 @@ func (u *user) mustPay(orderID string) paymentBody {
 	u.f.tb.Helper()
 	res := u.pay(orderID, "tok_visa")
 	if res.Code != http.StatusCreated {
-		u.f.tb.Fatalf("pay %s as %s: %d %s, want 201", orderID, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("pay %s as %s: %d %s, want 201", orderID, u.ID, res.Code, res.Body)
 	}
 	return paymentOf(u.f.tb, res.Body)
 }
@@ -360,7 +355,7 @@ func (u *user) mustPay(orderID string) paymentBody {
 func (u *user) intent(orderID string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"orderId": orderID})
-	return u.post("/api/payments/intents", string(b))
+	return u.Post("/api/payments/intents", string(b))
 }
 
 // paymentBody is a payment as the API answers it.
@@ -448,9 +443,7 @@ func (f *fn) counts() map[string]int {
 // wantUnchanged fails unless the store holds as many documents as before.
 func (f *fn) wantUnchanged(before map[string]int) {
 	f.tb.Helper()
-	if after := f.counts(); !maps.Equal(after, before) {
-		f.tb.Errorf("the store changed from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(f.tb, "the test", before, f.counts())
 }
 
 // sweep posts to the payments sweep and returns its answer.

@@ -123,7 +123,7 @@ func TestIntentRefusals(t *testing.T) {
 			if tc.as == "" {
 				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/payments/intents", body))
 			} else {
-				res = f.user(tc.as).post("/api/payments/intents", body)
+				res = f.user(tc.as).Post("/api/payments/intents", body)
 			}
 			wantError(t, res, tc.code, tc.message, tc.field)
 			if n := len(f.stripe.requests("/v1/payment_intents")); n != 0 {

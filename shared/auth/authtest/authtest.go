@@ -5,6 +5,7 @@ package authtest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +58,38 @@ func PostJSON(tb testing.TB, key, userID, url, body string) httpxtest.Response {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	return httpxtest.Do(tb, SignIn(tb, NewTokens(tb, key, nil), userID, req))
+}
+
+// User is someone signed in to a function's Handler, in this process,
+// with a session issued afresh for every request (SignIn) by Tokens, so
+// that a test's clock never outlives it. A test's fixture embeds it.
+type User struct {
+	TB      testing.TB
+	Handler http.Handler
+	Tokens  *auth.Tokens
+	ID      string
+}
+
+// Do signs req in as the user and returns the handler's answer.
+func (u User) Do(req *http.Request) httpxtest.Response {
+	u.TB.Helper()
+	return httpxtest.Serve(u.Handler, SignIn(u.TB, u.Tokens, u.ID, req))
+}
+
+// Post posts body to path as JSON (httpxtest.NewJSONRequest).
+func (u User) Post(path, body string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
+}
+
+// Get gets path.
+func (u User) Get(path string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// Delete deletes path.
+func (u User) Delete(path string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httptest.NewRequest(http.MethodDelete, path, nil))
 }
