@@ -251,6 +251,14 @@ func (f *fn) counts() map[string]int {
 	return storetest.Counts(f.tb, f.db, ticketstore.Collections())
 }
 
+// wantRecorded fails unless the outbox holds n events, those that why names.
+func (f *fn) wantRecorded(n int, why string) {
+	f.tb.Helper()
+	if got := f.counts()["outbox"]; got != n {
+		f.tb.Errorf("%d events recorded, want %d: %s", got, n, why)
+	}
+}
+
 // wantNothingStored fails unless the store is empty.
 func (f *fn) wantNothingStored() {
 	f.tb.Helper()
