@@ -62,7 +62,8 @@ func PostJSON(tb testing.TB, key, userID, url, body string) httpxtest.Response {
 
 // User is someone signed in to a function's Handler, in this process,
 // with a session issued afresh for every request (SignIn) by Tokens, so
-// that a test's clock never outlives it. A test's fixture embeds it.
+// that a test's clock never outlives it; with ID "" it is someone signed
+// out, whose requests carry no session. A test's fixture embeds it.
 type User struct {
 	TB      testing.TB
 	Handler http.Handler
@@ -70,10 +71,14 @@ type User struct {
 	ID      string
 }
 
-// Do signs req in as the user and returns the handler's answer.
+// Do signs req in as the user, unless signed out, and returns the
+// handler's answer.
 func (u User) Do(req *http.Request) httpxtest.Response {
 	u.TB.Helper()
-	return httpxtest.Serve(u.Handler, SignIn(u.TB, u.Tokens, u.ID, req))
+	if u.ID != "" {
+		SignIn(u.TB, u.Tokens, u.ID, req)
+	}
+	return httpxtest.Serve(u.Handler, req)
 }
 
 // Post posts body to path as JSON (httpxtest.NewJSONRequest).

@@ -106,4 +106,8 @@ func TestUserSendsEachRequestSignedIn(t *testing.T) {
 	if want := "[POST /p application/json GET /g  DELETE /d ]"; fmt.Sprint(methods) != want {
 		t.Errorf("requests %q, want %q", methods, want)
 	}
+	signedOut := authtest.User{TB: t, Handler: h, Tokens: tokens}
+	if res := signedOut.Get("/g"); res.Code != http.StatusUnauthorized {
+		t.Errorf("signed out: %d %s, want 401", res.Code, res.Body)
+	}
 }
