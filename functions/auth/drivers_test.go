@@ -31,8 +31,7 @@ func TestSessionLifeOnEveryDriver(t *testing.T) {
 			t.Fatalf("refresh: %d %s", res.Code, res.Body)
 		}
 		f.clock.Advance(session.Grace) // past the grace two tabs get
-		thief := f.browser()
-		thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
+		thief := f.browser().holding("refresh", stolen)
 		wantError(t, thief.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 		wantError(t, phone.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 
@@ -46,7 +45,7 @@ func TestSessionLifeOnEveryDriver(t *testing.T) {
 		if res := laptop.postEmpty("/api/users/signout"); res.Code != http.StatusOK {
 			t.Fatalf("signout: %d %s", res.Code, res.Body)
 		}
-		thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+		thief.holding("refresh", kept)
 		wantError(t, thief.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 	})
 }

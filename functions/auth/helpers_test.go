@@ -109,6 +109,13 @@ type browser struct {
 
 func (f *fn) browser() *browser { return &browser{f: f, jar: map[string]*http.Cookie{}} }
 
+// holding puts the cookie name=value in b's jar, as a browser that kept
+// or was handed it holds it, and returns b.
+func (b *browser) holding(name, value string) *browser {
+	b.jar[name] = &http.Cookie{Name: name, Value: value}
+	return b
+}
+
 func (b *browser) do(req *http.Request) response {
 	b.f.tb.Helper()
 	for _, c := range b.jar {

@@ -67,8 +67,7 @@ func TestReusedRefreshTokenRevokesTheWholeFamily(t *testing.T) {
 	}
 
 	f.clock.Advance(session.Grace) // past the grace two tabs get
-	thief := f.browser()
-	thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
+	thief := f.browser().holding("refresh", stolen)
 	res := thief.postEmpty("/api/users/refresh")
 	wantError(t, res, http.StatusUnauthorized, "Not authorized", "")
 	wantCookiesCleared(t, res)
@@ -88,14 +87,13 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 	}{
 		{"no refresh cookie", func(f *fn) *browser { return f.browser() }},
 		{"a cookie that is no token", func(f *fn) *browser {
-			b := f.browser()
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: "not-a-token"}
+			b := f.browser().holding("refresh", "not-a-token")
 			return b
 		}},
 		{"a token never issued", func(f *fn) *browser {
 			b := f.browser()
 			secret, _ := session.NewSecret()
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: secret}
+			b.holding("refresh", secret)
 			return b
 		}},
 		{"expired after 7 days", func(f *fn) *browser {
@@ -107,7 +105,7 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 			b := f.signedUp()
 			kept := b.cookie("refresh")
 			b.postEmpty("/api/users/signout")
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+			b.holding("refresh", kept)
 			return b
 		}},
 	}
@@ -154,8 +152,7 @@ func TestSignoutRevokesTheSessionAndClearsCookies(t *testing.T) {
 	if me := b.currentUser(); me != nil {
 		t.Errorf("currentuser after signout = %+v, want null", me)
 	}
-	other := f.browser()
-	other.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+	other := f.browser().holding("refresh", kept)
 	wantError(t, other.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 }
 
@@ -182,7 +179,7 @@ func TestSignoutWithoutASessionStillAnswers200(t *testing.T) {
 			f := newFn(t)
 			b := f.browser()
 			if value != "" {
-				b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: value}
+				b.holding("refresh", value)
 			}
 			res := b.postEmpty("/api/users/signout")
 			if res.Code != http.StatusOK || string(res.Body) != "{}\n" {
@@ -308,8 +305,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFn(t)
-			b := f.browser()
-			b.jar["session"] = &http.Cookie{Name: "session", Value: tc.token(f)}
+			b := f.browser().holding("session", tc.token(f))
 			me := b.currentUser()
 			if (me != nil) != tc.want {
 				t.Errorf("currentuser = %+v, want signed in: %v", me, tc.want)

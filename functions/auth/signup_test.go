@@ -52,10 +52,7 @@ func TestSignupCreatesAnAccountAndSignsItIn(t *testing.T) {
 	if me == nil || me.ID != u.ID || me.Email != u.Email || !me.IssuedAt.Equal(t0) || !me.ExpiresAt.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("currentuser = %+v, want %s signed in at %v for 15 minutes", me, u.ID, t0)
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want %v", got, want)
-	}
+	f.wantOneAccount("the account")
 }
 
 func TestCookiesAreSecureUnlessCookieInsecureIsSet(t *testing.T) {
@@ -154,10 +151,7 @@ func TestSignupRefusesAnEmailInUseWhateverItsCase(t *testing.T) {
 			t.Errorf("a refused signup set cookies %v", res.Header["Set-Cookie"])
 		}
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want the first account only: %v", got, want)
-	}
+	f.wantOneAccount("the first account only")
 }
 
 func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
@@ -187,10 +181,7 @@ func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d signups answered 201, want exactly 1", created)
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want one account: %v", got, want)
-	}
+	f.wantOneAccount("one account")
 }
 
 func TestSigninWithTheRightPasswordStartsASession(t *testing.T) {
@@ -267,4 +258,14 @@ func wantFieldErrors(t *testing.T, path, email, password string, want []httpx.Er
 	httpxtest.WantErrors(t, res.Response, http.StatusBadRequest, want...)
 	f.wantNothingStored()
 	return res
+}
+
+// wantOneAccount fails unless the store holds what one signed-up account
+// does (its user, email, refresh family and token), which why names.
+func (f *fn) wantOneAccount(why string) {
+	f.tb.Helper()
+	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
+	if got := f.counts(); !maps.Equal(got, want) {
+		f.tb.Errorf("store holds %v, want %s: %v", got, why, want)
+	}
 }
