@@ -1,12 +1,9 @@
 package testenv
 
 import (
-	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -27,50 +24,11 @@ var cloudTasks *process
 // name their tasks afresh (UniqueID).
 func CloudTasksEmulator(tb testing.TB) string {
 	tb.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if cloudTasks == nil {
-		bin, err := cloudTasksEmulatorBinary()
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		p, err := startProcess("cloud tasks emulator", func(port int) *exec.Cmd {
-			return exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
-		}, tcpReady)
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		cloudTasks = p
-		started = append(started, p)
-	}
-	return cloudTasks.addr
-}
-
-// cloudTasksEmulatorBinary finds the emulator on PATH (`make test` puts
-// tools/bin there), then in tools/bin of the repository that holds the
-// working directory.
-func cloudTasksEmulatorBinary() (string, error) {
-	if bin, err := exec.LookPath(cloudTasksBinary); err == nil {
-		return bin, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("testenv: %w", err)
-	}
-	for {
-		if fileExists(filepath.Join(dir, "go.work")) {
-			bin := filepath.Join(dir, "tools", "bin", cloudTasksBinary)
-			if !fileExists(bin) {
-				return "", fmt.Errorf("the Cloud Tasks emulator is not built: %s is missing (run make tools)", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the Cloud Tasks emulator is not on PATH and no go.work was found above the working directory (run make tools)")
-		}
-		dir = parent
-	}
+	return standIn(tb, &cloudTasks, "cloud tasks emulator", func() (string, error) {
+		return toolBinary(cloudTasksBinary, "the Cloud Tasks emulator")
+	}, func(bin string, port int) *exec.Cmd {
+		return exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
+	}, tcpReady)
 }
 
 // tcpReady reports whether addr accepts connections.
