@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
 )
 
 func TestCommandFailsEachChecksEveryStart(t *testing.T) {
@@ -52,5 +54,17 @@ func TestSetFirestoreEnvPointsAtANewProjectOnTheEmulator(t *testing.T) {
 	}
 	if project := os.Getenv("GOOGLE_CLOUD_PROJECT"); !strings.HasPrefix(project, "things-main") {
 		t.Errorf("GOOGLE_CLOUD_PROJECT=%q, want a project named after the database", project)
+	}
+}
+
+func TestCloudTasksQueueIsOneOfTheTestsOwn(t *testing.T) {
+	t.Parallel()
+	host, first := CloudTasksQueue(t, "things")
+	_, second := CloudTasksQueue(t, "things")
+	if first == second || !strings.Contains(first, "/queues/things-") {
+		t.Errorf("queues %q and %q, want two named afresh after things", first, second)
+	}
+	if _, err := CloudTasksClient(t, host).GetQueue(t.Context(), &cloudtaskspb.GetQueueRequest{Name: first}); err != nil {
+		t.Errorf("the queue created is not on the emulator: %v", err)
 	}
 }

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/buytickets/buytickets/eventing"
@@ -43,15 +38,8 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	ctx := t.Context()
-	tasksHost := testenv.CloudTasksEmulator(t)
-	admin := tasksClient(t, tasksHost)
-	const parent = "projects/buytickets-test/locations/here"
-	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
-		Parent: parent, Queue: &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasksHost, queue := testenv.CloudTasksQueue(t, "expiration")
+	admin := testenv.CloudTasksClient(t, tasksHost)
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	defer sink.Close()
 	issuer := eventingtest.ClusterEnv(t, "expiration")
@@ -60,7 +48,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	for k, v := range map[string]string{
 		"K_SINK":     sink.URL,
 		"EXPIRE_URL": base + "/tasks/expire", "TASKS_INVOKER_EMAIL": "invoker@buytickets-test.iam.gserviceaccount.com",
-		"CLOUD_TASKS_QUEUE": queue.GetName(), "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
+		"CLOUD_TASKS_QUEUE": queue, "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
 	} {
 		t.Setenv(k, v)
 	}
@@ -71,7 +59,7 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	// An order a day from expiry: its task waits on the queue, and goes
 	// when the order is cancelled.
 	id := testenv.UniqueID("order")
-	task := queue.GetName() + "/tasks/expire-" + id + "-1"
+	task := queue + "/tasks/expire-" + id + "-1"
 	created := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(24 * time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20, Reservation: 1},
@@ -101,18 +89,4 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	}
 
 	cmd.Stop()
-}
-
-func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
-	tb.Helper()
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := gcloudtasks.NewClient(context.Background(), option.WithGRPCConn(conn))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	return c
 }
