@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
 )
 
 // Event returns the event that newEvent, one of eventing's constructors
@@ -18,4 +20,17 @@ func Event[P any](tb testing.TB, newEvent func(P) (event.Event, error), payload 
 		tb.Fatal(err)
 	}
 	return ev
+}
+
+// Decode returns ev's data decoded into a P, as eventing.Decode reads it;
+// the test fails when it cannot be.
+//
+//	placed := eventingtest.Decode[eventing.OrderCreated](t, ev)
+func Decode[P any](tb testing.TB, ev event.Event) P {
+	tb.Helper()
+	var p P
+	if err := eventing.Decode(ev, &p); err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }

@@ -90,6 +90,21 @@ func TestEventMakesTheEventOrFailsTheTest(t *testing.T) {
 	}
 }
 
+func TestDecodeReadsTheDataOrFailsTheTest(t *testing.T) {
+	t.Parallel()
+	ev := newEvent()
+	if err := ev.SetData(event.ApplicationJSON, map[string]string{"id": "o1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventingtest.Decode[struct{ ID string }](t, ev); got.ID != "o1" {
+		t.Errorf("decoded %+v, want id o1", got)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) { eventingtest.Decode[struct{ ID string }](tb, newEvent()) })
+	if len(failures) != 1 {
+		t.Errorf("an event without data: failures %q, want one", failures)
+	}
+}
+
 func TestFastOutboxIsQuickAndBounded(t *testing.T) {
 	t.Parallel()
 	o := eventingtest.FastOutbox()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
@@ -51,10 +52,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 			}
 
 			ev := f.sink.wait(t, eventing.TypeOrderCreated, o.ID)
-			var data eventing.OrderCreated
-			if err := eventing.Decode(ev, &data); err != nil {
-				t.Fatal(err)
-			}
+			data := eventingtest.Decode[eventing.OrderCreated](t, ev)
 			want := eventing.OrderCreated{
 				ID: o.ID, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(tc.want),
 				Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: 1},
@@ -150,19 +148,13 @@ func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
 			}
 
 			cancelled := f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
-			var data eventing.OrderCancelled
-			if err := eventing.Decode(cancelled, &data); err != nil {
-				t.Fatal(err)
-			}
+			data := eventingtest.Decode[eventing.OrderCancelled](t, cancelled)
 			want := eventing.OrderCancelled{ID: old.ID, Version: 1, Reason: "expired",
 				Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 			if data != want || entityVersion(t, cancelled) != 1 {
 				t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, cancelled), data, want)
 			}
-			var placed eventing.OrderCreated
-			if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
-				t.Fatal(err)
-			}
+			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
 			if placed.Ticket.Reservation != 2 {
 				t.Errorf("new order's reservation %d, want 2", placed.Ticket.Reservation)
 			}
@@ -210,9 +202,8 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	f.MustDeliver(updated(t, ticketID, "seller", "Concert (front row)", 45.5, "reserved", 1))
 
 	if got := buyer.show(o.ID); got.Ticket.Title != "Concert" || got.Ticket.Price != 20 {

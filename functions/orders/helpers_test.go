@@ -187,6 +187,15 @@ func (u *user) mustOrder(ticketID string) orderBody {
 	return orderOf(u.f.tb, res.Body)
 }
 
+// ordered lists a ticket of seller's, Concert at 20, and has buyerID
+// order it, failing unless the order is created; it returns the ticket's
+// id and the order.
+func (f *fn) ordered(buyerID string) (string, orderBody) {
+	f.tb.Helper()
+	ticketID := f.listTicket("seller", "Concert", 20)
+	return ticketID, f.user(buyerID).mustOrder(ticketID)
+}
+
 // show gets order id, failing unless it is answered.
 func (u *user) show(id string) orderBody {
 	u.f.tb.Helper()

@@ -102,9 +102,8 @@ func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
 func TestCancelGivesTheTicketBack(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	f.clock.Advance(time.Minute)
 
 	res := buyer.Delete("/api/orders/" + o.ID)
@@ -116,10 +115,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 		t.Errorf("cancelled order is %s (%s) v%d, want cancelled (buyer) v1", got.Status, got.CancelReason, got.Version)
 	}
 	ev := f.sink.wait(t, eventing.TypeOrderCancelled, o.ID)
-	var data eventing.OrderCancelled
-	if err := eventing.Decode(ev, &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.OrderCancelled](t, ev)
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want || entityVersion(t, ev) != 1 {
 		t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, ev), data, want)
@@ -141,10 +137,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 
 	// The ticket is free for the next buyer, under the next reservation.
 	next := f.user("next").mustOrder(ticketID)
-	var placed eventing.OrderCreated
-	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
-		t.Fatal(err)
-	}
+	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
 	if placed.Ticket.Reservation != 2 {
 		t.Errorf("next order's reservation %d, want 2", placed.Ticket.Reservation)
 	}
@@ -153,9 +146,8 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	first := f.user("first")
-	old := first.mustOrder(ticketID)
+	ticketID, old := f.ordered("first")
 	f.clock.Advance(window)
 	next := f.user("second").mustOrder(ticketID)
 
@@ -175,9 +167,8 @@ func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	// What payment.created will do: complete the order through the store.
 	_, err := f.stored().UpdateOrder(context.Background(), o.ID, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
 		return nil, o.Complete()

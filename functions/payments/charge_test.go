@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/auth/authtest"
@@ -39,10 +40,7 @@ func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
 	}
 
 	ev := f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-	var data eventing.PaymentCreated
-	if err := eventing.Decode(ev, &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.PaymentCreated](t, ev)
 	wantData := eventing.PaymentCreated{ID: p.ID, OrderID: orderID, StripeID: p.StripeID, Amount: 1999, Currency: "usd"}
 	if data != wantData || ev.Source() != "/functions/payments" || ev.Subject() != p.ID {
 		t.Errorf("payment.created %+v from %s about %s, want %+v from /functions/payments", data, ev.Source(), ev.Subject(), wantData)

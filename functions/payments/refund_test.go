@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -23,10 +24,7 @@ func (f *fn) wantRefunded(orderID string, reason payment.RefundReason, want url.
 			p = held
 		}
 	}
-	var data eventing.PaymentRefunded
-	if err := eventing.Decode(ev, &data); err != nil {
-		f.tb.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.PaymentRefunded](f.tb, ev)
 	wantData := eventing.PaymentRefunded{
 		ID: p.ID, OrderID: orderID, StripeID: p.StripeID, Amount: int64(p.Amount), Currency: "usd", Reason: string(reason),
 	}

@@ -319,10 +319,7 @@ func (f *fn) mustDeliver(events ...event.Event) {
 func (f *fn) updated(id string, version int) eventing.TicketUpdated {
 	f.tb.Helper()
 	ev := f.sink.await(f.tb, eventing.TypeTicketUpdated, id, version)
-	var p eventing.TicketUpdated
-	if err := eventing.Decode(ev, &p); err != nil {
-		f.tb.Fatal(err)
-	}
+	p := eventingtest.Decode[eventing.TicketUpdated](f.tb, ev)
 	return p
 }
 
