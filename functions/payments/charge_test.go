@@ -244,9 +244,7 @@ func TestStripeUnreachableIs503AndTheClaimWaitsForTheSweep(t *testing.T) {
 func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Something went wrong on Stripe's end."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Something went wrong on Stripe's end.", "tok_visa")
 
 	if res, code := f.sweep(); code != http.StatusOK || res.Redriven != 0 {
 		t.Errorf("a sweep right away: %d %+v, want the fresh claim left to its request", code, res)
@@ -267,9 +265,7 @@ func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusServiceUnavailable, `{"error":{"type":"api_error","message":"Try again later."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_chargeDeclined"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusServiceUnavailable, "Try again later.", "tok_chargeDeclined")
 	f.stripe.clear()
 	f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 	f.clock.Advance(2 * time.Minute)
@@ -282,9 +278,7 @@ func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
 func TestClaimUnresolvedPastStripesKeyWindowIsGivenUp(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Down.", "tok_visa")
 	f.clock.Advance(payment.IdempotencyWindow)
 	sent := len(f.stripe.requests("/v1/charges"))
 	if res, code := f.sweep(); code != http.StatusOK || res.Unresolved != 1 || res.Redriven != 0 {

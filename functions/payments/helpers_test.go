@@ -204,6 +204,22 @@ func withSource(token string) func(stripeCall) bool {
 // anyCharge matches every charge.
 func anyCharge(c stripeCall) bool { return c.Path == "/v1/charges" }
 
+// anyRefund matches every refund.
+func anyRefund(c stripeCall) bool { return c.Path == "/v1/refunds" }
+
+// claimWhileStripeFails places an order of buyer's for 20 dollars and has
+// buyer pay it with token while Stripe answers every charge with status
+// and an api_error saying message, failing unless the payment is refused
+// as unavailable: its claim is left for a sweep to settle. It returns the
+// order's id.
+func (f *fn) claimWhileStripeFails(status int, message, token string) string {
+	f.tb.Helper()
+	f.stripe.answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
+	orderID := f.placeOrder("buyer", 20)
+	wantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	return orderID
+}
+
 // declined is Stripe's answer to a declined card.
 const declined = `{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline",` +
 	`"message":"Your card was declined.","charge":"ch_declined"}}`
