@@ -154,6 +154,12 @@ func TestReceiverDeliversToEvents(t *testing.T) {
 	if want := []string{"/events", "/events"}; !slices.Equal(paths, want) {
 		t.Errorf("paths %q, want %q", paths, want)
 	}
+	failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.Receiver{TB: tb, URL: srv.URL}.TakeEach(map[string]event.Event{"taken": newEvent(), "refused": ev})
+	})
+	if want := []string{"refused: 409, want 200"}; !slices.Equal(failures, want) {
+		t.Errorf("TakeEach: failures %q, want %q", failures, want)
+	}
 }
 
 func TestReceiverWithAnIssuerPresentsTheIssuersToken(t *testing.T) {

@@ -67,3 +67,15 @@ func (r Receiver) MustDeliver(ev event.Event) {
 		r.TB.Fatalf("deliver %s %s about %s: %d %s, want 200", ev.Type(), ev.ID(), ev.Subject(), res.Code, res.Body)
 	}
 }
+
+// TakeEach delivers each of events, in no order, and fails the test,
+// naming the event, for each that the receiver does not take with 200:
+// for events a receiver must take even when it ignores them.
+func (r Receiver) TakeEach(events map[string]event.Event) {
+	r.TB.Helper()
+	for name, ev := range events {
+		if code := r.Deliver(ev); code != http.StatusOK {
+			r.TB.Errorf("%s: %d, want 200", name, code)
+		}
+	}
+}
