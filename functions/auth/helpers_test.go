@@ -143,6 +143,15 @@ func (b *browser) postEmpty(path string) response {
 	return b.do(httptest.NewRequest(http.MethodPost, path, nil))
 }
 
+// mustRefresh refreshes b's session, failing the test unless it is
+// refreshed; what names the refresh in the failure.
+func (b *browser) mustRefresh(what string) {
+	b.f.tb.Helper()
+	if res := b.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
+		b.f.tb.Fatalf("%s: %d %s, want 200", what, res.Code, res.Body)
+	}
+}
+
 func (b *browser) get(path string) response {
 	b.f.tb.Helper()
 	return b.do(httptest.NewRequest(http.MethodGet, path, nil))
