@@ -16,7 +16,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -282,11 +281,7 @@ func (f *fn) listTicket(sellerID, title string, price float64) string {
 // that read what was stored or write what a later event would.
 func (f *fn) stored() *ordersstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return ordersstore.New(f.db, box)
+	return ordersstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
 }
 
 // counts returns how many documents each collection holds.

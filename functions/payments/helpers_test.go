@@ -23,7 +23,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -433,11 +432,7 @@ func (f *fn) placeOrder(buyerID string, price float64) string {
 // that read what was stored.
 func (f *fn) stored() *paymentsstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return paymentsstore.New(f.db, box)
+	return paymentsstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
 }
 
 // ledger returns what the function holds about orderID.
