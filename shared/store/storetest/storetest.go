@@ -108,6 +108,20 @@ func wantAbsent(t *testing.T, s store.Store, coll, id, what string) {
 	}
 }
 
+// wantQuery fails t unless q of coll answers the documents want, in
+// order; name names the query in the failure.
+func wantQuery(t *testing.T, s store.Store, coll, name string, q store.Query, want []string) {
+	t.Helper()
+	docs, err := s.Query(context.Background(), coll, q)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	if got := ids(docs); !slices.Equal(got, want) {
+		t.Errorf("%s: got %v, want %v", name, got, want)
+	}
+}
+
 func ids(docs []store.Doc) []string {
 	out := make([]string, len(docs))
 	for i, d := range docs {
@@ -291,14 +305,7 @@ func testEqualityFilters(t *testing.T, s store.Store) {
 		{"missing field", []store.Filter{store.Where("nope", store.Eq, "x")}, nil},
 	}
 	for _, tc := range tests {
-		docs, err := s.Query(context.Background(), coll, store.Query{Filters: tc.filters})
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if got := ids(docs); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
+		wantQuery(t, s, coll, tc.name, store.Query{Filters: tc.filters}, tc.want)
 	}
 }
 
@@ -324,15 +331,7 @@ func testRangeFilters(t *testing.T, s store.Store) {
 		{"a number range skips strings", store.Where("name", store.Gt, 0), nil},
 	}
 	for _, tc := range tests {
-		q := store.Query{Filters: []store.Filter{tc.filter}, OrderBy: tc.filter.Field}
-		docs, err := s.Query(context.Background(), coll, q)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if got := ids(docs); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
+		wantQuery(t, s, coll, tc.name, store.Query{Filters: []store.Filter{tc.filter}, OrderBy: tc.filter.Field}, tc.want)
 	}
 }
 
