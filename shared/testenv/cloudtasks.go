@@ -31,11 +31,10 @@ var cloudTasks *process
 // name their tasks afresh (UniqueID).
 func CloudTasksEmulator(tb testing.TB) string {
 	tb.Helper()
-	return standIn(tb, &cloudTasks, "cloud tasks emulator", func() (string, error) {
-		return toolBinary(cloudTasksBinary, "the Cloud Tasks emulator")
-	}, func(bin string, port int) *exec.Cmd {
-		return exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
-	}, tcpReady)
+	return standIn(tb, &cloudTasks, "cloud tasks emulator", tool(cloudTasksBinary, "the Cloud Tasks emulator"),
+		func(bin string, port int) *exec.Cmd {
+			return exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
+		}, tcpReady)
 }
 
 // CloudTasksClient returns a client of the Cloud Tasks emulator at host

@@ -22,19 +22,18 @@ var stripeMock *process
 // builds it into tools/bin) the test is skipped, or fails under CI=true.
 func StripeMock(tb testing.TB) string {
 	tb.Helper()
-	return "http://" + standIn(tb, &stripeMock, "stripe-mock", func() (string, error) {
-		return toolBinary("stripe-mock", "stripe-mock")
-	}, func(bin string, port int) *exec.Cmd {
-		// stripe-mock serves HTTPS too; a port of its own keeps it from
-		// taking its default, which another stripe-mock may hold.
-		https, err := FreePort()
-		if err != nil {
-			https = 0
-		}
-		return exec.Command(bin,
-			fmt.Sprintf("-http-addr=127.0.0.1:%d", port),
-			fmt.Sprintf("-https-addr=127.0.0.1:%d", https))
-	}, stripeMockReady)
+	return "http://" + standIn(tb, &stripeMock, "stripe-mock", tool("stripe-mock", "stripe-mock"),
+		func(bin string, port int) *exec.Cmd {
+			// stripe-mock serves HTTPS too; a port of its own keeps it from
+			// taking its default, which another stripe-mock may hold.
+			https, err := FreePort()
+			if err != nil {
+				https = 0
+			}
+			return exec.Command(bin,
+				fmt.Sprintf("-http-addr=127.0.0.1:%d", port),
+				fmt.Sprintf("-https-addr=127.0.0.1:%d", https))
+		}, stripeMockReady)
 }
 
 // stripeMockReady reports whether stripe-mock answers an authenticated

@@ -107,6 +107,12 @@ func standIn(tb testing.TB, p **process, name string, find func() (string, error
 	return (*p).addr
 }
 
+// tool returns standIn's find for the binary name that `make tools`
+// builds, which what names in errors (toolBinary).
+func tool(name, what string) func() (string, error) {
+	return func() (string, error) { return toolBinary(name, what) }
+}
+
 // toolBinary finds the binary name that `make tools` builds into
 // tools/bin, which what names in errors: on PATH (`make test` puts
 // tools/bin there), then in tools/bin of the repository that holds the
