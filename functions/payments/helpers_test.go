@@ -501,9 +501,18 @@ func signature(payload []byte, secret string, signedAt time.Time) string {
 // as Stripe does.
 func (f *fn) postWebhook(payload []byte, secret string, signedAt time.Time) response {
 	f.tb.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(payload))
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Stripe-Signature", signature(payload, secret, signedAt))
+	return f.sendWebhook(payload, "application/json; charset=utf-8", signature(payload, secret, signedAt))
+}
+
+// sendWebhook posts body to the webhook as contentType, with sig as its
+// Stripe-Signature unless sig is empty.
+func (f *fn) sendWebhook(body []byte, contentType, sig string) response {
+	f.tb.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if sig != "" {
+		req.Header.Set("Stripe-Signature", sig)
+	}
 	return f.serve(req)
 }
 
