@@ -246,23 +246,16 @@ func TestIngressTakesEventsOnlyFromAPublisherForItsOwnSource(t *testing.T) {
 	h := newHarness(t, setup{})
 	other := identity.GenerateKey()
 	orders := manifest.ServiceAccount("test", "orders")
-	sign := func(key *identity.Key, subject, audience string, ttl time.Duration) string {
-		token, err := key.Sign(subject, audience, ttl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return token
-	}
 	key := eventingtest.Key()
 	for _, tc := range []struct {
 		name, token, source string
 	}{
 		{"no token", "", "/functions/orders"},
-		{"expired", sign(key, orders, brokerAudience, -time.Minute), "/functions/orders"},
-		{"wrong audience", sign(key, orders, "test/a", time.Minute), "/functions/orders"},
-		{"wrong key", sign(other, orders, brokerAudience, time.Minute), "/functions/orders"},
-		{"not a publisher", sign(key, manifest.ServiceAccount("test", "attacker"), brokerAudience, time.Minute), "/functions/orders"},
-		{"a Trigger's identity", sign(key, manifest.ServiceAccount("test", "a-order-created-oidc-eventing.knative.dev-trigger"), brokerAudience, time.Minute), "/functions/orders"},
+		{"expired", eventingtest.SignWith(t, key, orders, brokerAudience, -time.Minute), "/functions/orders"},
+		{"wrong audience", eventingtest.SignWith(t, key, orders, "test/a", time.Minute), "/functions/orders"},
+		{"wrong key", eventingtest.SignWith(t, other, orders, brokerAudience, time.Minute), "/functions/orders"},
+		{"not a publisher", eventingtest.SignWith(t, key, manifest.ServiceAccount("test", "attacker"), brokerAudience, time.Minute), "/functions/orders"},
+		{"a Trigger's identity", eventingtest.SignWith(t, key, manifest.ServiceAccount("test", "a-order-created-oidc-eventing.knative.dev-trigger"), brokerAudience, time.Minute), "/functions/orders"},
 		{"another publisher's source", publisherToken(t, "tickets"), "/functions/orders"},
 		{"a made-up source", publisherToken(t, "orders"), "/attacker"},
 	} {

@@ -2,11 +2,14 @@ package eventingtest_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +71,40 @@ func TestMustPostFailsUnless200(t *testing.T) {
 	}
 }
 
+func TestEventMakesTheEventOrFailsTheTest(t *testing.T) {
+	t.Parallel()
+	newWithID := func(id string) (event.Event, error) {
+		if id == "" {
+			return event.Event{}, fmt.Errorf("no id")
+		}
+		ev := newEvent()
+		ev.SetID(id)
+		return ev, nil
+	}
+	if ev := eventingtest.Event(t, newWithID, "e7"); ev.ID() != "e7" {
+		t.Errorf("event %s, want e7", ev.ID())
+	}
+	failures := testenv.Record(t, func(tb testing.TB) { eventingtest.Event(tb, newWithID, "") })
+	if want := []string{"no id"}; !slices.Equal(failures, want) {
+		t.Errorf("failures %q, want %q", failures, want)
+	}
+}
+
+func TestDecodeReadsTheDataOrFailsTheTest(t *testing.T) {
+	t.Parallel()
+	ev := newEvent()
+	if err := ev.SetData(event.ApplicationJSON, map[string]string{"id": "o1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventingtest.Decode[struct{ ID string }](t, ev); got.ID != "o1" {
+		t.Errorf("decoded %+v, want id o1", got)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) { eventingtest.Decode[struct{ ID string }](tb, newEvent()) })
+	if len(failures) != 1 {
+		t.Errorf("an event without data: failures %q, want one", failures)
+	}
+}
+
 func TestFastOutboxIsQuickAndBounded(t *testing.T) {
 	t.Parallel()
 	o := eventingtest.FastOutbox()
@@ -116,5 +153,30 @@ func TestReceiverDeliversToEvents(t *testing.T) {
 	}
 	if want := []string{"/events", "/events"}; !slices.Equal(paths, want) {
 		t.Errorf("paths %q, want %q", paths, want)
+	}
+	failures := testenv.Record(t, func(tb testing.TB) {
+		eventingtest.Receiver{TB: tb, URL: srv.URL}.TakeEach(map[string]event.Event{"taken": newEvent(), "refused": ev})
+	})
+	if want := []string{"refused: 409, want 200"}; !slices.Equal(failures, want) {
+		t.Errorf("TakeEach: failures %q, want %q", failures, want)
+	}
+}
+
+func TestReceiverWithAnIssuerPresentsTheIssuersToken(t *testing.T) {
+	t.Parallel()
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+	}))
+	t.Cleanup(srv.Close)
+	is := eventingtest.NewIssuer(t)
+	eventingtest.Receiver{TB: t, URL: srv.URL, Function: "orders", Issuer: is}.MustDeliver(newEvent())
+	parts := strings.Split(strings.TrimPrefix(auth, "Bearer "), ".")
+	var claims struct{ Iss string }
+	if len(parts) != 3 {
+		t.Fatalf("Authorization %q is not a bearer JWT", auth)
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &claims) != nil || claims.Iss != is.URL {
+		t.Errorf("token of issuer %q (%v), want %q", claims.Iss, err, is.URL)
 	}
 }

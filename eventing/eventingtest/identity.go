@@ -76,7 +76,15 @@ func SweepToken(tb testing.TB, function string) string {
 // Sign returns a token of Key for subject and audience, valid for a while.
 func Sign(tb testing.TB, subject, audience string) string {
 	tb.Helper()
-	token, err := Key().Sign(subject, audience, identity.Lifetime)
+	return SignWith(tb, Key(), subject, audience, identity.Lifetime)
+}
+
+// SignWith returns a token of key for subject and audience that expires
+// after ttl (in the past for a negative ttl), for tests of the tokens a
+// receiver refuses; the test fails when key cannot sign.
+func SignWith(tb testing.TB, key *identity.Key, subject, audience string, ttl time.Duration) string {
+	tb.Helper()
+	token, err := key.Sign(subject, audience, ttl)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -29,19 +29,29 @@ func MustPost(tb testing.TB, target string, ev event.Event) {
 
 // Receiver is a function's receiver as a test delivers to it: the /events
 // of Function served at URL, posted to in binary mode with the token the
-// broker presents (DeliveryToken). A test's fixture embeds it to deliver
-// events.
+// broker presents (DeliveryToken, or Issuer's when set). A test's fixture
+// embeds it to deliver events.
 type Receiver struct {
 	TB       testing.TB
 	URL      string
 	Function string
+
+	// Issuer, when set, signs the deliveries as a cluster's issuer does,
+	// for a command started with ClusterEnv.
+	Issuer *Issuer
 }
 
 // Post posts ev to the receiver as the broker does and returns the answer.
 func (r Receiver) Post(ev event.Event) httpxtest.Response {
 	r.TB.Helper()
 	req := NewRequest(r.TB, r.URL+"/events", ev)
-	return httpxtest.Do(r.TB, Authorize(req, DeliveryToken(r.TB, r.Function, ev)))
+	token := ""
+	if r.Issuer != nil {
+		token = r.Issuer.DeliveryToken(r.TB, r.Function, ev)
+	} else {
+		token = DeliveryToken(r.TB, r.Function, ev)
+	}
+	return httpxtest.Do(r.TB, Authorize(req, token))
 }
 
 // Deliver posts ev to the receiver (Post) and returns the status.
@@ -55,5 +65,17 @@ func (r Receiver) MustDeliver(ev event.Event) {
 	r.TB.Helper()
 	if res := r.Post(ev); res.Code != http.StatusOK {
 		r.TB.Fatalf("deliver %s %s about %s: %d %s, want 200", ev.Type(), ev.ID(), ev.Subject(), res.Code, res.Body)
+	}
+}
+
+// TakeEach delivers each of events, in no order, and fails the test,
+// naming the event, for each that the receiver does not take with 200:
+// for events a receiver must take even when it ignores them.
+func (r Receiver) TakeEach(events map[string]event.Event) {
+	r.TB.Helper()
+	for name, ev := range events {
+		if code := r.Deliver(ev); code != http.StatusOK {
+			r.TB.Errorf("%s: %d, want 200", name, code)
+		}
 	}
 }

@@ -188,12 +188,9 @@ func newEvents(t *testing.T, n int) []event.Event {
 	id := testenv.UniqueID("ticket")
 	var events []event.Event
 	for v := range n {
-		ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
+		ev := eventingtest.Event(t, eventing.NewTicketUpdated, eventing.TicketUpdated{
 			ID: id, Version: v, Title: "concert", Price: 12.5, UserID: "u1", Status: "available",
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		events = append(events, ev)
 	}
 	return events

@@ -89,13 +89,9 @@ func count(t *testing.T, st store.Store, subject string) int {
 
 func paymentEvent(t *testing.T) event.Event {
 	t.Helper()
-	ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{
+	return eventingtest.Event(t, eventing.NewPaymentCreated, eventing.PaymentCreated{
 		ID: testenv.UniqueID("payment"), OrderID: "o1", StripeID: "ch_1", Amount: 1250, Currency: "usd",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ev
 }
 
 func TestDuplicateDeliveriesChangeStateOnce(t *testing.T) {

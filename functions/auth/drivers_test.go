@@ -27,18 +27,13 @@ func TestSessionLifeOnEveryDriver(t *testing.T) {
 			http.StatusBadRequest, "Invalid credentials", "")
 
 		stolen := phone.cookie("refresh")
-		if res := phone.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
-			t.Fatalf("refresh: %d %s", res.Code, res.Body)
-		}
+		phone.mustRefresh("refresh")
 		f.clock.Advance(session.Grace) // past the grace two tabs get
-		thief := f.browser()
-		thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
+		thief := f.browser().holding("refresh", stolen)
 		wantError(t, thief.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 		wantError(t, phone.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 
-		if res := laptop.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
-			t.Fatalf("refresh of the other session: %d %s", res.Code, res.Body)
-		}
+		laptop.mustRefresh("refresh of the other session")
 		if me := laptop.currentUser(); me == nil || me.ID != id || me.Email != "bob@example.com" {
 			t.Errorf("currentuser = %+v, want %s", me, id)
 		}
@@ -46,7 +41,7 @@ func TestSessionLifeOnEveryDriver(t *testing.T) {
 		if res := laptop.postEmpty("/api/users/signout"); res.Code != http.StatusOK {
 			t.Fatalf("signout: %d %s", res.Code, res.Body)
 		}
-		thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+		thief.holding("refresh", kept)
 		wantError(t, thief.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 	})
 }

@@ -26,8 +26,7 @@ func TestTabsRefreshingAtOnceAllStaySignedInOnEveryDriver(t *testing.T) {
 	const tabs = 8
 	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
 		f := newFn(t, withStore(open(t)))
-		b := f.browser()
-		b.signup("bob@example.com", "correct horse")
+		b := f.signedUp()
 		shared := b.cookie("refresh")
 		f.clock.Advance(20 * time.Minute) // every tab's access token has expired
 
@@ -69,8 +68,7 @@ func TestTabsRefreshingAtOnceAllStaySignedInOnEveryDriver(t *testing.T) {
 func TestATokenPresentedAgainJustBeforeTheGraceEndsStillSignsIn(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	shared := b.cookie("refresh")
 	first := f.refreshWith(shared)
 	f.clock.Advance(session.Grace - time.Millisecond)
@@ -115,8 +113,7 @@ func TestAPageLoadAfterTheAccessTokenExpiredComesBackSignedIn(t *testing.T) {
 func TestCurrentUserWithoutAUsableSessionIsNullNeverAnError(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	signedOut := b.cookie("refresh")
 	b.postEmpty("/api/users/signout")
 	expired := f.browser()

@@ -109,6 +109,13 @@ type browser struct {
 
 func (f *fn) browser() *browser { return &browser{f: f, jar: map[string]*http.Cookie{}} }
 
+// holding puts the cookie name=value in b's jar, as a browser that kept
+// or was handed it holds it, and returns b.
+func (b *browser) holding(name, value string) *browser {
+	b.jar[name] = &http.Cookie{Name: name, Value: value}
+	return b
+}
+
 func (b *browser) do(req *http.Request) response {
 	b.f.tb.Helper()
 	for _, c := range b.jar {
@@ -136,6 +143,15 @@ func (b *browser) postEmpty(path string) response {
 	return b.do(httptest.NewRequest(http.MethodPost, path, nil))
 }
 
+// mustRefresh refreshes b's session, failing the test unless it is
+// refreshed; what names the refresh in the failure.
+func (b *browser) mustRefresh(what string) {
+	b.f.tb.Helper()
+	if res := b.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
+		b.f.tb.Fatalf("%s: %d %s, want 200", what, res.Code, res.Body)
+	}
+}
+
 func (b *browser) get(path string) response {
 	b.f.tb.Helper()
 	return b.do(httptest.NewRequest(http.MethodGet, path, nil))
@@ -146,6 +162,15 @@ func (b *browser) cookie(name string) string {
 		return c.Value
 	}
 	return ""
+}
+
+// signedUp returns a browser in which bob@example.com has just signed up,
+// with the password "correct horse": the account most tests start from.
+func (f *fn) signedUp() *browser {
+	f.tb.Helper()
+	b := f.browser()
+	b.signup("bob@example.com", "correct horse")
+	return b
 }
 
 func credentials(email, password string) string {

@@ -69,7 +69,7 @@ func TestUnknownFieldIsNamed(t *testing.T) {
 func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	b := newFn(t, withStore(storetest.Unavailable{})).browser()
-	b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: strings.Repeat("A", 43)}
+	b.holding("refresh", strings.Repeat("A", 43))
 	for name, res := range map[string]response{
 		"signup":  b.post("/api/users/signup", credentials("bob@example.com", "correct horse")),
 		"signin":  b.post("/api/users/signin", credentials("bob@example.com", "correct horse")),
@@ -103,9 +103,8 @@ func TestSecretsNeverReachTheLogs(t *testing.T) {
 	b.postEmpty("/api/users/refresh")
 	secrets = append(secrets, b.cookie("session"), b.cookie("refresh"))
 	f.clock.Advance(session.Grace) // past the grace two tabs get
-	thief := f.browser()
-	thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
-	thief.jar["session"] = &http.Cookie{Name: "session", Value: "forged.token.value"}
+	thief := f.browser().holding("refresh", stolen)
+	thief.holding("session", "forged.token.value")
 	thief.postEmpty("/api/users/refresh") // a reuse, logged as a warning
 	thief.get("/api/users/currentuser")   // a bad session, logged at debug
 	b.postEmpty("/api/users/signout")

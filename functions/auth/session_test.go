@@ -15,6 +15,7 @@ import (
 
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // wantCookiesCleared checks that res deletes both session cookies.
@@ -59,16 +60,12 @@ func TestRefreshRotatesTheSession(t *testing.T) {
 func TestReusedRefreshTokenRevokesTheWholeFamily(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	victim := f.browser()
-	victim.signup("bob@example.com", "correct horse")
+	victim := f.signedUp()
 	stolen := victim.cookie("refresh")
-	if res := victim.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
-		t.Fatalf("refresh: %d %s", res.Code, res.Body)
-	}
+	victim.mustRefresh("refresh")
 
 	f.clock.Advance(session.Grace) // past the grace two tabs get
-	thief := f.browser()
-	thief.jar["refresh"] = &http.Cookie{Name: "refresh", Value: stolen}
+	thief := f.browser().holding("refresh", stolen)
 	res := thief.postEmpty("/api/users/refresh")
 	wantError(t, res, http.StatusUnauthorized, "Not authorized", "")
 	wantCookiesCleared(t, res)
@@ -88,28 +85,25 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 	}{
 		{"no refresh cookie", func(f *fn) *browser { return f.browser() }},
 		{"a cookie that is no token", func(f *fn) *browser {
-			b := f.browser()
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: "not-a-token"}
+			b := f.browser().holding("refresh", "not-a-token")
 			return b
 		}},
 		{"a token never issued", func(f *fn) *browser {
 			b := f.browser()
 			secret, _ := session.NewSecret()
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: secret}
+			b.holding("refresh", secret)
 			return b
 		}},
 		{"expired after 7 days", func(f *fn) *browser {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			f.clock.Advance(7 * 24 * time.Hour)
 			return b
 		}},
 		{"revoked by signout", func(f *fn) *browser {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			kept := b.cookie("refresh")
 			b.postEmpty("/api/users/signout")
-			b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+			b.holding("refresh", kept)
 			return b
 		}},
 	}
@@ -122,9 +116,7 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 			res := b.postEmpty("/api/users/refresh")
 			wantError(t, res, http.StatusUnauthorized, "Not authorized", "")
 			wantCookiesCleared(t, res)
-			if after := f.counts(); !maps.Equal(before, after) {
-				t.Errorf("a refused refresh changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused refresh", before, f.counts())
 		})
 	}
 }
@@ -132,24 +124,18 @@ func TestRefreshRefusesDeadTokens(t *testing.T) {
 func TestRefreshWorksUntilTheLastMoment(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	f.clock.Advance(7*24*time.Hour - time.Second)
-	if res := b.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
-		t.Fatalf("refresh a second before expiry: %d %s, want 200", res.Code, res.Body)
-	}
+	b.mustRefresh("refresh a second before expiry")
 	// The rotated token lives 7 days from its own issue.
 	f.clock.Advance(7*24*time.Hour - time.Second)
-	if res := b.postEmpty("/api/users/refresh"); res.Code != http.StatusOK {
-		t.Fatalf("refresh of the rotated token: %d %s, want 200", res.Code, res.Body)
-	}
+	b.mustRefresh("refresh of the rotated token")
 }
 
 func TestSignoutRevokesTheSessionAndClearsCookies(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	kept := b.cookie("refresh")
 
 	res := b.postEmpty("/api/users/signout")
@@ -160,8 +146,7 @@ func TestSignoutRevokesTheSessionAndClearsCookies(t *testing.T) {
 	if me := b.currentUser(); me != nil {
 		t.Errorf("currentuser after signout = %+v, want null", me)
 	}
-	other := f.browser()
-	other.jar["refresh"] = &http.Cookie{Name: "refresh", Value: kept}
+	other := f.browser().holding("refresh", kept)
 	wantError(t, other.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
 }
 
@@ -188,7 +173,7 @@ func TestSignoutWithoutASessionStillAnswers200(t *testing.T) {
 			f := newFn(t)
 			b := f.browser()
 			if value != "" {
-				b.jar["refresh"] = &http.Cookie{Name: "refresh", Value: value}
+				b.holding("refresh", value)
 			}
 			res := b.postEmpty("/api/users/signout")
 			if res.Code != http.StatusOK || string(res.Body) != "{}\n" {
@@ -283,8 +268,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 			}), right)
 		}, false},
 		{"expired by the clock", func(f *fn) string {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			f.clock.Advance(15*time.Minute + time.Second)
 			return b.cookie("session")
 		}, false},
@@ -304,8 +288,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 			return forge(hs256, claims(func(c map[string]any) { c["aud"] = "elsewhere" }), right)
 		}, false},
 		{"tampered payload", func(f *fn) string {
-			b := f.browser()
-			b.signup("bob@example.com", "correct horse")
+			b := f.signedUp()
 			parts := strings.Split(b.cookie("session"), ".")
 			forged := strings.Split(forge(hs256, claims(func(c map[string]any) { c["email"] = "admin@example.com" }), nil), ".")
 			return parts[0] + "." + forged[1] + "." + parts[2]
@@ -316,8 +299,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFn(t)
-			b := f.browser()
-			b.jar["session"] = &http.Cookie{Name: "session", Value: tc.token(f)}
+			b := f.browser().holding("session", tc.token(f))
 			me := b.currentUser()
 			if (me != nil) != tc.want {
 				t.Errorf("currentuser = %+v, want signed in: %v", me, tc.want)
@@ -329,8 +311,7 @@ func TestForgedAccessTokensAreSignedOut(t *testing.T) {
 func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	b := f.browser()
-	b.signup("bob@example.com", "correct horse")
+	b := f.signedUp()
 	before := f.counts()
 	for _, path := range []string{"/api/users/signup", "/api/users/signin", "/api/users/signout", "/api/users/refresh"} {
 		req := httpxtest.NewJSONRequest(http.MethodPost, path, credentials("eve@example.com", "correct horse"))
@@ -342,9 +323,7 @@ func TestCrossSiteRequestsCannotChangeTheSession(t *testing.T) {
 		}
 		errorsOf(t, res)
 	}
-	if after := f.counts(); !maps.Equal(before, after) {
-		t.Errorf("cross-site requests changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "cross-site requests", before, f.counts())
 	if me := b.currentUser(); me == nil {
 		t.Error("a cross-site signout signed the browser out")
 	}

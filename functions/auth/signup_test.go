@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 // wantSessionCookies checks the session and refresh cookies DESIGN §4 sets.
@@ -52,10 +52,7 @@ func TestSignupCreatesAnAccountAndSignsItIn(t *testing.T) {
 	if me == nil || me.ID != u.ID || me.Email != u.Email || !me.IssuedAt.Equal(t0) || !me.ExpiresAt.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("currentuser = %+v, want %s signed in at %v for 15 minutes", me, u.ID, t0)
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want %v", got, want)
-	}
+	f.wantOneAccount("the account")
 }
 
 func TestCookiesAreSecureUnlessCookieInsecureIsSet(t *testing.T) {
@@ -124,18 +121,10 @@ func TestSignupRefusesBadFieldsOnePerField(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFn(t)
-			res := f.browser().post("/api/users/signup", credentials(tc.email, tc.password))
-			if res.Code != http.StatusBadRequest {
-				t.Fatalf("signup: %d %s, want 400", res.Code, res.Body)
-			}
-			if got := errorsOf(t, res); !slices.Equal(got, tc.want) {
-				t.Errorf("errors %+v, want %+v", got, tc.want)
-			}
+			res := wantFieldErrors(t, "/api/users/signup", tc.email, tc.password, tc.want)
 			if len(res.Cookies) > 0 {
 				t.Errorf("a refused signup set cookies %v", res.Header["Set-Cookie"])
 			}
-			f.wantNothingStored()
 		})
 	}
 }
@@ -162,10 +151,7 @@ func TestSignupRefusesAnEmailInUseWhateverItsCase(t *testing.T) {
 			t.Errorf("a refused signup set cookies %v", res.Header["Set-Cookie"])
 		}
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want the first account only: %v", got, want)
-	}
+	f.wantOneAccount("the first account only")
 }
 
 func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
@@ -195,10 +181,7 @@ func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 	if created != 1 {
 		t.Errorf("%d signups answered 201, want exactly 1", created)
 	}
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
-	if got := f.counts(); !maps.Equal(got, want) {
-		t.Errorf("store holds %v, want one account: %v", got, want)
-	}
+	f.wantOneAccount("one account")
 }
 
 func TestSigninWithTheRightPasswordStartsASession(t *testing.T) {
@@ -241,9 +224,7 @@ func TestSigninAnswersUnknownEmailAndWrongPasswordAlike(t *testing.T) {
 	if string(unknown.Body) != string(wrong.Body) {
 		t.Errorf("bodies differ: unknown email %s, wrong password %s", unknown.Body, wrong.Body)
 	}
-	if after := f.counts(); !maps.Equal(before, after) {
-		t.Errorf("a refused signin changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "a refused signin", before, f.counts())
 }
 
 func TestSigninRefusesBadFields(t *testing.T) {
@@ -262,15 +243,29 @@ func TestSigninRefusesBadFields(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFn(t)
-			res := f.browser().post("/api/users/signin", credentials(tc.email, tc.password))
-			if res.Code != http.StatusBadRequest {
-				t.Fatalf("signin: %d %s, want 400", res.Code, res.Body)
-			}
-			if got := errorsOf(t, res); !slices.Equal(got, tc.want) {
-				t.Errorf("errors %+v, want %+v", got, tc.want)
-			}
-			f.wantNothingStored()
+			wantFieldErrors(t, "/api/users/signin", tc.email, tc.password, tc.want)
 		})
+	}
+}
+
+// wantFieldErrors posts email and password to path of a fresh function and
+// fails unless they are refused with 400 and exactly the errors want,
+// leaving the store empty; it returns the refusal.
+func wantFieldErrors(t *testing.T, path, email, password string, want []httpx.ErrorItem) response {
+	t.Helper()
+	f := newFn(t)
+	res := f.browser().post(path, credentials(email, password))
+	httpxtest.WantErrors(t, res.Response, http.StatusBadRequest, want...)
+	f.wantNothingStored()
+	return res
+}
+
+// wantOneAccount fails unless the store holds what one signed-up account
+// does (its user, email, refresh family and token), which why names.
+func (f *fn) wantOneAccount(why string) {
+	f.tb.Helper()
+	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
+	if got := f.counts(); !maps.Equal(got, want) {
+		f.tb.Errorf("store holds %v, want %s: %v", got, why, want)
 	}
 }

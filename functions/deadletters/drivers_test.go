@@ -15,8 +15,7 @@ func TestDeadLettersOnEveryDriver(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, "deadletters", func(t *testing.T, open func(testing.TB) store.Store) {
 		s := newSink(t, open(t))
-		sub := newSubscriber(t, http.StatusOK)
-		s.subscribe("orders", sub)
+		sub := s.subscriber("orders", http.StatusOK)
 		for _, id := range []string{"e0", "e1", "e2"} {
 			s.mustDeliver(failedAt(orderCreated(id), sub.events(), 500, "down"))
 		}

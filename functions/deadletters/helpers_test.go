@@ -64,11 +64,15 @@ type sink struct {
 	subscribers map[string]*url.URL // where the Triggers' functions are, by name
 }
 
-// subscribe puts sub where the Triggers deliver to function.
-func (s *sink) subscribe(function string, sub *subscriber) {
+// subscriber serves a subscriber answering status (newSubscriber) where
+// the Triggers deliver to function.
+func (s *sink) subscriber(function string, status int) *subscriber {
+	s.tb.Helper()
+	sub := newSubscriber(s.tb, status)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.subscribers[function], _ = url.Parse(sub.URL)
+	return sub
 }
 
 func (s *sink) resolve(function string) *url.URL {

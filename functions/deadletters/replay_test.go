@@ -21,8 +21,7 @@ type replayed struct {
 func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	sub := newSubscriber(t, http.StatusAccepted)
-	s.subscribe("orders", sub)
+	sub := s.subscriber("orders", http.StatusAccepted)
 	other := "http://tickets.buytickets.svc.cluster.local/events"
 	ev := orderCreated("e1")
 	s.mustDeliver(failedAt(ev, sub.events(), 500, "down"))
@@ -67,8 +66,7 @@ func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *tes
 func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	sub := newSubscriber(t, http.StatusInternalServerError)
-	s.subscribe("orders", sub)
+	sub := s.subscriber("orders", http.StatusInternalServerError)
 	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	before := s.all()
 
@@ -93,8 +91,7 @@ func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *tes
 func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	sub := newSubscriber(t, http.StatusOK)
-	s.subscribe("orders", sub)
+	sub := s.subscriber("orders", http.StatusOK)
 	sub.Close()
 	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
 	id := s.all()[0].ID
@@ -108,8 +105,7 @@ func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 func TestAMalformedEventIsReplayedByteForByte(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	sub := newSubscriber(t, http.StatusOK)
-	s.subscribe("orders", sub)
+	sub := s.subscriber("orders", http.StatusOK)
 	ev := orderCreated("e1")
 	ev.DataEncoded = []byte(`{"id":"order-1","version":`) // what the subscriber refused
 	s.mustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
@@ -136,8 +132,7 @@ func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
 func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	orders := newSubscriber(t, http.StatusOK)
-	s.subscribe("orders", orders)
+	orders := s.subscriber("orders", http.StatusOK)
 	elsewhere := newSubscriber(t, http.StatusOK) // no Trigger names it
 	s.mustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
 	s.mustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
@@ -172,8 +167,7 @@ func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.
 func TestOnlyTheOperatorListsAndReplays(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
-	sub := newSubscriber(t, http.StatusOK)
-	s.subscribe("orders", sub)
+	sub := s.subscriber("orders", http.StatusOK)
 	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	id := s.all()[0].ID
 	plane := eventingtest.Plane(t)

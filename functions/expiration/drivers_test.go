@@ -5,12 +5,6 @@ import (
 	"testing"
 	"time"
 
-	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
-	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
 	"github.com/buytickets/buytickets/shared/store"
@@ -29,26 +23,8 @@ func openFirestore(tb testing.TB) store.Store {
 // emulator, which the test creates as the deploy creates production's.
 func openCloudTasks(tb testing.TB) scheduler.Scheduler {
 	tb.Helper()
-	ctx := context.Background()
-	host := testenv.CloudTasksEmulator(tb)
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	admin, err := gcloudtasks.NewClient(ctx, option.WithGRPCConn(conn))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	const parent = "projects/buytickets-test/locations/here"
-	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
-		Parent: parent,
-		Queue:  &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
-	})
-	if err != nil {
-		tb.Fatalf("create queue: %v", err)
-	}
-	s, err := cloudtasks.Open(ctx, cloudtasks.Config{Queue: queue.GetName(), EmulatorHost: host})
+	host, queue := testenv.CloudTasksQueue(tb, "expiration")
+	s, err := cloudtasks.Open(context.Background(), cloudtasks.Config{Queue: queue, EmulatorHost: host})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 )
 
@@ -109,10 +110,7 @@ func TestEventsNoRedeliveryFixesAreRefused(t *testing.T) {
 		}
 		return ev
 	}
-	ticket, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "u1", CreatedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ticket := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "u1", CreatedAt: time.Now()})
 	tests := map[string]event.Event{
 		"misrouted type":      ticket,
 		"no expiresAt":        withData(eventing.TypeOrderCreated, `{"id":"o1","ticket":{"reservation":1}}`),

@@ -163,39 +163,27 @@ func newOrderID() string {
 // ticket's reservation 1 until expiresAt.
 func orderCreated(tb testing.TB, id string, expiresAt time.Time) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	return eventingtest.Event(tb, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: expiresAt,
 		Ticket: eventing.OrderCreatedTicket{ID: "t-" + id, Price: 20, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCancelled returns the order.cancelled of order id, by its buyer.
 func orderCancelled(tb testing.TB, id string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	return eventingtest.Event(tb, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "t-" + id, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCompleted returns the order.completed of order id.
 func orderCompleted(tb testing.TB, id string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+	return eventingtest.Event(tb, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: id, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: "t-" + id, Title: "Concert", Price: 20, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // response is an answer, read whole.

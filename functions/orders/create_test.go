@@ -2,17 +2,18 @@ package orders_test
 
 import (
 	"context"
-	"maps"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
@@ -51,10 +52,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 			}
 
 			ev := f.sink.wait(t, eventing.TypeOrderCreated, o.ID)
-			var data eventing.OrderCreated
-			if err := eventing.Decode(ev, &data); err != nil {
-				t.Fatal(err)
-			}
+			data := eventingtest.Decode[eventing.OrderCreated](t, ev)
 			want := eventing.OrderCreated{
 				ID: o.ID, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(tc.want),
 				Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: 1},
@@ -105,16 +103,9 @@ func TestOrderRefusals(t *testing.T) {
 			ticketID := tc.ticket(f, f.listTicket("seller", "Concert", 20))
 			before := f.counts()
 			body := `{"ticketId":"` + ticketID + `"}`
-			var res response
-			if tc.as == "" {
-				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/orders", body))
-			} else {
-				res = f.user(tc.as).post("/api/orders", body)
-			}
+			res := f.user(tc.as).Post("/api/orders", body) // signed out when tc.as is ""
 			wantError(t, res, tc.code, tc.message, "")
-			if after := f.counts(); !maps.Equal(after, before) {
-				t.Errorf("a refused order changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 		})
 	}
 }
@@ -157,19 +148,13 @@ func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
 			}
 
 			cancelled := f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
-			var data eventing.OrderCancelled
-			if err := eventing.Decode(cancelled, &data); err != nil {
-				t.Fatal(err)
-			}
+			data := eventingtest.Decode[eventing.OrderCancelled](t, cancelled)
 			want := eventing.OrderCancelled{ID: old.ID, Version: 1, Reason: "expired",
 				Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 			if data != want || entityVersion(t, cancelled) != 1 {
 				t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, cancelled), data, want)
 			}
-			var placed eventing.OrderCreated
-			if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
-				t.Fatal(err)
-			}
+			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
 			if placed.Ticket.Reservation != 2 {
 				t.Errorf("new order's reservation %d, want 2", placed.Ticket.Reservation)
 			}
@@ -184,7 +169,7 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 		free func(f *fn, buyer *user, first orderBody)
 	}{
 		{"until the buyer cancels one", func(_ *fn, buyer *user, first orderBody) {
-			if res := buyer.delete("/api/orders/" + first.ID); res.Code != http.StatusNoContent {
+			if res := buyer.Delete("/api/orders/" + first.ID); res.Code != http.StatusNoContent {
 				buyer.f.tb.Fatalf("cancel: %d %s", res.Code, res.Body)
 			}
 		}},
@@ -205,9 +190,7 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 			eleventh := f.listTicket("seller", "Show", 10)
 			before := f.counts()
 			wantError(t, buyer.orderTicket(eleventh), http.StatusBadRequest, "Too many open orders", "")
-			if after := f.counts(); !maps.Equal(after, before) {
-				t.Errorf("a refused order changed the store from %v to %v", before, after)
-			}
+			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 			f.user("someone else").mustOrder(f.listTicket("seller", "Show", 10))
 
 			tc.free(f, buyer, first)
@@ -219,9 +202,8 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	f.MustDeliver(updated(t, ticketID, "seller", "Concert (front row)", 45.5, "reserved", 1))
 
 	if got := buyer.show(o.ID); got.Ticket.Title != "Concert" || got.Ticket.Price != 20 {
@@ -233,7 +215,7 @@ func TestOrderKeepsTheTitleAndPriceItWasCreatedWith(t *testing.T) {
 	}
 
 	// A new order, once the first is cancelled, sees the edit.
-	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 	next := f.user("another").mustOrder(ticketID)
@@ -253,7 +235,7 @@ func TestCrossSiteOrderIsRefused(t *testing.T) {
 		}
 		req := httpxtest.NewJSONRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		wantError(t, f.user("buyer").do(req), http.StatusForbidden, "Cross-site request refused", "")
+		wantError(t, f.user("buyer").Do(req), http.StatusForbidden, "Cross-site request refused", "")
 	}
 	if got := f.counts(); got[ordersstore.Orders] != 0 || got[outbox.Collection] != 0 {
 		t.Errorf("store holds %v after cross-site requests", got)

@@ -35,7 +35,7 @@ func TestOrderLifeOnEveryDriver(t *testing.T) {
 		f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
 
 		second := f.user("second")
-		if res := second.delete("/api/orders/" + next.ID); res.Code != http.StatusNoContent {
+		if res := second.Delete("/api/orders/" + next.ID); res.Code != http.StatusNoContent {
 			t.Fatalf("cancel: %d %s", res.Code, res.Body)
 		}
 		ev := f.sink.wait(t, eventing.TypeOrderCancelled, next.ID)
@@ -43,7 +43,7 @@ func TestOrderLifeOnEveryDriver(t *testing.T) {
 		if err := eventing.Decode(ev, &data); err != nil || data.Reason != "buyer" || data.Ticket.Reservation != 2 {
 			t.Errorf("order.cancelled %+v, %v; want the buyer's, reservation 2", data, err)
 		}
-		if res := second.get("/api/orders"); res.Code != http.StatusOK {
+		if res := second.Get("/api/orders"); res.Code != http.StatusOK {
 			t.Errorf("list: %d %s", res.Code, res.Body)
 		}
 	})

@@ -1,10 +1,8 @@
 package orders_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,33 +39,16 @@ func FuzzCreateOrder(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	h := fn.f.Handler()
 	cookie := authtest.SessionCookie(f, fn.tokens, "buyer")
-
-	f.Fuzz(func(t *testing.T, body []byte) {
-		before := db.Writes()
-		req := httptest.NewRequest(http.MethodPost, "/api/orders", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		res := response{Code: rec.Code, Body: rec.Body.Bytes()}
-
-		switch {
-		case res.Code >= 500:
-			t.Fatalf("order %q answered %d %s", body, res.Code, res.Body)
-		case res.Code == http.StatusCreated:
+	f.Fuzz(httpxtest.FuzzPost{
+		What: "order", Handler: fn.f.Handler(), Path: "/api/orders", Writes: db.Writes,
+		Prepare: func(req *http.Request) { req.AddCookie(cookie) },
+		Taken:   http.StatusCreated,
+		CheckTaken: func(t testing.TB, body []byte, res httpxtest.Response) {
 			var o orderBody
 			if err := json.Unmarshal(res.Body, &o); err != nil || o.ID == "" || o.Ticket.ID != listed {
 				t.Fatalf("order %q answered 201 %s", body, res.Body)
 			}
-		default:
-			if after := db.Writes(); after != before {
-				t.Fatalf("order %q answered %d and wrote %d documents", body, res.Code, after-before)
-			}
-			if !httpxtest.ErrorShaped(res.Body) {
-				t.Fatalf("order %q answered %d %s, not the error shape", body, res.Code, res.Body)
-			}
-		}
-	})
+		},
+	}.Fuzz)
 }

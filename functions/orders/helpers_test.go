@@ -16,7 +16,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -160,40 +159,21 @@ var (
 	wantError = httpxtest.WantError
 )
 
-// user is someone signed in to the function, with a session issued afresh
-// for every request, so the test clock never outlives it.
+// user is someone signed in to the function (authtest.User).
 type user struct {
-	f  *fn
-	id string
+	authtest.User
+	f *fn
 }
 
-func (f *fn) user(id string) *user { return &user{f: f, id: id} }
-
-func (u *user) do(req *http.Request) response {
-	u.f.tb.Helper()
-	return u.f.serve(authtest.SignIn(u.f.tb, u.f.tokens, u.id, req))
-}
-
-func (u *user) post(path, body string) response {
-	u.f.tb.Helper()
-	return u.do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
-}
-
-func (u *user) get(path string) response {
-	u.f.tb.Helper()
-	return u.do(httptest.NewRequest(http.MethodGet, path, nil))
-}
-
-func (u *user) delete(path string) response {
-	u.f.tb.Helper()
-	return u.do(httptest.NewRequest(http.MethodDelete, path, nil))
+func (f *fn) user(id string) *user {
+	return &user{User: authtest.User{TB: f.tb, Handler: f.h, Tokens: f.tokens, ID: id}, f: f}
 }
 
 // orderTicket posts an order for ticketID.
 func (u *user) orderTicket(ticketID string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"ticketId": ticketID})
-	return u.post("/api/orders", string(b))
+	return u.Post("/api/orders", string(b))
 }
 
 // mustOrder orders ticketID and returns the order, failing unless it is created.
@@ -201,17 +181,26 @@ func (u *user) mustOrder(ticketID string) orderBody {
 	u.f.tb.Helper()
 	res := u.orderTicket(ticketID)
 	if res.Code != http.StatusCreated {
-		u.f.tb.Fatalf("order %s as %s: %d %s, want 201", ticketID, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("order %s as %s: %d %s, want 201", ticketID, u.ID, res.Code, res.Body)
 	}
 	return orderOf(u.f.tb, res.Body)
+}
+
+// ordered lists a ticket of seller's, Concert at 20, and has buyerID
+// order it, failing unless the order is created; it returns the ticket's
+// id and the order.
+func (f *fn) ordered(buyerID string) (string, orderBody) {
+	f.tb.Helper()
+	ticketID := f.listTicket("seller", "Concert", 20)
+	return ticketID, f.user(buyerID).mustOrder(ticketID)
 }
 
 // show gets order id, failing unless it is answered.
 func (u *user) show(id string) orderBody {
 	u.f.tb.Helper()
-	res := u.get("/api/orders/" + id)
+	res := u.Get("/api/orders/" + id)
 	if res.Code != http.StatusOK {
-		u.f.tb.Fatalf("GET order %s as %s: %d %s", id, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("GET order %s as %s: %d %s", id, u.ID, res.Code, res.Body)
 	}
 	return orderOf(u.f.tb, res.Body)
 }
@@ -266,25 +255,17 @@ func newTicketID() string { return "tkt" + strings.ToLower(rand.Text()) }
 // created returns a ticket.created event.
 func created(tb testing.TB, id, sellerID, title string, price float64) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
+	return eventingtest.Event(tb, eventing.NewTicketCreated, eventing.TicketCreated{
 		ID: id, Version: 0, Title: title, Price: price, UserID: sellerID, CreatedAt: t0.Add(-time.Hour),
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // updated returns a ticket.updated event at version.
 func updated(tb testing.TB, id, sellerID, title string, price float64, status string, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
+	return eventingtest.Event(tb, eventing.NewTicketUpdated, eventing.TicketUpdated{
 		ID: id, Version: version, Title: title, Price: price, UserID: sellerID, Status: status,
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // listTicket puts a new ticket of sellerID into the replica, through a
@@ -300,11 +281,7 @@ func (f *fn) listTicket(sellerID, title string, price float64) string {
 // that read what was stored or write what a later event would.
 func (f *fn) stored() *ordersstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return ordersstore.New(f.db, box)
+	return ordersstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
 }
 
 // counts returns how many documents each collection holds.

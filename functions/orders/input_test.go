@@ -1,11 +1,12 @@
 package orders_test
 
 import (
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestBadOrderInputIsRefusedAndStoresNothing(t *testing.T) {
@@ -45,7 +46,7 @@ func TestBadOrderInputIsRefusedAndStoresNothing(t *testing.T) {
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
 			}
-			res := f.user("buyer").do(req)
+			res := f.user("buyer").Do(req)
 			if res.Code != tc.code {
 				t.Errorf("status %d %s, want %d", res.Code, res.Body, tc.code)
 			}
@@ -55,7 +56,5 @@ func TestBadOrderInputIsRefusedAndStoresNothing(t *testing.T) {
 			}
 		})
 	}
-	if after := f.counts(); !maps.Equal(after, before) {
-		t.Errorf("bad input changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "bad input", before, f.counts())
 }

@@ -3,7 +3,6 @@ package orders_test
 import (
 	"context"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -26,7 +25,7 @@ func TestListAnswersTheBuyersOrdersNewestFirst(t *testing.T) {
 	f := newFn(t)
 	buyer, other := f.user("buyer"), f.user("other")
 
-	res := buyer.get("/api/orders")
+	res := buyer.Get("/api/orders")
 	if res.Code != http.StatusOK || strings.TrimSpace(string(res.Body)) != "[]" {
 		t.Fatalf("no orders: %d %s, want 200 []", res.Code, res.Body)
 	}
@@ -37,11 +36,11 @@ func TestListAnswersTheBuyersOrdersNewestFirst(t *testing.T) {
 		f.clock.Advance(time.Minute)
 	}
 	cancelled := want[1]
-	if res := buyer.delete("/api/orders/" + cancelled); res.Code != http.StatusNoContent {
+	if res := buyer.Delete("/api/orders/" + cancelled); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 
-	res = buyer.get("/api/orders")
+	res = buyer.Get("/api/orders")
 	if res.Code != http.StatusOK {
 		t.Fatalf("list: %d %s", res.Code, res.Body)
 	}
@@ -88,12 +87,7 @@ func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
 			t.Parallel()
 			for _, method := range []string{http.MethodGet, http.MethodDelete} {
 				req := httptest.NewRequest(method, "/api/orders/"+tc.id, nil)
-				var res response
-				if tc.as == "" {
-					res = f.serve(req)
-				} else {
-					res = f.user(tc.as).do(req)
-				}
+				res := f.user(tc.as).Do(req) // signed out when tc.as is ""
 				wantError(t, res, tc.code, tc.message, "")
 			}
 		})
@@ -108,12 +102,11 @@ func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
 func TestCancelGivesTheTicketBack(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	f.clock.Advance(time.Minute)
 
-	res := buyer.delete("/api/orders/" + o.ID)
+	res := buyer.Delete("/api/orders/" + o.ID)
 	if res.Code != http.StatusNoContent || len(res.Body) != 0 {
 		t.Fatalf("cancel: %d %s, want 204 without a body", res.Code, res.Body)
 	}
@@ -122,10 +115,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 		t.Errorf("cancelled order is %s (%s) v%d, want cancelled (buyer) v1", got.Status, got.CancelReason, got.Version)
 	}
 	ev := f.sink.wait(t, eventing.TypeOrderCancelled, o.ID)
-	var data eventing.OrderCancelled
-	if err := eventing.Decode(ev, &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.OrderCancelled](t, ev)
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want || entityVersion(t, ev) != 1 {
 		t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, ev), data, want)
@@ -137,22 +127,17 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 
 	// Cancelling again changes nothing and emits nothing.
 	before := f.counts()
-	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Errorf("second cancel: %d %s, want 204", res.Code, res.Body)
 	}
-	if after := f.counts(); !maps.Equal(after, before) {
-		t.Errorf("second cancel changed the store from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(t, "second cancel", before, f.counts())
 	if got := buyer.show(o.ID); got.Version != 1 {
 		t.Errorf("second cancel bumped the version to %d", got.Version)
 	}
 
 	// The ticket is free for the next buyer, under the next reservation.
 	next := f.user("next").mustOrder(ticketID)
-	var placed eventing.OrderCreated
-	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCreated, next.ID), &placed); err != nil {
-		t.Fatal(err)
-	}
+	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
 	if placed.Ticket.Reservation != 2 {
 		t.Errorf("next order's reservation %d, want 2", placed.Ticket.Reservation)
 	}
@@ -161,14 +146,13 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	first := f.user("first")
-	old := first.mustOrder(ticketID)
+	ticketID, old := f.ordered("first")
 	f.clock.Advance(window)
 	next := f.user("second").mustOrder(ticketID)
 
 	// The first buyer's order was cancelled as expired: cancelling it is done.
-	if res := first.delete("/api/orders/" + old.ID); res.Code != http.StatusNoContent {
+	if res := first.Delete("/api/orders/" + old.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s, want 204", res.Code, res.Body)
 	}
 	if got := first.show(old.ID); got.CancelReason != "expired" || got.Version != 1 {
@@ -183,9 +167,8 @@ func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	// What payment.created will do: complete the order through the store.
 	_, err := f.stored().UpdateOrder(context.Background(), o.ID, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
 		return nil, o.Complete()
@@ -194,7 +177,7 @@ func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wantError(t, buyer.delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
+	wantError(t, buyer.Delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
 	if got := buyer.show(o.ID); got.Status != "complete" || got.Version != 1 {
 		t.Errorf("order is %s v%d, want complete v1", got.Status, got.Version)
 	}
@@ -209,9 +192,9 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 	id := order.NewID()
 	for name, res := range map[string]response{
 		"create": buyer.orderTicket(newTicketID()),
-		"list":   buyer.get("/api/orders"),
-		"show":   buyer.get("/api/orders/" + id),
-		"cancel": buyer.delete("/api/orders/" + id),
+		"list":   buyer.Get("/api/orders"),
+		"show":   buyer.Get("/api/orders/" + id),
+		"cancel": buyer.Delete("/api/orders/" + id),
 		"sweep": f.serve(eventingtest.Authorize(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil),
 			eventingtest.SweepToken(t, "orders"))),
 	} {

@@ -27,13 +27,6 @@ func TestForgedDeliveriesChangeNothingAndLeaveTheVersionToTheRealEvent(t *testin
 			trigger = tr.Identity()
 		}
 	}
-	sign := func(key *identity.Key, subject, audience string, ttl time.Duration) string {
-		token, err := key.Sign(subject, audience, ttl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return token
-	}
 	key := eventingtest.Key()
 	forged := updated(t, id, "seller", "Concert", 0.5, "available", 1)
 	foreign := updated(t, id, "seller", "Concert", 0.5, "available", 1)
@@ -44,11 +37,11 @@ func TestForgedDeliveriesChangeNothingAndLeaveTheVersionToTheRealEvent(t *testin
 		name, token string
 	}{
 		{name: "no token"},
-		{name: "expired", token: sign(key, trigger, audience, -time.Minute)},
-		{name: "wrong audience", token: sign(key, trigger, plane.Audience("payments"), time.Minute)},
-		{name: "wrong key", token: sign(identity.GenerateKey(), trigger, audience, time.Minute)},
-		{name: "wrong subject", token: sign(key, plane.Publisher("tickets"), audience, time.Minute)},
-		{name: "a Trigger of another function", token: sign(key, plane.Triggers[0].Identity(), audience, time.Minute)},
+		{name: "expired", token: eventingtest.SignWith(t, key, trigger, audience, -time.Minute)},
+		{name: "wrong audience", token: eventingtest.SignWith(t, key, trigger, plane.Audience("payments"), time.Minute)},
+		{name: "wrong key", token: eventingtest.SignWith(t, identity.GenerateKey(), trigger, audience, time.Minute)},
+		{name: "wrong subject", token: eventingtest.SignWith(t, key, plane.Publisher("tickets"), audience, time.Minute)},
+		{name: "a Trigger of another function", token: eventingtest.SignWith(t, key, plane.Triggers[0].Identity(), audience, time.Minute)},
 	} {
 		req := eventingtest.NewRequest(t, f.URL+"/events", forged)
 		if tc.token != "" {
@@ -59,7 +52,7 @@ func TestForgedDeliveriesChangeNothingAndLeaveTheVersionToTheRealEvent(t *testin
 		}
 	}
 	for name, ev := range map[string]event.Event{"a made-up source": foreign, "another producer's source": payments} {
-		req := eventingtest.Authorize(eventingtest.NewRequest(t, f.URL+"/events", ev), sign(key, trigger, audience, time.Minute))
+		req := eventingtest.Authorize(eventingtest.NewRequest(t, f.URL+"/events", ev), eventingtest.SignWith(t, key, trigger, audience, time.Minute))
 		if res := httpxtest.Do(t, req); res.Code != http.StatusUnauthorized {
 			t.Errorf("%s with the Trigger's token: %d %s, want 401", name, res.Code, res.Body)
 		}

@@ -9,34 +9,26 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 )
 
 func expired(tb testing.TB, orderID string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewExpirationCompleted(eventing.ExpirationCompleted{OrderID: orderID})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
+	return eventingtest.Event(tb, eventing.NewExpirationCompleted, eventing.ExpirationCompleted{OrderID: orderID})
 }
 
 func paid(tb testing.TB, orderID string) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewPaymentCreated(eventing.PaymentCreated{
+	return eventingtest.Event(tb, eventing.NewPaymentCreated, eventing.PaymentCreated{
 		ID: "pay-" + orderID, OrderID: orderID, StripeID: "ch_1", Amount: 2000, Currency: "usd",
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
-	o := f.user("buyer").mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 	f.clock.Advance(window)
 
 	ev := expired(t, o.ID)
@@ -46,10 +38,7 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	if got.Status != "cancelled" || got.CancelReason != "expired" || got.Version != 1 {
 		t.Errorf("expired order is %+v, want cancelled (expired) at version 1", got)
 	}
-	var data eventing.OrderCancelled
-	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCancelled, o.ID), &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.OrderCancelled](t, f.sink.wait(t, eventing.TypeOrderCancelled, o.ID))
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "expired", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want {
 		t.Errorf("order.cancelled %+v, want %+v", data, want)
@@ -63,18 +52,14 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
-	o := f.user("buyer").mustOrder(ticketID)
+	ticketID, o := f.ordered("buyer")
 
 	f.MustDeliver(paid(t, o.ID))
 	got := f.user("buyer").show(o.ID)
 	if got.Status != "complete" || got.Version != 1 {
 		t.Fatalf("paid order is %+v, want complete at version 1", got)
 	}
-	var data eventing.OrderCompleted
-	if err := eventing.Decode(f.sink.wait(t, eventing.TypeOrderCompleted, o.ID), &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.OrderCompleted](t, f.sink.wait(t, eventing.TypeOrderCompleted, o.ID))
 	want := eventing.OrderCompleted{ID: o.ID, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 20, Reservation: 1}}
 	if data != want {
@@ -96,10 +81,9 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 func TestPaymentForACancelledOrderLeavesItCancelled(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
 	buyer := f.user("buyer")
-	o := buyer.mustOrder(ticketID)
-	if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	_, o := f.ordered("buyer")
+	if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 	f.MustDeliver(paid(t, o.ID))
@@ -124,8 +108,7 @@ func TestSettlingAnUnknownOrderIsRefusedForTheDeadLetters(t *testing.T) {
 func TestAnExpiryReportedBeforeTheWindowEndsIsRedeliveredAndCancelsNothing(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
-	o := f.user("buyer").mustOrder(ticketID)
+	_, o := f.ordered("buyer")
 	f.clock.Advance(window - time.Minute)
 
 	ev := expired(t, o.ID)
@@ -146,17 +129,12 @@ func TestAnExpiryReportedBeforeTheWindowEndsIsRedeliveredAndCancelsNothing(t *te
 func TestAPaymentOfAnotherAmountOrCurrencyCompletesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	ticketID := f.listTicket("seller", "Concert", 20)
-	o := f.user("buyer").mustOrder(ticketID)
+	_, o := f.ordered("buyer")
 	for _, p := range []eventing.PaymentCreated{
 		{ID: "pay-cheap-" + o.ID, OrderID: o.ID, StripeID: "ch_1", Amount: 50, Currency: "usd"},
 		{ID: "pay-eur-" + o.ID, OrderID: o.ID, StripeID: "ch_2", Amount: 2000, Currency: "eur"},
 	} {
-		ev, err := eventing.NewPaymentCreated(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code := f.Deliver(ev); code != http.StatusBadRequest {
+		if code := f.Deliver(eventingtest.Event(t, eventing.NewPaymentCreated, p)); code != http.StatusBadRequest {
 			t.Errorf("payment of %d %s answered %d, want 400 (for the dead letters)", p.Amount, p.Currency, code)
 		}
 	}

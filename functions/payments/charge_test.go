@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/auth/authtest"
@@ -39,10 +40,7 @@ func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
 	}
 
 	ev := f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-	var data eventing.PaymentCreated
-	if err := eventing.Decode(ev, &data); err != nil {
-		t.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.PaymentCreated](t, ev)
 	wantData := eventing.PaymentCreated{ID: p.ID, OrderID: orderID, StripeID: p.StripeID, Amount: 1999, Currency: "usd"}
 	if data != wantData || ev.Source() != "/functions/payments" || ev.Subject() != p.ID {
 		t.Errorf("payment.created %+v from %s about %s, want %+v from /functions/payments", data, ev.Source(), ev.Subject(), wantData)
@@ -131,12 +129,7 @@ func TestChargeRefusals(t *testing.T) {
 			}
 			charged := len(f.stripe.requests("/v1/charges"))
 			before := f.counts()
-			var res response
-			if tc.as == "" {
-				res = f.serve(httpxtest.NewJSONRequest(http.MethodPost, "/api/payments", body))
-			} else {
-				res = f.user(tc.as).post("/api/payments", body)
-			}
+			res := f.user(tc.as).Post("/api/payments", body) // signed out when tc.as is ""
 			wantError(t, res, tc.code, tc.message, tc.field)
 			f.wantUnchanged(before)
 			if n := len(f.stripe.requests("/v1/charges")); n != charged {
@@ -149,7 +142,7 @@ func TestChargeRefusals(t *testing.T) {
 func TestMissingFieldsAreReportedTogether(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	res := f.user("buyer").post("/api/payments", `{}`)
+	res := f.user("buyer").Post("/api/payments", `{}`)
 	if res.Code != http.StatusBadRequest {
 		t.Fatalf("status %d %s, want 400", res.Code, res.Body)
 	}
@@ -251,9 +244,7 @@ func TestStripeUnreachableIs503AndTheClaimWaitsForTheSweep(t *testing.T) {
 func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Something went wrong on Stripe's end."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Something went wrong on Stripe's end.", "tok_visa")
 
 	if res, code := f.sweep(); code != http.StatusOK || res.Redriven != 0 {
 		t.Errorf("a sweep right away: %d %+v, want the fresh claim left to its request", code, res)
@@ -274,9 +265,7 @@ func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusServiceUnavailable, `{"error":{"type":"api_error","message":"Try again later."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_chargeDeclined"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusServiceUnavailable, "Try again later.", "tok_chargeDeclined")
 	f.stripe.clear()
 	f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 	f.clock.Advance(2 * time.Minute)
@@ -289,9 +278,7 @@ func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
 func TestClaimUnresolvedPastStripesKeyWindowIsGivenUp(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Down.", "tok_visa")
 	f.clock.Advance(payment.IdempotencyWindow)
 	sent := len(f.stripe.requests("/v1/charges"))
 	if res, code := f.sweep(); code != http.StatusOK || res.Unresolved != 1 || res.Redriven != 0 {

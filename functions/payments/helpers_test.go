@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -205,6 +203,22 @@ func withSource(token string) func(stripeCall) bool {
 // anyCharge matches every charge.
 func anyCharge(c stripeCall) bool { return c.Path == "/v1/charges" }
 
+// anyRefund matches every refund.
+func anyRefund(c stripeCall) bool { return c.Path == "/v1/refunds" }
+
+// claimWhileStripeFails places an order of buyer's for 20 dollars and has
+// buyer pay it with token while Stripe answers every charge with status
+// and an api_error saying message, failing unless the payment is refused
+// as unavailable: its claim is left for a sweep to settle. It returns the
+// order's id.
+func (f *fn) claimWhileStripeFails(status int, message, token string) string {
+	f.tb.Helper()
+	f.stripe.answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
+	orderID := f.placeOrder("buyer", 20)
+	wantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	return orderID
+}
+
 // declined is Stripe's answer to a declined card.
 const declined = `{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline",` +
 	`"message":"Your card was declined.","charge":"ch_declined"}}`
@@ -325,25 +339,21 @@ var (
 	wantError = httpxtest.WantError
 )
 
-// user is someone signed in to the function, with a session issued afresh
-// for every request, so the test clock never outlives it.
+// user is someone signed in to the function (authtest.User).
 type user struct {
-	f  *fn
-	id string
+	authtest.User
+	f *fn
 }
 
-func (f *fn) user(id string) *user { return &user{f: f, id: id} }
-
-func (u *user) post(path, body string) response {
-	u.f.tb.Helper()
-	return u.f.serve(authtest.SignIn(u.f.tb, u.f.tokens, u.id, httpxtest.NewJSONRequest(http.MethodPost, path, body)))
+func (f *fn) user(id string) *user {
+	return &user{User: authtest.User{TB: f.tb, Handler: f.h, Tokens: f.tokens, ID: id}, f: f}
 }
 
 // pay posts a charge of orderID with token.
 func (u *user) pay(orderID, token string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"orderId": orderID, "token": token})
-	return u.post("/api/payments", string(b))
+	return u.Post("/api/payments", string(b))
 }
 
 // mustPay pays orderID with tok_visa, failing unless the payment is created.
@@ -351,7 +361,7 @@ func (u *user) mustPay(orderID string) paymentBody {
 	u.f.tb.Helper()
 	res := u.pay(orderID, "tok_visa")
 	if res.Code != http.StatusCreated {
-		u.f.tb.Fatalf("pay %s as %s: %d %s, want 201", orderID, u.id, res.Code, res.Body)
+		u.f.tb.Fatalf("pay %s as %s: %d %s, want 201", orderID, u.ID, res.Code, res.Body)
 	}
 	return paymentOf(u.f.tb, res.Body)
 }
@@ -360,7 +370,7 @@ func (u *user) mustPay(orderID string) paymentBody {
 func (u *user) intent(orderID string) response {
 	u.f.tb.Helper()
 	b, _ := json.Marshal(map[string]string{"orderId": orderID})
-	return u.post("/api/payments/intents", string(b))
+	return u.Post("/api/payments/intents", string(b))
 }
 
 // paymentBody is a payment as the API answers it.
@@ -386,39 +396,27 @@ func paymentOf(tb testing.TB, body []byte) paymentBody {
 // price dollars, open until t0 plus the window.
 func orderCreated(tb testing.TB, id, buyerID string, price float64) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	return eventingtest.Event(tb, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Version: 0, Status: "created", UserID: buyerID, ExpiresAt: t0.Add(window),
 		Ticket: eventing.OrderCreatedTicket{ID: "tkt-" + id, Price: price, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCancelled returns the order.cancelled of order id at version.
 func orderCancelled(tb testing.TB, id string, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	return eventingtest.Event(tb, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: version, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "tkt-" + id, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // orderCompleted returns the order.completed of order id of buyerID at version.
 func orderCompleted(tb testing.TB, id, buyerID string, price float64, version int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+	return eventingtest.Event(tb, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: id, Version: version, UserID: buyerID,
 		Ticket: eventing.OrderCompletedTicket{ID: "tkt-" + id, Title: "Concert", Price: price, Reservation: 1},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // placeOrder puts a new order of buyerID for price dollars into the
@@ -434,11 +432,7 @@ func (f *fn) placeOrder(buyerID string, price float64) string {
 // that read what was stored.
 func (f *fn) stored() *paymentsstore.Store {
 	f.tb.Helper()
-	box, err := outbox.New(f.db, f.sink.URL, outbox.Options{})
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	return paymentsstore.New(f.db, box)
+	return paymentsstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
 }
 
 // ledger returns what the function holds about orderID.
@@ -460,9 +454,7 @@ func (f *fn) counts() map[string]int {
 // wantUnchanged fails unless the store holds as many documents as before.
 func (f *fn) wantUnchanged(before map[string]int) {
 	f.tb.Helper()
-	if after := f.counts(); !maps.Equal(after, before) {
-		f.tb.Errorf("the store changed from %v to %v", before, after)
-	}
+	storetest.WantSameCounts(f.tb, "the test", before, f.counts())
 }
 
 // sweep posts to the payments sweep and returns its answer.
@@ -509,9 +501,18 @@ func signature(payload []byte, secret string, signedAt time.Time) string {
 // as Stripe does.
 func (f *fn) postWebhook(payload []byte, secret string, signedAt time.Time) response {
 	f.tb.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(payload))
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("Stripe-Signature", signature(payload, secret, signedAt))
+	return f.sendWebhook(payload, "application/json; charset=utf-8", signature(payload, secret, signedAt))
+}
+
+// sendWebhook posts body to the webhook as contentType, with sig as its
+// Stripe-Signature unless sig is empty.
+func (f *fn) sendWebhook(body []byte, contentType, sig string) response {
+	f.tb.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if sig != "" {
+		req.Header.Set("Stripe-Signature", sig)
+	}
 	return f.serve(req)
 }
 

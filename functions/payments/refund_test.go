@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -23,10 +24,7 @@ func (f *fn) wantRefunded(orderID string, reason payment.RefundReason, want url.
 			p = held
 		}
 	}
-	var data eventing.PaymentRefunded
-	if err := eventing.Decode(ev, &data); err != nil {
-		f.tb.Fatal(err)
-	}
+	data := eventingtest.Decode[eventing.PaymentRefunded](f.tb, ev)
 	wantData := eventing.PaymentRefunded{
 		ID: p.ID, OrderID: orderID, StripeID: p.StripeID, Amount: int64(p.Amount), Currency: "usd", Reason: string(reason),
 	}
@@ -70,9 +68,7 @@ func TestPaymentLandingAfterTheCancellationIsRefunded(t *testing.T) {
 func TestChargeWhoseOrderIsCancelledMeanwhileIsRefunded(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
-	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Down.", "tok_visa")
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	f.stripe.clear()
 	f.clock.Advance(time.Hour)
@@ -113,7 +109,7 @@ func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 	f := newFn(t, withoutRelay)
 	orderID := f.placeOrder("buyer", 20)
 	f.user("buyer").mustPay(orderID)
-	f.stripe.answer(func(c stripeCall) bool { return c.Path == "/v1/refunds" }, http.StatusServiceUnavailable,
+	f.stripe.answer(anyRefund, http.StatusServiceUnavailable,
 		`{"error":{"type":"api_error","message":"Down."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if _, code := f.sweep(); code != http.StatusServiceUnavailable {
@@ -139,7 +135,7 @@ func TestPaymentStripeRefundedAlreadyIsSettled(t *testing.T) {
 	f := newFn(t, withoutRelay)
 	orderID := f.placeOrder("buyer", 20)
 	f.user("buyer").mustPay(orderID)
-	f.stripe.answer(func(c stripeCall) bool { return c.Path == "/v1/refunds" }, http.StatusBadRequest,
+	f.stripe.answer(anyRefund, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if res, code := f.sweep(); code != http.StatusOK || res.Refunded != 1 {

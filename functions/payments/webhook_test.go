@@ -3,7 +3,6 @@ package payments_test
 import (
 	"bytes"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -66,15 +65,11 @@ func TestWebhookRefusals(t *testing.T) {
 			return f.postWebhook(p, testWebhookSecret, time.Now().Add(-6*time.Minute))
 		}, nil, http.StatusBadRequest, "Invalid Stripe signature"},
 		{"not signed", func(f *fn, p []byte) response {
-			req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(p))
-			req.Header.Set("Content-Type", "application/json")
-			return f.serve(req)
+			return f.sendWebhook(p, "application/json", "")
 		}, nil, http.StatusBadRequest, "Invalid Stripe signature"},
 		{"payload changed after signing", func(f *fn, p []byte) response {
-			req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(bytes.Replace(p, []byte("1999"), []byte("1"), 1)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Stripe-Signature", signature(p, testWebhookSecret, time.Now()))
-			return f.serve(req)
+			changed := bytes.Replace(p, []byte("1999"), []byte("1"), 1)
+			return f.sendWebhook(changed, "application/json", signature(p, testWebhookSecret, time.Now()))
 		}, nil, http.StatusBadRequest, "Invalid Stripe signature"},
 		{"another API version", func(f *fn, p []byte) response {
 			return f.postWebhook(p, testWebhookSecret, time.Now())
@@ -90,9 +85,7 @@ func TestWebhookRefusals(t *testing.T) {
 			return []byte(`{"id":"evt_x","object":"event","api_version":"2023-10-16","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent"}}}`)
 		}, http.StatusBadRequest, "Invalid Stripe event"},
 		{"form data", func(f *fn, p []byte) response {
-			req := httptest.NewRequest(http.MethodPost, "/api/payments/webhook", bytes.NewReader(p))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			return f.serve(req)
+			return f.sendWebhook(p, "application/x-www-form-urlencoded", "")
 		}, nil, http.StatusUnsupportedMediaType, "Content type must be application/json"},
 		{"over 64 KiB", func(f *fn, p []byte) response {
 			return f.postWebhook([]byte(`{"id":"`+strings.Repeat("x", 64<<10)+`"}`), testWebhookSecret, time.Now())

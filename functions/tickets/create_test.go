@@ -41,10 +41,7 @@ func TestASignedInSellerCreatesATicketAndTicketCreatedIsEmitted(t *testing.T) {
 	}
 
 	ev := f.sink.await(t, eventing.TypeTicketCreated, got.ID, 0)
-	var p eventing.TicketCreated
-	if err := eventing.Decode(ev, &p); err != nil {
-		t.Fatal(err)
-	}
+	p := eventingtest.Decode[eventing.TicketCreated](t, ev)
 	wantEvent := eventing.TicketCreated{ID: got.ID, Version: 0, Title: "Concert", Price: 19.99, UserID: "seller-1", CreatedAt: t0}
 	if p != wantEvent || ev.Source() != "/functions/tickets" {
 		t.Errorf("ticket.created %+v from %s, want %+v from /functions/tickets", p, ev.Source(), wantEvent)

@@ -251,6 +251,14 @@ func (f *fn) counts() map[string]int {
 	return storetest.Counts(f.tb, f.db, ticketstore.Collections())
 }
 
+// wantRecorded fails unless the outbox holds n events, those that why names.
+func (f *fn) wantRecorded(n int, why string) {
+	f.tb.Helper()
+	if got := f.counts()["outbox"]; got != n {
+		f.tb.Errorf("%d events recorded, want %d: %s", got, n, why)
+	}
+}
+
 // wantNothingStored fails unless the store is empty.
 func (f *fn) wantNothingStored() {
 	f.tb.Helper()
@@ -264,38 +272,26 @@ func (f *fn) wantNothingStored() {
 
 func orderCreated(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	return eventingtest.Event(tb, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(15 * time.Minute),
 		Ticket: eventing.OrderCreatedTicket{ID: ticketID, Price: 19.99, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func orderCancelled(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	return eventingtest.Event(tb, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: orderID, Version: 1, Reason: "buyer",
 		Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) event.Event {
 	tb.Helper()
-	ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
+	return eventingtest.Event(tb, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: orderID, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 19.99, Reservation: reservation},
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ev
 }
 
 // deliver posts ev to the function's /events as the broker does: over
@@ -323,10 +319,7 @@ func (f *fn) mustDeliver(events ...event.Event) {
 func (f *fn) updated(id string, version int) eventing.TicketUpdated {
 	f.tb.Helper()
 	ev := f.sink.await(f.tb, eventing.TypeTicketUpdated, id, version)
-	var p eventing.TicketUpdated
-	if err := eventing.Decode(ev, &p); err != nil {
-		f.tb.Fatal(err)
-	}
+	p := eventingtest.Decode[eventing.TicketUpdated](f.tb, ev)
 	return p
 }
 

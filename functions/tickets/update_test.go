@@ -45,12 +45,7 @@ func TestOnlyTheSellerEditsAnExistingTicket(t *testing.T) {
 	wantErrors(t, f.anon().put("/api/tickets/"+tk.ID, body), http.StatusUnauthorized, item("Not authorized", ""))
 	wantErrors(t, f.as("seller").put("/api/tickets/0123456789abcdef01234567", body), http.StatusNotFound, item("Ticket not found", ""))
 	wantErrors(t, f.as("seller").put("/api/tickets/nope", body), http.StatusNotFound, item("Ticket not found", ""))
-	if got := f.ticket(tk.ID); got != tk {
-		t.Errorf("after refused edits the ticket is %+v, want %+v", got, tk)
-	}
-	if got := f.counts()["outbox"]; got != 1 {
-		t.Errorf("%d events recorded, want the creation's only", got)
-	}
+	f.wantUnedited(tk, "refused edits")
 }
 
 func TestEditsAreRefusedWhileReservedAndOnceSold(t *testing.T) {
@@ -107,12 +102,7 @@ func TestBadEditsAreRefusedAndChangeNothing(t *testing.T) {
 			errorsOf(t, res)
 		})
 	}
-	if got := f.ticket(tk.ID); got != tk {
-		t.Errorf("after bad edits the ticket is %+v, want %+v", got, tk)
-	}
-	if got := f.counts()["outbox"]; got != 1 {
-		t.Errorf("%d events recorded, want the creation's only", got)
-	}
+	f.wantUnedited(tk, "bad edits")
 }
 
 func TestAnEditMayWriteThePriceAsAStringAsTheSeedsFormDoes(t *testing.T) {
@@ -129,4 +119,14 @@ func TestAnEditMayWriteThePriceAsAStringAsTheSeedsFormDoes(t *testing.T) {
 	if read := f.ticket(tk.ID); read != got {
 		t.Errorf("after a refused edit the ticket is %+v, want %+v", read, got)
 	}
+}
+
+// wantUnedited fails unless, after what the test did, ticket tk reads as
+// it was created and the outbox holds its creation's event only.
+func (f *fn) wantUnedited(tk ticketBody, what string) {
+	f.tb.Helper()
+	if got := f.ticket(tk.ID); got != tk {
+		f.tb.Errorf("after %s the ticket is %+v, want %+v", what, got, tk)
+	}
+	f.wantRecorded(1, "the creation's only")
 }

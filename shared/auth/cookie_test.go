@@ -14,42 +14,42 @@ func TestCookiesCarryTheSessionFlags(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		insecure   bool
 		set        func(c auth.Cookies, w http.ResponseWriter)
 		wantName   string
 		wantMaxAge int
 	}{
-		{"session", false, func(c auth.Cookies, w http.ResponseWriter) {
+		{"session", func(c auth.Cookies, w http.ResponseWriter) {
 			c.SetSession(w, "access-token", t0.Add(auth.AccessLifetime))
 		}, auth.SessionCookie, 900},
-		{"session over plain HTTP", true, func(c auth.Cookies, w http.ResponseWriter) {
-			c.SetSession(w, "access-token", t0.Add(auth.AccessLifetime))
-		}, auth.SessionCookie, 900},
-		{"refresh", false, func(c auth.Cookies, w http.ResponseWriter) {
-			c.SetRefresh(w, "refresh-token", t0.Add(auth.RefreshLifetime))
-		}, auth.RefreshCookie, 604800},
-		{"refresh over plain HTTP", true, func(c auth.Cookies, w http.ResponseWriter) {
+		{"refresh", func(c auth.Cookies, w http.ResponseWriter) {
 			c.SetRefresh(w, "refresh-token", t0.Add(auth.RefreshLifetime))
 		}, auth.RefreshCookie, 604800},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			rec := httptest.NewRecorder()
-			tc.set(auth.Cookies{Insecure: tc.insecure, Now: clockAt(t0)}, rec)
-			cookies := rec.Result().Cookies()
-			if len(cookies) != 1 {
-				t.Fatalf("got %d cookies, want 1", len(cookies))
+		// Each cookie is set over HTTPS and, insecure, over plain HTTP.
+		for _, insecure := range []bool{false, true} {
+			name := tc.name
+			if insecure {
+				name += " over plain HTTP"
 			}
-			c := cookies[0]
-			if c.Name != tc.wantName || c.Value == "" {
-				t.Errorf("cookie %q=%q, want %q with a value", c.Name, c.Value, tc.wantName)
-			}
-			checkFlags(t, c, !tc.insecure)
-			if c.MaxAge != tc.wantMaxAge {
-				t.Errorf("Max-Age = %d, want %d", c.MaxAge, tc.wantMaxAge)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				rec := httptest.NewRecorder()
+				tc.set(auth.Cookies{Insecure: insecure, Now: clockAt(t0)}, rec)
+				cookies := rec.Result().Cookies()
+				if len(cookies) != 1 {
+					t.Fatalf("got %d cookies, want 1", len(cookies))
+				}
+				c := cookies[0]
+				if c.Name != tc.wantName || c.Value == "" {
+					t.Errorf("cookie %q=%q, want %q with a value", c.Name, c.Value, tc.wantName)
+				}
+				checkFlags(t, c, !insecure)
+				if c.MaxAge != tc.wantMaxAge {
+					t.Errorf("Max-Age = %d, want %d", c.MaxAge, tc.wantMaxAge)
+				}
+			})
+		}
 	}
 }
 

@@ -87,6 +87,19 @@ type forgedToken struct {
 
 // forgedTokens returns one token for each way a session can be forged,
 // stale or malformed, judged by Tokens whose clock reads t0.
+// eachForged runs check as a parallel subtest per forged token, named
+// after it, with tokens of t0 that must refuse it.
+func eachForged(t *testing.T, check func(t *testing.T, tokens *auth.Tokens, token string)) {
+	t.Helper()
+	tokens := newTokens(t, t0)
+	for _, tc := range forgedTokens(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			check(t, tokens, tc.token)
+		})
+	}
+}
+
 func forgedTokens(tb testing.TB) []forgedToken {
 	tb.Helper()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -185,28 +198,24 @@ func TestTokenVerifiesUntilItsLifetimeEnds(t *testing.T) {
 
 func TestVerifyRejectsForgedTokensAsNotAuthorized(t *testing.T) {
 	t.Parallel()
-	tokens := newTokens(t, t0)
-	for _, tc := range forgedTokens(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			u, err := tokens.Verify(tc.token)
-			if err == nil {
-				t.Fatalf("Verify accepted a forged token as %+v", u)
-			}
-			if !errors.Is(err, auth.ErrNotAuthorized) || apperr.KindOf(err) != apperr.Unauthorized {
-				t.Errorf("Verify error = %v, want ErrNotAuthorized", err)
-			}
-			if errors.Unwrap(err) == nil {
-				t.Errorf("Verify error %v does not wrap its cause", err)
-			}
-			if tc.token != "" && strings.Contains(err.Error(), tc.token) {
-				t.Errorf("Verify error contains the token: %v", err)
-			}
-			if u != (auth.User{}) {
-				t.Errorf("Verify returned %+v with its error, want the zero User", u)
-			}
-		})
-	}
+	eachForged(t, func(t *testing.T, tokens *auth.Tokens, token string) {
+		u, err := tokens.Verify(token)
+		if err == nil {
+			t.Fatalf("Verify accepted a forged token as %+v", u)
+		}
+		if !errors.Is(err, auth.ErrNotAuthorized) || apperr.KindOf(err) != apperr.Unauthorized {
+			t.Errorf("Verify error = %v, want ErrNotAuthorized", err)
+		}
+		if errors.Unwrap(err) == nil {
+			t.Errorf("Verify error %v does not wrap its cause", err)
+		}
+		if token != "" && strings.Contains(err.Error(), token) {
+			t.Errorf("Verify error contains the token: %v", err)
+		}
+		if u != (auth.User{}) {
+			t.Errorf("Verify returned %+v with its error, want the zero User", u)
+		}
+	})
 }
 
 func TestVerifyHonoursConfiguredIssuerAndAudience(t *testing.T) {

@@ -1,14 +1,18 @@
 package testenv
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
+	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // cloudTasksBinary is the Cloud Tasks emulator that `make tools` builds
@@ -27,50 +31,45 @@ var cloudTasks *process
 // name their tasks afresh (UniqueID).
 func CloudTasksEmulator(tb testing.TB) string {
 	tb.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if cloudTasks == nil {
-		bin, err := cloudTasksEmulatorBinary()
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		p, err := startProcess("cloud tasks emulator", func(port int) *exec.Cmd {
+	return standIn(tb, &cloudTasks, "cloud tasks emulator", tool(cloudTasksBinary, "the Cloud Tasks emulator"),
+		func(bin string, port int) *exec.Cmd {
 			return exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
 		}, tcpReady)
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		cloudTasks = p
-		started = append(started, p)
-	}
-	return cloudTasks.addr
 }
 
-// cloudTasksEmulatorBinary finds the emulator on PATH (`make test` puts
-// tools/bin there), then in tools/bin of the repository that holds the
-// working directory.
-func cloudTasksEmulatorBinary() (string, error) {
-	if bin, err := exec.LookPath(cloudTasksBinary); err == nil {
-		return bin, nil
-	}
-	dir, err := os.Getwd()
+// CloudTasksClient returns a client of the Cloud Tasks emulator at host
+// (CloudTasksEmulator), closed when tb ends, for a test that creates or
+// inspects queues and tasks as the deploy and an operator would.
+func CloudTasksClient(tb testing.TB, host string) *gcloudtasks.Client {
+	tb.Helper()
+	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return "", fmt.Errorf("testenv: %w", err)
+		tb.Fatal(err)
 	}
-	for {
-		if fileExists(filepath.Join(dir, "go.work")) {
-			bin := filepath.Join(dir, "tools", "bin", cloudTasksBinary)
-			if !fileExists(bin) {
-				return "", fmt.Errorf("the Cloud Tasks emulator is not built: %s is missing (run make tools)", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the Cloud Tasks emulator is not on PATH and no go.work was found above the working directory (run make tools)")
-		}
-		dir = parent
+	c, err := gcloudtasks.NewClient(context.Background(), option.WithGRPCConn(conn))
+	if err != nil {
+		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+// CloudTasksQueue creates a queue of the test's own, named afresh after
+// prefix, on this binary's Cloud Tasks emulator, as the deploy creates
+// production's, and returns the emulator's host:port and the queue's
+// name (projects/…/locations/…/queues/…).
+func CloudTasksQueue(tb testing.TB, prefix string) (host, queue string) {
+	tb.Helper()
+	host = CloudTasksEmulator(tb)
+	const parent = "projects/buytickets-test/locations/here"
+	q, err := CloudTasksClient(tb, host).CreateQueue(context.Background(), &cloudtaskspb.CreateQueueRequest{
+		Parent: parent,
+		Queue:  &cloudtaskspb.Queue{Name: parent + "/queues/" + UniqueID(prefix)},
+	})
+	if err != nil {
+		tb.Fatalf("create queue: %v", err)
+	}
+	return host, q.GetName()
 }
 
 // tcpReady reports whether addr accepts connections.

@@ -1,6 +1,10 @@
 package testenv
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 // FailedStart is a start with which a command must refuse to run: with
 // exactly Env as its environment it writes Stderr, its one line, and
@@ -21,6 +25,42 @@ func CommandFailsEach(t *testing.T, starts []FailedStart) {
 			CommandFails(t, s.Stderr, s.Env...)
 		})
 	}
+}
+
+// Settings is a command's environment as NAME=value entries: the valid
+// set from which each failed start of its tests takes a setting away
+// (Without) or changes one (With).
+type Settings []string
+
+// Without returns a copy of s less the settings named.
+func (s Settings) Without(names ...string) []string {
+	var out []string
+	for _, kv := range s {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// With returns a copy of s in which each NAME=value of env takes the place
+// of s's setting of that name, or is added after them when s has none.
+func (s Settings) With(env ...string) []string {
+	out := append([]string(nil), s...)
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		i := 0
+		for i < len(out) && !strings.HasPrefix(out[i], name+"=") {
+			i++
+		}
+		if i == len(out) {
+			out = append(out, kv)
+		} else {
+			out[i] = kv
+		}
+	}
+	return out
 }
 
 // SetFirestoreEnv sets, until tb ends, the environment under which a

@@ -1,12 +1,9 @@
 package testenv
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -25,14 +22,8 @@ var stripeMock *process
 // builds it into tools/bin) the test is skipped, or fails under CI=true.
 func StripeMock(tb testing.TB) string {
 	tb.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if stripeMock == nil {
-		bin, err := stripeMockBinary()
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		p, err := startProcess("stripe-mock", func(port int) *exec.Cmd {
+	return "http://" + standIn(tb, &stripeMock, "stripe-mock", tool("stripe-mock", "stripe-mock"),
+		func(bin string, port int) *exec.Cmd {
 			// stripe-mock serves HTTPS too; a port of its own keeps it from
 			// taking its default, which another stripe-mock may hold.
 			https, err := FreePort()
@@ -43,39 +34,6 @@ func StripeMock(tb testing.TB) string {
 				fmt.Sprintf("-http-addr=127.0.0.1:%d", port),
 				fmt.Sprintf("-https-addr=127.0.0.1:%d", https))
 		}, stripeMockReady)
-		if err != nil {
-			Unavailable(tb, err.Error())
-		}
-		stripeMock = p
-		started = append(started, p)
-	}
-	return "http://" + stripeMock.addr
-}
-
-// stripeMockBinary finds stripe-mock on PATH (make test puts tools/bin
-// there), then in tools/bin of the repository the working directory is in.
-func stripeMockBinary() (string, error) {
-	if bin, err := exec.LookPath("stripe-mock"); err == nil {
-		return bin, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("testenv: stripe-mock: %w", err)
-	}
-	for {
-		if fileExists(filepath.Join(dir, "go.work")) {
-			bin := filepath.Join(dir, "tools", "bin", "stripe-mock")
-			if !fileExists(bin) {
-				return "", fmt.Errorf("stripe-mock is not built: run make tools (looked for %s and on PATH)", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("stripe-mock is not on PATH and no go.work is above the working directory: run make tools")
-		}
-		dir = parent
-	}
 }
 
 // stripeMockReady reports whether stripe-mock answers an authenticated

@@ -77,25 +77,68 @@ func UniqueID(prefix string) string {
 // test binary, starting it on first use.
 func FirestoreEmulator(tb testing.TB) string {
 	tb.Helper()
+	return standIn(tb, &firebase, "firestore emulator", firestoreJar, func(jar string, port int) *exec.Cmd {
+		return exec.Command("java", "-cp", jar,
+			"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
+			"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
+	}, firestoreReady)
+}
+
+// standIn returns the address of the stand-in *p, starting it on first
+// use: find locates what command runs, and startProcess runs it as name
+// until ready. When either fails the test is skipped, or fails under CI.
+func standIn(tb testing.TB, p **process, name string, find func() (string, error),
+	command func(path string, port int) *exec.Cmd, ready func(addr string) bool) string {
+	tb.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	if firebase == nil {
-		jar, err := firestoreJar()
+	if *p == nil {
+		path, err := find()
 		if err != nil {
 			Unavailable(tb, err.Error())
 		}
-		p, err := startProcess("firestore emulator", func(port int) *exec.Cmd {
-			return exec.Command("java", "-cp", jar,
-				"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
-				"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
-		}, firestoreReady)
+		proc, err := startProcess(name, func(port int) *exec.Cmd { return command(path, port) }, ready)
 		if err != nil {
 			Unavailable(tb, err.Error())
 		}
-		firebase = p
-		started = append(started, p)
+		*p = proc
+		started = append(started, proc)
 	}
-	return firebase.addr
+	return (*p).addr
+}
+
+// tool returns standIn's find for the binary name that `make tools`
+// builds, which what names in errors (toolBinary).
+func tool(name, what string) func() (string, error) {
+	return func() (string, error) { return toolBinary(name, what) }
+}
+
+// toolBinary finds the binary name that `make tools` builds into
+// tools/bin, which what names in errors: on PATH (`make test` puts
+// tools/bin there), then in tools/bin of the repository that holds the
+// working directory.
+func toolBinary(name, what string) (string, error) {
+	if bin, err := exec.LookPath(name); err == nil {
+		return bin, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("testenv: %s: %w", what, err)
+	}
+	for {
+		if fileExists(filepath.Join(dir, "go.work")) {
+			bin := filepath.Join(dir, "tools", "bin", name)
+			if !fileExists(bin) {
+				return "", fmt.Errorf("%s is not built: %s is missing (run make tools)", what, bin)
+			}
+			return bin, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%s is not on PATH and no go.work was found above the working directory (run make tools)", what)
+		}
+		dir = parent
+	}
 }
 
 // firestoreJar finds the emulator in the Google Cloud SDK:

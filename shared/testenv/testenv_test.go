@@ -1,9 +1,12 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,5 +74,54 @@ func TestFreePortCanBeListenedOn(t *testing.T) {
 		if low, ok := ephemeralLow(); ok && low > 11000 && port >= low {
 			t.Errorf("port %d is in the ephemeral range from %d", port, low)
 		}
+	}
+}
+
+func TestAStandInStartsOnFirstUseOnly(t *testing.T) {
+	var p *process
+	finds, starts := 0, 0
+	find := func() (string, error) { finds++; return "sleep", nil }
+	command := func(path string, port int) *exec.Cmd { starts++; return exec.Command(path, "30") }
+	first := standIn(t, &p, "stand-in", find, command, func(string) bool { return true })
+	t.Cleanup(func() { p.stop() })
+	if again := standIn(t, &p, "stand-in", find, command, func(string) bool { return true }); again != first {
+		t.Errorf("second use at %s, want the first's %s", again, first)
+	}
+	if finds != 1 || starts != 1 {
+		t.Errorf("found %d and started %d times, want once each", finds, starts)
+	}
+}
+
+func TestAStandInThatCannotBeFoundIsUnavailable(t *testing.T) {
+	t.Setenv("CI", "true")
+	var p *process
+	failures := Record(t, func(tb testing.TB) {
+		standIn(tb, &p, "stand-in", func() (string, error) { return "", errors.New("not installed") }, nil, nil)
+	})
+	if len(failures) != 1 || !strings.Contains(failures[0], "not installed") || p != nil {
+		t.Errorf("failures %q and stand-in %v, want one failure saying why and none started", failures, p)
+	}
+}
+
+func TestToolBinaryLooksInToolsBinOfTheRepository(t *testing.T) {
+	repo := t.TempDir()
+	for _, f := range []string{"go.work", "tools/bin/some-tool"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(repo, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, f), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deep := filepath.Join(repo, "functions", "orders")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(deep)
+	if bin, err := toolBinary("some-tool", "some tool"); err != nil || bin != filepath.Join(repo, "tools/bin/some-tool") {
+		t.Errorf("toolBinary = %q, %v; want the repository's tools/bin/some-tool", bin, err)
+	}
+	if _, err := toolBinary("other-tool", "the other tool"); err == nil || !strings.Contains(err.Error(), "the other tool is not built") {
+		t.Errorf("a missing tool: err = %v, want it named as not built", err)
 	}
 }

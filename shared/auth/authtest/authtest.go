@@ -5,10 +5,13 @@ package authtest
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // NewTokens returns the Tokens a function configured with JWT key verifies,
@@ -40,4 +43,58 @@ func SignIn(tb testing.TB, tokens *auth.Tokens, userID string, req *http.Request
 	tb.Helper()
 	req.AddCookie(SessionCookie(tb, tokens, userID))
 	return req
+}
+
+// PostJSON posts body, declared as application/json, to url over the
+// network, signed in as userID with a session that a function configured
+// with JWT key key accepts, as a browser signed in by auth would; it
+// returns the answer read whole, and the test fails when url cannot be
+// reached. Tests of a function's command use it.
+func PostJSON(tb testing.TB, key, userID, url, body string) httpxtest.Response {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return httpxtest.Do(tb, SignIn(tb, NewTokens(tb, key, nil), userID, req))
+}
+
+// User is someone signed in to a function's Handler, in this process,
+// with a session issued afresh for every request (SignIn) by Tokens, so
+// that a test's clock never outlives it; with ID "" it is someone signed
+// out, whose requests carry no session. A test's fixture embeds it.
+type User struct {
+	TB      testing.TB
+	Handler http.Handler
+	Tokens  *auth.Tokens
+	ID      string
+}
+
+// Do signs req in as the user, unless signed out, and returns the
+// handler's answer.
+func (u User) Do(req *http.Request) httpxtest.Response {
+	u.TB.Helper()
+	if u.ID != "" {
+		SignIn(u.TB, u.Tokens, u.ID, req)
+	}
+	return httpxtest.Serve(u.Handler, req)
+}
+
+// Post posts body to path as JSON (httpxtest.NewJSONRequest).
+func (u User) Post(path, body string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httpxtest.NewJSONRequest(http.MethodPost, path, body))
+}
+
+// Get gets path.
+func (u User) Get(path string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httptest.NewRequest(http.MethodGet, path, nil))
+}
+
+// Delete deletes path.
+func (u User) Delete(path string) httpxtest.Response {
+	u.TB.Helper()
+	return u.Do(httptest.NewRequest(http.MethodDelete, path, nil))
 }

@@ -70,3 +70,44 @@ func TestSessionsAreIssuedOnTheGivenClock(t *testing.T) {
 		t.Errorf("a session issued now: %d %s, want 200", code, body)
 	}
 }
+
+func TestPostJSONPostsSignedInOverTheNetwork(t *testing.T) {
+	t.Parallel()
+	tokens := authtest.NewTokens(t, key, nil)
+	var method, contentType string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method, contentType = r.Method, r.Header.Get("Content-Type")
+		whoami(tokens).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res := authtest.PostJSON(t, key, "buyer", srv.URL+"/", `{}`)
+	if res.Code != http.StatusOK || string(res.Body) != "buyer buyer@example.com" {
+		t.Errorf("answer %d %q, want 200 buyer buyer@example.com", res.Code, res.Body)
+	}
+	if method != http.MethodPost || contentType != "application/json" {
+		t.Errorf("%s with Content-Type %q, want a POST of application/json", method, contentType)
+	}
+}
+
+func TestUserSendsEachRequestSignedIn(t *testing.T) {
+	t.Parallel()
+	var methods []string
+	tokens := authtest.NewTokens(t, key, nil)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods = append(methods, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type"))
+		whoami(tokens).ServeHTTP(w, r)
+	})
+	u := authtest.User{TB: t, Handler: h, Tokens: tokens, ID: "buyer"}
+	for _, res := range []httpxtest.Response{u.Post("/p", `{}`), u.Get("/g"), u.Delete("/d")} {
+		if res.Code != http.StatusOK || string(res.Body) != "buyer buyer@example.com" {
+			t.Errorf("answer %d %q, want 200 buyer buyer@example.com", res.Code, res.Body)
+		}
+	}
+	if want := "[POST /p application/json GET /g  DELETE /d ]"; fmt.Sprint(methods) != want {
+		t.Errorf("requests %q, want %q", methods, want)
+	}
+	signedOut := authtest.User{TB: t, Handler: h, Tokens: tokens}
+	if res := signedOut.Get("/g"); res.Code != http.StatusUnauthorized {
+		t.Errorf("signed out: %d %s, want 401", res.Code, res.Body)
+	}
+}

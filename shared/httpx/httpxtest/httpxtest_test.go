@@ -175,3 +175,53 @@ func TestWantErrorsWantsEveryErrorInOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestFuzzPostHoldsEachAnswerToItsPromise(t *testing.T) {
+	t.Parallel()
+	// endpoint takes "ok" with 201, refuses "no" in the error shape, and
+	// answers the rest as its body says; every answer but "no" writes.
+	writes := 0
+	endpoint := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Header.Get("Content-Type") != "application/json" || r.Header.Get("X-Prepared") != "yes":
+			raw(http.StatusTeapot, "text/plain", "unprepared").ServeHTTP(w, r)
+		case string(body) == "ok":
+			writes++
+			w.WriteHeader(http.StatusCreated)
+		case string(body) == "no":
+			refusal(apperr.Field("thing", "No")).ServeHTTP(w, r)
+		case string(body) == "boom":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			writes++
+			raw(http.StatusBadRequest, "text/plain", string(body)).ServeHTTP(w, r)
+		}
+	})
+	var taken, refused []string
+	p := httpxtest.FuzzPost{
+		What: "thing", Handler: endpoint, Path: "/things", Writes: func() int { return writes },
+		Prepare: func(r *http.Request) { r.Header.Set("X-Prepared", "yes") },
+		Taken:   http.StatusCreated,
+		CheckTaken: func(tb testing.TB, body []byte, res httpxtest.Response) {
+			taken = append(taken, string(body))
+		},
+		CheckRefused: func(tb testing.TB, body []byte, res httpxtest.Response) {
+			refused = append(refused, fmt.Sprint(res.Code))
+		},
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"ok", ""},
+		{"no", ""},
+		{"boom", `thing "boom" answered 500 `},
+		{"odd", `thing "odd" answered 400 and wrote 1 documents`},
+	} {
+		failures := testenv.Record(t, func(tb testing.TB) { p.Check(tb, []byte(tc.body)) })
+		if got := strings.Join(failures, "; "); got != tc.want {
+			t.Errorf("%s: failures %q, want %q", tc.body, got, tc.want)
+		}
+	}
+	if fmt.Sprint(taken, refused) != "[ok] [400]" {
+		t.Errorf("checked taken %q and refused %q, want [ok] and [400]", taken, refused)
+	}
+}

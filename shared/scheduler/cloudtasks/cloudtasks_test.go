@@ -6,12 +6,7 @@ import (
 	"testing"
 	"time"
 
-	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
-	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
 	"google.golang.org/api/idtoken"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
@@ -21,36 +16,10 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// createQueue creates a queue of its own for one test on the emulator at
-// host, as the deploy creates the production queue, and returns its name.
-func createQueue(tb testing.TB, host string) string {
-	tb.Helper()
-	ctx := context.Background()
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	client, err := gcloudtasks.NewClient(ctx, option.WithGRPCConn(conn))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer client.Close()
-	const parent = "projects/buytickets-test/locations/here"
-	queue, err := client.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
-		Parent: parent,
-		Queue:  &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
-	})
-	if err != nil {
-		tb.Fatalf("create queue: %v", err)
-	}
-	return queue.GetName()
-}
-
 // open returns a scheduler on a fresh queue of the emulator.
 func open(tb testing.TB, cfg cloudtasks.Config) *cloudtasks.Scheduler {
 	tb.Helper()
-	cfg.EmulatorHost = testenv.CloudTasksEmulator(tb)
-	cfg.Queue = createQueue(tb, cfg.EmulatorHost)
+	cfg.EmulatorHost, cfg.Queue = testenv.CloudTasksQueue(tb, "expiration")
 	s, err := cloudtasks.Open(context.Background(), cfg)
 	if err != nil {
 		tb.Fatal(err)

@@ -17,7 +17,7 @@ import (
 	"github.com/buytickets/buytickets/shared/scheduler/schedulertest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/firestore"
-	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -29,16 +29,6 @@ var fast = embedded.Options{
 	MinBackoff: 10 * time.Millisecond,
 	MaxBackoff: 100 * time.Millisecond,
 	Client:     &http.Client{Timeout: 5 * time.Second},
-}
-
-func openSQLite(tb testing.TB, path string) store.Store {
-	tb.Helper()
-	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
 }
 
 // newScheduler returns a Scheduler on db with opts.
@@ -65,22 +55,16 @@ func run(tb testing.TB, s *embedded.Scheduler) (stop func()) {
 
 func TestConformanceOnSQLite(t *testing.T) {
 	schedulertest.Run(t, func(t *testing.T) scheduler.Scheduler {
-		s := newScheduler(t, openSQLite(t, filepath.Join(t.TempDir(), "tasks.db")), fast)
+		s := newScheduler(t, storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "tasks.db")), fast)
 		run(t, s)
 		return s
 	})
 }
 
 func TestConformanceOnFirestore(t *testing.T) {
-	host := testenv.FirestoreEmulator(t)
+	testenv.FirestoreEmulator(t)
 	schedulertest.Run(t, func(t *testing.T) scheduler.Scheduler {
-		db, err := firestore.Open(context.Background(), firestore.Config{
-			ProjectID: testenv.UniqueID("tasks"), Database: "tasks", EmulatorHost: host, MaxAttempts: 30,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db := storetest.OpenFirestore(t, firestore.Config{Database: "tasks", MaxAttempts: 30})
 		s := newScheduler(t, db, fast)
 		// The emulator takes seconds over a new database's first
 		// transaction: that wait is paid here, before a test counts on time.
@@ -104,7 +88,7 @@ func TestTaskDueWhileStoppedIsCalledWhenRestarted(t *testing.T) {
 	tg := schedulertest.NewTarget(t)
 	ctx := context.Background()
 
-	db := openSQLite(t, path)
+	db := storetest.OpenSQLite(t, path)
 	s := newScheduler(t, db, fast)
 	stop := run(t, s)
 	tk := task(tg, time.Now().Add(time.Second))
@@ -121,7 +105,7 @@ func TestTaskDueWhileStoppedIsCalledWhenRestarted(t *testing.T) {
 		t.Fatalf("task called %d times with no scheduler running", n)
 	}
 
-	run(t, newScheduler(t, openSQLite(t, path), fast))
+	run(t, newScheduler(t, storetest.OpenSQLite(t, path), fast))
 	calls := tg.Wait(t, tk.Name, 1)
 	if calls[0].Arrived.Before(tk.At) {
 		t.Errorf("task called before its time")
@@ -156,7 +140,7 @@ func TestCallUnderWayWhenStoppedIsMadeAgainAfterRestart(t *testing.T) {
 	// can make the task due again so soon.
 	opts := fast
 	opts.Lease = time.Hour
-	db := openSQLite(t, path)
+	db := storetest.OpenSQLite(t, path)
 	s := newScheduler(t, db, opts)
 	stop := run(t, s)
 	if err := s.Schedule(context.Background(), scheduler.Task{Name: "under-way", URL: srv.URL, Body: []byte(`{}`), At: time.Now()}); err != nil {
@@ -166,7 +150,7 @@ func TestCallUnderWayWhenStoppedIsMadeAgainAfterRestart(t *testing.T) {
 	stop()
 	db.Close()
 
-	run(t, newScheduler(t, openSQLite(t, path), opts))
+	run(t, newScheduler(t, storetest.OpenSQLite(t, path), opts))
 	deadline := time.Now().Add(schedulertest.Deadline)
 	for {
 		mu.Lock()
@@ -188,7 +172,7 @@ func TestReplicasOnOneStoreCallEachTaskOnce(t *testing.T) {
 	tg := schedulertest.NewTarget(t)
 	var replicas []*embedded.Scheduler
 	for range 3 {
-		s := newScheduler(t, openSQLite(t, path), fast)
+		s := newScheduler(t, storetest.OpenSQLite(t, path), fast)
 		run(t, s)
 		replicas = append(replicas, s)
 	}
@@ -216,7 +200,7 @@ func TestReplicasOnOneStoreCallEachTaskOnce(t *testing.T) {
 func TestTaskGivenUpAfterMaxAttemptsIsKeptAndNotCalledAgain(t *testing.T) {
 	t.Parallel()
 	tg := schedulertest.NewTarget(t)
-	db := openSQLite(t, filepath.Join(t.TempDir(), "tasks.db"))
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "tasks.db"))
 	opts := fast
 	opts.MaxAttempts = 2
 	s := newScheduler(t, db, opts)
@@ -255,13 +239,13 @@ func TestAPathIsCalledOnTheBaseURLOfTheRunningScheduler(t *testing.T) {
 	old, current := schedulertest.NewTarget(t), schedulertest.NewTarget(t)
 	opts := fast
 	opts.BaseURL = old.URL("")
-	s := newScheduler(t, openSQLite(t, path), opts)
+	s := newScheduler(t, storetest.OpenSQLite(t, path), opts)
 	if err := s.Schedule(context.Background(), scheduler.Task{Name: "by-path", URL: "/by-path", Body: []byte(`{}`), At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	// Started again on another port, as the embedded stack is.
 	opts.BaseURL = current.URL("")
-	run(t, newScheduler(t, openSQLite(t, path), opts))
+	run(t, newScheduler(t, storetest.OpenSQLite(t, path), opts))
 	current.Wait(t, "by-path", 1)
 	if n := len(old.Calls("by-path")); n != 0 {
 		t.Errorf("the old base URL was called %d times", n)
@@ -272,7 +256,7 @@ func TestScheduleTxAndCancelTxCommitWithTheCallersTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tg := schedulertest.NewTarget(t)
-	db := openSQLite(t, filepath.Join(t.TempDir(), "tasks.db"))
+	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "tasks.db"))
 	s := newScheduler(t, db, fast)
 	kept, rolledBack := task(tg, time.Now().Add(time.Hour)), task(tg, time.Now().Add(time.Hour))
 	if err := db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"maps"
 	"testing"
 
 	"github.com/buytickets/buytickets/shared/store"
@@ -40,5 +41,20 @@ func WantCounts(tb testing.TB, db store.Store, collections []string, want map[st
 		if got := Count(tb, db, c); got != want[c] {
 			tb.Errorf("%s holds %d documents, want %d", c, got, want[c])
 		}
+	}
+}
+
+// WantSameCounts fails tb unless after holds, collection by collection,
+// as many documents as before (both as Counts returns them), leaving out
+// the collections ignored; the failure says that what changed the store.
+func WantSameCounts(tb testing.TB, what string, before, after map[string]int, ignoring ...string) {
+	tb.Helper()
+	before, after = maps.Clone(before), maps.Clone(after)
+	for _, c := range ignoring {
+		delete(before, c)
+		delete(after, c)
+	}
+	if !maps.Equal(after, before) {
+		tb.Errorf("%s changed the store from %v to %v", what, before, after)
 	}
 }

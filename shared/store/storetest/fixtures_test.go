@@ -88,3 +88,31 @@ func TestWantCountsNamesEveryCollectionThatDiffers(t *testing.T) {
 		t.Errorf("failures %q, want %q", failures, want)
 	}
 }
+
+func TestWantSameCountsIgnoresOnlyWhatItIsTold(t *testing.T) {
+	t.Parallel()
+	before := map[string]int{"orders": 1, "receipts": 1}
+	for _, tc := range []struct {
+		name     string
+		after    map[string]int
+		ignoring []string
+		want     []string
+	}{
+		{"the same", map[string]int{"orders": 1, "receipts": 1}, nil, nil},
+		{"a receipt more, ignored", map[string]int{"orders": 1, "receipts": 2}, []string{"receipts"}, nil},
+		{"a receipt more", map[string]int{"orders": 1, "receipts": 2}, nil,
+			[]string{"the test changed the store from map[orders:1 receipts:1] to map[orders:1 receipts:2]"}},
+		{"an order more", map[string]int{"orders": 2, "receipts": 2}, []string{"receipts"},
+			[]string{"the test changed the store from map[orders:1] to map[orders:2]"}},
+	} {
+		failures := testenv.Record(t, func(tb testing.TB) {
+			storetest.WantSameCounts(tb, "the test", before, tc.after, tc.ignoring...)
+		})
+		if !slices.Equal(failures, tc.want) {
+			t.Errorf("%s: failures %q, want %q", tc.name, failures, tc.want)
+		}
+	}
+	if len(before) != 2 {
+		t.Errorf("WantSameCounts changed the counts it was given: %v", before)
+	}
+}

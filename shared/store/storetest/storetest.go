@@ -89,6 +89,39 @@ func create(t *testing.T, s store.Store, coll, id string, doc any) {
 	}
 }
 
+// wantName fails t unless coll's document id is an item named name; what
+// names the document in the failure.
+func wantName(t *testing.T, s store.Store, coll, id, name, what string) {
+	t.Helper()
+	var got item
+	if err := s.Get(context.Background(), coll, id, &got); err != nil || got.Name != name {
+		t.Errorf("%s = %+v, %v", what, got, err)
+	}
+}
+
+// wantAbsent fails t unless coll holds no document id; what says in the
+// failure what its presence means.
+func wantAbsent(t *testing.T, s store.Store, coll, id, what string) {
+	t.Helper()
+	if err := s.Get(context.Background(), coll, id, &item{}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("%s: %v", what, err)
+	}
+}
+
+// wantQuery fails t unless q of coll answers the documents want, in
+// order; name names the query in the failure.
+func wantQuery(t *testing.T, s store.Store, coll, name string, q store.Query, want []string) {
+	t.Helper()
+	docs, err := s.Query(context.Background(), coll, q)
+	if err != nil {
+		t.Errorf("%s: %v", name, err)
+		return
+	}
+	if got := ids(docs); !slices.Equal(got, want) {
+		t.Errorf("%s: got %v, want %v", name, got, want)
+	}
+}
+
 func ids(docs []store.Doc) []string {
 	out := make([]string, len(docs))
 	for i, d := range docs {
@@ -164,9 +197,7 @@ func testDelete(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if err := s.Get(context.Background(), coll, "a", &item{}); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Get after delete = %v, want ErrNotFound", err)
-	}
+	wantAbsent(t, s, coll, "a", "Get after delete, want ErrNotFound")
 }
 
 func testNotFound(t *testing.T, s store.Store) {
@@ -197,13 +228,8 @@ func testCreateConflict(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrConflict) || apperr.KindOf(err) != apperr.Conflict {
 		t.Fatalf("duplicate Create = %v, want ErrConflict", err)
 	}
-	var got item
-	if err := s.Get(context.Background(), coll, "a", &got); err != nil || got.Name != "original" {
-		t.Errorf("original document = %+v, %v", got, err)
-	}
-	if err := s.Get(context.Background(), coll, "other", &got); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("the conflicting transaction's other write was kept: %v", err)
-	}
+	wantName(t, s, coll, "a", "original", "original document")
+	wantAbsent(t, s, coll, "other", "the conflicting transaction's other write was kept")
 }
 
 func testRollback(t *testing.T, s store.Store) {
@@ -218,13 +244,8 @@ func testRollback(t *testing.T, s store.Store) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("RunTransaction = %v, want fn's error", err)
 	}
-	var got item
-	if err := s.Get(context.Background(), coll, "a", &got); err != nil || got.Name != "kept" {
-		t.Errorf("document changed by a failed transaction: %+v, %v", got, err)
-	}
-	if err := s.Get(context.Background(), coll, "b", &got); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("document created by a failed transaction: %v", err)
-	}
+	wantName(t, s, coll, "a", "kept", "document changed by a failed transaction")
+	wantAbsent(t, s, coll, "b", "document created by a failed transaction")
 }
 
 func testReadAfterWrite(t *testing.T, s store.Store) {
@@ -241,9 +262,7 @@ func testReadAfterWrite(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrReadAfterWrite) {
 		t.Fatalf("Get after write = %v, want ErrReadAfterWrite", err)
 	}
-	if err := s.Get(context.Background(), coll, "a", &item{}); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("a refused transaction wrote: %v", err)
-	}
+	wantAbsent(t, s, coll, "a", "a refused transaction wrote")
 }
 
 func seed(t *testing.T, s store.Store, coll string, docs map[string]item) {
@@ -286,14 +305,7 @@ func testEqualityFilters(t *testing.T, s store.Store) {
 		{"missing field", []store.Filter{store.Where("nope", store.Eq, "x")}, nil},
 	}
 	for _, tc := range tests {
-		docs, err := s.Query(context.Background(), coll, store.Query{Filters: tc.filters})
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if got := ids(docs); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
+		wantQuery(t, s, coll, tc.name, store.Query{Filters: tc.filters}, tc.want)
 	}
 }
 
@@ -319,15 +331,7 @@ func testRangeFilters(t *testing.T, s store.Store) {
 		{"a number range skips strings", store.Where("name", store.Gt, 0), nil},
 	}
 	for _, tc := range tests {
-		q := store.Query{Filters: []store.Filter{tc.filter}, OrderBy: tc.filter.Field}
-		docs, err := s.Query(context.Background(), coll, q)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		if got := ids(docs); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
+		wantQuery(t, s, coll, tc.name, store.Query{Filters: []store.Filter{tc.filter}, OrderBy: tc.filter.Field}, tc.want)
 	}
 }
 

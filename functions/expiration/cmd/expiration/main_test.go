@@ -1,20 +1,14 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	gcloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
-	"github.com/cloudevents/sdk-go/v2/event"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/buytickets/buytickets/eventing"
@@ -26,30 +20,26 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	const queue = "CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration"
-	base := []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com"}
+	valid := testenv.Settings{
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p",
+		"TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
+		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration",
+	}
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
-		{Name: "no invoker", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p", "EXPIRE_URL=https://buytickets.dev/tasks/expire", queue},
+		{Name: "no invoker", Env: valid.Without("TASKS_INVOKER_EMAIL"),
 			Stderr: "expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
-		{Name: "relative expire URL", Env: append([]string{"EXPIRE_URL=/tasks/expire", queue}, base...),
+		{Name: "relative expire URL", Env: valid.With("EXPIRE_URL=/tasks/expire"),
 			Stderr: "expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
-		{Name: "short queue", Env: append([]string{"EXPIRE_URL=https://buytickets.dev/tasks/expire", "CLOUD_TASKS_QUEUE=expiration"}, base...),
+		{Name: "short queue", Env: valid.With("CLOUD_TASKS_QUEUE=expiration"),
 			Stderr: "expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
 	})
 }
 
 func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	ctx := t.Context()
-	tasksHost := testenv.CloudTasksEmulator(t)
-	admin := tasksClient(t, tasksHost)
-	const parent = "projects/buytickets-test/locations/here"
-	queue, err := admin.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{
-		Parent: parent, Queue: &cloudtaskspb.Queue{Name: parent + "/queues/" + testenv.UniqueID("expiration")},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tasksHost, queue := testenv.CloudTasksQueue(t, "expiration")
+	admin := testenv.CloudTasksClient(t, tasksHost)
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	defer sink.Close()
 	issuer := eventingtest.ClusterEnv(t, "expiration")
@@ -58,36 +48,31 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	for k, v := range map[string]string{
 		"K_SINK":     sink.URL,
 		"EXPIRE_URL": base + "/tasks/expire", "TASKS_INVOKER_EMAIL": "invoker@buytickets-test.iam.gserviceaccount.com",
-		"CLOUD_TASKS_QUEUE": queue.GetName(), "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
+		"CLOUD_TASKS_QUEUE": queue, "CLOUD_TASKS_EMULATOR_HOST": tasksHost,
 	} {
 		t.Setenv(k, v)
 	}
 	testenv.SetFirestoreEnv(t, "expiration")
 	cmd.Serve(realMain)
+	receiver := eventingtest.Receiver{TB: t, URL: base, Function: "expiration", Issuer: issuer}
 
 	// An order a day from expiry: its task waits on the queue, and goes
 	// when the order is cancelled.
 	id := testenv.UniqueID("order")
-	task := queue.GetName() + "/tasks/expire-" + id + "-1"
-	created, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	task := queue + "/tasks/expire-" + id + "-1"
+	created := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: id, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(24 * time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20, Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deliver(t, base, issuer, created)
+	receiver.MustDeliver(created)
 	testenv.Eventually(t, 30*time.Second, "the task on the queue", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return err == nil
 	})
-	cancelled, err := eventing.NewOrderCancelled(eventing.OrderCancelled{
+	cancelled := eventingtest.Event(t, eventing.NewOrderCancelled, eventing.OrderCancelled{
 		ID: id, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: "t1", Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	deliver(t, base, issuer, cancelled)
+	receiver.MustDeliver(cancelled)
 	testenv.Eventually(t, 30*time.Second, "the task deleted", func() bool {
 		_, err := admin.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: task})
 		return status.Code(err) == codes.FailedPrecondition || status.Code(err) == codes.NotFound
@@ -104,26 +89,4 @@ func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
 	}
 
 	cmd.Stop()
-}
-
-func tasksClient(tb testing.TB, host string) *gcloudtasks.Client {
-	tb.Helper()
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := gcloudtasks.NewClient(context.Background(), option.WithGRPCConn(conn))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	return c
-}
-
-// deliver posts ev to /events as the broker does and fails unless taken.
-func deliver(tb testing.TB, base string, issuer *eventingtest.Issuer, ev event.Event) {
-	tb.Helper()
-	if res := eventingtest.Deliver(tb, base+"/events", issuer.DeliveryToken(tb, "expiration", ev), ev); res.Status != http.StatusOK {
-		tb.Fatalf("deliver %s: %d, want 200", ev.Type(), res.Status)
-	}
 }

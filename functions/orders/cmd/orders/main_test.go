@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,15 +19,18 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	key := "JWT_KEY=" + strings.Repeat("k", 32)
+	valid := testenv.Settings{
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p",
+		"K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+	}
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "orders: config: missing required settings K_SINK, JWT_KEY, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n"},
-		{Name: "no sink", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "orders: config: missing required setting K_SINK\n"},
-		{Name: "short JWT key", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-sign"},
+		{Name: "no sink", Env: valid.Without("K_SINK"), Stderr: "orders: config: missing required setting K_SINK\n"},
+		{Name: "short JWT key", Env: valid.With("JWT_KEY=too-short-to-sign"),
 			Stderr: "orders: config: JWT_KEY must be at least 32 bytes\n"},
-		{Name: "bad window", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=soon"},
+		{Name: "bad window", Env: valid.With("ORDER_EXPIRATION_WINDOW=soon"),
 			Stderr: "orders: config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m\n"},
-		{Name: "negative window", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", key, "ORDER_EXPIRATION_WINDOW=-1m"},
+		{Name: "negative window", Env: valid.With("ORDER_EXPIRATION_WINDOW=-1m"),
 			Stderr: "orders: config: ORDER_EXPIRATION_WINDOW must not be negative\n"},
 	})
 }
@@ -47,50 +49,25 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	base := cmd.URL
 
 	// A ticket reaches the replica as the broker delivers it.
-	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "orders", ev))); code != http.StatusOK {
-		t.Fatalf("ticket.created: %d, want 200", code)
-	}
+	ev := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
+	eventingtest.Receiver{TB: t, URL: base, Function: "orders", Issuer: issuer}.MustDeliver(ev)
 
 	// A buyer signed in by auth (same JWT_KEY) orders it.
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/orders", strings.NewReader(`{"ticketId":"t1"}`))
-	req.Header.Set("Content-Type", "application/json")
-	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "buyer", req)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := authtest.PostJSON(t, key, "buyer", base+"/api/orders", `{"ticketId":"t1"}`)
 	var o struct {
 		ID        string    `json:"id"`
 		CreatedAt time.Time `json:"createdAt"`
 		ExpiresAt time.Time `json:"expiresAt"`
 	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("order: %d %s, want 201", res.StatusCode, body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("order: %d %s, want 201", res.Code, res.Body)
 	}
-	if err := json.Unmarshal(body, &o); err != nil || o.ExpiresAt.Sub(o.CreatedAt) != 2*time.Minute {
-		t.Errorf("order %s: %v; want it to expire after ORDER_EXPIRATION_WINDOW", body, err)
+	if err := json.Unmarshal(res.Body, &o); err != nil || o.ExpiresAt.Sub(o.CreatedAt) != 2*time.Minute {
+		t.Errorf("order %s: %v; want it to expire after ORDER_EXPIRATION_WINDOW", res.Body, err)
 	}
 	b.Wait(t, time.Until(started.Add(time.Minute)), "order.created", func(ev event.Event) bool {
 		return ev.Type() == eventing.TypeOrderCreated && ev.Subject() == o.ID
 	})
 
 	cmd.Stop()
-}
-
-// send sends req and returns the status.
-func send(tb testing.TB, req *http.Request) int {
-	tb.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode
 }

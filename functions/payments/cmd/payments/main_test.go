@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/shared/auth/authtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -20,20 +20,19 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	valid := []string{
+	valid := testenv.Settings{
 		"GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/payments", "JWT_KEY=" + strings.Repeat("k", 32),
 		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
 	}
-	with := func(env ...string) []string { return append(append([]string(nil), valid...), env...) }
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "payments: config: missing required settings K_SINK, JWT_KEY, STRIPE_KEY, " +
 			"STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n"},
-		{Name: "no webhook secret", Env: valid[:7], Stderr: "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
-		{Name: "publishable key as the secret key", Env: with("STRIPE_KEY=pk_test_x"),
+		{Name: "no webhook secret", Env: valid.Without("STRIPE_WEBHOOK_SECRET"), Stderr: "payments: config: missing required setting STRIPE_WEBHOOK_SECRET\n"},
+		{Name: "publishable key as the secret key", Env: valid.With("STRIPE_KEY=pk_test_x"),
 			Stderr: "payments: config: STRIPE_KEY must be a secret key (sk_ or rk_)\n"},
-		{Name: "secret key as the publishable key", Env: with("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
+		{Name: "secret key as the publishable key", Env: valid.With("STRIPE_PUBLISHABLE_KEY=sk_test_x"),
 			Stderr: "payments: config: STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_)\n"},
-		{Name: "API base not a URL", Env: with("STRIPE_API_BASE=localhost:12111"),
+		{Name: "API base not a URL", Env: valid.With("STRIPE_API_BASE=localhost:12111"),
 			Stderr: "payments: config: STRIPE_API_BASE must be an http(s) URL\n"},
 	})
 }
@@ -57,49 +56,29 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 
 	// An order reaches the replica as the broker delivers it.
 	const orderID = "0123456789abcdef01234567"
-	ev, err := eventing.NewOrderCreated(eventing.OrderCreated{
+	ev := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{
 		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 19.99, Reservation: 1},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code, body := send(t, eventingtest.Authorize(eventingtest.NewRequest(t, base+"/events", ev), issuer.DeliveryToken(t, "payments", ev))); code != http.StatusOK {
-		t.Fatalf("order.created: %d %s, want 200", code, body)
-	}
+	eventingtest.Receiver{TB: t, URL: base, Function: "payments", Issuer: issuer}.MustDeliver(ev)
 
 	// Its buyer, signed in by auth (same JWT_KEY), pays it.
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments", strings.NewReader(`{"orderId":"`+orderID+`","token":"tok_visa"}`))
-	req.Header.Set("Content-Type", "application/json")
-	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "buyer", req)
-	code, body := send(t, req)
+	res := authtest.PostJSON(t, key, "buyer", base+"/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
 	var p struct{ ID, OrderID, StripeID string }
-	if code != http.StatusCreated || json.Unmarshal([]byte(body), &p) != nil || p.OrderID != orderID {
-		t.Fatalf("payment: %d %s, want 201 for the order", code, body)
+	if res.Code != http.StatusCreated || json.Unmarshal(res.Body, &p) != nil || p.OrderID != orderID {
+		t.Fatalf("payment: %d %s, want 201 for the order", res.Code, res.Body)
 	}
 	b.Wait(t, time.Until(started.Add(time.Minute)), "payment.created", func(ev event.Event) bool {
 		return ev.Type() == eventing.TypePaymentCreated
 	})
 
 	// The webhook takes only events signed with STRIPE_WEBHOOK_SECRET.
-	req, _ = http.NewRequest(http.MethodPost, base+"/api/payments/webhook", strings.NewReader(`{}`))
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments/webhook", strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Stripe-Signature", "t=1,v1=00")
-	if code, body := send(t, req); code != http.StatusBadRequest {
-		t.Errorf("unsigned webhook: %d %s, want 400", code, body)
+	if res := httpxtest.Do(t, req); res.Code != http.StatusBadRequest {
+		t.Errorf("unsigned webhook: %d %s, want 400", res.Code, res.Body)
 	}
 
 	cmd.Stop()
-}
-
-// send sends req and returns the status and body.
-func send(tb testing.TB, req *http.Request) (int, string) {
-	tb.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
 }

@@ -19,13 +19,16 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	key := "JWT_KEY=" + strings.Repeat("k", 32)
+	valid := testenv.Settings{
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p",
+		"K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+	}
 	testenv.CommandFailsEach(t, []testenv.FailedStart{
 		{Name: "no settings", Stderr: "tickets: config: missing required settings JWT_KEY, K_SINK, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n"},
-		{Name: "no sink", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p", key}, Stderr: "tickets: config: missing required setting K_SINK\n"},
-		{Name: "short JWT key", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=http://broker", "JWT_KEY=too-short-to-verify"},
+		{Name: "no sink", Env: valid.Without("K_SINK"), Stderr: "tickets: config: missing required setting K_SINK\n"},
+		{Name: "short JWT key", Env: valid.With("JWT_KEY=too-short-to-verify"),
 			Stderr: "tickets: config: JWT_KEY must be at least 32 bytes\n"},
-		{Name: "sink not a URL", Env: []string{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p", "K_SINK=broker", key, "FIRESTORE_EMULATOR_HOST=127.0.0.1:1"},
+		{Name: "sink not a URL", Env: valid.With("K_SINK=broker", "FIRESTORE_EMULATOR_HOST=127.0.0.1:1"),
 			Stderr: `tickets: tickets.New: outbox.New: sink "broker" is not an http(s) URL` + "\n"},
 	})
 }
@@ -41,18 +44,10 @@ func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL
 
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/tickets", strings.NewReader(`{"title":"Concert","price":19.99}`))
-	req.Header.Set("Content-Type", "application/json")
-	authtest.SignIn(t, authtest.NewTokens(t, key, nil), "seller", req)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := authtest.PostJSON(t, key, "seller", base+"/api/tickets", `{"title":"Concert","price":19.99}`)
 	var created struct{ ID string }
-	err = json.NewDecoder(res.Body).Decode(&created)
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated || err != nil {
-		t.Fatalf("create: %d, %v; want 201", res.StatusCode, err)
+	if err := json.Unmarshal(res.Body, &created); res.Code != http.StatusCreated || err != nil {
+		t.Fatalf("create: %d, %v; want 201", res.Code, err)
 	}
 	// The broker takes it only with the token the SinkBinding projects.
 	b.Wait(t, time.Minute, "ticket.created", func(ev event.Event) bool {
