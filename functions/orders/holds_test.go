@@ -13,7 +13,7 @@ func TestABuyerCannotHoldOneTicketOverAndOver(t *testing.T) {
 	id := f.listTicket("seller", "Concert", 20)
 	for range 2 {
 		o := buyer.mustOrder(id)
-		if res := buyer.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+		if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 			t.Fatalf("cancel: %d %s", res.Code, res.Body)
 		}
 	}
@@ -24,7 +24,7 @@ func TestABuyerCannotHoldOneTicketOverAndOver(t *testing.T) {
 	}
 	// Another buyer is not held back, and a day later the first may try again.
 	o := other.mustOrder(id)
-	if res := other.delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+	if res := other.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
 		t.Fatalf("cancel: %d %s", res.Code, res.Body)
 	}
 	f.clock.Advance(24 * time.Hour)

@@ -24,7 +24,7 @@ func TestABuyersOrdersComeInPagesNewestFirst(t *testing.T) {
 		if pages > 3 {
 			t.Fatalf("more than 3 pages of 2 for 5 orders")
 		}
-		res := buyer.get(next)
+		res := buyer.Get(next)
 		var page []orderBody
 		if res.Code != http.StatusOK || json.Unmarshal(res.Body, &page) != nil || len(page) == 0 || len(page) > 2 {
 			t.Fatalf("GET %s: %d %s", next, res.Code, res.Body)
@@ -48,7 +48,7 @@ func TestABuyersOrdersComeInPagesNewestFirst(t *testing.T) {
 	}
 	// Without parameters, one page holds them all, as the seed's client reads them.
 	var all []orderBody
-	if res := buyer.get("/api/orders"); json.Unmarshal(res.Body, &all) != nil || len(all) != 5 || res.Header.Get("Link") != "" {
+	if res := buyer.Get("/api/orders"); json.Unmarshal(res.Body, &all) != nil || len(all) != 5 || res.Header.Get("Link") != "" {
 		t.Errorf("GET /api/orders: %d orders, Link %q; want all 5 and no next page", len(all), res.Header.Get("Link"))
 	}
 }
@@ -60,7 +60,7 @@ func TestABadPageOfOrdersIsRefusedNamingTheParameter(t *testing.T) {
 	for query, field := range map[string]string{
 		"limit=0": "limit", "limit=101": "limit", "limit=ten": "limit", "after=nope": "after",
 	} {
-		res := buyer.get("/api/orders?" + query)
+		res := buyer.Get("/api/orders?" + query)
 		errs := errorsOf(t, res)
 		if res.Code != http.StatusBadRequest || len(errs) != 1 || errs[0].Field != field {
 			t.Errorf("GET /api/orders?%s: %d %s, want 400 naming %s", query, res.Code, res.Body, field)

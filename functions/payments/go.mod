@@ -55,6 +55,8 @@ require (
 )
 
 require (
+	cloud.google.com/go/cloudtasks v1.21.1 // indirect
+	cloud.google.com/go/iam v1.14.0 // indirect
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
