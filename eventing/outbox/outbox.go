@@ -53,6 +53,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -104,6 +105,10 @@ type Options struct {
 	Batch int
 	// Parallel is how many sends of a batch run at once; default 16.
 	Parallel int
+	// ReceiptRetention is how long the sweep keeps the receipts of the
+	// events the function took (receive.Prune); receive.DefaultRetention
+	// when zero.
+	ReceiptRetention time.Duration
 	// Tokens presents the function's identity to the sink, a token for
 	// Audience on every send (eventing.Member.Publishing); none when nil,
 	// for a sink that asks for none.
@@ -137,6 +142,9 @@ func New(st store.Store, sink string, opts Options) (*Outbox, error) {
 	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if opts.ReceiptRetention == 0 {
+		opts.ReceiptRetention = receive.DefaultRetention
 	}
 	backoff := dispatch.RelayDefaults(&opts.MinAge, &opts.Retention, &opts.MinBackoff, &opts.MaxBackoff, &opts.Batch)
 	if opts.Parallel <= 0 {
@@ -233,12 +241,14 @@ func (o *Outbox) relay(ctx context.Context) error {
 
 // SweepResult counts what one sweep did.
 type SweepResult struct {
-	Sent    int `json:"sent"`    // unsent entries sent (or rejected by the sink)
-	Deleted int `json:"deleted"` // sent entries past their retention, deleted
+	Sent     int `json:"sent"`     // unsent entries sent (or rejected by the sink)
+	Deleted  int `json:"deleted"`  // sent entries past their retention, deleted
+	Receipts int `json:"receipts"` // receipts past their retention, deleted
 }
 
 // Sweep sends the entries that have been pending for MinAge or more and
-// deletes the sent ones older than Retention. When a send fails it wakes the
+// deletes the sent ones older than Retention, and the receipts of events
+// taken longer than ReceiptRetention ago. When a send fails it wakes the
 // relay, which keeps retrying while the process lives.
 func (o *Outbox) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
@@ -246,7 +256,9 @@ func (o *Outbox) Sweep(ctx context.Context) (SweepResult, error) {
 	if sendErr != nil {
 		o.Notify()
 	}
-	return res, errors.Join(sendErr, o.deleteSent(ctx, &res))
+	var pruneErr error
+	res.Receipts, pruneErr = receive.Prune(ctx, o.store, time.Now().Add(-o.opts.ReceiptRetention))
+	return res, errors.Join(sendErr, o.deleteSent(ctx, &res), pruneErr)
 }
 
 func (o *Outbox) sweepPending(ctx context.Context, res *SweepResult) error {

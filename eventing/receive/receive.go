@@ -138,6 +138,23 @@ func Read(w http.ResponseWriter, r *http.Request) (*event.Event, error) {
 	return ev, nil
 }
 
+// DefaultRetention is how long a receipt is kept when the outbox sweep
+// prunes them (outbox.Options.ReceiptRetention): far longer than the
+// broker redelivers an event (its retries end within minutes), and than an
+// operator waits before replaying a dead letter, so that an event taken
+// once is never taken again.
+const DefaultRetention = 30 * 24 * time.Hour
+
+// Prune deletes the receipts of st recorded at or before cutoff, a batch
+// at a time, and returns how many it deleted.
+func Prune(ctx context.Context, st store.Store, cutoff time.Time) (int, error) {
+	n, err := store.DeleteOlder(ctx, st, Collection, "receivedAt", cutoff, store.MaxBatch)
+	if err != nil {
+		return n, fmt.Errorf("receive.Prune: %w", err)
+	}
+	return n, nil
+}
+
 // apply runs fn and records the receipt in one transaction, unless the
 // receipt is already there.
 func apply(ctx context.Context, st store.Store, fn Func, ev event.Event) (duplicate bool, err error) {
