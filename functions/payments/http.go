@@ -70,6 +70,12 @@ func (f *Function) handleCharge() http.Handler {
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
 		claim, err := f.claim(r.Context(), in.OrderID, buyer.ID, in.Token)
+		if errors.Is(err, payment.ErrInProgress) {
+			// An attempt left without an outcome (Stripe timed out) is
+			// finished now, with its own request, rather than at the next
+			// sweep: the buyer learns its outcome.
+			claim, err = f.stuckClaim(r.Context(), in.OrderID, buyer.ID, err)
+		}
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
@@ -184,6 +190,23 @@ func (f *Function) claim(ctx context.Context, orderID, buyerID, token string) (p
 	})
 	if err != nil {
 		return payment.Claim{}, fmt.Errorf("store.Update: %w", err)
+	}
+	return c, nil
+}
+
+// stuckClaim returns the claim of buyerID's order when it is an attempt
+// still charging that started RedriveAfter ago or more, and has not
+// outlived Stripe's idempotency window: charging it again sends Stripe the
+// very same request and key, which Stripe answers with its first outcome.
+// Otherwise it returns inProgress, the refusal the buyer had.
+func (f *Function) stuckClaim(ctx context.Context, orderID, buyerID string, inProgress error) (payment.Claim, error) {
+	l, err := f.store.Ledger(ctx, orderID)
+	if err != nil {
+		return payment.Claim{}, fmt.Errorf("store.Ledger: %w", err)
+	}
+	c, now := l.Claim, f.now()
+	if l.Order == nil || l.Order.UserID != buyerID || c.State != payment.Charging || now.Sub(c.StartedAt) < f.redriveAfter || c.Stale(now) {
+		return payment.Claim{}, inProgress
 	}
 	return c, nil
 }
