@@ -1,9 +1,8 @@
 package deadletter
 
 import (
-	"strconv"
-
 	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/paging"
 )
 
 // The bounds of a listing's page.
@@ -14,31 +13,21 @@ const (
 	MaxLimit = 500
 )
 
-// Page selects part of the listing, oldest first.
-type Page struct {
-	// Limit is how many dead letters the page holds at most.
-	Limit int
-	// After is the id of the last dead letter of the previous page; empty
-	// for the first page.
-	After string
+// Page selects part of the listing, oldest first: at most Limit dead
+// letters, after the dead letter After (empty for the first page).
+type Page = paging.Page
+
+// pages is what the listing accepts as a page.
+var pages = paging.Rule{
+	DefaultLimit: DefaultLimit, MaxLimit: MaxLimit, ValidAfter: ValidID,
+	BadAfter: apperr.Field("after", "After must be the id of a dead letter"),
 }
 
 // ParsePage reads a listing's ?limit and ?after parameters, empty when
 // absent. It reports each bad one as an apperr.Fields entry: a limit that is
 // no whole number from 1 to MaxLimit, or an after that is no dead letter id.
 func ParsePage(limit, after string) (Page, error) {
-	p := Page{Limit: DefaultLimit, After: after}
-	var bad apperr.Fields
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			bad = append(bad, apperr.Field("limit", "Limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit)))
-		}
-		p.Limit = n
-	}
-	if after != "" && !ValidID(after) {
-		bad = append(bad, apperr.Field("after", "After must be the id of a dead letter"))
-	}
+	p, bad := pages.Parse(limit, after)
 	if err := bad.Err(); err != nil {
 		return Page{}, err
 	}

@@ -1,9 +1,8 @@
 package ticket
 
 import (
-	"strconv"
-
 	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/paging"
 )
 
 // The bounds of a listing's page.
@@ -37,23 +36,15 @@ type Listing struct {
 // limit that is no whole number from 1 to MaxLimit, an after that is no
 // ticket id, a seller other than SellerMe.
 func ParseListing(limit, after, seller string) (Listing, error) {
-	l := Listing{Limit: DefaultLimit, After: after, Mine: seller == SellerMe}
-	var bad apperr.Fields
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			bad = append(bad, apperr.Field("limit", "Limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit)))
-		}
-		l.Limit = n
-	}
-	if after != "" && !ValidID(after) {
-		bad = append(bad, ErrBadCursor)
-	}
+	p, bad := pages.Parse(limit, after)
 	if seller != "" && seller != SellerMe {
 		bad = append(bad, apperr.Field("seller", `Seller must be "me"`))
 	}
 	if err := bad.Err(); err != nil {
 		return Listing{}, err
 	}
-	return l, nil
+	return Listing{Limit: p.Limit, After: p.After, Mine: seller == SellerMe}, nil
 }
+
+// pages is what a listing accepts as a page.
+var pages = paging.Rule{DefaultLimit: DefaultLimit, MaxLimit: MaxLimit, ValidAfter: ValidID, BadAfter: ErrBadCursor}
