@@ -93,6 +93,7 @@ type object struct {
 		} `json:"filter"`
 		Subscriber Destination   `json:"subscriber"`
 		Sink       Destination   `json:"sink"`
+		Schedule   string        `json:"schedule"`
 		Delivery   *deliverySpec `json:"delivery"`
 	} `json:"spec"`
 }
@@ -171,6 +172,7 @@ func readAll(fsys fs.FS) ([]object, error) {
 type PingSource struct {
 	Name      string
 	Namespace string
+	Schedule  string
 	Sink      Destination
 }
 
@@ -183,7 +185,7 @@ func LoadPingSources(fsys fs.FS) ([]PingSource, error) {
 	var sources []PingSource
 	for _, o := range objects {
 		if o.Kind == "PingSource" && strings.HasPrefix(o.APIVersion, "sources.knative.dev/") {
-			sources = append(sources, PingSource{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, Sink: o.Spec.Sink})
+			sources = append(sources, PingSource{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, Schedule: o.Spec.Schedule, Sink: o.Spec.Sink})
 		}
 	}
 	return sources, nil
