@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/buytickets/buytickets/eventing/identity"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -41,9 +42,9 @@ func (f *Function) requireScheduler(h http.Handler) http.Handler {
 // checkToken checks the request's bearer token: valid for the audience,
 // issued by Google to the invoker service account, its email verified.
 func (f *Function) checkToken(r *http.Request) error {
-	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return errors.New("no bearer token")
+	token, err := identity.Bearer(r)
+	if err != nil {
+		return err
 	}
 	p, err := f.verifier.Validate(r.Context(), token, f.audience)
 	if err != nil {
