@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/manifest"
@@ -12,15 +13,20 @@ import (
 // BrokerName is the marketplace's one Broker (broker.yaml).
 const BrokerName = "default"
 
-// Plane reads the marketplace's event plane from its manifests: the
-// Triggers and PingSources of the Broker, and the identities they speak with.
-func Plane() (*manifest.Plane, error) {
+// Plane returns the marketplace's event plane as its manifests declare it:
+// the Triggers and PingSources of the Broker, and the identities they
+// speak with. The manifests are embedded in the binary, so they are read
+// once per process (a few milliseconds of YAML) and the one Plane is
+// shared: callers read it and never change it.
+func Plane() (*manifest.Plane, error) { return plane() }
+
+var plane = sync.OnceValues(func() (*manifest.Plane, error) {
 	p, err := manifest.Load(Manifests, BrokerName)
 	if err != nil {
 		return nil, fmt.Errorf("eventing.Plane: %w", err)
 	}
 	return p, nil
-}
+})
 
 // Member is one function's place on the authenticated event plane (DESIGN
 // §5, "Sender identity"): whose tokens its /events and outbox sweep

@@ -114,6 +114,11 @@ func LoadTriggers(fsys fs.FS, broker string) ([]Trigger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest.LoadTriggers: %w", err)
 	}
+	return triggersOf(objects, broker)
+}
+
+// triggersOf returns the Triggers of the named broker among objects.
+func triggersOf(objects []object, broker string) ([]Trigger, error) {
 	var brokerDelivery *deliverySpec
 	found := false
 	for _, o := range objects {
@@ -182,13 +187,18 @@ func LoadPingSources(fsys fs.FS) ([]PingSource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest.LoadPingSources: %w", err)
 	}
+	return pingSourcesOf(objects), nil
+}
+
+// pingSourcesOf returns the PingSources among objects.
+func pingSourcesOf(objects []object) []PingSource {
 	var sources []PingSource
 	for _, o := range objects {
 		if o.Kind == "PingSource" && strings.HasPrefix(o.APIVersion, "sources.knative.dev/") {
 			sources = append(sources, PingSource{Name: o.Metadata.Name, Namespace: o.Metadata.Namespace, Schedule: o.Spec.Schedule, Sink: o.Spec.Sink})
 		}
 	}
-	return sources, nil
+	return sources
 }
 
 // decodeAll splits a multi-document YAML file and decodes each document.

@@ -20,19 +20,15 @@ type Plane struct {
 // Load reads the plane of the named Broker from the YAML files in fsys
 // (eventing.Manifests for the marketplace's).
 func Load(fsys fs.FS, broker string) (*Plane, error) {
-	triggers, err := LoadTriggers(fsys, broker)
-	if err != nil {
-		return nil, err
-	}
-	sources, err := LoadPingSources(fsys)
-	if err != nil {
-		return nil, err
-	}
 	objects, err := readAll(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("manifest.Load: %w", err)
 	}
-	p := &Plane{Broker: broker, Triggers: triggers, PingSources: sources}
+	triggers, err := triggersOf(objects, broker)
+	if err != nil {
+		return nil, err
+	}
+	p := &Plane{Broker: broker, Triggers: triggers, PingSources: pingSourcesOf(objects)}
 	for _, o := range objects {
 		if o.Kind == "Broker" && o.Metadata.Name == broker {
 			p.Namespace = o.Metadata.Namespace
