@@ -8,7 +8,7 @@ TEST_TIMEOUT ?= 30m
 FUZZTIME ?= 5000x
 
 # Fuzz targets run for FUZZTIME each in `make test`: package and target.
-FUZZ_TARGETS := ./functions/auth:FuzzSignup ./functions/tickets:FuzzCreateTicket ./functions/tickets:FuzzUpdateTicket ./functions/orders:FuzzCreateOrder ./functions/payments:FuzzCreatePayment ./functions/expiration:FuzzExpire
+FUZZ_TARGETS := ./functions/auth:FuzzSignup ./functions/tickets:FuzzCreateTicket ./functions/tickets:FuzzUpdateTicket ./functions/orders:FuzzCreateOrder ./functions/payments:FuzzCreatePayment ./functions/expiration:FuzzExpire ./functions/etickets:FuzzCheckIn
 
 .PHONY: run test test-go test-validate fuzz bench lint tools clean
 

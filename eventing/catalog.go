@@ -3,6 +3,7 @@ package eventing
 import (
 	"crypto/rand"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -23,7 +24,7 @@ const (
 	// emitted by orders for tickets, expiration and payments.
 	TypeOrderCancelled = "dev.buytickets.order.cancelled"
 	// TypeOrderCompleted is a paid order, emitted by orders for tickets,
-	// expiration and payments.
+	// expiration, payments and etickets.
 	TypeOrderCompleted = "dev.buytickets.order.completed"
 	// TypeExpirationCompleted is an order's reservation window that has
 	// passed, emitted by expiration for orders.
@@ -31,13 +32,28 @@ const (
 	// TypePaymentCreated is a successful charge for an order, emitted by
 	// payments for orders.
 	TypePaymentCreated = "dev.buytickets.payment.created"
-	// TypePaymentRefunded is a charge given back because its order was
-	// cancelled, emitted by payments (for notifications, later).
+	// TypePaymentRefunded is a charge given back (its order was cancelled,
+	// or the charge was refunded in Stripe), emitted by payments for
+	// etickets, which revokes the order's e-ticket.
 	TypePaymentRefunded = "dev.buytickets.payment.refunded"
 	// TypeUserBanned is a user an admin banned, emitted by auth for every
 	// function (later).
 	TypeUserBanned = "dev.buytickets.user.banned"
+	// TypeETicketIssued is the e-ticket of a completed order, emitted by
+	// etickets.
+	TypeETicketIssued = "dev.buytickets.eticket.issued"
+	// TypeETicketCheckedIn is an e-ticket used at the door, emitted by
+	// etickets.
+	TypeETicketCheckedIn = "dev.buytickets.eticket.checkedin"
+	// TypeETicketRevoked is an e-ticket that no longer admits anyone (its
+	// payment was refunded), emitted by etickets.
+	TypeETicketRevoked = "dev.buytickets.eticket.revoked"
 )
+
+// Cents returns a price an event carries in dollars as whole cents, as
+// Stripe charges it: the nearest cent (DESIGN §3 allows at most 2 decimals,
+// which float64 keeps within a hair of the cent).
+func Cents(dollars float64) int64 { return int64(math.Round(dollars * 100)) }
 
 // ExtensionEntityVersion is the CloudEvents extension that carries the
 // version of a versioned entity (ticket.*, order.*) after the change.
@@ -101,12 +117,16 @@ type OrderCancelledTicket struct {
 }
 
 // OrderCompleted is the data of TypeOrderCompleted: the order is paid and
-// its ticket sold.
+// its ticket sold. It carries the buyer's email and the seller's id, so
+// etickets and notifications need no replica of users or tickets for them;
+// both are empty on an order placed before orders recorded them.
 type OrderCompleted struct {
-	ID      string               `json:"id"`
-	Version int                  `json:"version"`
-	UserID  string               `json:"userId"`
-	Ticket  OrderCompletedTicket `json:"ticket"`
+	ID         string               `json:"id"`
+	Version    int                  `json:"version"`
+	UserID     string               `json:"userId"`
+	BuyerEmail string               `json:"buyerEmail"`
+	SellerID   string               `json:"sellerId"`
+	Ticket     OrderCompletedTicket `json:"ticket"`
 }
 
 // OrderCompletedTicket is the ticket a completed order bought, at the title
@@ -148,6 +168,33 @@ type PaymentRefunded struct {
 type UserBanned struct {
 	UserID string    `json:"userId"`
 	Until  time.Time `json:"until"`
+}
+
+// ETicketIssued is the data of TypeETicketIssued: the e-ticket Code admits
+// the holder (the buyer) to the ticket IssuerID (its seller) listed.
+// FaceValue is what the holder paid, in cents.
+type ETicketIssued struct {
+	Code      string `json:"code"`
+	OrderID   string `json:"orderId"`
+	TicketID  string `json:"ticketId"`
+	HolderID  string `json:"holderId"`
+	IssuerID  string `json:"issuerId"`
+	Title     string `json:"title"`
+	FaceValue int64  `json:"faceValue"` // in cents
+}
+
+// ETicketCheckedIn is the data of TypeETicketCheckedIn.
+type ETicketCheckedIn struct {
+	Code        string    `json:"code"`
+	OrderID     string    `json:"orderId"`
+	CheckedInAt time.Time `json:"checkedInAt"`
+}
+
+// ETicketRevoked is the data of TypeETicketRevoked. Reason is "refunded".
+type ETicketRevoked struct {
+	Code    string `json:"code"`
+	OrderID string `json:"orderId"`
+	Reason  string `json:"reason"`
 }
 
 // NewTicketCreated returns the ticket.created event of p, from tickets.
@@ -200,6 +247,25 @@ func NewPaymentRefunded(p PaymentRefunded) (event.Event, error) {
 func NewUserBanned(p UserBanned) (event.Event, error) {
 	p.Until = p.Until.UTC()
 	return newEvent(TypeUserBanned, p.UserID, nil, p)
+}
+
+// NewETicketIssued returns the eticket.issued event of p, from etickets;
+// its subject is the order, which has one e-ticket.
+func NewETicketIssued(p ETicketIssued) (event.Event, error) {
+	return newEvent(TypeETicketIssued, p.OrderID, nil, p)
+}
+
+// NewETicketCheckedIn returns the eticket.checkedin event of p, from
+// etickets; its subject is the order.
+func NewETicketCheckedIn(p ETicketCheckedIn) (event.Event, error) {
+	p.CheckedInAt = p.CheckedInAt.UTC()
+	return newEvent(TypeETicketCheckedIn, p.OrderID, nil, p)
+}
+
+// NewETicketRevoked returns the eticket.revoked event of p, from etickets;
+// its subject is the order.
+func NewETicketRevoked(p ETicketRevoked) (event.Event, error) {
+	return newEvent(TypeETicketRevoked, p.OrderID, nil, p)
 }
 
 // newEvent returns an event of type typ from its producer about subject,

@@ -47,12 +47,15 @@ func catalog() []catalogCase {
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 20.5, Reservation: 4}}
 	orderCancelled := eventing.OrderCancelled{ID: "o1", Version: 1, Reason: "expired",
 		Ticket: eventing.OrderCancelledTicket{ID: "t1", Reservation: 4}}
-	orderCompleted := eventing.OrderCompleted{ID: "o1", Version: 1, UserID: "u2",
+	orderCompleted := eventing.OrderCompleted{ID: "o1", Version: 1, UserID: "u2", BuyerEmail: "u2@example.com", SellerID: "u1",
 		Ticket: eventing.OrderCompletedTicket{ID: "t1", Title: "Concert", Price: 20.5, Reservation: 4}}
 	expiration := eventing.ExpirationCompleted{OrderID: "o1"}
 	paymentCreated := eventing.PaymentCreated{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd"}
 	paymentRefunded := eventing.PaymentRefunded{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd", Reason: "order cancelled"}
 	userBanned := eventing.UserBanned{UserID: "u3", Until: at}
+	issued := eventing.ETicketIssued{Code: "c1", OrderID: "o1", TicketID: "t1", HolderID: "u2", IssuerID: "u1", Title: "Concert", FaceValue: 2050}
+	checkedIn := eventing.ETicketCheckedIn{Code: "c1", OrderID: "o1", CheckedInAt: at}
+	revoked := eventing.ETicketRevoked{Code: "c1", OrderID: "o1", Reason: "refunded"}
 	return []catalogCase{
 		{"ticket created", func() (event.Event, error) { return eventing.NewTicketCreated(ticketCreated) },
 			eventing.TypeTicketCreated, "/functions/tickets", "t1", 0, decodeAs[eventing.TicketCreated](), ticketCreated},
@@ -72,6 +75,12 @@ func catalog() []catalogCase {
 			eventing.TypePaymentRefunded, "/functions/payments", "p1", -1, decodeAs[eventing.PaymentRefunded](), paymentRefunded},
 		{"user banned", func() (event.Event, error) { return eventing.NewUserBanned(userBanned) },
 			eventing.TypeUserBanned, "/functions/auth", "u3", -1, decodeAs[eventing.UserBanned](), userBanned},
+		{"eticket issued", func() (event.Event, error) { return eventing.NewETicketIssued(issued) },
+			eventing.TypeETicketIssued, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketIssued](), issued},
+		{"eticket checked in", func() (event.Event, error) { return eventing.NewETicketCheckedIn(checkedIn) },
+			eventing.TypeETicketCheckedIn, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketCheckedIn](), checkedIn},
+		{"eticket revoked", func() (event.Event, error) { return eventing.NewETicketRevoked(revoked) },
+			eventing.TypeETicketRevoked, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketRevoked](), revoked},
 	}
 }
 

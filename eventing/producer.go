@@ -15,6 +15,9 @@ var producers = map[string]string{
 	TypePaymentCreated:      "payments",
 	TypePaymentRefunded:     "payments",
 	TypeUserBanned:          "auth",
+	TypeETicketIssued:       "etickets",
+	TypeETicketCheckedIn:    "etickets",
+	TypeETicketRevoked:      "etickets",
 }
 
 // ProducerOf returns the function that emits events of type typ, and

@@ -1,0 +1,82 @@
+package etickets
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/functions/etickets/internal/eticket"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// receiver applies one delivered event in the transaction that records its
+// receipt (receive.Handler): order.completed issues the order's e-ticket,
+// once whatever the deliveries do, and payment.refunded revokes it (or,
+// come first, makes it be born revoked).
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
+		receive.On(eventing.TypePaymentRefunded, f.receivePaymentRefunded),
+	)
+}
+
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	sale := eticket.Sale{
+		OrderID: p.ID, TicketID: p.Ticket.ID, HolderID: p.UserID, IssuerID: p.SellerID,
+		Title: p.Ticket.Title, FaceValue: eventing.Cents(p.Ticket.Price),
+	}
+	issue := func() (*eticket.ETicket, error) {
+		code, err := f.signer.Code(sale.OrderID)
+		if err != nil {
+			return nil, eventing.Undecodable(ev, err)
+		}
+		e, err := eticket.Issue(code, sale, f.now())
+		if err != nil {
+			return nil, eventing.Undecodable(ev, err)
+		}
+		return e, nil
+	}
+	return f.store.IssueIn(tx, p.ID, issue, issuedEvents, revokedEvents)
+}
+
+func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
+	if !store.ValidID(p.OrderID) {
+		return eventing.Undecodable(ev, fmt.Errorf("order id %q", p.OrderID))
+	}
+	return f.store.RevokeIn(tx, p.OrderID, eticket.ReasonRefunded, f.now(), revokedEvents)
+}
+
+// issuedEvents is the eticket.issued of a new e-ticket.
+func issuedEvents(e *eticket.ETicket) ([]event.Event, error) {
+	s := e.Sale()
+	ev, err := eventing.NewETicketIssued(eventing.ETicketIssued{
+		Code: e.Code(), OrderID: s.OrderID, TicketID: s.TicketID, HolderID: s.HolderID,
+		IssuerID: s.IssuerID, Title: s.Title, FaceValue: s.FaceValue,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eventing.NewETicketIssued: %w", err)
+	}
+	return []event.Event{ev}, nil
+}
+
+// revokedEvents is the eticket.revoked of a revoked e-ticket.
+func revokedEvents(e *eticket.ETicket) ([]event.Event, error) {
+	_, reason := e.RevokedAt()
+	ev, err := eventing.NewETicketRevoked(eventing.ETicketRevoked{Code: e.Code(), OrderID: e.Sale().OrderID, Reason: reason})
+	if err != nil {
+		return nil, fmt.Errorf("eventing.NewETicketRevoked: %w", err)
+	}
+	return []event.Event{ev}, nil
+}
+
+// checkedInEvents is the eticket.checkedin of a used e-ticket.
+func checkedInEvents(e *eticket.ETicket) ([]event.Event, error) {
+	ev, err := eventing.NewETicketCheckedIn(eventing.ETicketCheckedIn{Code: e.Code(), OrderID: e.Sale().OrderID, CheckedInAt: e.CheckedInAt()})
+	if err != nil {
+		return nil, fmt.Errorf("eventing.NewETicketCheckedIn: %w", err)
+	}
+	return []event.Event{ev}, nil
+}

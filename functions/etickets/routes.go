@@ -1,0 +1,30 @@
+package etickets
+
+import (
+	"net/http"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/eventing/receive"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/server"
+)
+
+// routes is the function's whole HTTP surface. Holders and issuers read
+// e-tickets signed in; a check-in is a mutation, refused to cross-site
+// requests; anyone may fetch the public key that verifies codes. The broker
+// delivers order.completed and payment.refunded to /events, and the
+// PingSource sweeps the outbox.
+func (f *Function) routes() http.Handler {
+	signedIn, mutation := sharedauth.SignedIn(f.tokens), sharedauth.Mutation(f.tokens)
+	mux := httpx.NewMux()
+	mux.Handle("GET /healthz", server.Health())
+	mux.Handle("GET /api/etickets", signedIn(f.handleList()))
+	mux.Handle("GET /api/etickets/key", f.handleKey())
+	mux.Handle("GET /api/etickets/{code}", signedIn(f.handleShow()))
+	mux.Handle("GET /api/etickets/{code}/qr.svg", signedIn(f.handleQR()))
+	mux.Handle("POST /api/checkins", mutation(f.handleCheckIn()))
+	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.pub.Box.Notify))))
+	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
+	return httpx.Standard(f.logger, mux)
+}
