@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +41,7 @@ import (
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/dispatch"
+	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -91,11 +91,8 @@ func (c *Config) Validate() error {
 	if c.StripeWebhookSecret == "" {
 		return errors.New("STRIPE_WEBHOOK_SECRET must not be empty")
 	}
-	if c.StripeAPIBase != "" {
-		u, err := url.Parse(c.StripeAPIBase)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return errors.New("STRIPE_API_BASE must be an http(s) URL")
-		}
+	if _, ok := httpx.HTTPURL(c.StripeAPIBase); c.StripeAPIBase != "" && !ok {
+		return errors.New("STRIPE_API_BASE must be an http(s) URL")
 	}
 	return nil
 }
