@@ -28,6 +28,11 @@ func CommandFailsEach(t *testing.T, starts []FailedStart) {
 	}
 }
 
+// JWTKey is a JWT_KEY setting that every function takes, long enough to
+// sign and verify access tokens with: the commands' tests start them with
+// it and sign their users' tokens with it.
+const JWTKey = "testenv-jwt-key-0123456789abcdef"
+
 // Settings is a command's environment as NAME=value entries: the valid
 // set from which each failed start of its tests takes a setting away
 // (Without) or changes one (With).

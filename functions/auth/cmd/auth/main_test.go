@@ -12,7 +12,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{"JWT_KEY=" + strings.Repeat("k", 32), "GOOGLE_CLOUD_PROJECT=p"}
+	required := testenv.Settings{"JWT_KEY=" + testenv.JWTKey, "GOOGLE_CLOUD_PROJECT=p"}
 	testenv.CommandFailsEach(t, required.Refusals("auth", map[string]string{
 		"JWT_KEY=too-short-to-sign": "config: JWT_KEY must be at least 32 bytes",
 		"COOKIE_INSECURE=maybe":     "config: invalid COOKIE_INSECURE: must be true or false",
@@ -20,7 +20,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
-	t.Setenv("JWT_KEY", strings.Repeat("k", 32))
+	t.Setenv("JWT_KEY", testenv.JWTKey)
 	testenv.SetFirestoreEnv(t, "auth")
 
 	cmd := testenv.ServeCommand(t, realMain)

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +19,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	required := testenv.Settings{
-		"K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey,
 		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p",
 	}
 	testenv.CommandFailsEach(t, required.Refusals("orders", map[string]string{
@@ -32,8 +31,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	b := eventingtest.NewBroker(t)
-	key := strings.Repeat("k", 32)
-	t.Setenv("JWT_KEY", key)
+	t.Setenv("JWT_KEY", testenv.JWTKey)
 	t.Setenv("K_SINK", b.URL)
 	issuer := eventingtest.ClusterEnv(t, "orders")
 	t.Setenv("ORDER_EXPIRATION_WINDOW", "2m")
@@ -48,7 +46,7 @@ func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	eventingtest.Receiver{TB: t, URL: base, Function: "orders", Issuer: issuer}.MustDeliver(ev)
 
 	// A buyer signed in by auth (same JWT_KEY) orders it.
-	res := authtest.PostJSON(t, key, "buyer", base+"/api/orders", `{"ticketId":"t1"}`)
+	res := authtest.PostJSON(t, testenv.JWTKey, "buyer", base+"/api/orders", `{"ticketId":"t1"}`)
 	var o struct {
 		ID        string    `json:"id"`
 		CreatedAt time.Time `json:"createdAt"`

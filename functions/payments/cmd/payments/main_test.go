@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	required := testenv.Settings{
-		"K_SINK=http://broker", "JWT_KEY=" + strings.Repeat("k", 32),
+		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey,
 		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
 		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/payments", "GOOGLE_CLOUD_PROJECT=p",
 	}
@@ -36,8 +36,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	stripeMock := testenv.StripeMock(t)
 	b := eventingtest.NewBroker(t)
-	key := strings.Repeat("k", 32)
-	t.Setenv("JWT_KEY", key)
+	t.Setenv("JWT_KEY", testenv.JWTKey)
 	t.Setenv("K_SINK", b.URL)
 	issuer := eventingtest.ClusterEnv(t, "payments")
 	t.Setenv("STRIPE_KEY", testenv.StripeMockKey)
@@ -59,7 +58,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	eventingtest.Receiver{TB: t, URL: base, Function: "payments", Issuer: issuer}.MustDeliver(ev)
 
 	// Its buyer, signed in by auth (same JWT_KEY), pays it.
-	res := authtest.PostJSON(t, key, "buyer", base+"/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
+	res := authtest.PostJSON(t, testenv.JWTKey, "buyer", base+"/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)
 	var p struct{ ID, OrderID, StripeID string }
 	if res.Code != http.StatusCreated || json.Unmarshal(res.Body, &p) != nil || p.OrderID != orderID {
 		t.Fatalf("payment: %d %s, want 201 for the order", res.Code, res.Body)

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +19,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	required := testenv.Settings{
-		"JWT_KEY=" + strings.Repeat("k", 32), "K_SINK=http://broker",
+		"JWT_KEY=" + testenv.JWTKey, "K_SINK=http://broker",
 		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p",
 	}
 	starts := required.Refusals("tickets", map[string]string{
@@ -36,8 +35,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	b := eventingtest.NewBroker(t)
-	key := strings.Repeat("k", 32)
-	t.Setenv("JWT_KEY", key)
+	t.Setenv("JWT_KEY", testenv.JWTKey)
 	t.Setenv("K_SINK", b.URL)
 	eventingtest.ClusterEnv(t, "tickets")
 	testenv.SetFirestoreEnv(t, "tickets")
@@ -45,7 +43,7 @@ func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	cmd := testenv.ServeCommand(t, realMain)
 	base := cmd.URL
 
-	res := authtest.PostJSON(t, key, "seller", base+"/api/tickets", `{"title":"Concert","price":19.99}`)
+	res := authtest.PostJSON(t, testenv.JWTKey, "seller", base+"/api/tickets", `{"title":"Concert","price":19.99}`)
 	var created struct{ ID string }
 	if err := json.Unmarshal(res.Body, &created); res.Code != http.StatusCreated || err != nil {
 		t.Fatalf("create: %d, %v; want 201", res.Code, err)
