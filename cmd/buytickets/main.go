@@ -18,7 +18,8 @@ import (
 // Config is what the whole stack reads from the environment (DESIGN §7);
 // each function's own settings are built by the stack.
 type Config struct {
-	Port string `env:"PORT" default:"8080"`
+	// Settings are PORT and LOG_LEVEL, as every command reads them.
+	launch.Settings
 	// BindAddr is the address the router listens on: loopback unless the
 	// marketplace is meant to serve the network (0.0.0.0).
 	BindAddr string `env:"BIND_ADDR" default:"127.0.0.1"`
@@ -28,7 +29,6 @@ type Config struct {
 	DataDir          string        `env:"DATA_DIR" default:"./.data"`
 	JWTKey           string        `env:"JWT_KEY"`
 	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
-	LogLevel         string        `env:"LOG_LEVEL" default:"info"`
 	// Without STRIPE_KEY, payments talks to stripe-mock, started by the stack.
 	StripeKey            string `env:"STRIPE_KEY"`
 	StripePublishableKey string `env:"STRIPE_PUBLISHABLE_KEY"`

@@ -27,43 +27,40 @@ type gkePolicyTarget struct {
 	Name  string `json:"name"`
 }
 
-// healthCheckPolicy sets the load balancer's health check of the backends
-// behind a Service.
-type healthCheckPolicy struct {
+// gkeServicePolicy is a GKE policy kind attached to a Service (TargetRef); D is
+// the kind's own settings, those of its spec.default.
+type gkeServicePolicy[D any] struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 	Spec              struct {
 		TargetRef gkePolicyTarget `json:"targetRef"`
-		Default   *struct {
-			CheckIntervalSec   *int64 `json:"checkIntervalSec,omitempty"`
-			TimeoutSec         *int64 `json:"timeoutSec,omitempty"`
-			HealthyThreshold   *int64 `json:"healthyThreshold,omitempty"`
-			UnhealthyThreshold *int64 `json:"unhealthyThreshold,omitempty"`
-			Config             *struct {
-				Type string `json:"type"`
-				HTTP *struct {
-					PortSpecification string `json:"portSpecification,omitempty"`
-					Port              *int64 `json:"port,omitempty"`
-					Host              string `json:"host,omitempty"`
-					RequestPath       string `json:"requestPath,omitempty"`
-				} `json:"httpHealthCheck,omitempty"`
-			} `json:"config,omitempty"`
-		} `json:"default,omitempty"`
+		Default   *D              `json:"default,omitempty"`
 	} `json:"spec"`
 }
 
+// healthCheckPolicy sets the load balancer's health check of the backends
+// behind a Service.
+type healthCheckPolicy = gkeServicePolicy[struct {
+	CheckIntervalSec   *int64 `json:"checkIntervalSec,omitempty"`
+	TimeoutSec         *int64 `json:"timeoutSec,omitempty"`
+	HealthyThreshold   *int64 `json:"healthyThreshold,omitempty"`
+	UnhealthyThreshold *int64 `json:"unhealthyThreshold,omitempty"`
+	Config             *struct {
+		Type string `json:"type"`
+		HTTP *struct {
+			PortSpecification string `json:"portSpecification,omitempty"`
+			Port              *int64 `json:"port,omitempty"`
+			Host              string `json:"host,omitempty"`
+			RequestPath       string `json:"requestPath,omitempty"`
+		} `json:"httpHealthCheck,omitempty"`
+	} `json:"config,omitempty"`
+}]
+
 // gcpBackendPolicy sets the load balancer's backend service options of a
 // Service; only the request timeout is used here.
-type gcpBackendPolicy struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              struct {
-		TargetRef gkePolicyTarget `json:"targetRef"`
-		Default   *struct {
-			TimeoutSec *int64 `json:"timeoutSec,omitempty"`
-		} `json:"default,omitempty"`
-	} `json:"spec"`
-}
+type gcpBackendPolicy = gkeServicePolicy[struct {
+	TimeoutSec *int64 `json:"timeoutSec,omitempty"`
+}]
 
 // checkTarget refuses a target other than a Service: GKE attaches these
 // policies of a single-cluster Gateway to Services only.

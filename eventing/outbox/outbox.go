@@ -54,6 +54,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/receive"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -480,6 +481,50 @@ func Join(db store.Store, sink string, opts Options, m *eventing.Member) (Publis
 		return Publisher{}, err
 	}
 	return Publisher{DB: db, Box: box, Events: m}, nil
+}
+
+// Footing is what a function that publishes through its outbox and takes
+// signed-in users is built on (Deps.Start). The function keeps it in a
+// field and builds the rest of itself beside it in its New.
+type Footing struct {
+	Publisher
+	// Tokens verifies the access tokens auth signs with the function's JWT
+	// key, on the function's clock.
+	Tokens *sharedauth.Tokens
+	// Now is the function's clock: Deps.Now, or time.Now when that is nil.
+	Now func() time.Time
+	// Logger is Deps.Logger: nil for the logger already in the request's
+	// or Run's context.
+	Logger *slog.Logger
+}
+
+// Start returns the Footing of a function on d whose settings validate
+// reports on and whose access tokens are signed with jwtKey: the clock,
+// the Publisher Join makes of d, the Tokens for jwtKey and the logger. It
+// fails when validate does, as Join does, or when the key is unusable.
+func (d Deps) Start(validate func() error, jwtKey string) (Footing, error) {
+	if err := validate(); err != nil {
+		return Footing{}, err
+	}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	pub, err := Join(d.Store, d.Sink, d.Outbox, d.Events)
+	if err != nil {
+		return Footing{}, err
+	}
+	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(jwtKey), Now: now})
+	if err != nil {
+		return Footing{}, err
+	}
+	return Footing{Publisher: pub, Tokens: tokens, Now: now, Logger: d.Logger}, nil
+}
+
+// Relay runs the outbox's relay with the function's logger until ctx ends
+// (Outbox.Run).
+func (ft Footing) Relay(ctx context.Context) {
+	ft.Box.Run(logging.WithLogger(ctx, ft.Logger))
 }
 
 // For returns opts with m's credentials, so that the outbox presents the

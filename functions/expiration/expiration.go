@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
 
@@ -43,6 +42,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
+	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
@@ -71,8 +71,7 @@ type Config struct {
 
 // Validate reports an EXPIRE_URL that is not an absolute http(s) URL.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.ExpireURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if _, ok := httpx.HTTPURL(c.ExpireURL); !ok {
 		return errors.New("EXPIRE_URL must be an absolute http(s) URL")
 	}
 	return nil
@@ -197,7 +196,7 @@ func (f *Function) setScheduler(cfg Config, deps Deps) error {
 	if err != nil {
 		return err
 	}
-	u, _ := url.Parse(cfg.ExpireURL) // Validate parsed it
+	u, _ := httpx.HTTPURL(cfg.ExpireURL) // Validate took it
 	f.tasks, f.taskURL = s, u.RequestURI()
 	return nil
 }

@@ -44,7 +44,7 @@ func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event
 }
 
 func (f *Function) receiveExpirationCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.ExpirationCompleted) error {
-	return f.settleOrder(tx, ev, p.OrderID, f.expire(f.now()))
+	return f.settleOrder(tx, ev, p.OrderID, f.expire(f.ft.Now()))
 }
 
 func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {

@@ -70,7 +70,7 @@ func (f *Function) handleCreate() http.Handler {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
-		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(f.now()))
+		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(f.ft.Now()))
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.PlaceOrder: %w", err))
 			return
@@ -153,7 +153,7 @@ func (f *Function) handleCancel() http.Handler {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
-		if _, err := f.store.UpdateOrder(r.Context(), id, f.cancelByBuyer(buyer.ID, f.now())); err != nil {
+		if _, err := f.store.UpdateOrder(r.Context(), id, f.cancelByBuyer(buyer.ID, f.ft.Now())); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.UpdateOrder: %w", err))
 			return
 		}

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -28,7 +27,6 @@ import (
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/logging"
 )
 
 // Config is the orders function's settings, from the environment (DESIGN §7).
@@ -59,39 +57,22 @@ type Deps = outbox.Deps
 
 // Function is the orders function, ready to serve.
 type Function struct {
-	pub    outbox.Publisher
+	ft     outbox.Footing
 	store  *ordersstore.Store
-	tokens *sharedauth.Tokens
 	window time.Duration
-	now    func() time.Time
-	logger *slog.Logger
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable or the store or the sink is missing.
 func New(cfg Config, deps Deps) (*Function, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("orders.New: %w", err)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
-	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
-	if err != nil {
-		return nil, fmt.Errorf("orders.New: %w", err)
-	}
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
+	ft, err := deps.Start(cfg.Validate, cfg.JWTKey)
 	if err != nil {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
 	return &Function{
-		pub:    pub,
-		store:  ordersstore.New(pub.DB, pub.Box),
-		tokens: tokens,
+		ft:     ft,
+		store:  ordersstore.New(ft.DB, ft.Box),
 		window: cmp.Or(cfg.ExpirationWindow, order.DefaultWindow),
-		now:    now,
-		logger: deps.Logger,
 	}, nil
 }
 
@@ -100,7 +81,4 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 
 // Run relays the outbox's events to the sink until ctx ends; events still
 // unsent then wait for the next relay or sweep.
-func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.logger)
-	f.pub.Box.Run(ctx)
-}
+func (f *Function) Run(ctx context.Context) { f.ft.Relay(ctx) }

@@ -15,14 +15,14 @@ import (
 // requests; the broker delivers events to /events and the PingSource
 // sweeps the outbox at /outbox/sweep, neither with a session.
 func (f *Function) routes() http.Handler {
-	signedIn, mutation := sharedauth.SignedIn(f.tokens), sharedauth.Mutation(f.tokens)
+	signedIn, mutation := sharedauth.SignedIn(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/orders", mutation(f.handleCreate()))
 	mux.Handle("GET /api/orders", signedIn(f.handleList()))
 	mux.Handle("GET /api/orders/{id}", signedIn(f.handleShow()))
 	mux.Handle("DELETE /api/orders/{id}", mutation(f.handleCancel()))
-	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.pub.Box.Notify))))
-	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
-	return httpx.Standard(f.logger, mux)
+	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
+	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
+	return httpx.Standard(f.ft.Logger, mux)
 }

@@ -49,7 +49,7 @@ func (f *Function) record(ctx context.Context, attempt int, p payment.Payment) (
 	var rec payment.Recorded
 	_, err := f.store.Update(ctx, p.OrderID, func(l *payment.Ledger) ([]event.Event, error) {
 		var err error
-		if rec, err = l.Record(p, attempt, f.now()); err != nil {
+		if rec, err = l.Record(p, attempt, f.ft.Now()); err != nil {
 			return nil, err
 		}
 		return recordedEvents(rec)

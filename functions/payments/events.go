@@ -38,7 +38,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 // afterEvent runs after an event took effect: the outbox relay sends what
 // it recorded, and refunds that a cancellation made due are settled.
 func (f *Function) afterEvent() {
-	f.pub.Box.Notify()
+	f.ft.Box.Notify()
 	f.wakeRefunds()
 }
 
@@ -82,7 +82,7 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 		if err != nil {
 			return nil, err
 		}
-		l.Mirror(o, version, f.now())
+		l.Mirror(o, version, f.ft.Now())
 		return nil, nil
 	})
 	if err != nil {

@@ -185,7 +185,7 @@ func (f *Function) claim(ctx context.Context, orderID, buyerID, token string) (p
 	var c payment.Claim
 	_, err := f.store.Update(ctx, orderID, func(l *payment.Ledger) ([]event.Event, error) {
 		var err error
-		c, err = l.Begin(buyerID, token, f.now())
+		c, err = l.Begin(buyerID, token, f.ft.Now())
 		return nil, err
 	})
 	if err != nil {
@@ -204,7 +204,7 @@ func (f *Function) stuckClaim(ctx context.Context, orderID, buyerID string, inPr
 	if err != nil {
 		return payment.Claim{}, fmt.Errorf("store.Ledger: %w", err)
 	}
-	c, now := l.Claim, f.now()
+	c, now := l.Claim, f.ft.Now()
 	if l.Order == nil || l.Order.UserID != buyerID || c.State != payment.Charging || now.Sub(c.StartedAt) < f.redriveAfter || c.Stale(now) {
 		return payment.Claim{}, inProgress
 	}
@@ -221,5 +221,5 @@ func (f *Function) intentFor(ctx context.Context, orderID, buyerID string) (paym
 	if err != nil {
 		return payment.IntentRequest{}, fmt.Errorf("store.Ledger: %w", err)
 	}
-	return l.Intent(buyerID, f.now())
+	return l.Intent(buyerID, f.ft.Now())
 }

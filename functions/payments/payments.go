@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +41,7 @@ import (
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/dispatch"
+	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -91,11 +91,8 @@ func (c *Config) Validate() error {
 	if c.StripeWebhookSecret == "" {
 		return errors.New("STRIPE_WEBHOOK_SECRET must not be empty")
 	}
-	if c.StripeAPIBase != "" {
-		u, err := url.Parse(c.StripeAPIBase)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return errors.New("STRIPE_API_BASE must be an http(s) URL")
-		}
+	if _, ok := httpx.HTTPURL(c.StripeAPIBase); c.StripeAPIBase != "" && !ok {
+		return errors.New("STRIPE_API_BASE must be an http(s) URL")
 	}
 	return nil
 }
@@ -132,54 +129,38 @@ type Deps struct {
 
 // Function is the payments function, ready to serve.
 type Function struct {
-	pub            outbox.Publisher
+	ft             outbox.Footing
 	store          *paymentsstore.Store
 	stripe         *gateway.Gateway
-	tokens         *sharedauth.Tokens
 	publishableKey string
 	webhookSecret  string
 	sweepEvery     time.Duration
 	redriveAfter   time.Duration
 	refunds        *dispatch.Waker   // wakes Run to settle the refunds due
 	inflight       dispatch.InFlight // the refunds being made
-	now            func() time.Time
-	logger         *slog.Logger
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable or the store or the sink is missing.
 func New(cfg Config, deps Deps) (*Function, error) {
-	if err := cfg.Validate(); err != nil {
+	od := outbox.Deps{Store: deps.Store, Sink: deps.Sink, Outbox: deps.Outbox, Events: deps.Events, Now: deps.Now, Logger: deps.Logger}
+	ft, err := od.Start(cfg.Validate, cfg.JWTKey)
+	if err != nil {
 		return nil, fmt.Errorf("payments.New: %w", err)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
 	}
 	redriveAfter := deps.RedriveAfter
 	if redriveAfter <= 0 {
 		redriveAfter = DefaultRedriveAfter
 	}
-	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
-	if err != nil {
-		return nil, fmt.Errorf("payments.New: %w", err)
-	}
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("payments.New: %w", err)
-	}
 	return &Function{
-		pub:            pub,
-		store:          paymentsstore.New(pub.DB, pub.Box),
+		ft:             ft,
+		store:          paymentsstore.New(ft.DB, ft.Box),
 		stripe:         gateway.New(gateway.Config{Key: cfg.StripeKey, URL: cfg.StripeAPIBase, HTTPClient: deps.HTTPClient}),
-		tokens:         tokens,
 		publishableKey: cfg.StripePublishableKey,
 		webhookSecret:  cfg.StripeWebhookSecret,
 		sweepEvery:     deps.Outbox.SweepEvery,
 		redriveAfter:   redriveAfter,
 		refunds:        dispatch.NewWaker(),
-		now:            now,
-		logger:         deps.Logger,
 	}, nil
 }
 
@@ -190,9 +171,9 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // fall due until ctx ends, and sweeps every Deps.Outbox.SweepEvery if that
 // is set. What is left when ctx ends waits for the next run or sweep.
 func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.logger)
+	ctx = logging.WithLogger(ctx, f.ft.Logger)
 	var wg sync.WaitGroup
-	wg.Go(func() { f.pub.Box.Run(ctx) })
+	wg.Go(func() { f.ft.Box.Run(ctx) })
 	wg.Go(func() { f.runRefunds(ctx) })
 	wg.Wait()
 }

@@ -41,7 +41,7 @@ func (f *Function) refund(ctx context.Context, p payment.Payment) (bool, error) 
 	}
 	done := false
 	_, err = f.store.Update(ctx, p.OrderID, func(l *payment.Ledger) ([]event.Event, error) {
-		refunded, ok := l.Refunded(p.ID, refundID, f.now())
+		refunded, ok := l.Refunded(p.ID, refundID, f.ft.Now())
 		if done = ok; !ok {
 			return nil, nil
 		}

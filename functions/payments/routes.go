@@ -22,14 +22,14 @@ const SweepPath = "/payments/sweep"
 // broker delivers order events to /events and the PingSources post to the
 // two sweeps, none of them with a session.
 func (f *Function) routes() http.Handler {
-	mutation := sharedauth.Mutation(f.tokens)
+	mutation := sharedauth.Mutation(f.ft.Tokens)
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/payments", mutation(f.handleCharge()))
 	mux.Handle("POST /api/payments/intents", mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())
-	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.afterEvent))))
-	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
-	mux.Handle("POST "+SweepPath, f.pub.Events.Sweep(f.handleSweep()))
-	return httpx.Standard(f.logger, mux)
+	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.afterEvent))))
+	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
+	mux.Handle("POST "+SweepPath, f.ft.Events.Sweep(f.handleSweep()))
+	return httpx.Standard(f.ft.Logger, mux)
 }

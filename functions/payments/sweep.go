@@ -37,7 +37,7 @@ type SweepResult struct {
 // started RedriveAfter ago or more, then settles the refunds due.
 func (f *Function) sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
-	claims, err := f.store.Charging(ctx, f.now().Add(-f.redriveAfter), sweepBatch)
+	claims, err := f.store.Charging(ctx, f.ft.Now().Add(-f.redriveAfter), sweepBatch)
 	if err != nil {
 		return res, fmt.Errorf("store.Charging: %w", err)
 	}
@@ -56,9 +56,9 @@ func (f *Function) sweep(ctx context.Context) (SweepResult, error) {
 // key, so Stripe answers its original outcome, and records that outcome;
 // a claim whose key has expired is given up on instead.
 func (f *Function) redrive(ctx context.Context, c payment.Claim, res *SweepResult) error {
-	if c.Stale(f.now()) {
+	if c.Stale(f.ft.Now()) {
 		_, err := f.store.Update(ctx, c.OrderID, func(l *payment.Ledger) ([]event.Event, error) {
-			l.Abandon(c.Attempt, f.now())
+			l.Abandon(c.Attempt, f.ft.Now())
 			return nil, nil
 		})
 		if err != nil {

@@ -48,13 +48,13 @@ func (f *Function) intentSucceeded(ctx context.Context, ev gateway.Event, pi gat
 	}
 	var rec payment.Recorded
 	known := false
-	duplicate, _, err := f.store.TakeWebhook(ctx, ev.ID, ev.Type, p.OrderID, f.now(), func(l *payment.Ledger) ([]event.Event, error) {
+	duplicate, _, err := f.store.TakeWebhook(ctx, ev.ID, ev.Type, p.OrderID, f.ft.Now(), func(l *payment.Ledger) ([]event.Event, error) {
 		rec, known = payment.Recorded{}, l.Order != nil
 		if !known {
 			return nil, nil
 		}
 		var err error
-		if rec, err = l.Record(p, 0, f.now()); err != nil {
+		if rec, err = l.Record(p, 0, f.ft.Now()); err != nil {
 			return nil, err
 		}
 		return recordedEvents(rec)

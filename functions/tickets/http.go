@@ -51,7 +51,7 @@ func (f *Function) handleCreate() http.Handler {
 		if !ok {
 			return
 		}
-		t := ticket.New(u.ID, d, f.now())
+		t := ticket.New(u.ID, d, f.ft.Now())
 		ev, err := createdEvent(t)
 		if err != nil {
 			httpx.Error(w, r, err)

@@ -15,14 +15,14 @@ import (
 // delivers order events to POST /events and the PingSource posts to the
 // outbox sweep, both server to server, with no cookie to protect.
 func (f *Function) routes() http.Handler {
-	session, mutation := sharedauth.Middleware(f.tokens), sharedauth.Mutation(f.tokens)
+	session, mutation := sharedauth.Middleware(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/tickets", mutation(f.handleCreate()))
 	mux.Handle("GET /api/tickets", session(f.handleList()))
 	mux.Handle("GET /api/tickets/{id}", f.handleGet())
 	mux.Handle("PUT /api/tickets/{id}", mutation(f.handleUpdate()))
-	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.pub.Box.Notify))))
-	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
-	return httpx.Standard(f.logger, mux)
+	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
+	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
+	return httpx.Standard(f.ft.Logger, mux)
 }

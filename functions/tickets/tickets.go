@@ -14,14 +14,11 @@ package tickets
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/logging"
 )
 
 // Config is the tickets function's settings, from the environment (DESIGN §7).
@@ -43,38 +40,18 @@ type Deps = outbox.Deps
 
 // Function is the tickets function, ready to serve.
 type Function struct {
-	pub    outbox.Publisher
-	store  *ticketstore.Store
-	tokens *sharedauth.Tokens
-	now    func() time.Time
-	logger *slog.Logger
+	ft    outbox.Footing
+	store *ticketstore.Store
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable, the store is missing or the sink is no http(s) URL.
 func New(cfg Config, deps Deps) (*Function, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("tickets.New: %w", err)
-	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
-	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
+	ft, err := deps.Start(cfg.Validate, cfg.JWTKey)
 	if err != nil {
 		return nil, fmt.Errorf("tickets.New: %w", err)
 	}
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("tickets.New: %w", err)
-	}
-	return &Function{
-		pub:    pub,
-		store:  ticketstore.New(pub.DB, pub.Box),
-		tokens: tokens,
-		now:    now,
-		logger: deps.Logger,
-	}, nil
+	return &Function{ft: ft, store: ticketstore.New(ft.DB, ft.Box)}, nil
 }
 
 // Handler returns the function's whole HTTP surface (routes.go).
@@ -83,7 +60,4 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // Run relays the outbox's events to the sink until ctx is done; start it
 // beside the server (go f.Run(ctx)). Events it leaves unsent stay in the
 // store for the next relay or sweep.
-func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.logger)
-	f.pub.Box.Run(ctx)
-}
+func (f *Function) Run(ctx context.Context) { f.ft.Relay(ctx) }

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +27,11 @@ func CommandFailsEach(t *testing.T, starts []FailedStart) {
 		})
 	}
 }
+
+// JWTKey is a JWT_KEY setting that every function takes, long enough to
+// sign and verify access tokens with: the commands' tests start them with
+// it and sign their users' tokens with it.
+const JWTKey = "testenv-jwt-key-0123456789abcdef"
 
 // Settings is a command's environment as NAME=value entries: the valid
 // set from which each failed start of its tests takes a setting away
@@ -61,6 +67,28 @@ func (s Settings) With(env ...string) []string {
 		}
 	}
 	return out
+}
+
+// Refusals returns the starts with which the command name must refuse to
+// run when s is its required settings, each with a valid value, in the
+// order its settings struct declares them (the order in which its one line
+// names the missing ones): with no settings at all, with each of s left
+// out, and with s changed by each key of bad (a NAME=value, as With takes
+// it), whose line is "name: " and bad's value for that key, sorted by key.
+func (s Settings) Refusals(name string, bad map[string]string) []FailedStart {
+	names := make([]string, len(s))
+	for i, kv := range s {
+		names[i], _, _ = strings.Cut(kv, "=")
+	}
+	prefix := name + ": config: missing required setting"
+	starts := []FailedStart{{Name: "no settings", Stderr: prefix + "s " + strings.Join(names, ", ") + "\n"}}
+	for _, n := range names {
+		starts = append(starts, FailedStart{Name: "no " + n, Env: s.Without(n), Stderr: prefix + " " + n + "\n"})
+	}
+	for _, kv := range slices.Sorted(maps.Keys(bad)) {
+		starts = append(starts, FailedStart{Name: kv, Env: s.With(kv), Stderr: name + ": " + bad[kv] + "\n"})
+	}
+	return starts
 }
 
 // SetFirestoreEnv sets, until tb ends, the environment under which a

@@ -41,6 +41,24 @@ func TestSettingsTakeAwayOrChangeOneSetting(t *testing.T) {
 	}
 }
 
+func TestRefusalsTakeAwayEachRequiredSettingThenChangeOne(t *testing.T) {
+	t.Parallel()
+	required := Settings{"B=2", "A=1"}
+	got := required.Refusals("cmd", map[string]string{"B=x": "config: B is bad", "A=x": "config: A is bad"})
+	want := []FailedStart{
+		{"no settings", nil, "cmd: config: missing required settings B, A\n"},
+		{"no B", []string{"A=1"}, "cmd: config: missing required setting B\n"},
+		{"no A", []string{"B=2"}, "cmd: config: missing required setting A\n"},
+		{"A=x", []string{"B=2", "A=x"}, "cmd: config: A is bad\n"},
+		{"B=x", []string{"B=x", "A=1"}, "cmd: config: B is bad\n"},
+	}
+	if !slices.EqualFunc(got, want, func(a, b FailedStart) bool {
+		return a.Name == b.Name && slices.Equal(a.Env, b.Env) && a.Stderr == b.Stderr
+	}) {
+		t.Errorf("Refusals:\n%q\nwant\n%q", got, want)
+	}
+}
+
 func TestSetFirestoreEnvPointsAtANewProjectOnTheEmulator(t *testing.T) {
 	SetFirestoreEnv(t, "things")
 	for k, want := range map[string]string{

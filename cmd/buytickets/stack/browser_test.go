@@ -143,6 +143,15 @@ type visitor struct {
 
 // visitor opens a tab for name in a new browser context, with JavaScript
 // on or off.
+// shoppers starts the storefront with the order window (storefront) and a
+// browser on it, and opens two visitors who run JavaScript there: a seller
+// and a buyer.
+func shoppers(t *testing.T, window time.Duration) (b *browser, seller, buyer *visitor) {
+	t.Helper()
+	b = newBrowser(t, storefront(t, window).URL())
+	return b, b.visitor("seller", true), b.visitor("buyer", true)
+}
+
 // sellAndOrder has seller sign up and list a ticket, title at price, and
 // then buyer sign up and order it: the ticket's id and the order's.
 func sellAndOrder(seller, buyer *visitor, title, price string) (ticket, order string) {
@@ -354,9 +363,7 @@ var countdownShape = regexp.MustCompile(`^\d+:\d\d$`)
 
 func TestBrowserBuyerPaysForATicketAndItLeavesTheList(t *testing.T) {
 	t.Parallel()
-	s := storefront(t, 0)
-	b := newBrowser(t, s.URL())
-	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
+	_, seller, buyer := shoppers(t, 0)
 
 	seller.open("/", "home-signed-out")
 	if !seller.has("[data-empty]") {
@@ -414,9 +421,7 @@ func TestBrowserBuyerPaysForATicketAndItLeavesTheList(t *testing.T) {
 func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 	t.Parallel()
 	const window = 8 * time.Second
-	s := storefront(t, window)
-	b := newBrowser(t, s.URL())
-	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
+	_, seller, buyer := shoppers(t, window)
 	id, order := sellAndOrder(seller, buyer, "Matinee, balcony", "12.50")
 	if got := buyer.state(); got != "awaiting-payment" {
 		t.Fatalf("new order shows %q, want awaiting-payment", got)
@@ -453,9 +458,7 @@ func TestBrowserUnpaidOrderExpiresAndItsTicketReturns(t *testing.T) {
 
 func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
 	t.Parallel()
-	s := storefront(t, 0)
-	b := newBrowser(t, s.URL())
-	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
+	_, seller, buyer := shoppers(t, 0)
 	_, order := sellAndOrder(seller, buyer, "Ballet, balcony", "42")
 
 	buyer.do("choose the declining test card", chromedp.Click(chromedp.CSS("[data-pay-form] input[value=tok_chargeDeclined]")))
@@ -474,9 +477,7 @@ func TestBrowserDeclinedCardSaysWhyAndAnotherCardThenPays(t *testing.T) {
 
 func TestBrowserCancelledOrderShowsCancelledAndTheTicketReturns(t *testing.T) {
 	t.Parallel()
-	s := storefront(t, 0)
-	b := newBrowser(t, s.URL())
-	seller, buyer := b.visitor("seller", true), b.visitor("buyer", true)
+	b, seller, buyer := shoppers(t, 0)
 	id, order := sellAndOrder(seller, buyer, "Opera, stalls", "80")
 
 	other := b.visitor("other", true)

@@ -13,9 +13,10 @@ import (
 
 func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
-func TestAMissingProjectStopsTheStartWithOneLine(t *testing.T) {
+func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	testenv.CommandFails(t, "deadletters: config: missing required settings EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT\n")
+	required := testenv.Settings{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/deadletters", "GOOGLE_CLOUD_PROJECT=p"}
+	testenv.CommandFailsEach(t, required.Refusals("deadletters", nil))
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {

@@ -20,20 +20,15 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	valid := testenv.Settings{
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "K_SINK=http://broker", "GOOGLE_CLOUD_PROJECT=p",
-		"TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
-		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration",
+	required := testenv.Settings{
+		"K_SINK=http://broker", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "GOOGLE_CLOUD_PROJECT=p",
+		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com",
 	}
-	testenv.CommandFailsEach(t, []testenv.FailedStart{
-		{Name: "no settings", Stderr: "expiration: config: missing required settings K_SINK, EXPIRE_URL, EVENTS_ISSUER, EVENTS_AUDIENCE, GOOGLE_CLOUD_PROJECT, CLOUD_TASKS_QUEUE, TASKS_INVOKER_EMAIL\n"},
-		{Name: "no invoker", Env: valid.Without("TASKS_INVOKER_EMAIL"),
-			Stderr: "expiration: config: missing required setting TASKS_INVOKER_EMAIL\n"},
-		{Name: "relative expire URL", Env: valid.With("EXPIRE_URL=/tasks/expire"),
-			Stderr: "expiration: config: EXPIRE_URL must be an absolute http(s) URL\n"},
-		{Name: "short queue", Env: valid.With("CLOUD_TASKS_QUEUE=expiration"),
-			Stderr: "expiration: config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE\n"},
-	})
+	testenv.CommandFailsEach(t, required.Refusals("expiration", map[string]string{
+		"EXPIRE_URL=/tasks/expire":     "config: EXPIRE_URL must be an absolute http(s) URL",
+		"CLOUD_TASKS_QUEUE=expiration": "config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE",
+	}))
 }
 
 func TestServesOnTheEmulatorsSchedulesAndCancelsOnCloudTasks(t *testing.T) {
