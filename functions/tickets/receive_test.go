@@ -167,7 +167,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantErrors(t, f.deliver(tc.ev), http.StatusBadRequest, item(tc.message, ""))
+			wantErrors(t, f.Post(tc.ev), http.StatusBadRequest, item(tc.message, ""))
 		})
 	}
 	t.Run("not a CloudEvent", func(t *testing.T) {
@@ -190,7 +190,7 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
-	res = f.deliver(orderCreated(t, "order-1", "0123456789abcdef01234567", 1))
+	res = f.Post(orderCreated(t, "order-1", "0123456789abcdef01234567", 1))
 	if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("delivery to a busy store: %d %s, want 503 with Retry-After, so the broker retries", res.Code, res.Body)
 	}
@@ -201,10 +201,10 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 func TestEventsSentWhileTheBrokerIsDownArriveWhenItIsBack(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.sink.answer(http.StatusServiceUnavailable)
+	f.sink.Answer(http.StatusServiceUnavailable)
 	tk := f.as("seller").create("Concert", 10)
 	f.mustDeliver(orderCreated(t, "order-1", tk.ID, 1))
-	f.sink.answer(http.StatusAccepted)
+	f.sink.Answer(http.StatusAccepted)
 	f.sink.await(t, eventing.TypeTicketCreated, tk.ID, 0)
 	f.updated(tk.ID, 1)
 }
