@@ -13,8 +13,8 @@ import (
 // Firestore emulator.
 func TestDeadLettersOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "deadletters", func(t *testing.T, open func(testing.TB) store.Store) {
-		s := newSink(t, open(t))
+	storetest.EachStore(t, "deadletters", func(t *testing.T, db store.Store) {
+		s := newSink(t, db)
 		sub := s.subscriber("orders", http.StatusOK)
 		for _, id := range []string{"e0", "e1", "e2"} {
 			s.mustDeliver(failedAt(orderCreated(id), sub.events(), 500, "down"))

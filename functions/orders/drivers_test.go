@@ -14,8 +14,8 @@ import (
 // emulator.
 func TestOrderLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "orders", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		ticketID := newTicketID()
 		if code := f.Deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
 			t.Errorf("update before creation: %d, want 409", code)

@@ -61,3 +61,10 @@ func Each(t *testing.T, database string, fn func(t *testing.T, open func(testing
 		fn(t, func(tb testing.TB) store.Store { return OpenFirestore(tb, cfg) })
 	})
 }
+
+// EachStore runs fn as Each does, a parallel subtest per driver, with one
+// handle on the subtest's database: for tests that need no second handle.
+func EachStore(t *testing.T, database string, fn func(t *testing.T, db store.Store)) {
+	t.Helper()
+	Each(t, database, func(t *testing.T, open func(testing.TB) store.Store) { fn(t, open(t)) })
+}

@@ -28,8 +28,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // whose outbox is never relayed, so the outbox shows what was recorded.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *paymentsstore.Store)) {
 	t.Helper()
-	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
-		db := open(t)
+	storetest.EachStore(t, "payments", func(t *testing.T, db store.Store) {
 		fn(t, db, paymentsstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }

@@ -29,8 +29,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // whose outbox is never relayed, so what it holds can be counted.
 func eachDriver(t *testing.T, fn func(t *testing.T, db sharedstore.Store, s *store.Store)) {
 	t.Helper()
-	storetest.Each(t, "tickets", func(t *testing.T, open func(testing.TB) sharedstore.Store) {
-		db := open(t)
+	storetest.EachStore(t, "tickets", func(t *testing.T, db sharedstore.Store) {
 		fn(t, db, store.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
