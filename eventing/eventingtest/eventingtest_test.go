@@ -132,6 +132,9 @@ func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
 	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
 		t.Errorf("%d entries in the outbox, want 1", n)
 	}
+	if got := eventingtest.Recorded(t, db); len(got) != 1 || got[0].ID() != newEvent().ID() {
+		t.Errorf("recorded %v, want the event added", got)
+	}
 }
 
 func TestReceiverDeliversToEvents(t *testing.T) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/expiration"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
@@ -251,22 +250,8 @@ func (f *fn) outboxed(orderID string) int {
 // db recorded about orderID.
 func countOutboxed(tb testing.TB, db store.Store, orderID string) int {
 	tb.Helper()
-	docs, err := db.Query(context.Background(), outbox.Collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	n := 0
-	for _, d := range docs {
-		var e struct {
-			Event string `store:"event"`
-		}
-		if err := d.DataTo(&e); err != nil {
-			tb.Fatal(err)
-		}
-		var ev event.Event
-		if err := json.Unmarshal([]byte(e.Event), &ev); err != nil {
-			tb.Fatal(err)
-		}
+	for _, ev := range eventingtest.Recorded(tb, db) {
 		if ev.Type() == eventing.TypeExpirationCompleted && ev.Subject() == orderID {
 			n++
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
@@ -104,7 +103,7 @@ func TestLedgerIsWrittenAndReadBackWhole(t *testing.T) {
 		if got, err := s.RefundsDue(ctx, 10); err != nil || len(got) != 1 || got[0] != p {
 			t.Errorf("RefundsDue = %+v, %v; want the payment", got, err)
 		}
-		if n := storetest.Count(t, db, outbox.Collection); n != 1 {
+		if n := len(eventingtest.Recorded(t, db)); n != 1 {
 			t.Errorf("%d events in the outbox, want the one added with the change", n)
 		}
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets/internal/store"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -39,7 +38,7 @@ func wantCounts(tb testing.TB, db sharedstore.Store, tickets, events int) {
 	if got := storetest.Count(tb, db, store.Tickets); got != tickets {
 		tb.Errorf("%d tickets stored, want %d", got, tickets)
 	}
-	if got := storetest.Count(tb, db, outbox.Collection); got != events {
+	if got := len(eventingtest.Recorded(tb, db)); got != events {
 		tb.Errorf("%d events in the outbox, want %d", got, events)
 	}
 }
