@@ -65,3 +65,21 @@ func (p FuzzPost) Check(t testing.TB, body []byte) {
 		}
 	}
 }
+
+// MalformedJSON returns bodies that no JSON endpoint may take, whose
+// object, where there is one, is about field: no object, an empty one, one
+// cut short, two in a row, bytes that are not UTF-8, and field holding an
+// operator object where a value goes.
+func MalformedJSON(field string) []string {
+	return []string{
+		`{}`, `[]`, `null`, `""`, `0`, `{"` + field + `":`, `{}{}`, ``, "\xff\xfe", `{"` + field + `":{"$ne":null}}`,
+	}
+}
+
+// Seed adds seeds to f's corpus, and after them MalformedJSON(field).
+func Seed(f *testing.F, field string, seeds ...string) {
+	f.Helper()
+	for _, seed := range append(seeds, MalformedJSON(field)...) {
+		f.Add([]byte(seed))
+	}
+}
