@@ -18,7 +18,7 @@ func TestListingPagesOldestFirstWithLimitAndAfter(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	for i := range 5 {
-		s.mustDeliver(failedAt(orderCreated(fmt.Sprint("e", i)), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
+		s.MustDeliver(failedAt(orderCreated(fmt.Sprint("e", i)), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
 	}
 
 	var ids []string
@@ -102,8 +102,8 @@ func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *tes
 	sub := s.subscriber("orders", http.StatusAccepted)
 	other := "http://tickets.buytickets.svc.cluster.local/events"
 	ev := orderCreated("e1")
-	s.mustDeliver(failedAt(ev, sub.events(), 500, "down"))
-	s.mustDeliver(failedAt(ev, other, 500, "down"))
+	s.MustDeliver(failedAt(ev, sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(ev, other, 500, "down"))
 	id := s.all()[0].ID
 
 	res := s.replay(id)
@@ -145,7 +145,7 @@ func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *tes
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusInternalServerError)
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	before := s.all()
 
 	wantError(t, s.replay(before[0].ID), http.StatusBadGateway, "Subscriber answered 500", "")
@@ -171,7 +171,7 @@ func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusOK)
 	sub.Close()
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
 	id := s.all()[0].ID
 
 	wantError(t, s.replay(id), http.StatusBadGateway, "Subscriber unreachable", "")
@@ -186,7 +186,7 @@ func TestAMalformedEventIsReplayedByteForByte(t *testing.T) {
 	sub := s.subscriber("orders", http.StatusOK)
 	ev := orderCreated("e1")
 	ev.DataEncoded = []byte(`{"id":"order-1","version":`) // what the subscriber refused
-	s.mustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
+	s.MustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
 
 	if res := s.replay(s.all()[0].ID); res.Code != http.StatusOK {
 		t.Fatalf("replay: %d %s", res.Code, res.Body)
@@ -201,7 +201,7 @@ func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	for _, id := range []string{strings.Repeat("0", 64), "nope", strings.Repeat("A", 64)} {
-		wantError(t, s.replay(id), http.StatusNotFound, "", "")
+		wantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
 	}
 	wantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
 		http.StatusMethodNotAllowed, "Method not allowed", "")
@@ -212,9 +212,9 @@ func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.
 	s := newSink(t, nil)
 	orders := s.subscriber("orders", http.StatusOK)
 	elsewhere := newSubscriber(t, http.StatusOK) // no Trigger names it
-	s.mustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
-	s.mustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
-	s.mustDeliver(failedAt(orderCreated("e3"), orders.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e3"), orders.events(), 500, "down"))
 	byEvent := map[string]string{}
 	for _, d := range s.all() {
 		byEvent[d.EventID] = d.ID
@@ -246,7 +246,7 @@ func TestOnlyTheOperatorListsAndReplays(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusOK)
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	id := s.all()[0].ID
 	plane := eventingtest.Plane(t)
 	audience := plane.Audience("deadletters")
