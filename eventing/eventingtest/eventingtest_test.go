@@ -183,3 +183,11 @@ func TestReceiverWithAnIssuerPresentsTheIssuersToken(t *testing.T) {
 		t.Errorf("token of issuer %q (%v), want %q", claims.Iss, err, is.URL)
 	}
 }
+
+func TestSweepRequestPostsToTheSweepSigned(t *testing.T) {
+	t.Parallel()
+	req := eventingtest.SweepRequest(t, "orders")
+	if req.Method != http.MethodPost || req.URL.Path != outbox.SweepPath || !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
+		t.Errorf("sweep request %s %s with %q, want a signed POST to %s", req.Method, req.URL.Path, req.Header.Get("Authorization"), outbox.SweepPath)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,4 +64,14 @@ func Recorded(tb testing.TB, db store.Store) []event.Event {
 		events = append(events, ev)
 	}
 	return events
+}
+
+// SweepRequest returns the POST of an empty JSON object to the outbox's
+// sweep (outbox.SweepPath) that function's PingSource sends, signed as it
+// (SweepToken), for the test to serve with the function's handler.
+func SweepRequest(tb testing.TB, function string) *http.Request {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodPost, outbox.SweepPath, strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	return Authorize(req, SweepToken(tb, function))
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
@@ -69,10 +68,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 			if data != want {
 				t.Errorf("order.created data %+v, want %+v", data, want)
 			}
-			r, err := f.stored().Reservation(context.Background(), ticketID)
-			if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1, OrderID: o.ID}) {
-				t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
-			}
+			f.wantReservation(ticketID, 1, o.ID)
 		})
 	}
 }

@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/auth/authtest"
@@ -282,6 +284,16 @@ func (f *fn) listTicket(sellerID, title string, price float64) string {
 func (f *fn) stored() *ordersstore.Store {
 	f.tb.Helper()
 	return ordersstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
+}
+
+// wantReservation fails unless ticketID's reservation is number counter,
+// held by orderID ("" when released).
+func (f *fn) wantReservation(ticketID string, counter int, orderID string) {
+	f.tb.Helper()
+	want := reservation.Reservation{TicketID: ticketID, Counter: counter, OrderID: orderID}
+	if r, err := f.stored().Reservation(context.Background(), ticketID); err != nil || r != want {
+		f.tb.Errorf("reservation %+v, %v; want %+v", r, err, want)
+	}
 }
 
 // counts returns how many documents each collection holds.

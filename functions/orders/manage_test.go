@@ -14,7 +14,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/shared/store/storetest"
@@ -120,10 +119,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 	if data != want || entityVersion(t, ev) != 1 {
 		t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, ev), data, want)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
-		t.Errorf("reservation %+v, %v; want number 1, released", r, err)
-	}
+	f.wantReservation(ticketID, 1, "")
 
 	// Cancelling again changes nothing and emits nothing.
 	before := f.counts()
@@ -158,10 +154,7 @@ func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 	if got := first.show(old.ID); got.CancelReason != "expired" || got.Version != 1 {
 		t.Errorf("expired order became %+v", got)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r.OrderID != next.ID || r.Counter != 2 {
-		t.Errorf("reservation %+v, %v; want number 2 held by %s", r, err, next.ID)
-	}
+	f.wantReservation(ticketID, 2, next.ID)
 }
 
 func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
@@ -195,8 +188,7 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 		"list":   buyer.Get("/api/orders"),
 		"show":   buyer.Get("/api/orders/" + id),
 		"cancel": buyer.Delete("/api/orders/" + id),
-		"sweep": f.serve(eventingtest.Authorize(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil),
-			eventingtest.SweepToken(t, "orders"))),
+		"sweep":  f.serve(eventingtest.SweepRequest(t, "orders")),
 	} {
 		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: %d Retry-After %q, want 503 with Retry-After", name, res.Code, res.Header.Get("Retry-After"))

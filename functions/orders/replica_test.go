@@ -14,7 +14,6 @@ import (
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
@@ -125,10 +124,7 @@ func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
 	f.wantReplica(id, 0, "Concert", 2000, "available") // reserving leaves the version
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
-	r, err := f.stored().Reservation(context.Background(), id)
-	if err != nil || r != (reservation.Reservation{TicketID: id, Counter: 1, OrderID: o.ID}) {
-		t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
-	}
+	f.wantReservation(id, 1, o.ID)
 	wantError(t, f.user("other").orderTicket(id), http.StatusBadRequest, "Ticket is already reserved", "")
 }
 

@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 )
 
 func expired(tb testing.TB, orderID string) event.Event {
@@ -43,10 +41,7 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	if data != want {
 		t.Errorf("order.cancelled %+v, want %+v", data, want)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
-		t.Errorf("reservation %+v, %v; want released", r, err)
-	}
+	f.wantReservation(ticketID, 1, "")
 }
 
 func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {

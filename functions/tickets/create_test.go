@@ -13,7 +13,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 )
 
@@ -200,9 +199,8 @@ func TestCrossSiteMutationsAreRefusedButBrokerDeliveriesAreNot(t *testing.T) {
 	if res := f.serve(req); res.Code != http.StatusOK {
 		t.Errorf("delivery marked cross-site: %d %s, want 200", res.Code, res.Body)
 	}
-	sweep := httptest.NewRequest(http.MethodPost, outbox.SweepPath, strings.NewReader(`{}`))
+	sweep := eventingtest.SweepRequest(t, "tickets")
 	sweep.Header.Set("Sec-Fetch-Site", "cross-site")
-	eventingtest.Authorize(sweep, eventingtest.SweepToken(t, "tickets"))
 	if res := f.serve(sweep); res.Code != http.StatusOK || !strings.Contains(string(res.Body), `"sent"`) {
 		t.Errorf("sweep marked cross-site: %d %s, want 200 with its counts", res.Code, res.Body)
 	}
