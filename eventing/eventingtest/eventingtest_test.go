@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -189,5 +190,35 @@ func TestSweepRequestPostsToTheSweepSigned(t *testing.T) {
 	req := eventingtest.SweepRequest(t, "orders")
 	if req.Method != http.MethodPost || req.URL.Path != outbox.SweepPath || !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
 		t.Errorf("sweep request %s %s with %q, want a signed POST to %s", req.Method, req.URL.Path, req.Header.Get("Authorization"), outbox.SweepPath)
+	}
+}
+
+func TestWithDataAndWithVersionLeaveTheOriginalAlone(t *testing.T) {
+	t.Parallel()
+	ev := newEvent()
+	ev.SetExtension("entityversion", 3)
+	if err := ev.SetData(event.ApplicationJSON, map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventingtest.WithData(ev, "{"); string(got.DataEncoded) != "{" || string(ev.DataEncoded) != `{"n":1}` {
+		t.Errorf("WithData gave %q and left %q", got.DataEncoded, ev.DataEncoded)
+	}
+	if got := eventingtest.WithVersion(ev, nil); got.Extensions()["entityversion"] != nil || ev.Extensions()["entityversion"] == nil {
+		t.Errorf("WithVersion(nil) gave %v and left %v", got.Extensions(), ev.Extensions())
+	}
+}
+
+func TestPostNonEventSendsTheBodyAsJSONWithAReplayToken(t *testing.T) {
+	t.Parallel()
+	var body, contentType, auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body, contentType, auth = string(b), r.Header.Get("Content-Type"), r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	t.Cleanup(srv.Close)
+	res := eventingtest.Receiver{TB: t, URL: srv.URL, Function: "orders"}.PostNonEvent(`{"id":"x"}`)
+	if res.Code != http.StatusBadRequest || body != `{"id":"x"}` || contentType != "application/json" || !strings.HasPrefix(auth, "Bearer ") {
+		t.Errorf("answer %d; sent %q as %q with %q", res.Code, body, contentType, auth)
 	}
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -71,7 +70,6 @@ func Recorded(tb testing.TB, db store.Store) []event.Event {
 // (SweepToken), for the test to serve with the function's handler.
 func SweepRequest(tb testing.TB, function string) *http.Request {
 	tb.Helper()
-	req := httptest.NewRequest(http.MethodPost, outbox.SweepPath, strings.NewReader(`{}`))
-	req.Header.Set("Content-Type", "application/json")
+	req := httpxtest.NewJSONRequest(http.MethodPost, outbox.SweepPath, `{}`)
 	return Authorize(req, SweepToken(tb, function))
 }

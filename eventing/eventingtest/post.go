@@ -54,6 +54,15 @@ func (r Receiver) Post(ev event.Event) httpxtest.Response {
 	return httpxtest.Do(r.TB, Authorize(req, token))
 }
 
+// PostNonEvent posts body, declared as JSON but no CloudEvent, to the
+// receiver's /events with the token a dead letter's replay presents (it
+// may carry any type), and returns the answer.
+func (r Receiver) PostNonEvent(body string) httpxtest.Response {
+	r.TB.Helper()
+	req := httpxtest.NewJSONPost(r.TB, r.URL+"/events", body)
+	return httpxtest.Do(r.TB, Authorize(req, ReplayToken(r.TB, r.Function)))
+}
+
 // Deliver posts ev to the receiver (Post) and returns the status.
 func (r Receiver) Deliver(ev event.Event) int {
 	r.TB.Helper()

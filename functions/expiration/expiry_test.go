@@ -106,10 +106,7 @@ func TestEventsNoRedeliveryFixesAreRefused(t *testing.T) {
 	withData := func(typ string, data string) event.Event {
 		ev := orderCreated(t, newOrderID(), time.Now())
 		ev.SetType(typ)
-		if err := ev.SetData(event.ApplicationJSON, []byte(data)); err != nil {
-			t.Fatal(err)
-		}
-		return ev
+		return eventingtest.WithData(ev, data)
 	}
 	ticket := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "u1", CreatedAt: time.Now()})
 	tests := map[string]event.Event{

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -195,11 +194,7 @@ var wantError = httpxtest.WantError
 // scheduler does, with header's entries.
 func (f *fn) expire(body string, header ...string) response {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.URL+expiration.TasksPath, strings.NewReader(body))
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	req := httpxtest.NewJSONPost(f.tb, f.URL+expiration.TasksPath, body)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -293,6 +294,17 @@ func (f *fn) wantReservation(ticketID string, counter int, orderID string) {
 	want := reservation.Reservation{TicketID: ticketID, Counter: counter, OrderID: orderID}
 	if r, err := f.stored().Reservation(context.Background(), ticketID); err != nil || r != want {
 		f.tb.Errorf("reservation %+v, %v; want %+v", r, err, want)
+	}
+}
+
+// complete completes order id through the store, as payment.created does.
+func (f *fn) complete(id string) {
+	f.tb.Helper()
+	_, err := f.stored().UpdateOrder(context.Background(), id, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
+		return nil, o.Complete()
+	})
+	if err != nil {
+		f.tb.Fatal(err)
 	}
 }
 

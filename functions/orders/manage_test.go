@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,12 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/event"
-
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -162,13 +158,7 @@ func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	f := newFn(t)
 	buyer := f.user("buyer")
 	ticketID, o := f.ordered("buyer")
-	// What payment.created will do: complete the order through the store.
-	_, err := f.stored().UpdateOrder(context.Background(), o.ID, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
-		return nil, o.Complete()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.complete(o.ID)
 
 	wantError(t, buyer.Delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
 	if got := buyer.show(o.ID); got.Status != "complete" || got.Version != 1 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -131,27 +130,19 @@ func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
 func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 	t.Parallel()
 	id := newTicketID()
-	withData := func(ev event.Event, data string) event.Event {
-		ev.DataEncoded = []byte(data)
-		return ev
-	}
-	withVersion := func(ev event.Event, v any) event.Event {
-		ev.SetExtension(eventing.ExtensionEntityVersion, v)
-		return ev
-	}
 	orderEvent := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{ID: order.NewID(), Status: "created"})
 	tests := []struct {
 		name string
 		ev   event.Event
 	}{
-		{"data not JSON", withData(created(t, id, "seller", "Concert", 20), `{"id":`)},
-		{"price a string", withData(created(t, id, "seller", "Concert", 20), `{"id":"`+id+`","price":"20"}`)},
+		{"data not JSON", eventingtest.WithData(created(t, id, "seller", "Concert", 20), `{"id":`)},
+		{"price a string", eventingtest.WithData(created(t, id, "seller", "Concert", 20), `{"id":"`+id+`","price":"20"}`)},
 		{"negative price", created(t, id, "seller", "Concert", -1)},
 		{"no id", created(t, "", "seller", "Concert", 20)},
 		{"id with a slash", created(t, "a/b", "seller", "Concert", 20)},
-		{"no entityversion", withVersion(created(t, id, "seller", "Concert", 20), nil)},
-		{"negative entityversion", withVersion(updated(t, id, "seller", "Concert", 20, "available", 1), -1)},
-		{"entityversion not a number", withVersion(created(t, id, "seller", "Concert", 20), "first")},
+		{"no entityversion", eventingtest.WithVersion(created(t, id, "seller", "Concert", 20), nil)},
+		{"negative entityversion", eventingtest.WithVersion(updated(t, id, "seller", "Concert", 20, "available", 1), -1)},
+		{"entityversion not a number", eventingtest.WithVersion(created(t, id, "seller", "Concert", 20), "first")},
 		{"a type orders does not take", orderEvent},
 	}
 	for _, tc := range tests {
@@ -170,19 +161,8 @@ func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 	t.Run("not a CloudEvent", func(t *testing.T) {
 		t.Parallel()
 		f := newFn(t, withoutRelay)
-		req, err := http.NewRequest(http.MethodPost, f.URL+"/events", strings.NewReader(`{"id":"x"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		eventingtest.Authorize(req, eventingtest.ReplayToken(t, "orders"))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest {
-			t.Errorf("deliver: %d, want 400", res.StatusCode)
+		if res := f.PostNonEvent(`{"id":"x"}`); res.Code != http.StatusBadRequest {
+			t.Errorf("deliver: %d %s, want 400", res.Code, res.Body)
 		}
 	})
 }

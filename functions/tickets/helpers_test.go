@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -62,7 +60,6 @@ type fn struct {
 
 	tb     testing.TB
 	h      http.Handler
-	srv    *httptest.Server
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -106,7 +103,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	srv := httptest.NewServer(f.Handler())
 	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, c.Now)
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "tickets"}, tb: tb, h: f.Handler(), srv: srv, db: deps.Store, clock: c, sink: s, tokens: tokens}
+	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "tickets"}, tb: tb, h: f.Handler(), db: deps.Store, clock: c, sink: s, tokens: tokens}
 }
 
 // response is an answer, read whole.
@@ -131,13 +128,9 @@ func (f *fn) anon() client { return client{f: f} }
 
 func (c client) do(method, path, body string) response {
 	c.f.tb.Helper()
-	var r io.Reader
+	req := httptest.NewRequest(method, path, nil)
 	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req = httpxtest.NewJSONRequest(method, path, body)
 	}
 	if c.session != "" {
 		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: c.session})
@@ -278,12 +271,6 @@ func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) ev
 		ID: orderID, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 19.99, Reservation: reservation},
 	})
-}
-
-// send sends req to the function's server.
-func (f *fn) send(req *http.Request) response {
-	f.tb.Helper()
-	return httpxtest.Do(f.tb, req)
 }
 
 // mustDeliver delivers each event and fails unless the function takes it.

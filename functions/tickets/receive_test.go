@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -142,8 +141,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	tk := f.as("seller").create("Concert", 10)
 	noData := orderCreated(t, "order-1", tk.ID, 1)
 	noData.DataEncoded = nil
-	badData := orderCreated(t, "order-1", tk.ID, 1)
-	badData.DataEncoded = []byte(`{"id":"order-1","ticket":{"id":5}}`)
+	badData := eventingtest.WithData(orderCreated(t, "order-1", tk.ID, 1), `{"id":"order-1","ticket":{"id":5}}`)
 	notJSON := orderCreated(t, "order-1", tk.ID, 1)
 	if err := notJSON.SetData("text/plain", "order-1"); err != nil {
 		t.Fatal(err)
@@ -171,10 +169,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 		})
 	}
 	t.Run("not a CloudEvent", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/events", strings.NewReader(`{"id":"x"}`))
-		req.Header.Set("Content-Type", "application/json")
-		eventingtest.Authorize(req, eventingtest.ReplayToken(t, "tickets"))
-		wantErrors(t, f.send(req), http.StatusBadRequest, item("Invalid CloudEvent", ""))
+		wantErrors(t, f.PostNonEvent(`{"id":"x"}`), http.StatusBadRequest, item("Invalid CloudEvent", ""))
 	})
 	f.wantTicket(tk.ID, "available", "", 0)
 	if got := f.counts(); got["receipts"] != 0 || got["outbox"] != 1 {
