@@ -19,8 +19,7 @@ import (
 func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	orderID := f.placeOrder("buyer", 19.99)
-	p := f.user("buyer").mustPay(orderID)
+	orderID, p := f.paidOrder(19.99)
 	if p.OrderID != orderID || !strings.HasPrefix(p.StripeID, "ch_") {
 		t.Errorf("payment %+v, want a charge for order %s", p, orderID)
 	}
@@ -97,8 +96,7 @@ func TestChargeRefusals(t *testing.T) {
 			return id
 		}, nil, http.StatusBadRequest, "Order has expired", ""},
 		{"paid order", "buyer", func(f *fn) string {
-			id := f.placeOrder("buyer", 20)
-			f.user("buyer").mustPay(id)
+			id, _ := f.paidOrder(20)
 			return id
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"completed order", "buyer", func(f *fn) string {

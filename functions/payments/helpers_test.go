@@ -428,6 +428,15 @@ func (f *fn) placeOrder(buyerID string, price float64) string {
 	return id
 }
 
+// paidOrder places an order of buyer for price dollars and has buyer pay
+// it with tok_visa, failing unless the payment is created; it returns the
+// order's id and the payment.
+func (f *fn) paidOrder(price float64) (string, paymentBody) {
+	f.tb.Helper()
+	id := f.placeOrder("buyer", price)
+	return id, f.user("buyer").mustPay(id)
+}
+
 // stored returns the function's store package on its database, for tests
 // that read what was stored.
 func (f *fn) stored() *paymentsstore.Store {
