@@ -222,3 +222,31 @@ func TestPostNonEventSendsTheBodyAsJSONWithAReplayToken(t *testing.T) {
 		t.Errorf("answer %d; sent %q as %q with %q", res.Code, body, contentType, auth)
 	}
 }
+
+func TestBrokerFindsAndWaitsForEventsByTypeAndSubject(t *testing.T) {
+	t.Parallel()
+	b := eventingtest.NewBroker(t)
+	tokens, audience := eventingtest.Publishing(t, "orders")
+	token, err := tokens.Token(context.Background(), audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, subject := range []string{"s1", "s2", "s1"} {
+		ev := newEvent()
+		ev.SetID(fmt.Sprint("e", i))
+		ev.SetSource("/functions/orders")
+		ev.SetSubject(subject)
+		if a := eventingtest.Deliver(t, b.URL, token, ev); a.Status != http.StatusAccepted {
+			t.Fatalf("publish %s: %+v", ev.ID(), a)
+		}
+	}
+	if got := b.About("dev.buytickets.test", "s1"); len(got) != 2 {
+		t.Errorf("About s1: %d events, want 2", len(got))
+	}
+	if got := b.About("dev.buytickets.other", "s1"); len(got) != 0 {
+		t.Errorf("About another type: %d events, want none", len(got))
+	}
+	if ev := b.WaitAbout(t, time.Second, "dev.buytickets.test", "s2"); ev.ID() != "e1" {
+		t.Errorf("WaitAbout gave %s, want e1", ev.ID())
+	}
+}

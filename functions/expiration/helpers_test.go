@@ -37,32 +37,18 @@ const eventually = 30 * time.Second
 // sink stands in for the broker: it records every event the outbox sends.
 type sink struct{ *eventingtest.Broker }
 
-func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
-
 // expired returns the expiration.completed events received about orderID.
 func (s *sink) expired(orderID string) []event.Event {
-	var out []event.Event
-	for _, ev := range s.Events() {
-		if ev.Type() == eventing.TypeExpirationCompleted && ev.Subject() == orderID {
-			out = append(out, ev)
-		}
-	}
-	return out
+	return s.About(eventing.TypeExpirationCompleted, orderID)
 }
 
 // waitExpired waits for the expiration.completed of orderID and checks
 // its data.
 func (s *sink) waitExpired(tb testing.TB, orderID string) {
 	tb.Helper()
-	deadline := time.Now().Add(eventually)
-	for len(s.expired(orderID)) == 0 {
-		if time.Now().After(deadline) {
-			tb.Fatalf("no expiration.completed about %s reached the broker in %v", orderID, eventually)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ev := s.WaitAbout(tb, eventually, eventing.TypeExpirationCompleted, orderID)
 	var data eventing.ExpirationCompleted
-	if err := eventing.Decode(s.expired(orderID)[0], &data); err != nil || data.OrderID != orderID {
+	if err := eventing.Decode(ev, &data); err != nil || data.OrderID != orderID {
 		tb.Errorf("expiration.completed data %+v, %v; want order %s", data, err, orderID)
 	}
 }
@@ -126,7 +112,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	sk := startSink(tb)
+	sk := &sink{eventingtest.NewBroker(tb)}
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)

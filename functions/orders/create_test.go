@@ -55,7 +55,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 				t.Errorf("GET answers %+v, want %+v", got, o)
 			}
 
-			ev := f.sink.wait(t, eventing.TypeOrderCreated, o.ID)
+			ev := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, o.ID)
 			data := eventingtest.Decode[eventing.OrderCreated](t, ev)
 			want := eventing.OrderCreated{
 				ID: o.ID, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(tc.want),
@@ -148,14 +148,14 @@ func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
 				t.Errorf("expired order is %s (%s) v%d, want cancelled (expired) v1", got.Status, got.CancelReason, got.Version)
 			}
 
-			cancelled := f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
+			cancelled := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, old.ID)
 			data := eventingtest.Decode[eventing.OrderCancelled](t, cancelled)
 			want := eventing.OrderCancelled{ID: old.ID, Version: 1, Reason: "expired",
 				Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 			if data != want || entityVersion(t, cancelled) != 1 {
 				t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, cancelled), data, want)
 			}
-			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
+			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, next.ID))
 			if placed.Ticket.Reservation != 2 {
 				t.Errorf("new order's reservation %d, want 2", placed.Ticket.Reservation)
 			}
@@ -373,5 +373,5 @@ func TestBuyersRacingForOneTicketOnFourReplicasMakeOneOrder(t *testing.T) {
 	if len(docs) != 1 || docs[0].ID != winner {
 		t.Errorf("%d orders stored, want the winner's only", len(docs))
 	}
-	first.sink.wait(t, eventing.TypeOrderCreated, winner)
+	first.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, winner)
 }

@@ -44,29 +44,7 @@ const window = 15 * time.Minute
 const eventually = 20 * time.Second
 
 // sink stands in for the broker: it records every event the outbox sends.
-type sink struct{ *eventingtest.Broker }
-
-func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
-
-// matching returns the events received of type typ about subject.
-func (s *sink) matching(typ, subject string) []event.Event {
-	var out []event.Event
-	for _, ev := range s.Events() {
-		if ev.Type() == typ && ev.Subject() == subject {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-// wait returns the first event of type typ about subject, polling until it
-// arrives or the deadline passes.
-func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
-	tb.Helper()
-	return s.Wait(tb, eventually, typ+" about "+subject, func(ev event.Event) bool {
-		return ev.Type() == typ && ev.Subject() == subject
-	})
-}
+type sink = eventingtest.Broker
 
 // fn is one orders function under test, with its store, clock and broker.
 type fn struct {
@@ -129,7 +107,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		s.clock = testenv.NewClock(t0)
 	}
 	if s.sink == nil {
-		s.sink = startSink(tb)
+		s.sink = eventingtest.NewBroker(tb)
 	}
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)

@@ -109,7 +109,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 	if got.Status != "cancelled" || got.CancelReason != "buyer" || got.Version != 1 {
 		t.Errorf("cancelled order is %s (%s) v%d, want cancelled (buyer) v1", got.Status, got.CancelReason, got.Version)
 	}
-	ev := f.sink.wait(t, eventing.TypeOrderCancelled, o.ID)
+	ev := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, o.ID)
 	data := eventingtest.Decode[eventing.OrderCancelled](t, ev)
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want || entityVersion(t, ev) != 1 {
@@ -129,7 +129,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 
 	// The ticket is free for the next buyer, under the next reservation.
 	next := f.user("next").mustOrder(ticketID)
-	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
+	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, next.ID))
 	if placed.Ticket.Reservation != 2 {
 		t.Errorf("next order's reservation %d, want 2", placed.Ticket.Reservation)
 	}
