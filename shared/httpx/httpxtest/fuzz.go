@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -66,9 +67,9 @@ func (p FuzzPost) Check(t testing.TB, body []byte) {
 	}
 }
 
-// MalformedJSON returns bodies that no JSON endpoint may take, whose
-// object, where there is one, is about field: no object, an empty one, one
-// cut short, two in a row, bytes that are not UTF-8, and field holding an
+// MalformedJSON returns bodies that no JSON endpoint may take: no object,
+// an object without fields, one cut short after field's name, two objects
+// in a row, nothing, bytes that are not UTF-8, and field holding an
 // operator object where a value goes.
 func MalformedJSON(field string) []string {
 	return []string{
@@ -79,7 +80,7 @@ func MalformedJSON(field string) []string {
 // Seed adds seeds to f's corpus, and after them MalformedJSON(field).
 func Seed(f *testing.F, field string, seeds ...string) {
 	f.Helper()
-	for _, seed := range append(seeds, MalformedJSON(field)...) {
+	for _, seed := range slices.Concat(seeds, MalformedJSON(field)) {
 		f.Add([]byte(seed))
 	}
 }
