@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -131,10 +130,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "expiration"}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
 }
 
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "expiration") }
 
 // newOrderID returns an id as the orders function gives one.
 func newOrderID() string {

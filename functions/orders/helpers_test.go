@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,10 +59,7 @@ type fn struct {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return openSQLiteAt(tb, filepath.Join(tb.TempDir(), "orders.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "orders") }
 
 // openSQLiteAt opens the SQLite store in the file at path, as one replica does.
 func openSQLiteAt(tb testing.TB, path string) store.Store {

@@ -23,6 +23,13 @@ func OpenSQLite(tb testing.TB, path string) store.Store {
 	return db
 }
 
+// OpenTempSQLite opens an empty SQLite store, name.db in a temporary
+// folder of tb's (OpenSQLite).
+func OpenTempSQLite(tb testing.TB, name string) store.Store {
+	tb.Helper()
+	return OpenSQLite(tb, filepath.Join(tb.TempDir(), name+".db"))
+}
+
 // OpenFirestore opens cfg's database on the Firestore emulator of this test
 // binary, production's driver, and closes it when tb ends. Unless cfg names
 // one, the project is new (testenv.UniqueID), so the database starts empty

@@ -84,3 +84,17 @@ func TestEachStoreRunsOnBothDriversWithAnEmptyDatabase(t *testing.T) {
 		t.Errorf("ran on %v, want sqlite and firestore", ran)
 	}
 }
+
+func TestOpenTempSQLiteOpensAnEmptyStoreEachTime(t *testing.T) {
+	t.Parallel()
+	first, second := storetest.OpenTempSQLite(t, "shared"), storetest.OpenTempSQLite(t, "shared")
+	err := first.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+		return tx.Create("items", "a", doc{1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storetest.Count(t, second, "items"); n != 0 {
+		t.Errorf("a second temporary store holds %d items, want none", n)
+	}
+}

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,7 +18,7 @@ import (
 
 func open(tb testing.TB) (store.Store, *expirationstore.Store) {
 	tb.Helper()
-	db := storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
+	db := storetest.OpenTempSQLite(tb, "expiration")
 	return db, expirationstore.New(db, eventingtest.Unrelayed(tb, db))
 }
 
