@@ -250,3 +250,16 @@ func TestBrokerFindsAndWaitsForEventsByTypeAndSubject(t *testing.T) {
 		t.Errorf("WaitAbout gave %s, want e1", ev.ID())
 	}
 }
+
+func TestServeServesTheHandlerUntilTheTestEnds(t *testing.T) {
+	t.Parallel()
+	r := eventingtest.Serve(t, "orders", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	if r.Function != "orders" || r.TB != t {
+		t.Errorf("receiver %+v, want orders' for this test", r)
+	}
+	if code := r.Deliver(newEvent()); code != http.StatusTeapot {
+		t.Errorf("deliver: %d, want the handler's 418", code)
+	}
+}

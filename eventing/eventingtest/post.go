@@ -2,6 +2,7 @@ package eventingtest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -39,6 +40,15 @@ type Receiver struct {
 	// Issuer, when set, signs the deliveries as a cluster's issuer does,
 	// for a command started with ClusterEnv.
 	Issuer *Issuer
+}
+
+// Serve serves h, function's handler, over HTTP until the test ends and
+// returns the receiver at it.
+func Serve(tb testing.TB, function string, h http.Handler) Receiver {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return Receiver{TB: tb, URL: srv.URL, Function: function}
 }
 
 // Post posts ev to the receiver as the broker does and returns the answer.

@@ -54,8 +54,7 @@ func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb,
 type sink struct {
 	eventingtest.Receiver // delivers events to its /events
 
-	tb  testing.TB
-	url string
+	tb testing.TB
 
 	mu          sync.Mutex
 	subscribers map[string]*url.URL // where the Triggers' functions are, by name
@@ -98,10 +97,7 @@ func newSink(tb testing.TB, db store.Store) *sink {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
-	s.url = srv.URL
-	s.Receiver = eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "deadletters"}
+	s.Receiver = eventingtest.Serve(tb, "deadletters", f.Handler())
 	return s
 }
 
@@ -115,7 +111,7 @@ func (s *sink) do(req *http.Request) response {
 
 func (s *sink) request(method, path string, body io.Reader) *http.Request {
 	s.tb.Helper()
-	req, err := http.NewRequest(method, s.url+path, body)
+	req, err := http.NewRequest(method, s.URL+path, body)
 	if err != nil {
 		s.tb.Fatal(err)
 	}

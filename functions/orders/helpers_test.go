@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -118,10 +117,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if !s.noRelay {
 		testenv.Background(tb, f.Run)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "orders"}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+	return &fn{Receiver: eventingtest.Serve(tb, "orders", f.Handler()), tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.

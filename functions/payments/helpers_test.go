@@ -314,12 +314,10 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if !s.noRelay {
 		testenv.Background(tb, f.Run)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	return &fn{
 		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
 		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
-		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "payments"},
+		Receiver: eventingtest.Serve(tb, "payments", f.Handler()),
 	}
 }
 

@@ -96,10 +96,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		tb.Fatal(err)
 	}
 	testenv.Background(tb, f.Run)
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, c.Now)
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "tickets"}, tb: tb, h: f.Handler(), db: deps.Store, clock: c, sink: s, tokens: tokens}
+	return &fn{Receiver: eventingtest.Serve(tb, "tickets", f.Handler()), tb: tb, h: f.Handler(), db: deps.Store, clock: c, sink: s, tokens: tokens}
 }
 
 // response is an answer, read whole.
