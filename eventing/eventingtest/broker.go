@@ -95,3 +95,24 @@ func (b *Broker) Wait(tb testing.TB, within time.Duration, what string, match fu
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// About returns the events taken of type typ about subject, in arrival
+// order, duplicates included.
+func (b *Broker) About(typ, subject string) []event.Event {
+	var out []event.Event
+	for _, ev := range b.Events() {
+		if ev.Type() == typ && ev.Subject() == subject {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// WaitAbout returns the first event taken of type typ about subject,
+// polling until one arrives; the test fails when none has after within.
+func (b *Broker) WaitAbout(tb testing.TB, within time.Duration, typ, subject string) event.Event {
+	tb.Helper()
+	return b.Wait(tb, within, typ+" about "+subject, func(ev event.Event) bool {
+		return ev.Type() == typ && ev.Subject() == subject
+	})
+}

@@ -34,3 +34,20 @@ func Decode[P any](tb testing.TB, ev event.Event) P {
 	}
 	return p
 }
+
+// WithData returns a copy of ev carrying data, as it is, in place of its
+// encoded data: for a receiver's test to send data it must refuse.
+func WithData(ev event.Event, data string) event.Event {
+	ev = ev.Clone()
+	ev.DataEncoded = []byte(data)
+	return ev
+}
+
+// WithVersion returns a copy of ev whose entityversion extension is v, or
+// that has none when v is nil: for a receiver's test to send a version it
+// must refuse.
+func WithVersion(ev event.Event, v any) event.Event {
+	ev = ev.Clone()
+	ev.SetExtension(eventing.ExtensionEntityVersion, v)
+	return ev
+}

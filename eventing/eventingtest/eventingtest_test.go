@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -132,6 +133,9 @@ func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
 	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
 		t.Errorf("%d entries in the outbox, want 1", n)
 	}
+	if got := eventingtest.Recorded(t, db); len(got) != 1 || got[0].ID() != newEvent().ID() {
+		t.Errorf("recorded %v, want the event added", got)
+	}
 }
 
 func TestReceiverDeliversToEvents(t *testing.T) {
@@ -178,5 +182,84 @@ func TestReceiverWithAnIssuerPresentsTheIssuersToken(t *testing.T) {
 	}
 	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err != nil || json.Unmarshal(b, &claims) != nil || claims.Iss != is.URL {
 		t.Errorf("token of issuer %q (%v), want %q", claims.Iss, err, is.URL)
+	}
+}
+
+func TestSweepRequestPostsToTheSweepSigned(t *testing.T) {
+	t.Parallel()
+	req := eventingtest.SweepRequest(t, "orders")
+	if req.Method != http.MethodPost || req.URL.Path != outbox.SweepPath || !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
+		t.Errorf("sweep request %s %s with %q, want a signed POST to %s", req.Method, req.URL.Path, req.Header.Get("Authorization"), outbox.SweepPath)
+	}
+}
+
+func TestWithDataAndWithVersionLeaveTheOriginalAlone(t *testing.T) {
+	t.Parallel()
+	ev := newEvent()
+	ev.SetExtension("entityversion", 3)
+	if err := ev.SetData(event.ApplicationJSON, map[string]int{"n": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventingtest.WithData(ev, "{"); string(got.DataEncoded) != "{" || string(ev.DataEncoded) != `{"n":1}` {
+		t.Errorf("WithData gave %q and left %q", got.DataEncoded, ev.DataEncoded)
+	}
+	if got := eventingtest.WithVersion(ev, nil); got.Extensions()["entityversion"] != nil || ev.Extensions()["entityversion"] == nil {
+		t.Errorf("WithVersion(nil) gave %v and left %v", got.Extensions(), ev.Extensions())
+	}
+}
+
+func TestPostNonEventSendsTheBodyAsJSONWithAReplayToken(t *testing.T) {
+	t.Parallel()
+	var body, contentType, auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body, contentType, auth = string(b), r.Header.Get("Content-Type"), r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	t.Cleanup(srv.Close)
+	res := eventingtest.Receiver{TB: t, URL: srv.URL, Function: "orders"}.PostNonEvent(`{"id":"x"}`)
+	if res.Code != http.StatusBadRequest || body != `{"id":"x"}` || contentType != "application/json" || !strings.HasPrefix(auth, "Bearer ") {
+		t.Errorf("answer %d; sent %q as %q with %q", res.Code, body, contentType, auth)
+	}
+}
+
+func TestBrokerFindsAndWaitsForEventsByTypeAndSubject(t *testing.T) {
+	t.Parallel()
+	b := eventingtest.NewBroker(t)
+	tokens, audience := eventingtest.Publishing(t, "orders")
+	token, err := tokens.Token(context.Background(), audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, subject := range []string{"s1", "s2", "s1"} {
+		ev := newEvent()
+		ev.SetID(fmt.Sprint("e", i))
+		ev.SetSource("/functions/orders")
+		ev.SetSubject(subject)
+		if a := eventingtest.Deliver(t, b.URL, token, ev); a.Status != http.StatusAccepted {
+			t.Fatalf("publish %s: %+v", ev.ID(), a)
+		}
+	}
+	if got := b.About("dev.buytickets.test", "s1"); len(got) != 2 {
+		t.Errorf("About s1: %d events, want 2", len(got))
+	}
+	if got := b.About("dev.buytickets.other", "s1"); len(got) != 0 {
+		t.Errorf("About another type: %d events, want none", len(got))
+	}
+	if ev := b.WaitAbout(t, time.Second, "dev.buytickets.test", "s2"); ev.ID() != "e1" {
+		t.Errorf("WaitAbout gave %s, want e1", ev.ID())
+	}
+}
+
+func TestServeServesTheHandlerUntilTheTestEnds(t *testing.T) {
+	t.Parallel()
+	r := eventingtest.Serve(t, "orders", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	if r.Function != "orders" || r.TB != t {
+		t.Errorf("receiver %+v, want orders' for this test", r)
+	}
+	if code := r.Deliver(newEvent()); code != http.StatusTeapot {
+		t.Errorf("deliver: %d, want the handler's 418", code)
 	}
 }

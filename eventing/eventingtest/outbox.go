@@ -1,11 +1,16 @@
 package eventingtest
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -32,4 +37,39 @@ func Unrelayed(tb testing.TB, db store.Store) *outbox.Outbox {
 		tb.Fatal(err)
 	}
 	return box
+}
+
+// Recorded returns the events the outbox on db holds, sent or not, in no
+// particular order, so that a test can check what a transaction recorded;
+// the test fails when the outbox cannot be read.
+func Recorded(tb testing.TB, db store.Store) []event.Event {
+	tb.Helper()
+	docs, err := db.Query(context.Background(), outbox.Collection, store.Query{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	events := make([]event.Event, 0, len(docs))
+	for _, d := range docs {
+		var e struct {
+			Event string `store:"event"`
+		}
+		if err := d.DataTo(&e); err != nil {
+			tb.Fatal(err)
+		}
+		var ev event.Event
+		if err := json.Unmarshal([]byte(e.Event), &ev); err != nil {
+			tb.Fatalf("outbox entry %s: %v", d.ID, err)
+		}
+		events = append(events, ev)
+	}
+	return events
+}
+
+// SweepRequest returns the POST of an empty JSON object to the outbox's
+// sweep (outbox.SweepPath) that function's PingSource sends, signed as it
+// (SweepToken), for the test to serve with the function's handler.
+func SweepRequest(tb testing.TB, function string) *http.Request {
+	tb.Helper()
+	req := httpxtest.NewJSONRequest(http.MethodPost, outbox.SweepPath, `{}`)
+	return Authorize(req, SweepToken(tb, function))
 }

@@ -2,6 +2,7 @@ package eventingtest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -41,6 +42,15 @@ type Receiver struct {
 	Issuer *Issuer
 }
 
+// Serve serves h, function's handler, over HTTP until the test ends and
+// returns the receiver at it.
+func Serve(tb testing.TB, function string, h http.Handler) Receiver {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return Receiver{TB: tb, URL: srv.URL, Function: function}
+}
+
 // Post posts ev to the receiver as the broker does and returns the answer.
 func (r Receiver) Post(ev event.Event) httpxtest.Response {
 	r.TB.Helper()
@@ -52,6 +62,15 @@ func (r Receiver) Post(ev event.Event) httpxtest.Response {
 		token = DeliveryToken(r.TB, r.Function, ev)
 	}
 	return httpxtest.Do(r.TB, Authorize(req, token))
+}
+
+// PostNonEvent posts body, declared as JSON but no CloudEvent, to the
+// receiver's /events with the token a dead letter's replay presents (it
+// may carry any type), and returns the answer.
+func (r Receiver) PostNonEvent(body string) httpxtest.Response {
+	r.TB.Helper()
+	req := httpxtest.NewJSONPost(r.TB, r.URL+"/events", body)
+	return httpxtest.Do(r.TB, Authorize(req, ReplayToken(r.TB, r.Function)))
 }
 
 // Deliver posts ev to the receiver (Post) and returns the status.

@@ -13,8 +13,8 @@ import (
 // embedded default's store and on production's, through the Firestore emulator.
 func TestSessionLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		phone, laptop := f.browser(), f.browser()
 
 		id := phone.signup("Bob@Example.com", "correct horse")

@@ -14,7 +14,7 @@ import (
 // FuzzSignup posts arbitrary bytes as a signup body: the answer is never a
 // 5xx, and anything but a 201 leaves the store as it was.
 func FuzzSignup(f *testing.F) {
-	for _, seed := range []string{
+	httpxtest.Seed(f, "email",
 		`{"email":"bob@example.com","password":"correct horse"}`,
 		`{"email":"bob@example.com","password":"correct horse"}`, // in use by now
 		`{"email":"BOB@EXAMPLE.COM","password":"another one"}`,
@@ -28,11 +28,8 @@ func FuzzSignup(f *testing.F) {
 		`{"email":"bob@example.com","password":"correct horse","admin":true}`,
 		`{"email":"x@example.com","email":"y@example.com","password":"correct horse"}`,
 		`{"email":"\u0000@example.com","password":"correct horse"}`,
-		`{"email":"bob@example.com","password":"` + strings.Repeat("é", 72) + `"}`,
-		`{}`, `[]`, `null`, `""`, `0`, `{"email":`, `{}{}`, ``, "\xff\xfe", `{"email":{"$ne":null}}`,
-	} {
-		f.Add([]byte(seed))
-	}
+		`{"email":"bob@example.com","password":"`+strings.Repeat("é", 72)+`"}`,
+	)
 	db := &storetest.CountingStore{Store: openSQLite(f)}
 	f.Fuzz(httpxtest.FuzzPost{
 		What: "signup", Handler: newFn(f, withStore(db)).h, Path: "/api/users/signup", Writes: db.Writes,

@@ -24,8 +24,8 @@ func (f *fn) refreshWith(secret string) response {
 func TestTabsRefreshingAtOnceAllStaySignedInOnEveryDriver(t *testing.T) {
 	t.Parallel()
 	const tabs = 8
-	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		b := f.signedUp()
 		shared := b.cookie("refresh")
 		f.clock.Advance(20 * time.Minute) // every tab's access token has expired

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,10 +41,7 @@ type fn struct {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "auth.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "auth") }
 
 type option func(*auth.Config, *auth.Deps)
 

@@ -13,13 +13,13 @@ import (
 // Firestore emulator.
 func TestDeadLettersOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "deadletters", func(t *testing.T, open func(testing.TB) store.Store) {
-		s := newSink(t, open(t))
+	storetest.EachStore(t, "deadletters", func(t *testing.T, db store.Store) {
+		s := newSink(t, db)
 		sub := s.subscriber("orders", http.StatusOK)
 		for _, id := range []string{"e0", "e1", "e2"} {
-			s.mustDeliver(failedAt(orderCreated(id), sub.events(), 500, "down"))
+			s.MustDeliver(failedAt(orderCreated(id), sub.events(), 500, "down"))
 		}
-		s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down again"))
+		s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down again"))
 
 		first, res := s.list("/deadletters?limit=2")
 		if len(first) != 2 || first[0].EventID != "e0" || first[1].EventID != "e1" || first[1].ErrorData != "down" {

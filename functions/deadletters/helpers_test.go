@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,15 +48,13 @@ func (c *ticker) Now() time.Time {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "deadletters.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "deadletters") }
 
 // sink is the dead-letter function under test, served over HTTP.
 type sink struct {
-	tb  testing.TB
-	url string
+	eventingtest.Receiver // delivers events to its /events
+
+	tb testing.TB
 
 	mu          sync.Mutex
 	subscribers map[string]*url.URL // where the Triggers' functions are, by name
@@ -101,9 +97,7 @@ func newSink(tb testing.TB, db store.Store) *sink {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
-	s.url = srv.URL
+	s.Receiver = eventingtest.Serve(tb, "deadletters", f.Handler())
 	return s
 }
 
@@ -117,7 +111,7 @@ func (s *sink) do(req *http.Request) response {
 
 func (s *sink) request(method, path string, body io.Reader) *http.Request {
 	s.tb.Helper()
-	req, err := http.NewRequest(method, s.url+path, body)
+	req, err := http.NewRequest(method, s.URL+path, body)
 	if err != nil {
 		s.tb.Fatal(err)
 	}
@@ -127,26 +121,10 @@ func (s *sink) request(method, path string, body io.Reader) *http.Request {
 	return eventingtest.Authorize(req, operatorToken(s.tb))
 }
 
-// deliver hands ev to the sink as the Broker does: POST /events in binary mode.
-func (s *sink) deliver(ev event.Event) response {
-	s.tb.Helper()
-	return s.receiver().Post(ev)
-}
-
-func (s *sink) receiver() eventingtest.Receiver {
-	return eventingtest.Receiver{TB: s.tb, URL: s.url, Function: "deadletters"}
-}
-
 // operatorToken is what an operator presents to list and replay.
 func operatorToken(tb testing.TB) string {
 	p := eventingtest.Plane(tb)
 	return eventingtest.Sign(tb, p.Operator(), p.Audience("deadletters"))
-}
-
-// mustDeliver delivers ev and fails unless the sink answers 200.
-func (s *sink) mustDeliver(ev event.Event) {
-	s.tb.Helper()
-	s.receiver().MustDeliver(ev)
 }
 
 // record is a dead letter as the listing shows it.
@@ -266,18 +244,5 @@ func (s *subscriber) got() []received {
 	return slices.Clone(s.requests)
 }
 
-// wantError checks a refusal's status and that its body is the error shape
-// with one error holding message (and naming field, when not empty).
-func wantError(tb testing.TB, res response, code int, message, field string) {
-	tb.Helper()
-	if res.Code != code {
-		tb.Fatalf("status %d %s, want %d", res.Code, res.Body, code)
-	}
-	errs := httpxtest.Errors(tb, res)
-	if len(errs) != 1 {
-		tb.Fatalf("body %s is not the error shape with one error", res.Body)
-	}
-	if got := errs[0]; !strings.Contains(got.Message, message) || got.Field != field {
-		tb.Errorf("error %+v, want a message with %q and field %q", got, message, field)
-	}
-}
+// wantError checks a refusal's status and its one error.
+var wantError = httpxtest.WantError

@@ -14,7 +14,7 @@ func TestADeadLetteredEventIsStoredWithItsErrorDetails(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	dest := "http://orders.buytickets.svc.cluster.local/events"
-	res := s.deliver(failedAt(orderCreated("e1"), dest, 409, "order version 3 is ahead of 1"))
+	res := s.Post(failedAt(orderCreated("e1"), dest, 409, "order version 3 is ahead of 1"))
 	if res.Code != http.StatusOK || len(res.Body) != 0 {
 		t.Fatalf("deliver: %d %q, want 200 with no body (not a reply event)", res.Code, res.Body)
 	}
@@ -38,9 +38,9 @@ func TestTheSameDeliveryTwiceIsStoredOnce(t *testing.T) {
 	s := newSink(t, nil)
 	orders := "http://orders.buytickets.svc.cluster.local/events"
 	ev := orderCreated("e1")
-	s.mustDeliver(failedAt(ev, orders, 500, "first answer"))
+	s.MustDeliver(failedAt(ev, orders, 500, "first answer"))
 	// The Broker hands the same delivery over again, with a later answer.
-	s.mustDeliver(failedAt(ev, orders, 503, "second answer"))
+	s.MustDeliver(failedAt(ev, orders, 503, "second answer"))
 
 	got := s.all()
 	if len(got) != 1 || got[0].ErrorCode != 500 || got[0].ErrorData != "first answer" || !got[0].ReceivedAt.Equal(t0) {
@@ -52,8 +52,8 @@ func TestTheSameEventFailingAtTwoSubscribersIsTwoDeadLetters(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	ev := orderCreated("e1")
-	s.mustDeliver(failedAt(ev, "http://tickets.buytickets.svc.cluster.local/events", 500, ""))
-	s.mustDeliver(failedAt(ev, "http://payments.buytickets.svc.cluster.local/events", 400, "bad"))
+	s.MustDeliver(failedAt(ev, "http://tickets.buytickets.svc.cluster.local/events", 500, ""))
+	s.MustDeliver(failedAt(ev, "http://payments.buytickets.svc.cluster.local/events", 400, "bad"))
 
 	got := s.all()
 	if len(got) != 2 || got[0].ID == got[1].ID {
@@ -69,7 +69,7 @@ func TestAnEventWithoutErrorDetailsIsStillKept(t *testing.T) {
 	s := newSink(t, nil)
 	ev := orderCreated("e1")
 	ev.SetExtension("knativeerrorcode", "timeout")
-	s.mustDeliver(ev)
+	s.MustDeliver(ev)
 
 	got := s.all()
 	if len(got) != 1 || got[0].ErrorCode != 0 || got[0].ErrorDest != "" || got[0].ErrorData != "" || got[0].EventID != "e1" {
@@ -114,14 +114,14 @@ func TestAnEventOverTheSizeLimitIsRefused413(t *testing.T) {
 	if err := ev.SetData("text/plain", strings.Repeat("x", 1<<20+1)); err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, s.deliver(ev), http.StatusRequestEntityTooLarge, "Event too large", "")
+	wantError(t, s.Post(ev), http.StatusRequestEntityTooLarge, "Event too large", "")
 }
 
 func TestAnUnavailableStoreIsAnswered503SoTheBrokerRetries(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, storetest.Unavailable{})
-	res := s.deliver(failedAt(orderCreated("e1"), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
-	wantError(t, res, http.StatusServiceUnavailable, "Service is busy", "")
+	res := s.Post(failedAt(orderCreated("e1"), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
+	wantError(t, res, http.StatusServiceUnavailable, "Service is busy, please try again", "")
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}

@@ -25,7 +25,7 @@ func FuzzExpire(f *testing.F) {
 	fn.MustDeliver(orderCreated(f, closed, time.Now().Add(-time.Second)))
 	fn.MustDeliver(orderCancelled(f, closed))
 	fn.MustDeliver(orderCreated(f, future, time.Now().Add(time.Hour)))
-	for _, seed := range []string{
+	httpxtest.Seed(f, "orderId",
 		expireBody(open),
 		expireBody(open), // expired by now
 		expireBody(closed),
@@ -33,13 +33,10 @@ func FuzzExpire(f *testing.F) {
 		expireBody(newOrderID()),
 		expireBody(strings.ToUpper(open)),
 		`{"orderId":"a/b"}`, `{"orderId":"__x__"}`, `{"orderId":"."}`, `{"orderId":"\u0000"}`,
-		`{"orderId":"` + strings.Repeat("o", 101) + `"}`,
+		`{"orderId":"`+strings.Repeat("o", 101)+`"}`,
 		`{"orderId":""}`, `{"orderId":" "}`, `{"orderId":5}`, `{"orderId":null}`,
-		`{"orderId":"` + open + `","extra":1}`, `{"orderId":"x","orderId":"` + open + `"}`,
-		`{}`, `[]`, `null`, `""`, `0`, `{"orderId":`, `{}{}`, ``, "\xff\xfe", `{"orderId":{"$ne":null}}`,
-	} {
-		f.Add([]byte(seed))
-	}
+		`{"orderId":"`+open+`","extra":1}`, `{"orderId":"x","orderId":"`+open+`"}`,
+	)
 	h := fn.f.Handler()
 
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +16,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/expiration"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
@@ -39,32 +36,18 @@ const eventually = 30 * time.Second
 // sink stands in for the broker: it records every event the outbox sends.
 type sink struct{ *eventingtest.Broker }
 
-func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
-
 // expired returns the expiration.completed events received about orderID.
 func (s *sink) expired(orderID string) []event.Event {
-	var out []event.Event
-	for _, ev := range s.Events() {
-		if ev.Type() == eventing.TypeExpirationCompleted && ev.Subject() == orderID {
-			out = append(out, ev)
-		}
-	}
-	return out
+	return s.About(eventing.TypeExpirationCompleted, orderID)
 }
 
 // waitExpired waits for the expiration.completed of orderID and checks
 // its data.
 func (s *sink) waitExpired(tb testing.TB, orderID string) {
 	tb.Helper()
-	deadline := time.Now().Add(eventually)
-	for len(s.expired(orderID)) == 0 {
-		if time.Now().After(deadline) {
-			tb.Fatalf("no expiration.completed about %s reached the broker in %v", orderID, eventually)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ev := s.WaitAbout(tb, eventually, eventing.TypeExpirationCompleted, orderID)
 	var data eventing.ExpirationCompleted
-	if err := eventing.Decode(s.expired(orderID)[0], &data); err != nil || data.OrderID != orderID {
+	if err := eventing.Decode(ev, &data); err != nil || data.OrderID != orderID {
 		tb.Errorf("expiration.completed data %+v, %v; want order %s", data, err, orderID)
 	}
 }
@@ -128,7 +111,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
 	}
-	sk := startSink(tb)
+	sk := &sink{eventingtest.NewBroker(tb)}
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	tb.Cleanup(srv.Close)
@@ -147,10 +130,7 @@ func newFn(tb testing.TB, opts ...fnOption) *fn {
 	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "expiration"}, tb: tb, f: f, h: h, db: s.deps.Store, sink: sk}
 }
 
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "expiration") }
 
 // newOrderID returns an id as the orders function gives one.
 func newOrderID() string {
@@ -196,11 +176,7 @@ var wantError = httpxtest.WantError
 // scheduler does, with header's entries.
 func (f *fn) expire(body string, header ...string) response {
 	f.tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.URL+expiration.TasksPath, strings.NewReader(body))
-	if err != nil {
-		f.tb.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	req := httpxtest.NewJSONPost(f.tb, f.URL+expiration.TasksPath, body)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -251,22 +227,8 @@ func (f *fn) outboxed(orderID string) int {
 // db recorded about orderID.
 func countOutboxed(tb testing.TB, db store.Store, orderID string) int {
 	tb.Helper()
-	docs, err := db.Query(context.Background(), outbox.Collection, store.Query{})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	n := 0
-	for _, d := range docs {
-		var e struct {
-			Event string `store:"event"`
-		}
-		if err := d.DataTo(&e); err != nil {
-			tb.Fatal(err)
-		}
-		var ev event.Event
-		if err := json.Unmarshal([]byte(e.Event), &ev); err != nil {
-			tb.Fatal(err)
-		}
+	for _, ev := range eventingtest.Recorded(tb, db) {
 		if ev.Type() == eventing.TypeExpirationCompleted && ev.Subject() == orderID {
 			n++
 		}

@@ -2,7 +2,10 @@ package orders_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,10 +13,11 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/eventing/outbox"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
+	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
@@ -51,7 +55,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 				t.Errorf("GET answers %+v, want %+v", got, o)
 			}
 
-			ev := f.sink.wait(t, eventing.TypeOrderCreated, o.ID)
+			ev := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, o.ID)
 			data := eventingtest.Decode[eventing.OrderCreated](t, ev)
 			want := eventing.OrderCreated{
 				ID: o.ID, Version: 0, Status: "created", UserID: "buyer", ExpiresAt: t0.Add(tc.want),
@@ -64,10 +68,7 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 			if data != want {
 				t.Errorf("order.created data %+v, want %+v", data, want)
 			}
-			r, err := f.stored().Reservation(context.Background(), ticketID)
-			if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1, OrderID: o.ID}) {
-				t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
-			}
+			f.wantReservation(ticketID, 1, o.ID)
 		})
 	}
 }
@@ -147,14 +148,14 @@ func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
 				t.Errorf("expired order is %s (%s) v%d, want cancelled (expired) v1", got.Status, got.CancelReason, got.Version)
 			}
 
-			cancelled := f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
+			cancelled := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, old.ID)
 			data := eventingtest.Decode[eventing.OrderCancelled](t, cancelled)
 			want := eventing.OrderCancelled{ID: old.ID, Version: 1, Reason: "expired",
 				Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 			if data != want || entityVersion(t, cancelled) != 1 {
 				t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, cancelled), data, want)
 			}
-			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
+			placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, next.ID))
 			if placed.Ticket.Reservation != 2 {
 				t.Errorf("new order's reservation %d, want 2", placed.Ticket.Reservation)
 			}
@@ -256,4 +257,121 @@ func TestAnOrderWritesItsTimesTheSameWayOnCreateAndOnRead(t *testing.T) {
 	if read := buyer.show(created.ID); read.CreatedAt != created.CreatedAt || read.ExpiresAt != created.ExpiresAt {
 		t.Errorf("GET answers createdAt %s, expiresAt %s; the create answered %s, %s", read.CreatedAt, read.ExpiresAt, created.CreatedAt, created.ExpiresAt)
 	}
+}
+
+func TestABuyerCannotHoldOneTicketOverAndOver(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	buyer, other := f.user("buyer"), f.user("other")
+	id := f.listTicket("seller", "Concert", 20)
+	for range 2 {
+		o := buyer.mustOrder(id)
+		if res := buyer.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+			t.Fatalf("cancel: %d %s", res.Code, res.Body)
+		}
+	}
+	res := buyer.orderTicket(id)
+	errs := errorsOf(t, res)
+	if res.Code != http.StatusBadRequest || len(errs) != 1 || errs[0].Message != "You have reserved this ticket twice in 24 hours; try again later" {
+		t.Fatalf("a third hold within the day: %d %s, want 400 saying why", res.Code, res.Body)
+	}
+	// Another buyer is not held back, and a day later the first may try again.
+	o := other.mustOrder(id)
+	if res := other.Delete("/api/orders/" + o.ID); res.Code != http.StatusNoContent {
+		t.Fatalf("cancel: %d %s", res.Code, res.Body)
+	}
+	f.clock.Advance(24 * time.Hour)
+	buyer.mustOrder(id)
+}
+
+func TestBadOrderInputIsRefusedAndStoresNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	ticketID := f.listTicket("seller", "Concert", 20)
+	valid := `{"ticketId":"` + ticketID + `"}`
+	huge := `{"ticketId":"` + strings.Repeat("x", 1<<20) + `"}`
+	tests := []struct {
+		name, contentType, body string
+		code                    int
+		field                   string
+	}{
+		{"malformed JSON", "application/json", `{"ticketId":`, http.StatusBadRequest, ""},
+		{"not JSON at all", "application/json", `ticketId=` + ticketID, http.StatusBadRequest, ""},
+		{"ticketId is a number", "application/json", `{"ticketId":5}`, http.StatusBadRequest, "ticketId"},
+		{"ticketId is an object", "application/json", `{"ticketId":{"$ne":null}}`, http.StatusBadRequest, "ticketId"},
+		{"ticketId is an array", "application/json", `{"ticketId":["` + ticketID + `"]}`, http.StatusBadRequest, "ticketId"},
+		{"unknown field", "application/json", `{"ticketId":"` + ticketID + `","price":0.01}`, http.StatusBadRequest, "price"},
+		{"empty ticketId", "application/json", `{"ticketId":""}`, http.StatusBadRequest, "ticketId"},
+		{"blank ticketId", "application/json", `{"ticketId":"  "}`, http.StatusBadRequest, "ticketId"},
+		{"null ticketId", "application/json", `{"ticketId":null}`, http.StatusBadRequest, "ticketId"},
+		{"empty object", "application/json", `{}`, http.StatusBadRequest, "ticketId"},
+		{"body is an array", "application/json", `[]`, http.StatusBadRequest, ""},
+		{"body is null", "application/json", `null`, http.StatusBadRequest, ""},
+		{"body is a string", "application/json", `"` + ticketID + `"`, http.StatusBadRequest, ""},
+		{"empty body", "application/json", ``, http.StatusBadRequest, ""},
+		{"two JSON values", "application/json", valid + `{}`, http.StatusBadRequest, ""},
+		{"body over 1 MiB", "application/json", huge, http.StatusRequestEntityTooLarge, ""},
+		{"text/plain", "text/plain", valid, http.StatusUnsupportedMediaType, ""},
+		{"no content type", "", valid, http.StatusUnsupportedMediaType, ""},
+	}
+	before := f.counts()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			res := f.user("buyer").Do(req)
+			if res.Code != tc.code {
+				t.Errorf("status %d %s, want %d", res.Code, res.Body, tc.code)
+			}
+			errs := errorsOf(t, res)
+			if tc.field != "" && (len(errs) != 1 || errs[0].Field != tc.field) {
+				t.Errorf("errors %+v, want one about %s", errs, tc.field)
+			}
+		})
+	}
+	storetest.WantSameCounts(t, "bad input", before, f.counts())
+}
+
+func TestBuyersRacingForOneTicketOnFourReplicasMakeOneOrder(t *testing.T) {
+	t.Parallel()
+	const buyers, replicas = 50, 4
+	path := filepath.Join(t.TempDir(), "orders.db")
+	first := newFn(t, withStore(openSQLiteAt(t, path)))
+	fns := []*fn{first}
+	for range replicas - 1 {
+		fns = append(fns, newFn(t, withStore(openSQLiteAt(t, path)), sharing(first)))
+	}
+	ticketID := first.listTicket("seller", "Concert", 20)
+
+	results := make([]response, buyers)
+	testenv.Race(buyers, func(i int) func() {
+		u := fns[i%replicas].user(fmt.Sprintf("buyer-%d", i))
+		return func() { results[i] = u.orderTicket(ticketID) }
+	})
+
+	var winner string
+	for i, res := range results {
+		switch res.Code {
+		case http.StatusCreated:
+			if winner != "" {
+				t.Errorf("buyer-%d won too, after %s", i, winner)
+			}
+			winner = orderOf(t, res.Body).ID
+		default:
+			wantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
+		}
+	}
+	if winner == "" {
+		t.Fatal("no buyer won")
+	}
+	docs, err := first.db.Query(context.Background(), ordersstore.Orders, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 || docs[0].ID != winner {
+		t.Errorf("%d orders stored, want the winner's only", len(docs))
+	}
+	first.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, winner)
 }

@@ -14,8 +14,8 @@ import (
 // emulator.
 func TestOrderLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "orders", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		ticketID := newTicketID()
 		if code := f.Deliver(updated(t, ticketID, "seller", "Concert", 20, "available", 1)); code != http.StatusConflict {
 			t.Errorf("update before creation: %d, want 409", code)
@@ -32,13 +32,13 @@ func TestOrderLifeOnEveryDriver(t *testing.T) {
 		if got := first.show(old.ID); got.Status != "cancelled" || got.CancelReason != "expired" {
 			t.Errorf("expired order %+v", got)
 		}
-		f.sink.wait(t, eventing.TypeOrderCancelled, old.ID)
+		f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, old.ID)
 
 		second := f.user("second")
 		if res := second.Delete("/api/orders/" + next.ID); res.Code != http.StatusNoContent {
 			t.Fatalf("cancel: %d %s", res.Code, res.Body)
 		}
-		ev := f.sink.wait(t, eventing.TypeOrderCancelled, next.ID)
+		ev := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, next.ID)
 		var data eventing.OrderCancelled
 		if err := eventing.Decode(ev, &data); err != nil || data.Reason != "buyer" || data.Ticket.Reservation != 2 {
 			t.Errorf("order.cancelled %+v, %v; want the buyer's, reservation 2", data, err)

@@ -2,12 +2,11 @@ package orders_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders"
+	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/auth/authtest"
@@ -41,29 +42,7 @@ const window = 15 * time.Minute
 const eventually = 20 * time.Second
 
 // sink stands in for the broker: it records every event the outbox sends.
-type sink struct{ *eventingtest.Broker }
-
-func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
-
-// matching returns the events received of type typ about subject.
-func (s *sink) matching(typ, subject string) []event.Event {
-	var out []event.Event
-	for _, ev := range s.Events() {
-		if ev.Type() == typ && ev.Subject() == subject {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-// wait returns the first event of type typ about subject, polling until it
-// arrives or the deadline passes.
-func (s *sink) wait(tb testing.TB, typ, subject string) event.Event {
-	tb.Helper()
-	return s.Wait(tb, eventually, typ+" about "+subject, func(ev event.Event) bool {
-		return ev.Type() == typ && ev.Subject() == subject
-	})
-}
+type sink = eventingtest.Broker
 
 // fn is one orders function under test, with its store, clock and broker.
 type fn struct {
@@ -79,10 +58,7 @@ type fn struct {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return openSQLiteAt(tb, filepath.Join(tb.TempDir(), "orders.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "orders") }
 
 // openSQLiteAt opens the SQLite store in the file at path, as one replica does.
 func openSQLiteAt(tb testing.TB, path string) store.Store {
@@ -126,7 +102,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		s.clock = testenv.NewClock(t0)
 	}
 	if s.sink == nil {
-		s.sink = startSink(tb)
+		s.sink = eventingtest.NewBroker(tb)
 	}
 	if s.deps.Store == nil {
 		s.deps.Store = openSQLite(tb)
@@ -141,10 +117,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if !s.noRelay {
 		testenv.Background(tb, f.Run)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
-	return &fn{Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "orders"}, tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
+	return &fn{Receiver: eventingtest.Serve(tb, "orders", f.Handler()), tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
 // response is an answer, read whole.
@@ -282,6 +256,27 @@ func (f *fn) listTicket(sellerID, title string, price float64) string {
 func (f *fn) stored() *ordersstore.Store {
 	f.tb.Helper()
 	return ordersstore.New(f.db, eventingtest.Unrelayed(f.tb, f.db))
+}
+
+// wantReservation fails unless ticketID's reservation is number counter,
+// held by orderID ("" when released).
+func (f *fn) wantReservation(ticketID string, counter int, orderID string) {
+	f.tb.Helper()
+	want := reservation.Reservation{TicketID: ticketID, Counter: counter, OrderID: orderID}
+	if r, err := f.stored().Reservation(context.Background(), ticketID); err != nil || r != want {
+		f.tb.Errorf("reservation %+v, %v; want %+v", r, err, want)
+	}
+}
+
+// complete completes order id through the store, as payment.created does.
+func (f *fn) complete(id string) {
+	f.tb.Helper()
+	_, err := f.stored().UpdateOrder(context.Background(), id, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
+		return nil, o.Complete()
+	})
+	if err != nil {
+		f.tb.Fatal(err)
+	}
 }
 
 // counts returns how many documents each collection holds.

@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,13 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/event"
-
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -114,16 +109,13 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 	if got.Status != "cancelled" || got.CancelReason != "buyer" || got.Version != 1 {
 		t.Errorf("cancelled order is %s (%s) v%d, want cancelled (buyer) v1", got.Status, got.CancelReason, got.Version)
 	}
-	ev := f.sink.wait(t, eventing.TypeOrderCancelled, o.ID)
+	ev := f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, o.ID)
 	data := eventingtest.Decode[eventing.OrderCancelled](t, ev)
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "buyer", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want || entityVersion(t, ev) != 1 {
 		t.Errorf("order.cancelled v%d %+v, want v1 %+v", entityVersion(t, ev), data, want)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
-		t.Errorf("reservation %+v, %v; want number 1, released", r, err)
-	}
+	f.wantReservation(ticketID, 1, "")
 
 	// Cancelling again changes nothing and emits nothing.
 	before := f.counts()
@@ -137,7 +129,7 @@ func TestCancelGivesTheTicketBack(t *testing.T) {
 
 	// The ticket is free for the next buyer, under the next reservation.
 	next := f.user("next").mustOrder(ticketID)
-	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.wait(t, eventing.TypeOrderCreated, next.ID))
+	placed := eventingtest.Decode[eventing.OrderCreated](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCreated, next.ID))
 	if placed.Ticket.Reservation != 2 {
 		t.Errorf("next order's reservation %d, want 2", placed.Ticket.Reservation)
 	}
@@ -158,10 +150,7 @@ func TestCancellingAnExpiredHolderLeavesTheNewHolder(t *testing.T) {
 	if got := first.show(old.ID); got.CancelReason != "expired" || got.Version != 1 {
 		t.Errorf("expired order became %+v", got)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r.OrderID != next.ID || r.Counter != 2 {
-		t.Errorf("reservation %+v, %v; want number 2 held by %s", r, err, next.ID)
-	}
+	f.wantReservation(ticketID, 2, next.ID)
 }
 
 func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
@@ -169,13 +158,7 @@ func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	f := newFn(t)
 	buyer := f.user("buyer")
 	ticketID, o := f.ordered("buyer")
-	// What payment.created will do: complete the order through the store.
-	_, err := f.stored().UpdateOrder(context.Background(), o.ID, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
-		return nil, o.Complete()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f.complete(o.ID)
 
 	wantError(t, buyer.Delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
 	if got := buyer.show(o.ID); got.Status != "complete" || got.Version != 1 {
@@ -195,8 +178,7 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 		"list":   buyer.Get("/api/orders"),
 		"show":   buyer.Get("/api/orders/" + id),
 		"cancel": buyer.Delete("/api/orders/" + id),
-		"sweep": f.serve(eventingtest.Authorize(httptest.NewRequest(http.MethodPost, outbox.SweepPath, nil),
-			eventingtest.SweepToken(t, "orders"))),
+		"sweep":  f.serve(eventingtest.SweepRequest(t, "orders")),
 	} {
 		if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: %d Retry-After %q, want 503 with Retry-After", name, res.Code, res.Header.Get("Retry-After"))
@@ -214,5 +196,65 @@ func TestHealthz(t *testing.T) {
 	f := newFn(t, withoutRelay)
 	if res := f.serve(httptest.NewRequest(http.MethodGet, "/healthz", nil)); res.Code != http.StatusOK {
 		t.Errorf("healthz: %d %s", res.Code, res.Body)
+	}
+}
+
+func TestABuyersOrdersComeInPagesNewestFirst(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	buyer := f.user("buyer")
+	var placed []string
+	for i := range 5 {
+		placed = append(placed, buyer.mustOrder(f.listTicket("seller", "Concert", 10)).ID)
+		f.clock.Advance(time.Second * time.Duration(i+1))
+	}
+	// Newest first, two at a time, following the Link header.
+	var got []string
+	next := "/api/orders?limit=2"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatalf("more than 3 pages of 2 for 5 orders")
+		}
+		res := buyer.Get(next)
+		var page []orderBody
+		if res.Code != http.StatusOK || json.Unmarshal(res.Body, &page) != nil || len(page) == 0 || len(page) > 2 {
+			t.Fatalf("GET %s: %d %s", next, res.Code, res.Body)
+		}
+		for _, o := range page {
+			got = append(got, o.ID)
+		}
+		next = ""
+		if link := res.Header.Get("Link"); link != "" {
+			target, rel, _ := strings.Cut(link, ">; ")
+			if rel != `rel="next"` {
+				t.Fatalf("Link %q", link)
+			}
+			next = strings.TrimPrefix(target, "<")
+		}
+	}
+	for i := range placed {
+		if i >= len(got) || got[i] != placed[len(placed)-1-i] {
+			t.Fatalf("pages gave %v, want %v newest first", got, placed)
+		}
+	}
+	// Without parameters, one page holds them all, as the seed's client reads them.
+	var all []orderBody
+	if res := buyer.Get("/api/orders"); json.Unmarshal(res.Body, &all) != nil || len(all) != 5 || res.Header.Get("Link") != "" {
+		t.Errorf("GET /api/orders: %d orders, Link %q; want all 5 and no next page", len(all), res.Header.Get("Link"))
+	}
+}
+
+func TestABadPageOfOrdersIsRefusedNamingTheParameter(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	buyer := f.user("buyer")
+	for query, field := range map[string]string{
+		"limit=0": "limit", "limit=101": "limit", "limit=ten": "limit", "after=nope": "after",
+	} {
+		res := buyer.Get("/api/orders?" + query)
+		errs := errorsOf(t, res)
+		if res.Code != http.StatusBadRequest || len(errs) != 1 || errs[0].Field != field {
+			t.Errorf("GET /api/orders?%s: %d %s, want 400 naming %s", query, res.Code, res.Body, field)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,9 +11,10 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -123,37 +123,26 @@ func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
 	f.wantReplica(id, 0, "Concert", 2000, "available") // reserving leaves the version
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
-	r, err := f.stored().Reservation(context.Background(), id)
-	if err != nil || r != (reservation.Reservation{TicketID: id, Counter: 1, OrderID: o.ID}) {
-		t.Errorf("reservation %+v, %v; want number 1 held by %s", r, err, o.ID)
-	}
+	f.wantReservation(id, 1, o.ID)
 	wantError(t, f.user("other").orderTicket(id), http.StatusBadRequest, "Ticket is already reserved", "")
 }
 
 func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 	t.Parallel()
 	id := newTicketID()
-	withData := func(ev event.Event, data string) event.Event {
-		ev.DataEncoded = []byte(data)
-		return ev
-	}
-	withVersion := func(ev event.Event, v any) event.Event {
-		ev.SetExtension(eventing.ExtensionEntityVersion, v)
-		return ev
-	}
 	orderEvent := eventingtest.Event(t, eventing.NewOrderCreated, eventing.OrderCreated{ID: order.NewID(), Status: "created"})
 	tests := []struct {
 		name string
 		ev   event.Event
 	}{
-		{"data not JSON", withData(created(t, id, "seller", "Concert", 20), `{"id":`)},
-		{"price a string", withData(created(t, id, "seller", "Concert", 20), `{"id":"`+id+`","price":"20"}`)},
+		{"data not JSON", eventingtest.WithData(created(t, id, "seller", "Concert", 20), `{"id":`)},
+		{"price a string", eventingtest.WithData(created(t, id, "seller", "Concert", 20), `{"id":"`+id+`","price":"20"}`)},
 		{"negative price", created(t, id, "seller", "Concert", -1)},
 		{"no id", created(t, "", "seller", "Concert", 20)},
 		{"id with a slash", created(t, "a/b", "seller", "Concert", 20)},
-		{"no entityversion", withVersion(created(t, id, "seller", "Concert", 20), nil)},
-		{"negative entityversion", withVersion(updated(t, id, "seller", "Concert", 20, "available", 1), -1)},
-		{"entityversion not a number", withVersion(created(t, id, "seller", "Concert", 20), "first")},
+		{"no entityversion", eventingtest.WithVersion(created(t, id, "seller", "Concert", 20), nil)},
+		{"negative entityversion", eventingtest.WithVersion(updated(t, id, "seller", "Concert", 20, "available", 1), -1)},
+		{"entityversion not a number", eventingtest.WithVersion(created(t, id, "seller", "Concert", 20), "first")},
 		{"a type orders does not take", orderEvent},
 	}
 	for _, tc := range tests {
@@ -172,19 +161,8 @@ func TestUndecodableEventIsRefusedWith400(t *testing.T) {
 	t.Run("not a CloudEvent", func(t *testing.T) {
 		t.Parallel()
 		f := newFn(t, withoutRelay)
-		req, err := http.NewRequest(http.MethodPost, f.URL+"/events", strings.NewReader(`{"id":"x"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		eventingtest.Authorize(req, eventingtest.ReplayToken(t, "orders"))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest {
-			t.Errorf("deliver: %d, want 400", res.StatusCode)
+		if res := f.PostNonEvent(`{"id":"x"}`); res.Code != http.StatusBadRequest {
+			t.Errorf("deliver: %d %s, want 400", res.Code, res.Body)
 		}
 	})
 }
@@ -205,4 +183,58 @@ func TestATicketEventFromAnyoneButTicketsIsRefusedAndChangesNothing(t *testing.T
 	// Version 1 is still free for the real update.
 	f.MustDeliver(updated(t, id, "seller", "Concert", 250, "available", 1))
 	f.wantReplica(id, 1, "Concert", 25000, "available")
+}
+
+func TestForgedDeliveriesChangeNothingAndLeaveTheVersionToTheRealEvent(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withoutRelay)
+	id := newTicketID()
+	f.MustDeliver(created(t, id, "seller", "Concert", 300))
+
+	plane := eventingtest.Plane(t)
+	audience := plane.Audience("orders")
+	trigger := ""
+	for _, tr := range plane.Triggers {
+		if tr.Name == "orders-ticket-updated" {
+			trigger = tr.Identity()
+		}
+	}
+	key := eventingtest.Key()
+	forged := updated(t, id, "seller", "Concert", 0.5, "available", 1)
+	foreign := updated(t, id, "seller", "Concert", 0.5, "available", 1)
+	foreign.SetSource("/attacker")
+	payments := updated(t, id, "seller", "Concert", 0.5, "available", 1)
+	payments.SetSource(eventing.Source("payments"))
+	for _, tc := range []struct {
+		name, token string
+	}{
+		{name: "no token"},
+		{name: "expired", token: eventingtest.SignWith(t, key, trigger, audience, -time.Minute)},
+		{name: "wrong audience", token: eventingtest.SignWith(t, key, trigger, plane.Audience("payments"), time.Minute)},
+		{name: "wrong key", token: eventingtest.SignWith(t, identity.GenerateKey(), trigger, audience, time.Minute)},
+		{name: "wrong subject", token: eventingtest.SignWith(t, key, plane.Publisher("tickets"), audience, time.Minute)},
+		{name: "a Trigger of another function", token: eventingtest.SignWith(t, key, plane.Triggers[0].Identity(), audience, time.Minute)},
+	} {
+		req := eventingtest.NewRequest(t, f.URL+"/events", forged)
+		if tc.token != "" {
+			eventingtest.Authorize(req, tc.token)
+		}
+		if res := httpxtest.Do(t, req); res.Code != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s, want 401", tc.name, res.Code, res.Body)
+		}
+	}
+	for name, ev := range map[string]event.Event{"a made-up source": foreign, "another producer's source": payments} {
+		req := eventingtest.Authorize(eventingtest.NewRequest(t, f.URL+"/events", ev), eventingtest.SignWith(t, key, trigger, audience, time.Minute))
+		if res := httpxtest.Do(t, req); res.Code != http.StatusUnauthorized {
+			t.Errorf("%s with the Trigger's token: %d %s, want 401", name, res.Code, res.Body)
+		}
+	}
+	f.wantReplica(id, 0, "Concert", 30000, "available")
+	if got := f.counts()["receipts"]; got != 1 {
+		t.Errorf("%d receipts, want only ticket.created's", got)
+	}
+
+	// The real version 1 still applies: no forgery took its place.
+	f.MustDeliver(updated(t, id, "seller", "Concert", 310, "available", 1))
+	f.wantReplica(id, 1, "Concert", 31000, "available")
 }

@@ -1,7 +1,6 @@
 package orders_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 )
 
 func expired(tb testing.TB, orderID string) event.Event {
@@ -38,15 +36,12 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	if got.Status != "cancelled" || got.CancelReason != "expired" || got.Version != 1 {
 		t.Errorf("expired order is %+v, want cancelled (expired) at version 1", got)
 	}
-	data := eventingtest.Decode[eventing.OrderCancelled](t, f.sink.wait(t, eventing.TypeOrderCancelled, o.ID))
+	data := eventingtest.Decode[eventing.OrderCancelled](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCancelled, o.ID))
 	want := eventing.OrderCancelled{ID: o.ID, Version: 1, Reason: "expired", Ticket: eventing.OrderCancelledTicket{ID: ticketID, Reservation: 1}}
 	if data != want {
 		t.Errorf("order.cancelled %+v, want %+v", data, want)
 	}
-	r, err := f.stored().Reservation(context.Background(), ticketID)
-	if err != nil || r != (reservation.Reservation{TicketID: ticketID, Counter: 1}) {
-		t.Errorf("reservation %+v, %v; want released", r, err)
-	}
+	f.wantReservation(ticketID, 1, "")
 }
 
 func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
@@ -59,7 +54,7 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 	if got.Status != "complete" || got.Version != 1 {
 		t.Fatalf("paid order is %+v, want complete at version 1", got)
 	}
-	data := eventingtest.Decode[eventing.OrderCompleted](t, f.sink.wait(t, eventing.TypeOrderCompleted, o.ID))
+	data := eventingtest.Decode[eventing.OrderCompleted](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCompleted, o.ID))
 	want := eventing.OrderCompleted{ID: o.ID, Version: 1, UserID: "buyer",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 20, Reservation: 1}}
 	if data != want {
@@ -73,7 +68,7 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 		t.Errorf("after a late expiry and a duplicate payment the order is %+v, want complete at version 1", got)
 	}
 	wantError(t, f.user("other").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
-	if n := len(f.sink.matching(eventing.TypeOrderCancelled, o.ID)); n != 0 {
+	if n := len(f.sink.About(eventing.TypeOrderCancelled, o.ID)); n != 0 {
 		t.Errorf("a paid order emitted %d order.cancelled", n)
 	}
 }
@@ -90,7 +85,7 @@ func TestPaymentForACancelledOrderLeavesItCancelled(t *testing.T) {
 	if got := buyer.show(o.ID); got.Status != "cancelled" || got.Version != 1 {
 		t.Errorf("order paid after its cancellation is %+v, want still cancelled at version 1", got)
 	}
-	if n := len(f.sink.matching(eventing.TypeOrderCompleted, o.ID)); n != 0 {
+	if n := len(f.sink.About(eventing.TypeOrderCompleted, o.ID)); n != 0 {
 		t.Errorf("a cancelled order emitted %d order.completed", n)
 	}
 }

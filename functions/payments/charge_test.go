@@ -19,8 +19,7 @@ import (
 func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	orderID := f.placeOrder("buyer", 19.99)
-	p := f.user("buyer").mustPay(orderID)
+	orderID, p := f.paidOrder(19.99)
 	if p.OrderID != orderID || !strings.HasPrefix(p.StripeID, "ch_") {
 		t.Errorf("payment %+v, want a charge for order %s", p, orderID)
 	}
@@ -97,8 +96,7 @@ func TestChargeRefusals(t *testing.T) {
 			return id
 		}, nil, http.StatusBadRequest, "Order has expired", ""},
 		{"paid order", "buyer", func(f *fn) string {
-			id := f.placeOrder("buyer", 20)
-			f.user("buyer").mustPay(id)
+			id, _ := f.paidOrder(20)
 			return id
 		}, nil, http.StatusBadRequest, "Order is already paid", ""},
 		{"completed order", "buyer", func(f *fn) string {
@@ -292,5 +290,27 @@ func TestClaimUnresolvedPastStripesKeyWindowIsGivenUp(t *testing.T) {
 	}
 	if res, code := f.sweep(); code != http.StatusOK || res != (payments.SweepResult{}) {
 		t.Errorf("next sweep: %d %+v, want nothing left", code, res)
+	}
+}
+
+func TestABuyerRetryingAStuckPaymentLearnsItsOutcomeAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Something went wrong on Stripe's end.", "tok_visa")
+	buyer := f.user("buyer")
+	// Right away the attempt is still its first request's.
+	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
+	// Past the re-drive age, the retry sends the first attempt again.
+	f.stripe.clear()
+	f.clock.Advance(2 * time.Minute)
+	if res := buyer.pay(orderID, "tok_mastercard"); res.Code != http.StatusCreated {
+		t.Fatalf("retry of a stuck payment: %d %s, want 201", res.Code, res.Body)
+	}
+	if keys := f.stripe.keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
+		t.Errorf("idempotency keys %v, want the first attempt's only, sent once", keys)
+	}
+	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	if l := f.ledger(orderID); len(l.Payments) != 1 {
+		t.Errorf("%d payments, want one", len(l.Payments))
 	}
 }

@@ -16,8 +16,8 @@ import (
 // the Firestore emulator.
 func TestPaymentLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "payments", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 		orderID := payment.NewID()
 		if code := f.Deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {

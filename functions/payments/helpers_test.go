@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -268,10 +267,7 @@ func sharing(other *fn) option {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return openSQLiteAt(tb, filepath.Join(tb.TempDir(), "payments.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "payments") }
 
 // openSQLiteAt opens the SQLite store in the file at path, as one replica does.
 func openSQLiteAt(tb testing.TB, path string) store.Store {
@@ -318,12 +314,10 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if !s.noRelay {
 		testenv.Background(tb, f.Run)
 	}
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	return &fn{
 		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
 		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
-		Receiver: eventingtest.Receiver{TB: tb, URL: srv.URL, Function: "payments"},
+		Receiver: eventingtest.Serve(tb, "payments", f.Handler()),
 	}
 }
 
@@ -426,6 +420,15 @@ func (f *fn) placeOrder(buyerID string, price float64) string {
 	id := payment.NewID()
 	f.MustDeliver(orderCreated(f.tb, id, buyerID, price))
 	return id
+}
+
+// paidOrder places an order of buyer for price dollars and has buyer pay
+// it with tok_visa, failing unless the payment is created; it returns the
+// order's id and the payment.
+func (f *fn) paidOrder(price float64) (string, paymentBody) {
+	f.tb.Helper()
+	id := f.placeOrder("buyer", price)
+	return id, f.user("buyer").mustPay(id)
 }
 
 // stored returns the function's store package on its database, for tests

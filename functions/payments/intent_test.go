@@ -100,8 +100,7 @@ func TestIntentRefusals(t *testing.T) {
 			return id
 		}, http.StatusBadRequest, "Order has expired", ""},
 		{"paid order", "buyer", func(f *fn) string {
-			id := f.placeOrder("buyer", 20)
-			f.user("buyer").mustPay(id)
+			id, _ := f.paidOrder(20)
 			return id
 		}, http.StatusBadRequest, "Order is already paid", ""},
 		{"charge in progress", "buyer", func(f *fn) string {

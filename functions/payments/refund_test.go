@@ -48,8 +48,7 @@ func (f *fn) wantRefunded(orderID string, reason payment.RefundReason, want url.
 func TestPaymentOfAnOrderCancelledLaterIsRefunded(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	orderID := f.placeOrder("buyer", 19.99)
-	p := f.user("buyer").mustPay(orderID)
+	orderID, p := f.paidOrder(19.99)
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	f.wantRefunded(orderID, payment.ReasonCancelled, url.Values{"charge": {p.StripeID}, "reason": {"requested_by_customer"}})
@@ -85,8 +84,7 @@ func TestChargeWhoseOrderIsCancelledMeanwhileIsRefunded(t *testing.T) {
 func TestSecondPaymentOfAnOrderIsRefundedAsADuplicate(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	orderID := f.placeOrder("buyer", 19.99)
-	charged := f.user("buyer").mustPay(orderID)
+	orderID, charged := f.paidOrder(19.99)
 	f.mustWebhook(succeeded("evt_dup", "pi_dup", orderID, 1999))
 	f.wantRefunded(orderID, payment.ReasonDuplicate, url.Values{"payment_intent": {"pi_dup"}, "reason": {"duplicate"}})
 	created := f.sink.about(t, eventing.TypePaymentCreated, orderID)
@@ -107,8 +105,7 @@ func TestSecondPaymentOfAnOrderIsRefundedAsADuplicate(t *testing.T) {
 func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
-	orderID := f.placeOrder("buyer", 20)
-	f.user("buyer").mustPay(orderID)
+	orderID, _ := f.paidOrder(20)
 	f.stripe.answer(anyRefund, http.StatusServiceUnavailable,
 		`{"error":{"type":"api_error","message":"Down."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
@@ -133,8 +130,7 @@ func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 func TestPaymentStripeRefundedAlreadyIsSettled(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
-	orderID := f.placeOrder("buyer", 20)
-	f.user("buyer").mustPay(orderID)
+	orderID, _ := f.paidOrder(20)
 	f.stripe.answer(anyRefund, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))

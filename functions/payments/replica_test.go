@@ -77,25 +77,17 @@ func TestUndecodableOrderEventIsRefusedWith400(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	id := payment.NewID()
-	withData := func(ev event.Event, data string) event.Event {
-		ev.DataEncoded = []byte(data)
-		return ev
-	}
-	withoutVersion := func(ev event.Event) event.Event {
-		ev.SetExtension(eventing.ExtensionEntityVersion, nil)
-		return ev
-	}
 	ticket := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t", Title: "x", Price: 1, UserID: "s"})
 	for name, ev := range map[string]event.Event{
-		"not JSON":             withData(orderCreated(t, id, "buyer", 20), "{"),
-		"no price":             withData(orderCreated(t, id, "buyer", 20), `{"id":"`+id+`","userId":"buyer","version":0}`),
+		"not JSON":             eventingtest.WithData(orderCreated(t, id, "buyer", 20), "{"),
+		"no price":             eventingtest.WithData(orderCreated(t, id, "buyer", 20), `{"id":"`+id+`","userId":"buyer","version":0}`),
 		"no buyer":             orderCreated(t, id, "", 20),
 		"negative price":       orderCreated(t, id, "buyer", -1),
 		"id naming no doc":     orderCreated(t, "a/b", "buyer", 20),
-		"no entityversion":     withoutVersion(orderCreated(t, id, "buyer", 20)),
+		"no entityversion":     eventingtest.WithVersion(orderCreated(t, id, "buyer", 20), nil),
 		"cancellation first":   orderCancelled(t, id, 0),
 		"unexpected type":      ticket,
-		"completion, not JSON": withData(orderCompleted(t, id, "buyer", 20, 1), "[]"),
+		"completion, not JSON": eventingtest.WithData(orderCompleted(t, id, "buyer", 20, 1), "[]"),
 	} {
 		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", name, code)

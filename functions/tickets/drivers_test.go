@@ -17,8 +17,8 @@ import (
 // emulator.
 func TestATicketsLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
-	storetest.Each(t, "tickets", func(t *testing.T, open func(testing.TB) store.Store) {
-		f := newFn(t, withStore(open(t)))
+	storetest.EachStore(t, "tickets", func(t *testing.T, db store.Store) {
+		f := newFn(t, withStore(db))
 		seller := f.as("seller")
 		first := seller.create("First", 10)
 		f.clock.Advance(time.Second)

@@ -2,24 +2,18 @@ package tickets_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets"
 	ticketstore "github.com/buytickets/buytickets/functions/tickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -47,36 +41,24 @@ const waitFor = 15 * time.Second
 // sends and answers what it is told (202 until told otherwise).
 type sink struct{ *eventingtest.Broker }
 
-func newSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
-
-func (s *sink) answer(status int) { s.Answer(status) }
-
-func (s *sink) received() []event.Event { return s.Events() }
-
 // await waits until the sink has taken the event of type typ about subject
 // at entity version, and returns it.
 func (s *sink) await(tb testing.TB, typ, subject string, version int) event.Event {
 	tb.Helper()
-	deadline := time.Now().Add(waitFor)
-	for {
-		for _, ev := range s.received() {
-			if v, err := eventing.EntityVersion(ev); err == nil && v == version && ev.Type() == typ && ev.Subject() == subject {
-				return ev
-			}
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("no %s of %s at version %d reached the sink within %v; it has %d events", typ, subject, version, waitFor, len(s.received()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	what := fmt.Sprintf("%s of %s at version %d", typ, subject, version)
+	return s.Wait(tb, waitFor, what, func(ev event.Event) bool {
+		v, err := eventing.EntityVersion(ev)
+		return err == nil && v == version && ev.Type() == typ && ev.Subject() == subject
+	})
 }
 
 // fn is one tickets function under test: its handler, served over HTTP
 // too, its store, clock and sink, and its relay running.
 type fn struct {
+	eventingtest.Receiver // delivers events to its /events
+
 	tb     testing.TB
 	h      http.Handler
-	srv    *httptest.Server
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
@@ -84,10 +66,7 @@ type fn struct {
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
-func openSQLite(tb testing.TB) store.Store {
-	tb.Helper()
-	return storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "tickets.db"))
-}
+func openSQLite(tb testing.TB) store.Store { return storetest.OpenTempSQLite(tb, "tickets") }
 
 type option func(*tickets.Deps)
 
@@ -98,10 +77,10 @@ func withStore(db store.Store) option { return func(d *tickets.Deps) { d.Store =
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
 	c := testenv.NewClock(t0)
-	s := newSink(tb)
+	s := &sink{eventingtest.NewBroker(tb)}
 	deps := tickets.Deps{
 		Sink:   s.URL,
-		Outbox: outbox.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond},
+		Outbox: eventingtest.FastOutbox(),
 		Events: eventingtest.Member(tb, "tickets"),
 		Now:    c.Now,
 		Logger: slog.New(slog.DiscardHandler),
@@ -117,10 +96,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		tb.Fatal(err)
 	}
 	testenv.Background(tb, f.Run)
-	srv := httptest.NewServer(f.Handler())
-	tb.Cleanup(srv.Close)
 	tokens := authtest.NewTokens(tb, testKey, c.Now)
-	return &fn{tb: tb, h: f.Handler(), srv: srv, db: deps.Store, clock: c, sink: s, tokens: tokens}
+	return &fn{Receiver: eventingtest.Serve(tb, "tickets", f.Handler()), tb: tb, h: f.Handler(), db: deps.Store, clock: c, sink: s, tokens: tokens}
 }
 
 // response is an answer, read whole.
@@ -145,13 +122,9 @@ func (f *fn) anon() client { return client{f: f} }
 
 func (c client) do(method, path, body string) response {
 	c.f.tb.Helper()
-	var r io.Reader
+	req := httptest.NewRequest(method, path, nil)
 	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req = httpxtest.NewJSONRequest(method, path, body)
 	}
 	if c.session != "" {
 		req.AddCookie(&http.Cookie{Name: sharedauth.SessionCookie, Value: c.session})
@@ -294,24 +267,11 @@ func orderCompleted(tb testing.TB, orderID, ticketID string, reservation int) ev
 	})
 }
 
-// deliver posts ev to the function's /events as the broker does: over
-// HTTP, in binary mode.
-func (f *fn) deliver(ev event.Event) response {
-	f.tb.Helper()
-	return eventingtest.Receiver{TB: f.tb, URL: f.srv.URL, Function: "tickets"}.Post(ev)
-}
-
-// send sends req to the function's server.
-func (f *fn) send(req *http.Request) response {
-	f.tb.Helper()
-	return httpxtest.Do(f.tb, req)
-}
-
 // mustDeliver delivers each event and fails unless the function takes it.
 func (f *fn) mustDeliver(events ...event.Event) {
 	f.tb.Helper()
 	for _, ev := range events {
-		eventingtest.Receiver{TB: f.tb, URL: f.srv.URL, Function: "tickets"}.MustDeliver(ev)
+		f.MustDeliver(ev)
 	}
 }
 
@@ -321,9 +281,4 @@ func (f *fn) updated(id string, version int) eventing.TicketUpdated {
 	ev := f.sink.await(f.tb, eventing.TypeTicketUpdated, id, version)
 	p := eventingtest.Decode[eventing.TicketUpdated](f.tb, ev)
 	return p
-}
-
-// writeEvent writes ev into req in binary mode.
-func writeEvent(req *http.Request, ev event.Event) error {
-	return cehttp.WriteRequest(context.Background(), binding.ToMessage(&ev), req)
 }

@@ -2,7 +2,6 @@ package tickets_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -142,8 +141,7 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	tk := f.as("seller").create("Concert", 10)
 	noData := orderCreated(t, "order-1", tk.ID, 1)
 	noData.DataEncoded = nil
-	badData := orderCreated(t, "order-1", tk.ID, 1)
-	badData.DataEncoded = []byte(`{"id":"order-1","ticket":{"id":5}}`)
+	badData := eventingtest.WithData(orderCreated(t, "order-1", tk.ID, 1), `{"id":"order-1","ticket":{"id":5}}`)
 	notJSON := orderCreated(t, "order-1", tk.ID, 1)
 	if err := notJSON.SetData("text/plain", "order-1"); err != nil {
 		t.Fatal(err)
@@ -167,14 +165,11 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantErrors(t, f.deliver(tc.ev), http.StatusBadRequest, item(tc.message, ""))
+			wantErrors(t, f.Post(tc.ev), http.StatusBadRequest, item(tc.message, ""))
 		})
 	}
 	t.Run("not a CloudEvent", func(t *testing.T) {
-		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/events", strings.NewReader(`{"id":"x"}`))
-		req.Header.Set("Content-Type", "application/json")
-		eventingtest.Authorize(req, eventingtest.ReplayToken(t, "tickets"))
-		wantErrors(t, f.send(req), http.StatusBadRequest, item("Invalid CloudEvent", ""))
+		wantErrors(t, f.PostNonEvent(`{"id":"x"}`), http.StatusBadRequest, item("Invalid CloudEvent", ""))
 	})
 	f.wantTicket(tk.ID, "available", "", 0)
 	if got := f.counts(); got["receipts"] != 0 || got["outbox"] != 1 {
@@ -190,7 +185,7 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
-	res = f.deliver(orderCreated(t, "order-1", "0123456789abcdef01234567", 1))
+	res = f.Post(orderCreated(t, "order-1", "0123456789abcdef01234567", 1))
 	if res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("delivery to a busy store: %d %s, want 503 with Retry-After, so the broker retries", res.Code, res.Body)
 	}
@@ -201,10 +196,10 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 func TestEventsSentWhileTheBrokerIsDownArriveWhenItIsBack(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.sink.answer(http.StatusServiceUnavailable)
+	f.sink.Answer(http.StatusServiceUnavailable)
 	tk := f.as("seller").create("Concert", 10)
 	f.mustDeliver(orderCreated(t, "order-1", tk.ID, 1))
-	f.sink.answer(http.StatusAccepted)
+	f.sink.Answer(http.StatusAccepted)
 	f.sink.await(t, eventing.TypeTicketCreated, tk.ID, 0)
 	f.updated(tk.ID, 1)
 }

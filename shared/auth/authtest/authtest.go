@@ -6,7 +6,6 @@ package authtest
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -52,11 +51,7 @@ func SignIn(tb testing.TB, tokens *auth.Tokens, userID string, req *http.Request
 // reached. Tests of a function's command use it.
 func PostJSON(tb testing.TB, key, userID, url, body string) httpxtest.Response {
 	tb.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
+	req := httpxtest.NewJSONPost(tb, url, body)
 	return httpxtest.Do(tb, SignIn(tb, NewTokens(tb, key, nil), userID, req))
 }
 

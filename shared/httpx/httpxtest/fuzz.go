@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -63,5 +64,23 @@ func (p FuzzPost) Check(t testing.TB, body []byte) {
 		if p.CheckRefused != nil {
 			p.CheckRefused(t, body, res)
 		}
+	}
+}
+
+// MalformedJSON returns bodies that no JSON endpoint may take: no object,
+// an object without fields, one cut short after field's name, two objects
+// in a row, nothing, bytes that are not UTF-8, and field holding an
+// operator object where a value goes.
+func MalformedJSON(field string) []string {
+	return []string{
+		`{}`, `[]`, `null`, `""`, `0`, `{"` + field + `":`, `{}{}`, ``, "\xff\xfe", `{"` + field + `":{"$ne":null}}`,
+	}
+}
+
+// Seed adds seeds to f's corpus, and after them MalformedJSON(field).
+func Seed(f *testing.F, field string, seeds ...string) {
+	f.Helper()
+	for _, seed := range slices.Concat(seeds, MalformedJSON(field)) {
+		f.Add([]byte(seed))
 	}
 }

@@ -59,6 +59,18 @@ func NewJSONRequest(method, target, body string) *http.Request {
 	return req
 }
 
+// NewJSONPost returns a POST of body, declared as application/json, to url
+// over the network, for Do; the test fails when url is malformed.
+func NewJSONPost(tb testing.TB, url, body string) *http.Request {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
 // Errors returns the errors of res, failing tb unless res is in the error
 // shape: a JSON body (by its Content-Type) that is exactly
 // {"errors":[...]} with at least one error, each with a message.

@@ -23,6 +23,13 @@ func OpenSQLite(tb testing.TB, path string) store.Store {
 	return db
 }
 
+// OpenTempSQLite opens an empty SQLite store, name.db in a temporary
+// folder of tb's (OpenSQLite).
+func OpenTempSQLite(tb testing.TB, name string) store.Store {
+	tb.Helper()
+	return OpenSQLite(tb, filepath.Join(tb.TempDir(), name+".db"))
+}
+
 // OpenFirestore opens cfg's database on the Firestore emulator of this test
 // binary, production's driver, and closes it when tb ends. Unless cfg names
 // one, the project is new (testenv.UniqueID), so the database starts empty
@@ -60,4 +67,11 @@ func Each(t *testing.T, database string, fn func(t *testing.T, open func(testing
 		cfg := firestore.Config{ProjectID: testenv.UniqueID(database), Database: database, MaxAttempts: 30}
 		fn(t, func(tb testing.TB) store.Store { return OpenFirestore(tb, cfg) })
 	})
+}
+
+// EachStore runs fn as Each does, a parallel subtest per driver, with one
+// handle on the subtest's database: for tests that need no second handle.
+func EachStore(t *testing.T, database string, fn func(t *testing.T, db store.Store)) {
+	t.Helper()
+	Each(t, database, func(t *testing.T, open func(testing.TB) store.Store) { fn(t, open(t)) })
 }

@@ -66,3 +66,35 @@ func TestEachRunsOnBothDriversWithOneDatabaseEachThatEveryHandleShares(t *testin
 		t.Errorf("ran on %v, want sqlite and firestore", ran)
 	}
 }
+
+func TestEachStoreRunsOnBothDriversWithAnEmptyDatabase(t *testing.T) {
+	var mu sync.Mutex
+	var ran []string
+	t.Run("each", func(t *testing.T) {
+		storetest.EachStore(t, "shared", func(t *testing.T, db store.Store) {
+			mu.Lock()
+			ran = append(ran, t.Name())
+			mu.Unlock()
+			if n := storetest.Count(t, db, "items"); n != 0 {
+				t.Errorf("a new database holds %d items, want none", n)
+			}
+		})
+	})
+	if len(ran) != 2 {
+		t.Errorf("ran on %v, want sqlite and firestore", ran)
+	}
+}
+
+func TestOpenTempSQLiteOpensAnEmptyStoreEachTime(t *testing.T) {
+	t.Parallel()
+	first, second := storetest.OpenTempSQLite(t, "shared"), storetest.OpenTempSQLite(t, "shared")
+	err := first.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+		return tx.Create("items", "a", doc{1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := storetest.Count(t, second, "items"); n != 0 {
+		t.Errorf("a second temporary store holds %d items, want none", n)
+	}
+}

@@ -22,14 +22,6 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const lifetime = 7 * 24 * time.Hour
 
-// eachDriver runs fn as a parallel subtest on every driver.
-func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store)) {
-	t.Helper()
-	storetest.Each(t, "auth", func(t *testing.T, open func(testing.TB) store.Store) {
-		fn(t, open(t))
-	})
-}
-
 // signup stores a new account with its first session, as sign-up does, and
 // returns the account and the session's refresh token.
 func signup(tb testing.TB, s *authstore.Store, email string) (account.User, session.Refresh, error) {
@@ -46,7 +38,7 @@ func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
 
 func TestCreatedUserIsFoundByEmail(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		s := authstore.New(db)
 		u, _, err := signup(t, s, "a/b@example.com") // a slash cannot be in an id
 		if err != nil {
@@ -68,7 +60,7 @@ func TestCreatedUserIsFoundByEmail(t *testing.T) {
 
 func TestDuplicateEmailIsRefusedAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		s := authstore.New(db)
 		if _, _, err := signup(t, s, "bob@example.com"); err != nil {
 			t.Fatal(err)
@@ -83,7 +75,7 @@ func TestDuplicateEmailIsRefusedAndWritesNothing(t *testing.T) {
 
 func TestRacingSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		s := authstore.New(db)
 		const n = 20
 		errs := make([]error, n)
@@ -110,7 +102,7 @@ func TestRacingSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 
 func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		s := authstore.New(db)
 		u, first, err := signup(t, s, "bob@example.com")
@@ -147,7 +139,7 @@ func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
 
 func TestRotateRefusesUnknownAndExpiredTokens(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		s := authstore.New(db)
 		_, first, err := signup(t, s, "bob@example.com")
@@ -172,7 +164,7 @@ func TestRotateRefusesUnknownAndExpiredTokens(t *testing.T) {
 
 func TestRevokeEndsOneSessionOnly(t *testing.T) {
 	t.Parallel()
-	eachDriver(t, func(t *testing.T, db store.Store) {
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
 		ctx := context.Background()
 		s := authstore.New(db)
 		u, phone, err := signup(t, s, "bob@example.com")

@@ -3,14 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/expiration/internal/expiry"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
@@ -19,12 +18,8 @@ import (
 
 func open(tb testing.TB) (store.Store, *expirationstore.Store) {
 	tb.Helper()
-	db := storetest.OpenSQLite(tb, filepath.Join(tb.TempDir(), "expiration.db"))
-	box, err := outbox.New(db, "http://broker.test", outbox.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return db, expirationstore.New(db, box)
+	db := storetest.OpenTempSQLite(tb, "expiration")
+	return db, expirationstore.New(db, eventingtest.Unrelayed(tb, db))
 }
 
 func put(tb testing.TB, db store.Store, s *expirationstore.Store, e *expiry.Expiry) {
@@ -105,7 +100,7 @@ func TestUpdateExpiryWritesAChangeWithItsEventsOrNothing(t *testing.T) {
 	if got, _ := s.Expiry(ctx, "o1"); got.State() != expiry.Expired {
 		t.Errorf("state %s, want expired", got.State())
 	}
-	if n := storetest.Count(t, db, outbox.Collection); n != 1 {
+	if n := len(eventingtest.Recorded(t, db)); n != 1 {
 		t.Errorf("%d events in the outbox, want 1", n)
 	}
 }

@@ -33,8 +33,7 @@ const window = 15 * time.Minute
 // whose outbox is never relayed, so the outbox shows what was recorded.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *ordersstore.Store)) {
 	t.Helper()
-	storetest.Each(t, "orders", func(t *testing.T, open func(testing.TB) store.Store) {
-		db := open(t)
+	storetest.EachStore(t, "orders", func(t *testing.T, db store.Store) {
 		fn(t, db, ordersstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
@@ -28,8 +27,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // whose outbox is never relayed, so the outbox shows what was recorded.
 func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *paymentsstore.Store)) {
 	t.Helper()
-	storetest.Each(t, "payments", func(t *testing.T, open func(testing.TB) store.Store) {
-		db := open(t)
+	storetest.EachStore(t, "payments", func(t *testing.T, db store.Store) {
 		fn(t, db, paymentsstore.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
@@ -105,7 +103,7 @@ func TestLedgerIsWrittenAndReadBackWhole(t *testing.T) {
 		if got, err := s.RefundsDue(ctx, 10); err != nil || len(got) != 1 || got[0] != p {
 			t.Errorf("RefundsDue = %+v, %v; want the payment", got, err)
 		}
-		if n := storetest.Count(t, db, outbox.Collection); n != 1 {
+		if n := len(eventingtest.Recorded(t, db)); n != 1 {
 			t.Errorf("%d events in the outbox, want the one added with the change", n)
 		}
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
-	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/tickets/internal/store"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -29,8 +28,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // whose outbox is never relayed, so what it holds can be counted.
 func eachDriver(t *testing.T, fn func(t *testing.T, db sharedstore.Store, s *store.Store)) {
 	t.Helper()
-	storetest.Each(t, "tickets", func(t *testing.T, open func(testing.TB) sharedstore.Store) {
-		db := open(t)
+	storetest.EachStore(t, "tickets", func(t *testing.T, db sharedstore.Store) {
 		fn(t, db, store.New(db, eventingtest.Unrelayed(t, db)))
 	})
 }
@@ -40,7 +38,7 @@ func wantCounts(tb testing.TB, db sharedstore.Store, tickets, events int) {
 	if got := storetest.Count(tb, db, store.Tickets); got != tickets {
 		tb.Errorf("%d tickets stored, want %d", got, tickets)
 	}
-	if got := storetest.Count(tb, db, outbox.Collection); got != events {
+	if got := len(eventingtest.Recorded(tb, db)); got != events {
 		tb.Errorf("%d events in the outbox, want %d", got, events)
 	}
 }

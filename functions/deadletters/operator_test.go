@@ -3,14 +3,92 @@ package deadletters_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 )
+
+func TestListingPagesOldestFirstWithLimitAndAfter(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	for i := range 5 {
+		s.MustDeliver(failedAt(orderCreated(fmt.Sprint("e", i)), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
+	}
+
+	var ids []string
+	path := "/deadletters?limit=2"
+	for pages := 0; path != ""; pages++ {
+		if pages == 3 {
+			t.Fatalf("more than 3 pages of 2 for 5 dead letters")
+		}
+		page, res := s.list(path)
+		if len(page) == 0 || len(page) > 2 {
+			t.Fatalf("GET %s: %d dead letters, want 1 or 2", path, len(page))
+		}
+		for _, r := range page {
+			ids = append(ids, r.EventID)
+		}
+		path = nextPath(t, res.Header.Get("Link"))
+	}
+	if got, want := strings.Join(ids, ","), "e0,e1,e2,e3,e4"; got != want {
+		t.Errorf("paged through %s, want %s", got, want)
+	}
+
+	all, res := s.list("/deadletters")
+	if len(all) != 5 || res.Header.Get("Link") != "" {
+		t.Errorf("default page: %d dead letters, Link %q; want all 5 and no next", len(all), res.Header.Get("Link"))
+	}
+	for i, r := range all {
+		if want := t0.Add(time.Duration(i) * time.Second); !r.ReceivedAt.Equal(want) {
+			t.Errorf("dead letter %d received at %v, want %v", i, r.ReceivedAt, want)
+		}
+	}
+	after, _ := s.list("/deadletters?after=" + all[3].ID)
+	if len(after) != 1 || after[0].EventID != "e4" {
+		t.Errorf("after the fourth: %+v, want the fifth only", after)
+	}
+}
+
+// nextPath returns the path of a Link rel="next" header, or "" when empty.
+func nextPath(tb testing.TB, link string) string {
+	tb.Helper()
+	if link == "" {
+		return ""
+	}
+	target, ok := strings.CutSuffix(link, `>; rel="next"`)
+	if !ok || !strings.HasPrefix(target, "</deadletters?") {
+		tb.Fatalf("Link %q, want </deadletters?...>; rel=\"next\"", link)
+	}
+	return target[1:]
+}
+
+func TestABadListQueryIsRefused400(t *testing.T) {
+	t.Parallel()
+	s := newSink(t, nil)
+	unknown := strings.Repeat("ab", 32)
+	tests := []struct {
+		query, message, field string
+	}{
+		{"limit=0", "Limit must be a whole number from 1 to 500", "limit"},
+		{"limit=501", "Limit must be a whole number from 1 to 500", "limit"},
+		{"limit=ten", "Limit must be a whole number from 1 to 500", "limit"},
+		{"limit=-1", "Limit must be a whole number from 1 to 500", "limit"},
+		{"after=../x", "After must be the id of a dead letter", "after"},
+		{"after=" + strings.ToUpper(unknown), "After must be the id of a dead letter", "after"},
+		{"after=" + unknown, "Invalid cursor", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			wantError(t, s.do(s.request(http.MethodGet, "/deadletters?"+tc.query, nil)), http.StatusBadRequest, tc.message, tc.field)
+		})
+	}
+}
 
 // replayed is the answer to a replay the subscriber took.
 type replayed struct {
@@ -24,8 +102,8 @@ func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *tes
 	sub := s.subscriber("orders", http.StatusAccepted)
 	other := "http://tickets.buytickets.svc.cluster.local/events"
 	ev := orderCreated("e1")
-	s.mustDeliver(failedAt(ev, sub.events(), 500, "down"))
-	s.mustDeliver(failedAt(ev, other, 500, "down"))
+	s.MustDeliver(failedAt(ev, sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(ev, other, 500, "down"))
 	id := s.all()[0].ID
 
 	res := s.replay(id)
@@ -67,7 +145,7 @@ func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *tes
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusInternalServerError)
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	before := s.all()
 
 	wantError(t, s.replay(before[0].ID), http.StatusBadGateway, "Subscriber answered 500", "")
@@ -93,7 +171,7 @@ func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusOK)
 	sub.Close()
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
 	id := s.all()[0].ID
 
 	wantError(t, s.replay(id), http.StatusBadGateway, "Subscriber unreachable", "")
@@ -108,7 +186,7 @@ func TestAMalformedEventIsReplayedByteForByte(t *testing.T) {
 	sub := s.subscriber("orders", http.StatusOK)
 	ev := orderCreated("e1")
 	ev.DataEncoded = []byte(`{"id":"order-1","version":`) // what the subscriber refused
-	s.mustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
+	s.MustDeliver(failedAt(ev, sub.events(), 400, `{"errors":[{"message":"Undecodable event"}]}`))
 
 	if res := s.replay(s.all()[0].ID); res.Code != http.StatusOK {
 		t.Fatalf("replay: %d %s", res.Code, res.Body)
@@ -123,7 +201,7 @@ func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	for _, id := range []string{strings.Repeat("0", 64), "nope", strings.Repeat("A", 64)} {
-		wantError(t, s.replay(id), http.StatusNotFound, "", "")
+		wantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
 	}
 	wantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
 		http.StatusMethodNotAllowed, "Method not allowed", "")
@@ -134,9 +212,9 @@ func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.
 	s := newSink(t, nil)
 	orders := s.subscriber("orders", http.StatusOK)
 	elsewhere := newSubscriber(t, http.StatusOK) // no Trigger names it
-	s.mustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
-	s.mustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
-	s.mustDeliver(failedAt(orderCreated("e3"), orders.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), elsewhere.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e2"), orders.URL+"/admin", 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e3"), orders.events(), 500, "down"))
 	byEvent := map[string]string{}
 	for _, d := range s.all() {
 		byEvent[d.EventID] = d.ID
@@ -168,7 +246,7 @@ func TestOnlyTheOperatorListsAndReplays(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	sub := s.subscriber("orders", http.StatusOK)
-	s.mustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
+	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	id := s.all()[0].ID
 	plane := eventingtest.Plane(t)
 	audience := plane.Audience("deadletters")
