@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/smtp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,5 +124,25 @@ func TestToolBinaryLooksInToolsBinOfTheRepository(t *testing.T) {
 	}
 	if _, err := toolBinary("other-tool", "the other tool"); err == nil || !strings.Contains(err.Error(), "the other tool is not built") {
 		t.Errorf("a missing tool: err = %v, want it named as not built", err)
+	}
+}
+
+func TestMailpitKeepsWhatItsSMTPServerTakes(t *testing.T) {
+	t.Parallel()
+	m := StartMailpit(t)
+	to := UniqueID("reader") + "@example.com"
+	msg := "From: shop@example.com\r\nTo: " + to + "\r\nSubject: Hello\r\n\r\nA ticket.\r\n"
+	if err := smtp.SendMail(m.SMTP, nil, "shop@example.com", []string{to}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	list := m.To(t, to)
+	if len(list) != 1 || list[0].Subject != "Hello" {
+		t.Fatalf("mailpit holds %+v for %s", list, to)
+	}
+	if got := m.Read(t, list[0].ID); got.Text != "A ticket.\r\n" && got.Text != "A ticket.\n" && got.Text != "A ticket." {
+		t.Errorf("text %q", got.Text)
+	}
+	if len(m.To(t, "someone-else-"+to)) != 0 {
+		t.Error("another address has mail")
 	}
 }
