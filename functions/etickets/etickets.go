@@ -17,16 +17,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/etickets/internal/eticket"
 	eticketstore "github.com/buytickets/buytickets/functions/etickets/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/logging"
 )
 
 // Config is the etickets function's settings, from the environment (DESIGN §7).
@@ -72,48 +69,28 @@ type Deps = outbox.Deps
 
 // Function is the etickets function, ready to serve.
 type Function struct {
-	pub    outbox.Publisher
+	ft     outbox.Footing
 	store  *eticketstore.Store
 	signer *eticket.Signer
-	tokens *sharedauth.Tokens
-	now    func() time.Time
-	logger *slog.Logger
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable or the store or the sink is missing.
 func New(cfg Config, deps Deps) (*Function, error) {
-	if err := cfg.Validate(); err != nil {
+	ft, err := deps.Start(cfg.Validate, cfg.JWTKey)
+	if err != nil {
 		return nil, fmt.Errorf("etickets.New: %w", err)
 	}
 	signer, err := cfg.signer()
 	if err != nil {
 		return nil, fmt.Errorf("etickets.New: %w", err)
 	}
-	now := deps.Now
-	if now == nil {
-		now = time.Now
-	}
-	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
-	if err != nil {
-		return nil, fmt.Errorf("etickets.New: %w", err)
-	}
-	tokens, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(cfg.JWTKey), Now: now})
-	if err != nil {
-		return nil, fmt.Errorf("etickets.New: %w", err)
-	}
-	return &Function{
-		pub: pub, store: eticketstore.New(pub.DB, pub.Box), signer: signer,
-		tokens: tokens, now: now, logger: deps.Logger,
-	}, nil
+	return &Function{ft: ft, store: eticketstore.New(ft.DB, ft.Box), signer: signer}, nil
 }
 
 // Handler returns the function's whole HTTP surface (routes.go).
 func (f *Function) Handler() http.Handler { return f.routes() }
 
-// Run relays the outbox's events to the sink until ctx is done; start it
-// beside the server (go f.Run(ctx)).
-func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.logger)
-	f.pub.Box.Run(ctx)
-}
+// Run relays the outbox's events to the sink until ctx ends; events still
+// unsent then wait for the next relay or sweep.
+func (f *Function) Run(ctx context.Context) { f.ft.Relay(ctx) }

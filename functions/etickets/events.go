@@ -33,7 +33,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 		if err != nil {
 			return nil, eventing.Undecodable(ev, err)
 		}
-		e, err := eticket.Issue(code, sale, f.now())
+		e, err := eticket.Issue(code, sale, f.ft.Now())
 		if err != nil {
 			return nil, eventing.Undecodable(ev, err)
 		}
@@ -46,7 +46,7 @@ func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev eve
 	if !store.ValidID(p.OrderID) {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q", p.OrderID))
 	}
-	return f.store.RevokeIn(tx, p.OrderID, eticket.ReasonRefunded, f.now(), revokedEvents)
+	return f.store.RevokeIn(tx, p.OrderID, eticket.ReasonRefunded, f.ft.Now(), revokedEvents)
 }
 
 // issuedEvents is the eticket.issued of a new e-ticket.

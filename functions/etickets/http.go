@@ -177,7 +177,7 @@ func (f *Function) handleCheckIn() http.Handler {
 			if e.Code() != code {
 				return eticket.ErrNotFound
 			}
-			return e.CheckIn(u.ID, f.now())
+			return e.CheckIn(u.ID, f.ft.Now())
 		}, checkedInEvents)
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.CheckIn: %w", err))

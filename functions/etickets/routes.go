@@ -16,7 +16,7 @@ import (
 // delivers order.completed and payment.refunded to /events, and the
 // PingSource sweeps the outbox.
 func (f *Function) routes() http.Handler {
-	signedIn, mutation := sharedauth.SignedIn(f.tokens), sharedauth.Mutation(f.tokens)
+	signedIn, mutation := sharedauth.SignedIn(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("GET /api/etickets", signedIn(f.handleList()))
@@ -24,7 +24,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("GET /api/etickets/{code}", signedIn(f.handleShow()))
 	mux.Handle("GET /api/etickets/{code}/qr.svg", signedIn(f.handleQR()))
 	mux.Handle("POST /api/checkins", mutation(f.handleCheckIn()))
-	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.pub.Box.Notify))))
-	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.pub.Box.SweepHandler()))
-	return httpx.Standard(f.logger, mux)
+	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
+	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
+	return httpx.Standard(f.ft.Logger, mux)
 }
