@@ -70,7 +70,7 @@ func (f *Function) handleCreate() http.Handler {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
-		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(f.ft.Now()))
+		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(buyer.Email, f.ft.Now()))
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.PlaceOrder: %w", err))
 			return
@@ -161,10 +161,12 @@ func (f *Function) handleCancel() http.Handler {
 	})
 }
 
-// place decides a new order at now and makes its events: order.created,
-// and order.cancelled for an expired holder it cancelled.
-func (f *Function) place(now time.Time) ordersstore.PlaceFunc {
+// place decides a new order at now, for a buyer whose session names
+// buyerEmail, and makes its events: order.created, and order.cancelled for
+// an expired holder it cancelled.
+func (f *Function) place(buyerEmail string, now time.Time) ordersstore.PlaceFunc {
 	return func(in order.Placing) (order.Placement, []event.Event, error) {
+		in.BuyerEmail = buyerEmail
 		p, err := order.Place(order.NewID(), in, now, f.window)
 		if err != nil {
 			return order.Placement{}, nil, err

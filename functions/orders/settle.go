@@ -59,9 +59,11 @@ func (f *Function) complete(p eventing.PaymentCreated) ordersstore.UpdateFunc {
 		}
 		it := o.Item()
 		ev, err := eventing.NewOrderCompleted(eventing.OrderCompleted{
-			ID:      o.ID(),
-			Version: o.Version(),
-			UserID:  o.UserID(),
+			ID:         o.ID(),
+			Version:    o.Version(),
+			UserID:     o.UserID(),
+			BuyerEmail: o.BuyerEmail(),
+			SellerID:   it.SellerID,
 			Ticket: eventing.OrderCompletedTicket{
 				ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars(), Reservation: o.Reservation(),
 			},

@@ -44,7 +44,7 @@ func TestExpiryCancelsAnUnpaidOrderAndFreesItsTicket(t *testing.T) {
 	f.wantReservation(ticketID, 1, "")
 }
 
-func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
+func TestPaymentCompletesTheOrderNamingBuyerAndSellerAndALateExpiryLeavesItPaid(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	ticketID, o := f.ordered("buyer")
@@ -55,7 +55,7 @@ func TestPaymentCompletesTheOrderAndALateExpiryLeavesItPaid(t *testing.T) {
 		t.Fatalf("paid order is %+v, want complete at version 1", got)
 	}
 	data := eventingtest.Decode[eventing.OrderCompleted](t, f.sink.WaitAbout(t, eventually, eventing.TypeOrderCompleted, o.ID))
-	want := eventing.OrderCompleted{ID: o.ID, Version: 1, UserID: "buyer",
+	want := eventing.OrderCompleted{ID: o.ID, Version: 1, UserID: "buyer", BuyerEmail: "buyer@example.com", SellerID: "seller",
 		Ticket: eventing.OrderCompletedTicket{ID: ticketID, Title: "Concert", Price: 20, Reservation: 1}}
 	if data != want {
 		t.Errorf("order.completed %+v, want %+v", data, want)

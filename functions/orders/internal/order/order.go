@@ -104,6 +104,9 @@ type Item struct {
 	TicketID string
 	Title    string
 	Price    ticket.Cents
+	// SellerID is who listed the ticket; "" on orders placed before it
+	// was kept.
+	SellerID string
 }
 
 // Order is one buyer's order for one ticket. Its fields change only through
@@ -111,6 +114,7 @@ type Item struct {
 type Order struct {
 	id          string
 	userID      string
+	buyerEmail  string
 	status      Status
 	reason      Reason
 	item        Item
@@ -126,6 +130,10 @@ func (o *Order) ID() string { return o.id }
 
 // UserID returns the buyer's id.
 func (o *Order) UserID() string { return o.userID }
+
+// BuyerEmail returns the buyer's email as their session named it when they
+// ordered; "" on orders placed before it was kept.
+func (o *Order) BuyerEmail() string { return o.buyerEmail }
 
 // Status returns the order's status.
 func (o *Order) Status() Status { return o.status }
@@ -228,6 +236,8 @@ func (o *Order) Pay(amount ticket.Cents, currency string) error {
 type Placing struct {
 	// BuyerID is who orders.
 	BuyerID string
+	// BuyerEmail is the buyer's email, from their session.
+	BuyerEmail string
 	// Ticket is the replica's ticket.
 	Ticket ticket.Ticket
 	// Reservation is the ticket's reservation.
@@ -306,8 +316,9 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 	o := &Order{
 		id:          id,
 		userID:      in.BuyerID,
+		buyerEmail:  in.BuyerEmail,
 		status:      Created,
-		item:        Item{TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price},
+		item:        Item{TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price, SellerID: in.Ticket.SellerID},
 		reservation: r.Counter,
 		createdAt:   now,
 		expiresAt:   now.Add(window),
@@ -354,6 +365,7 @@ func ParseTicketID(id string) (string, error) {
 type State struct {
 	ID          string
 	UserID      string
+	BuyerEmail  string
 	Status      Status
 	Reason      Reason
 	Item        Item
@@ -368,7 +380,7 @@ type State struct {
 // rehydration only: it checks no rule, since what was stored kept them.
 func UnmarshalFromStore(s State) *Order {
 	return &Order{
-		id: s.ID, userID: s.UserID, status: s.Status, reason: s.Reason, item: s.Item,
+		id: s.ID, userID: s.UserID, buyerEmail: s.BuyerEmail, status: s.Status, reason: s.Reason, item: s.Item,
 		reservation: s.Reservation, version: s.Version,
 		createdAt: s.CreatedAt, expiresAt: s.ExpiresAt, cancelledAt: s.CancelledAt,
 	}

@@ -46,7 +46,7 @@ func TestPlace(t *testing.T) {
 		wantExpired bool
 		counter     int
 	}{
-		{"a free ticket", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: reservation.Of("t1")}, t0, nil, false, 1},
+		{"a free ticket", order.Placing{BuyerID: "buyer", BuyerEmail: "buyer@example.com", Ticket: concert, Reservation: reservation.Of("t1")}, t0, nil, false, 1},
 		{"a ticket its holder gave back", order.Placing{BuyerID: "buyer", Ticket: concert,
 			Reservation: reservation.Reservation{TicketID: "t1", Counter: 3}}, t0, nil, false, 4},
 		{"the buyer's own ticket", order.Placing{BuyerID: "seller", Ticket: concert, Reservation: reservation.Of("t1")}, t0, order.ErrOwnTicket, false, 0},
@@ -92,8 +92,8 @@ func TestPlace(t *testing.T) {
 				return
 			}
 			o := p.Order
-			if o.ID() != id || o.UserID() != "buyer" || o.Status() != order.Created || o.Version() != 0 ||
-				o.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 2000}) || o.Reservation() != tc.counter ||
+			if o.ID() != id || o.UserID() != "buyer" || o.BuyerEmail() != tc.in.BuyerEmail || o.Status() != order.Created || o.Version() != 0 ||
+				o.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 2000, SellerID: "seller"}) || o.Reservation() != tc.counter ||
 				!o.CreatedAt().Equal(tc.now) || !o.ExpiresAt().Equal(tc.now.Add(window)) {
 				t.Errorf("order %+v", o)
 			}

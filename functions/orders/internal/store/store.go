@@ -52,6 +52,7 @@ func Collections() []string {
 
 type orderDoc struct {
 	UserID       string         `store:"userId"`
+	BuyerEmail   string         `store:"buyerEmail,omitempty"`
 	Status       string         `store:"status"`
 	CancelReason string         `store:"cancelReason,omitempty"`
 	CreatedAt    time.Time      `store:"createdAt"`
@@ -66,6 +67,7 @@ type orderTicketDoc struct {
 	ID         string `store:"id"`
 	Title      string `store:"title"`
 	PriceCents int64  `store:"priceCents"`
+	SellerID   string `store:"sellerId,omitempty"`
 }
 
 type ticketDoc struct {
@@ -86,12 +88,13 @@ func marshalOrder(o *order.Order) orderDoc {
 	it := o.Item()
 	return orderDoc{
 		UserID:       o.UserID(),
+		BuyerEmail:   o.BuyerEmail(),
 		Status:       string(o.Status()),
 		CancelReason: string(o.CancelReason()),
 		CreatedAt:    o.CreatedAt(),
 		ExpiresAt:    o.ExpiresAt(),
 		CancelledAt:  o.CancelledAt(),
-		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price)},
+		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID},
 		Reservation:  o.Reservation(),
 		Version:      o.Version(),
 	}
@@ -101,9 +104,10 @@ func (d orderDoc) toOrder(id string) *order.Order {
 	return order.UnmarshalFromStore(order.State{
 		ID:          id,
 		UserID:      d.UserID,
+		BuyerEmail:  d.BuyerEmail,
 		Status:      order.Status(d.Status),
 		Reason:      order.Reason(d.CancelReason),
-		Item:        order.Item{TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents)},
+		Item:        order.Item{TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents), SellerID: d.Ticket.SellerID},
 		Reservation: d.Reservation,
 		Version:     d.Version,
 		CreatedAt:   d.CreatedAt,

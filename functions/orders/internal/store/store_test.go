@@ -59,6 +59,7 @@ func mirror(tb testing.TB, db store.Store, s *ordersstore.Store, tk ticket.Ticke
 // the events it causes.
 func place(now time.Time) ordersstore.PlaceFunc {
 	return func(in order.Placing) (order.Placement, []event.Event, error) {
+		in.BuyerEmail = in.BuyerID + "@example.com"
 		p, err := order.Place(order.NewID(), in, now, window)
 		if err != nil {
 			return order.Placement{}, nil, err
@@ -97,7 +98,8 @@ func TestPlacedOrderHoldsTheReservation(t *testing.T) {
 			t.Fatal(err)
 		}
 		if *got != *o || got.Status() != order.Created || got.Reservation() != 1 ||
-			got.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 1999}) || !got.ExpiresAt().Equal(t0.Add(window)) {
+			got.BuyerEmail() != "buyer@example.com" ||
+			got.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 1999, SellerID: "seller"}) || !got.ExpiresAt().Equal(t0.Add(window)) {
 			t.Errorf("stored %+v, want %+v", got, o)
 		}
 		r, err := s.Reservation(ctx, "t1")
