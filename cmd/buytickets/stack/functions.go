@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth"
+	"github.com/buytickets/buytickets/functions/etickets"
 	"github.com/buytickets/buytickets/functions/expiration"
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/functions/payments"
@@ -111,6 +112,15 @@ var functions = []function{
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
 				orders.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+		},
+	},
+	{
+		name:   "etickets",
+		routes: []string{"/api/etickets", "/api/checkins"},
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(etickets.New(etickets.Config{JWTKey: string(s.jwtKey), SigningKey: s.eticketKey},
+				etickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
 	{

@@ -40,7 +40,8 @@ import (
 type Options struct {
 	// Addr is where the router listens: ":8080" for make run, "127.0.0.1:0" in tests.
 	Addr string
-	// DataDir holds one SQLite file per function and the generated JWT key.
+	// DataDir holds one SQLite file per function and the generated keys
+	// (jwt.key, events.key, eticket.key).
 	DataDir string
 	// JWTKey signs access tokens; when empty, a key generated once into
 	// DataDir is used, so sessions survive restarts.
@@ -78,17 +79,21 @@ type Stack struct {
 	// broker's deliveries, the functions' publishing, as the cluster's
 	// issuer does in production.
 	eventKey *identity.Key
-	plane    *manifest.Plane
-	logger   *slog.Logger
-	url      string
-	ctx      context.Context // the stack's lifetime
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	errs     []error
-	addrs    map[string]string // every address the stack listens on, by what serves it
-	backends map[string]*backend
-	sink     string // the broker's ingress: every function's K_SINK
+	// eticketKey is the Ed25519 seed that signs e-ticket codes
+	// (ETICKET_SIGNING_KEY), generated once into DataDir so that codes
+	// already issued stay valid across restarts.
+	eticketKey string
+	plane      *manifest.Plane
+	logger     *slog.Logger
+	url        string
+	ctx        context.Context // the stack's lifetime
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	mu         sync.Mutex
+	errs       []error
+	addrs      map[string]string // every address the stack listens on, by what serves it
+	backends   map[string]*backend
+	sink       string // the broker's ingress: every function's K_SINK
 
 	functionsMu sync.Mutex
 	running     map[string]*functionRun // by name, while started
@@ -138,6 +143,9 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	s.jwtKey = key
 	if s.eventKey, err = s.loadEventKey(); err != nil {
+		return err
+	}
+	if s.eticketKey, err = s.loadSecret("eticket.key", ""); err != nil {
 		return err
 	}
 	if s.plane, err = eventing.Plane(); err != nil {
