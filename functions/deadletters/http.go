@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/paging"
 )
 
 // deadLetterResponse is a dead letter as the listing shows it.
@@ -60,17 +59,11 @@ func (f *Function) handleList() http.Handler {
 			out = append(out, responseOf(d))
 		}
 		if more {
-			w.Header().Set("Link", nextLink(page[len(page)-1].ID, p.Limit))
+			w.Header().Set("Link", paging.NextLink("/deadletters", p.Limit, page[len(page)-1].ID))
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpx.JSON(w, http.StatusOK, out)
 	})
-}
-
-// nextLink is the Link header of the page after the dead letter last.
-func nextLink(last string, limit int) string {
-	q := url.Values{"after": {last}, "limit": {strconv.Itoa(limit)}}
-	return `</deadletters?` + q.Encode() + `>; rel="next"`
 }
 
 // handleReplay sends a dead letter's event again to the subscriber that

@@ -3,7 +3,6 @@ package etickets
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -68,7 +67,7 @@ func (f *Function) handleList() http.Handler {
 			resp = append(resp, responseOf(e))
 		}
 		if more {
-			w.Header().Set("Link", "</api/etickets?limit="+strconv.Itoa(page.Limit)+"&after="+held[len(held)-1].Sale().OrderID+`>; rel="next"`)
+			w.Header().Set("Link", paging.NextLink("/api/etickets", page.Limit, held[len(held)-1].Sale().OrderID))
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpx.JSON(w, http.StatusOK, resp)

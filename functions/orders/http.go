@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -14,6 +13,7 @@ import (
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/paging"
 )
 
 // createRequest is the body of POST /api/orders.
@@ -102,7 +102,7 @@ func (f *Function) handleList() http.Handler {
 			resp = append(resp, newOrderResponse(o))
 		}
 		if more {
-			w.Header().Set("Link", "</api/orders?limit="+strconv.Itoa(l.Limit)+"&after="+orders[len(orders)-1].ID()+`>; rel="next"`)
+			w.Header().Set("Link", paging.NextLink("/api/orders", l.Limit, orders[len(orders)-1].ID()))
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpx.JSON(w, http.StatusOK, resp)

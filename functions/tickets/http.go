@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/paging"
 )
 
 // ticketRequest is the body of a create and an edit. Price is kept as the
@@ -103,11 +103,10 @@ func (f *Function) handleList() http.Handler {
 
 // nextLink is the Link header of the page after the ticket last.
 func nextLink(l ticket.Listing, last string) string {
-	q := "limit=" + strconv.Itoa(l.Limit) + "&after=" + last // ids are hex: nothing to escape
 	if l.Mine {
-		q += "&seller=" + ticket.SellerMe
+		return paging.NextLink("/api/tickets", l.Limit, last, "seller="+ticket.SellerMe)
 	}
-	return "</api/tickets?" + q + `>; rel="next"`
+	return paging.NextLink("/api/tickets", l.Limit, last)
 }
 
 // handleGet answers one ticket in any status: 200, or 404 for an unknown

@@ -3,6 +3,7 @@
 package paging
 
 import (
+	"net/url"
 	"strconv"
 
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -46,4 +47,16 @@ func (r Rule) Parse(limit, after string) (Page, apperr.Fields) {
 		bad = append(bad, r.BadAfter)
 	}
 	return p, bad
+}
+
+// NextLink is the value of the Link header that points a client of the
+// listing at path to the page of limit items after the item last: ?limit,
+// then ?after, then extra, parameters already encoded as key=value that
+// the listing keeps from page to page.
+func NextLink(path string, limit int, last string, extra ...string) string {
+	q := "limit=" + strconv.Itoa(limit) + "&after=" + url.QueryEscape(last)
+	for _, kv := range extra {
+		q += "&" + kv
+	}
+	return "<" + path + "?" + q + `>; rel="next"`
 }

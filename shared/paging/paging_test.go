@@ -39,3 +39,23 @@ func TestAPageIsReadWithEachBadParameterNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestNextLinkPointsAtThePageAfterTheLastItem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		path  string
+		limit int
+		last  string
+		extra []string
+		want  string
+	}{
+		{"/api/orders", 20, "0c1b48307f5f9e3575f1e271", nil, `</api/orders?limit=20&after=0c1b48307f5f9e3575f1e271>; rel="next"`},
+		{"/api/tickets", 2, "7b1a", []string{"seller=me"}, `</api/tickets?limit=2&after=7b1a&seller=me>; rel="next"`},
+		{"/deadletters", 5, "a b&c", nil, `</deadletters?limit=5&after=a+b%26c>; rel="next"`},
+	}
+	for _, tc := range tests {
+		if got := paging.NextLink(tc.path, tc.limit, tc.last, tc.extra...); got != tc.want {
+			t.Errorf("NextLink(%q, %d, %q, %q) = %s, want %s", tc.path, tc.limit, tc.last, tc.extra, got, tc.want)
+		}
+	}
+}
