@@ -37,6 +37,8 @@ func (f *Function) routes() http.Handler {
 
 	mux.Handle("GET /etickets", f.handleETickets())
 	mux.Handle("GET /etickets/{code}", f.handleETicket())
+	mux.Handle("GET /checkin", f.handleCheckinForm())
+	mux.Handle("POST /checkin", f.handleCheckin())
 
 	// The API's paths belong to the other functions: an unknown one is
 	// answered in the API's error shape, without a page around it.

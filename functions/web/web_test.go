@@ -405,7 +405,7 @@ func TestOrderPageWaitsForPaymentsToLearnOfANewOrder(t *testing.T) {
 func TestASignedOutVisitorIsSentToSignInAndBack(t *testing.T) {
 	t.Parallel()
 	s := newStorefront(t, &recordedAPI{}, "", time.Time{})
-	for _, path := range []string{"/orders", "/listings", "/tickets/new", "/orders/" + orderID, "/etickets", "/etickets/" + eticketCode} {
+	for _, path := range []string{"/orders", "/listings", "/tickets/new", "/orders/" + orderID, "/etickets", "/etickets/" + eticketCode, "/checkin"} {
 		resp := s.get(path)
 		if want := "/auth/signin?next=" + url.QueryEscape(path); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("GET %s: %d to %q, want 303 to %s", path, resp.StatusCode, resp.Header.Get("Location"), want)
@@ -423,6 +423,7 @@ func TestAssetsAndUnknownPaths(t *testing.T) {
 		{"/static/countdown.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/payment.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/eticket.js", "200", "text/javascript; charset=utf-8"},
+		{"/static/scan.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/", "404", ""},
 		{"/static/missing.css", "404", ""},
 		{"/no/such/page", "404", "text/html; charset=utf-8"},
