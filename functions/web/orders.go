@@ -184,6 +184,10 @@ type orderPage struct {
 	// (it does a moment after the order is placed); the page reloads.
 	Preparing bool
 	TestCards []testCard
+	// ETicket is a paid order's e-ticket; ETicketNote says why there is
+	// none yet.
+	ETicket     *eticketView
+	ETicketNote string
 }
 
 // stripeElement is what payment.js mounts the Payment Element with.
@@ -197,6 +201,9 @@ func (f *Function) renderOrder(v *visit, status int, o api.Order, refusal string
 	p := page{Title: "Order for " + o.Ticket.Title}
 	content := orderPage{Order: view, Refusal: refusal, TestCards: testCards}
 	switch {
+	case view.State == statePaid:
+		content.ETicket, content.ETicketNote = f.orderETicket(v, o.ID)
+		p.Scripts = []string{"/static/eticket.js"}
 	case !view.AwaitingPayment():
 	case confirming:
 		content.Confirming = true

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/buytickets/buytickets/functions/web/internal/api"
 )
@@ -122,6 +123,10 @@ type fieldView struct {
 // templateFuncs are the functions the templates call.
 var templateFuncs = template.FuncMap{
 	"money": money,
+	// when writes a time for people, in UTC: the server does not know the
+	// reader's time zone. iso writes it for <time datetime>.
+	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04:05 UTC") },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	// field describes the input name of f: its label, its type ("decimal"
 	// is a text input with a decimal keyboard) and its autocomplete token.
 	"field": func(f form, name, label, typ, autocomplete string) fieldView {

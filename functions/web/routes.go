@@ -35,6 +35,11 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /orders/{id}/cancel", f.handleCancel())
 	mux.Handle("POST /orders/{id}/pay", f.handlePay())
 
+	mux.Handle("GET /etickets", f.handleETickets())
+	mux.Handle("GET /etickets/{code}", f.handleETicket())
+	mux.Handle("GET /checkin", f.handleCheckinForm())
+	mux.Handle("POST /checkin", f.handleCheckin())
+
 	// The API's paths belong to the other functions: an unknown one is
 	// answered in the API's error shape, without a page around it.
 	mux.HandleFunc("/api/", httpx.NotFound)

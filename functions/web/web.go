@@ -8,8 +8,10 @@
 // token is refreshed with the refresh cookie before the user is asked to
 // sign in again. Every page works without JavaScript: forms post to the web
 // function, which redirects after a success. Our own scripts only count
-// down an order's time to pay and, when STRIPE_PUBLISHABLE_KEY is set,
-// mount Stripe's Payment Element.
+// down an order's time to pay, mount Stripe's Payment Element when
+// STRIPE_PUBLISHABLE_KEY is set, print an e-ticket and show a paid order's
+// e-ticket once it is issued, and scan an e-ticket's QR symbol with the
+// camera at check-in where the browser can.
 //
 // New builds the function from its Config and Deps; Handler is its whole
 // HTTP surface, which cmd/web serves alone and cmd/buytickets mounts with

@@ -65,7 +65,8 @@ func jsonString(s string) string {
 // refresh token refreshToken rotates once, when refreshOK.
 type recordedAPI struct {
 	refreshOK bool
-	// answers are the other recorded answers, by "METHOD /path".
+	// answers are the other recorded answers, by "METHOD /path?query"
+	// or, for any query, "METHOD /path".
 	answers map[string]answer
 
 	mu    sync.Mutex
@@ -107,7 +108,10 @@ func (a *recordedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnauthorized)
 		io.WriteString(w, notAuthBody)
 	default:
-		ans, ok := a.answers[route]
+		ans, ok := a.answers[route+"?"+r.URL.RawQuery]
+		if !ok {
+			ans, ok = a.answers[route]
+		}
 		if !ok {
 			w.WriteHeader(http.StatusNotFound)
 			io.WriteString(w, `{"errors":[{"message":"Not found"}]}`)
@@ -401,7 +405,7 @@ func TestOrderPageWaitsForPaymentsToLearnOfANewOrder(t *testing.T) {
 func TestASignedOutVisitorIsSentToSignInAndBack(t *testing.T) {
 	t.Parallel()
 	s := newStorefront(t, &recordedAPI{}, "", time.Time{})
-	for _, path := range []string{"/orders", "/listings", "/tickets/new", "/orders/" + orderID} {
+	for _, path := range []string{"/orders", "/listings", "/tickets/new", "/orders/" + orderID, "/etickets", "/etickets/" + eticketCode, "/checkin"} {
 		resp := s.get(path)
 		if want := "/auth/signin?next=" + url.QueryEscape(path); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("GET %s: %d to %q, want 303 to %s", path, resp.StatusCode, resp.Header.Get("Location"), want)
@@ -418,6 +422,8 @@ func TestAssetsAndUnknownPaths(t *testing.T) {
 		{"/static/style.css", "200", "text/css; charset=utf-8"},
 		{"/static/countdown.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/payment.js", "200", "text/javascript; charset=utf-8"},
+		{"/static/eticket.js", "200", "text/javascript; charset=utf-8"},
+		{"/static/scan.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/", "404", ""},
 		{"/static/missing.css", "404", ""},
 		{"/no/such/page", "404", "text/html; charset=utf-8"},

@@ -139,6 +139,8 @@ type visitor struct {
 	name  string
 	email string
 	shots int
+	// javascript is whether the page's own scripts run.
+	javascript bool
 }
 
 // visitor opens a tab for name in a new browser context, with JavaScript
@@ -166,7 +168,7 @@ func (b *browser) visitor(name string, javascript bool) *visitor {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
-	v := &visitor{t: b.t, b: b, ctx: ctx, name: name,
+	v := &visitor{t: b.t, b: b, ctx: ctx, name: name, javascript: javascript,
 		email: fmt.Sprintf("%s-%d@example.com", name, time.Now().UnixNano())}
 	if err := chromedp.Do(ctx); err != nil { // opens the tab, for as long as ctx lives
 		b.t.Fatalf("%s: open a tab: %v", name, err)

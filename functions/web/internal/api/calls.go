@@ -246,3 +246,36 @@ func (c *Client) CreateIntent(ctx context.Context, s *Session, orderID string) (
 		body: map[string]string{"orderId": orderID}, auth: true}, &in)
 	return in, err
 }
+
+// ETickets returns a page of at most limit of s's user's e-tickets, newest
+// first, starting after the cursor after (empty for the first page):
+// GET /api/etickets.
+func (c *Client) ETickets(ctx context.Context, s *Session, after string, limit int) (ETicketPage, error) {
+	var page ETicketPage
+	req := request{method: http.MethodGet, path: "/api/etickets?" + listQuery(after, limit, false).Encode(), auth: true}
+	h, err := c.call(ctx, s, req, &page.ETickets)
+	if err != nil {
+		return ETicketPage{}, err
+	}
+	page.Next = nextCursor(h.Values("Link"))
+	return page, nil
+}
+
+// ETicket returns the e-ticket of code, which s's user holds or issued:
+// GET /api/etickets/{code}. Anyone else's is not found (404).
+func (c *Client) ETicket(ctx context.Context, s *Session, code string) (ETicket, error) {
+	var e ETicket
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/etickets/" + url.PathEscape(code), auth: true}, &e)
+	return e, err
+}
+
+// CheckIn checks in the e-ticket of code for s's user, its issuer:
+// POST /api/checkins. A code checked in before is an *Error with status
+// 409 whose message says when; a code that is none is 400 or 404; a
+// revoked e-ticket is 400; anyone but the issuer is refused with 401.
+func (c *Client) CheckIn(ctx context.Context, s *Session, code string) (CheckIn, error) {
+	var ci CheckIn
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/checkins",
+		body: map[string]string{"code": code}, auth: true}, &ci)
+	return ci, err
+}

@@ -132,3 +132,36 @@ func (p *Price) UnmarshalJSON(b []byte) error {
 func (p Price) MarshalJSON() ([]byte, error) {
 	return []byte(p.Dollars()), nil
 }
+
+// E-ticket statuses (DESIGN §3).
+const (
+	ETicketValid   = "valid"
+	ETicketUsed    = "used"
+	ETicketRevoked = "revoked"
+)
+
+// ETicket is an e-ticket as the etickets API answers it: the code its QR
+// symbol holds, the order it was issued for, and whether it still admits
+// its holder.
+type ETicket struct {
+	Code        string     `json:"code"`
+	OrderID     string     `json:"orderId"`
+	TicketID    string     `json:"ticketId"`
+	Title       string     `json:"title"`
+	Status      string     `json:"status"`
+	IssuedAt    time.Time  `json:"issuedAt"`
+	CheckedInAt *time.Time `json:"checkedInAt,omitempty"`
+}
+
+// ETicketPage is one page of the user's e-tickets, newest first, and the
+// cursor of the page after it: empty on the last page.
+type ETicketPage struct {
+	ETickets []ETicket
+	Next     string
+}
+
+// CheckIn is an e-ticket checked in at the door.
+type CheckIn struct {
+	Code        string    `json:"code"`
+	CheckedInAt time.Time `json:"checkedInAt"`
+}
