@@ -36,6 +36,9 @@ const (
 	// or the charge was refunded in Stripe), emitted by payments for
 	// etickets, which revokes the order's e-ticket.
 	TypePaymentRefunded = "dev.buytickets.payment.refunded"
+	// TypeUserRegistered is a new account, emitted by auth for
+	// notifications, which keeps the user's email address.
+	TypeUserRegistered = "dev.buytickets.user.registered"
 	// TypeUserBanned is a user an admin banned, emitted by auth for every
 	// function (later).
 	TypeUserBanned = "dev.buytickets.user.banned"
@@ -163,6 +166,12 @@ type PaymentRefunded struct {
 	Reason   string `json:"reason"`
 }
 
+// UserRegistered is the data of TypeUserRegistered.
+type UserRegistered struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
 // UserBanned is the data of TypeUserBanned: the user's sessions are refused
 // until Until.
 type UserBanned struct {
@@ -240,6 +249,12 @@ func NewPaymentCreated(p PaymentCreated) (event.Event, error) {
 // its subject is the payment.
 func NewPaymentRefunded(p PaymentRefunded) (event.Event, error) {
 	return newEvent(TypePaymentRefunded, p.ID, nil, p)
+}
+
+// NewUserRegistered returns the user.registered event of p, from auth; its
+// subject is the user.
+func NewUserRegistered(p UserRegistered) (event.Event, error) {
+	return newEvent(TypeUserRegistered, p.ID, nil, p)
 }
 
 // NewUserBanned returns the user.banned event of p, from auth; its subject is

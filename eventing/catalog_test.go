@@ -52,6 +52,7 @@ func catalog() []catalogCase {
 	expiration := eventing.ExpirationCompleted{OrderID: "o1"}
 	paymentCreated := eventing.PaymentCreated{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd"}
 	paymentRefunded := eventing.PaymentRefunded{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd", Reason: "order cancelled"}
+	registered := eventing.UserRegistered{ID: "u2", Email: "u2@example.com"}
 	userBanned := eventing.UserBanned{UserID: "u3", Until: at}
 	issued := eventing.ETicketIssued{Code: "c1", OrderID: "o1", TicketID: "t1", HolderID: "u2", IssuerID: "u1", Title: "Concert", FaceValue: 2050}
 	checkedIn := eventing.ETicketCheckedIn{Code: "c1", OrderID: "o1", CheckedInAt: at}
@@ -73,6 +74,8 @@ func catalog() []catalogCase {
 			eventing.TypePaymentCreated, "/functions/payments", "p1", -1, decodeAs[eventing.PaymentCreated](), paymentCreated},
 		{"payment refunded", func() (event.Event, error) { return eventing.NewPaymentRefunded(paymentRefunded) },
 			eventing.TypePaymentRefunded, "/functions/payments", "p1", -1, decodeAs[eventing.PaymentRefunded](), paymentRefunded},
+		{"user registered", func() (event.Event, error) { return eventing.NewUserRegistered(registered) },
+			eventing.TypeUserRegistered, "/functions/auth", "u2", -1, decodeAs[eventing.UserRegistered](), registered},
 		{"user banned", func() (event.Event, error) { return eventing.NewUserBanned(userBanned) },
 			eventing.TypeUserBanned, "/functions/auth", "u3", -1, decodeAs[eventing.UserBanned](), userBanned},
 		{"eticket issued", func() (event.Event, error) { return eventing.NewETicketIssued(issued) },

@@ -14,6 +14,7 @@ var producers = map[string]string{
 	TypeExpirationCompleted: "expiration",
 	TypePaymentCreated:      "payments",
 	TypePaymentRefunded:     "payments",
+	TypeUserRegistered:      "auth",
 	TypeUserBanned:          "auth",
 	TypeETicketIssued:       "etickets",
 	TypeETicketCheckedIn:    "etickets",

@@ -1,0 +1,141 @@
+package notifications
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/functions/notifications/internal/mail"
+	notificationsstore "github.com/buytickets/buytickets/functions/notifications/internal/store"
+	"github.com/buytickets/buytickets/shared/store"
+)
+
+// reasonExpired is order.cancelled's reason for an order whose window
+// passed unpaid (DESIGN §3).
+const reasonExpired = "expired"
+
+// receiver applies one delivered event in the transaction that records its
+// receipt (receive.Handler): it remembers users' addresses and orders'
+// buyers, and queues the email an event causes, once per cause.
+func (f *Function) receiver() receive.Func {
+	return receive.Table(
+		receive.On(eventing.TypeUserRegistered, f.receiveUserRegistered),
+		receive.On(eventing.TypeOrderCreated, f.receiveOrderCreated),
+		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
+		receive.On(eventing.TypeOrderCancelled, f.receiveOrderCancelled),
+		receive.On(eventing.TypePaymentRefunded, f.receivePaymentRefunded),
+		receive.On(eventing.TypeETicketIssued, f.receiveETicketIssued),
+	)
+}
+
+func (f *Function) receiveUserRegistered(_ context.Context, tx store.Tx, ev event.Event, p eventing.UserRegistered) error {
+	if !store.ValidID(p.ID) || p.Email == "" {
+		return eventing.Undecodable(ev, fmt.Errorf("user %q with email %q", p.ID, p.Email))
+	}
+	return f.store.RememberUserIn(tx, p.ID, p.Email)
+}
+
+func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+	if err := validOrder(ev, p.ID); err != nil {
+		return err
+	}
+	return f.queue(tx, p.ID, notificationsstore.OrderFacts{BuyerID: p.UserID, TicketID: p.Ticket.ID, PriceCents: eventing.Cents(p.Ticket.Price)})
+}
+
+// receiveOrderCompleted remembers the buyer's address and tells the seller
+// of the sale.
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	if err := validOrder(ev, p.ID); err != nil {
+		return err
+	}
+	facts := mail.Facts{OrderID: p.ID, TicketID: p.Ticket.ID, Title: p.Ticket.Title, Amount: eventing.Cents(p.Ticket.Price)}
+	var sale []notificationsstore.Queued
+	if store.ValidID(p.SellerID) {
+		sale = append(sale, notificationsstore.Queued{ID: mail.ID(mail.Sale, p.ID), Kind: mail.Sale, UserID: p.SellerID, Facts: facts})
+	}
+	if err := f.queue(tx, p.ID, notificationsstore.OrderFacts{
+		BuyerID: p.UserID, TicketID: p.Ticket.ID, Title: p.Ticket.Title, PriceCents: facts.Amount,
+	}, sale...); err != nil {
+		return err
+	}
+	if p.BuyerEmail == "" || !store.ValidID(p.UserID) {
+		return nil
+	}
+	return f.store.RememberUserIn(tx, p.UserID, p.BuyerEmail)
+}
+
+// receiveOrderCancelled tells the buyer their reservation expired; a buyer
+// who cancelled knows.
+func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+	if err := validOrder(ev, p.ID); err != nil {
+		return err
+	}
+	if p.Reason != reasonExpired {
+		return nil
+	}
+	return f.queue(tx, p.ID, notificationsstore.OrderFacts{TicketID: p.Ticket.ID}, notificationsstore.Queued{
+		ID: mail.ID(mail.Expired, p.ID), Kind: mail.Expired, Facts: mail.Facts{OrderID: p.ID, TicketID: p.Ticket.ID},
+	})
+}
+
+func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
+	if err := validOrder(ev, p.OrderID); err != nil {
+		return err
+	}
+	return f.queue(tx, p.OrderID, notificationsstore.OrderFacts{}, notificationsstore.Queued{
+		ID: mail.ID(mail.Refund, p.OrderID), Kind: mail.Refund, Facts: mail.Facts{OrderID: p.OrderID, Amount: p.Amount},
+	})
+}
+
+// receiveETicketIssued gives the buyer their e-ticket.
+func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
+	if err := validOrder(ev, p.OrderID); err != nil {
+		return err
+	}
+	if p.Code == "" || !store.ValidID(p.HolderID) {
+		return eventing.Undecodable(ev, fmt.Errorf("e-ticket %q of holder %q", p.Code, p.HolderID))
+	}
+	return f.queue(tx, p.OrderID, notificationsstore.OrderFacts{BuyerID: p.HolderID, TicketID: p.TicketID, Title: p.Title}, notificationsstore.Queued{
+		ID: mail.ID(mail.Confirmation, p.OrderID), Kind: mail.Confirmation, UserID: p.HolderID,
+		Facts: mail.Facts{OrderID: p.OrderID, TicketID: p.TicketID, Title: p.Title, Amount: p.FaceValue, Code: p.Code},
+	})
+}
+
+// queue merges what an event tells of orderID into the order's replica and
+// queues each email of emails unless its cause already has it, in tx: the
+// reads first, then the writes.
+func (f *Function) queue(tx store.Tx, orderID string, order notificationsstore.OrderFacts, emails ...notificationsstore.Queued) error {
+	writes := make([]func() error, 0, 1+len(emails))
+	remember, err := f.store.RememberOrderIn(tx, orderID, order)
+	if err != nil {
+		return err
+	}
+	writes = append(writes, remember)
+	now := f.now()
+	for _, q := range emails {
+		w, err := f.store.QueueIn(tx, q, now)
+		if err != nil {
+			return err
+		}
+		if w != nil {
+			writes = append(writes, w)
+		}
+	}
+	for _, w := range writes {
+		if err := w(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validOrder refuses an event whose order id could not name a document.
+func validOrder(ev event.Event, orderID string) error {
+	if !store.ValidID(orderID) {
+		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
+	}
+	return nil
+}
