@@ -37,6 +37,7 @@ require (
 	github.com/rickb777/date v1.13.0 // indirect
 	github.com/rickb777/plural v1.2.1 // indirect
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e // indirect
+	github.com/wneessen/go-mail v0.8.1 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.67.0 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.69.0 // indirect
@@ -66,6 +67,7 @@ require (
 	github.com/buytickets/buytickets/eventing v0.0.0
 	github.com/buytickets/buytickets/functions/etickets v0.0.0
 	github.com/buytickets/buytickets/functions/expiration v0.0.0
+	github.com/buytickets/buytickets/functions/notifications v0.0.0
 	github.com/buytickets/buytickets/functions/orders v0.0.0
 	github.com/buytickets/buytickets/functions/payments v0.0.0
 	github.com/buytickets/buytickets/functions/tickets v0.0.0
@@ -101,3 +103,5 @@ replace github.com/buytickets/buytickets/functions/expiration => ../../functions
 replace github.com/buytickets/buytickets/functions/web => ../../functions/web
 
 replace github.com/buytickets/buytickets/functions/etickets => ../../functions/etickets
+
+replace github.com/buytickets/buytickets/functions/notifications => ../../functions/notifications

@@ -34,6 +34,11 @@ type Config struct {
 	StripePublishableKey string `env:"STRIPE_PUBLISHABLE_KEY"`
 	StripeWebhookSecret  string `env:"STRIPE_WEBHOOK_SECRET"`
 	StripeAPIBase        string `env:"STRIPE_API_BASE"`
+	// Without SMTP_URL, notifications sends to mailpit, started by the
+	// stack with its web UI on MAIL_UI_ADDR.
+	SMTPURL    string `env:"SMTP_URL"`
+	MailFrom   string `env:"MAIL_FROM"`
+	MailUIAddr string `env:"MAIL_UI_ADDR" default:"127.0.0.1:8025"`
 }
 
 func main() {
@@ -62,11 +67,15 @@ func realMain(ctx context.Context) error {
 			Key: cfg.StripeKey, PublishableKey: cfg.StripePublishableKey,
 			WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase,
 		},
+		Mail: stack.MailOptions{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, UIAddr: cfg.MailUIAddr},
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("Buytickets is running on %s (data in %s). Press Ctrl-C to stop.\n", s.URL(), cfg.DataDir)
+	if mail := s.MailURL(); mail != "" {
+		fmt.Printf("Its emails arrive in the mailbox at %s.\n", mail)
+	}
 	<-ctx.Done()
 	fmt.Println("Stopping…")
 	return s.Close()

@@ -32,10 +32,22 @@ func TestMakeRunServesAndStopsOnInterrupt(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != `{"currentUser":null}` {
 		t.Errorf("currentuser = %d %s", resp.StatusCode, body)
 	}
-	for _, f := range []string{"auth.db", "jwt.key"} {
+	for _, f := range []string{"auth.db", "jwt.key", "mailpit.db"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("DATA_DIR lacks %s: %v", f, err)
 		}
+	}
+	// The banner's second line says where the emails can be read.
+	if !strings.HasPrefix(p.mail, "http://127.0.0.1:") {
+		t.Fatalf("banner names no mailbox, got %q", p.mail)
+	}
+	mailbox, err := http.Get(p.mail + "/api/v1/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailbox.Body.Close()
+	if mailbox.StatusCode != http.StatusOK {
+		t.Errorf("mailbox at %s answered %s", p.mail, mailbox.Status)
 	}
 
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -94,6 +106,7 @@ func buildCommand(t *testing.T) string {
 type process struct {
 	cmd    *exec.Cmd
 	url    string        // where it serves, from its banner
+	mail   string        // where its mailbox is, from its banner; empty with SMTP_URL
 	logs   string        // the file its stderr goes to
 	exited chan struct{} // closed once it has exited; err says how
 	err    error
@@ -115,7 +128,8 @@ func runCommand(t *testing.T, bin, dataDir string, env ...string) *process {
 		logs:   filepath.Join(t.TempDir(), "stderr"),
 		exited: make(chan struct{}),
 	}
-	p.cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dataDir, "LOG_LEVEL=warn", "JWT_KEY=")
+	p.cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dataDir, "LOG_LEVEL=warn", "JWT_KEY=",
+		"MAIL_UI_ADDR=127.0.0.1:0") // tests run side by side; make run's is 127.0.0.1:8025
 	p.cmd.Env = append(p.cmd.Env, env...)
 	logs, err := os.Create(p.logs)
 	if err != nil {
@@ -156,6 +170,10 @@ func runCommand(t *testing.T, bin, dataDir string, env ...string) *process {
 	}
 	if !strings.Contains(lines.Text(), p.url) {
 		t.Fatalf("first line %q does not say it runs on %s", lines.Text(), p.url)
+	}
+	if lines.Scan() {
+		_, p.mail, _ = strings.Cut(lines.Text(), "mailbox at ")
+		p.mail = strings.TrimSuffix(p.mail, ".")
 	}
 	go io.Copy(io.Discard, banner)
 	return p

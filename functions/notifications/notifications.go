@@ -18,6 +18,7 @@
 package notifications
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -39,14 +40,18 @@ import (
 	"github.com/buytickets/buytickets/shared/store"
 )
 
+// DefaultMailFrom is the sender of emails when MAIL_FROM is not set.
+const DefaultMailFrom = "Buytickets <tickets@buytickets.dev>"
+
 // Config is the notifications function's settings, from the environment
 // (DESIGN §7).
 type Config struct {
 	// SMTPURL is the relay emails are handed to (SMTP_URL):
 	// smtp://[user:password@]host[:port] or smtps://….
 	SMTPURL string `env:"SMTP_URL" required:"true"`
-	// MailFrom is the sender of every email (MAIL_FROM).
-	MailFrom string `env:"MAIL_FROM" default:"Buytickets <tickets@buytickets.dev>"`
+	// MailFrom is the sender of every email (MAIL_FROM); DefaultMailFrom
+	// when empty.
+	MailFrom string `env:"MAIL_FROM"`
 	// PublicURL is where users reach the marketplace (PUBLIC_URL): the
 	// links in emails start with it.
 	PublicURL string `env:"PUBLIC_URL" default:"https://buytickets.dev"`
@@ -63,7 +68,7 @@ func (c *Config) Validate() error {
 	if _, err := sender.ParseURL(c.SMTPURL); err != nil {
 		return err
 	}
-	if _, err := sender.New(sender.Relay{}, c.MailFrom); err != nil {
+	if _, err := sender.New(sender.Relay{}, cmp.Or(c.MailFrom, DefaultMailFrom)); err != nil {
 		return errors.New("MAIL_FROM must be an email address, such as Buytickets <tickets@buytickets.dev>")
 	}
 	if _, ok := httpx.HTTPURL(c.PublicURL); !ok {
@@ -115,7 +120,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, errors.New("notifications.New: a store and an event plane membership are required (Deps.Store, Deps.Events)")
 	}
 	relay, _ := sender.ParseURL(cfg.SMTPURL) // Validate checked it
-	s, _ := sender.New(relay, cfg.MailFrom)
+	s, _ := sender.New(relay, cmp.Or(cfg.MailFrom, DefaultMailFrom))
 	public, _ := httpx.HTTPURL(strings.TrimSuffix(cfg.PublicURL, "/"))
 	now := deps.Now
 	if now == nil {

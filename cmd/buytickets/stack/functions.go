@@ -14,6 +14,7 @@ import (
 	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/functions/etickets"
 	"github.com/buytickets/buytickets/functions/expiration"
+	"github.com/buytickets/buytickets/functions/notifications"
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/functions/tickets"
@@ -121,6 +122,16 @@ var functions = []function{
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(etickets.New(etickets.Config{JWTKey: string(s.jwtKey), SigningKey: s.eticketKey},
 				etickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+		},
+	},
+	{
+		name:   "notifications",
+		routes: []string{"/api/notifications"},
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(notifications.New(notifications.Config{
+				SMTPURL: s.smtpURL, MailFrom: s.opts.Mail.From, PublicURL: s.url, JWTKey: string(s.jwtKey),
+			}, notifications.Deps{Store: env.db, Events: env.events, Logger: env.logger, SweepEvery: 10 * time.Minute}))
 		},
 	},
 	{

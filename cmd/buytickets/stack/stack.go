@@ -69,6 +69,9 @@ type Options struct {
 	// RedriveAfter is how old an unfinished charge must be before payments'
 	// sweep re-sends it; payments' default when zero.
 	RedriveAfter time.Duration
+	// Mail is where notifications sends its emails: mailpit, started by
+	// the stack, unless a relay is given.
+	Mail MailOptions
 }
 
 // Stack is a running marketplace.
@@ -103,6 +106,9 @@ type Stack struct {
 
 	stripe     payments.Config
 	stripeMock *stripeMock
+
+	smtpURL string
+	mailpit *mailpit
 }
 
 // StripeOptions choose the Stripe account payments uses.
@@ -129,8 +135,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		backends: map[string]*backend{}, running: map[string]*functionRun{}, addrs: map[string]string{},
 	}
 	if err := s.start(ctx); err != nil {
-		cancel()
-		s.wg.Wait()
+		s.Close()
 		return nil, fmt.Errorf("stack.Start: %w", err)
 	}
 	return s, nil
@@ -152,6 +157,9 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	if err := s.setUpStripe(ctx); err != nil {
+		return err
+	}
+	if err := s.setUpMail(ctx); err != nil {
 		return err
 	}
 	// Every address first: functions need the broker's and the router's
@@ -305,6 +313,9 @@ func (s *Stack) Close() error {
 	s.wg.Wait()
 	if s.stripeMock != nil {
 		s.stripeMock.stop()
+	}
+	if s.mailpit != nil {
+		s.mailpit.stop()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
