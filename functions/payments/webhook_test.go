@@ -2,14 +2,19 @@ package payments_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v76"
+
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
 func TestSucceededIntentIsRecordedOnce(t *testing.T) {
@@ -134,5 +139,103 @@ func TestSucceededIntentForAnUnknownOrderIsKeptFromBeingRetried(t *testing.T) {
 	f.mustWebhook(succeeded("evt_u", "pi_u", orderID, 1999))
 	if got := f.counts(); got[paymentsstore.Payments] != 0 || got[paymentsstore.Webhooks] != 1 || got[paymentsstore.Orders] != 0 {
 		t.Errorf("store %v, want only the event's receipt", got)
+	}
+}
+
+// chargeRefunded returns a charge.refunded about chargeID (of PaymentIntent
+// intentID, when not empty), refunded in full or in part, as Stripe posts it.
+func chargeRefunded(eventID, chargeID, intentID string, full bool) []byte {
+	charge := map[string]any{
+		"id": chargeID, "object": "charge", "amount": 1999, "currency": "usd", "refunded": full,
+		"refunds": map[string]any{"object": "list", "data": []map[string]any{{"id": "re_" + eventID, "object": "refund"}}},
+	}
+	if intentID != "" {
+		charge["payment_intent"] = intentID
+	}
+	b, _ := json.Marshal(map[string]any{
+		"id": eventID, "object": "event", "api_version": stripe.APIVersion, "created": t0.Unix(), "type": "charge.refunded",
+		"data": map[string]any{"object": charge},
+	})
+	return b
+}
+
+func TestASaleRefundedAtStripeIsUndoneOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// paid pays an order and returns it with the refund event Stripe sends.
+		paid func(f *fn) (orderID string, refunded func(eventID string) []byte)
+	}{
+		{"a card charge", func(f *fn) (string, func(string) []byte) {
+			orderID, p := f.paidOrder(19.99)
+			return orderID, func(id string) []byte { return chargeRefunded(id, p.StripeID, "", true) }
+		}},
+		{"a PaymentIntent's charge", func(f *fn) (string, func(string) []byte) {
+			orderID := f.placeOrder("buyer", 19.99)
+			f.mustWebhook(succeeded("evt_paid", "pi_1", orderID, 1999))
+			return orderID, func(id string) []byte { return chargeRefunded(id, "ch_of_pi_1", "pi_1", true) }
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t)
+			orderID, refunded := tc.paid(f)
+			f.sink.wait(t, eventing.TypePaymentCreated, orderID)
+			f.MustDeliver(orderCompleted(t, orderID, "buyer", 19.99, 1))
+
+			f.mustWebhook(refunded("evt_refund"))
+			ev := f.sink.wait(t, eventing.TypePaymentRefunded, orderID)
+			data := eventingtest.Decode[eventing.PaymentRefunded](t, ev)
+			p := f.ledger(orderID).Payments[0]
+			if data.Reason != string(payment.ReasonAtStripe) || data.ID != p.ID || data.Amount != 1999 {
+				t.Errorf("payment.refunded %+v, want the payment's, refunded at Stripe", data)
+			}
+			if p.RefundDue() || p.Refund.StripeID != "re_evt_refund" {
+				t.Errorf("refund %+v, want recorded as Stripe's re_evt_refund", p.Refund)
+			}
+
+			f.mustWebhook(refunded("evt_refund"))       // Stripe sends it again
+			f.mustWebhook(refunded("evt_refund_again")) // or tells of the refund anew
+			if n := len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)); n != 1 {
+				t.Errorf("%d payment.refunded, want 1", n)
+			}
+			if refunds := f.stripe.requests("/v1/refunds"); len(refunds) != 0 {
+				t.Errorf("payments sent %d refunds of its own to Stripe, want none", len(refunds))
+			}
+		})
+	}
+}
+
+func TestRefundsAtStripeThatUndoNoSaleChangeNothing(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	orderID, p := f.paidOrder(19.99)
+	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
+	f.MustDeliver(orderCompleted(t, orderID, "buyer", 19.99, 1))
+	before := f.counts()
+
+	f.mustWebhook(chargeRefunded("evt_partial", p.StripeID, "", false)) // a partial refund: the sale stands
+	f.mustWebhook(chargeRefunded("evt_other", "ch_unknown", "", true))  // a charge of no payment here
+	storetest.WantSameCounts(t, "refunds of no sale", before, f.counts())
+	if n := len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)); n != 0 {
+		t.Errorf("%d payment.refunded, want none", n)
+	}
+}
+
+func TestStripeTellingOfARefundPaymentsMadeSendsNoSecondEvent(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	orderID, p := f.paidOrder(19.99)
+	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
+	f.MustDeliver(orderCancelled(t, orderID, 1))
+	f.sink.wait(t, eventing.TypePaymentRefunded, orderID)
+
+	f.mustWebhook(chargeRefunded("evt_ours", p.StripeID, "", true))
+	if n := len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)); n != 1 {
+		t.Errorf("%d payment.refunded, want 1", n)
+	}
+	if reason := f.ledger(orderID).Payments[0].Refund.Reason; reason != payment.ReasonCancelled {
+		t.Errorf("refund reason %q, want it kept as %q", reason, payment.ReasonCancelled)
 	}
 }

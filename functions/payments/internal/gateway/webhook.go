@@ -27,6 +27,7 @@ var (
 const (
 	intentSucceeded = "payment_intent.succeeded"
 	intentFailed    = "payment_intent.payment_failed"
+	chargeRefunded  = "charge.refunded"
 )
 
 // Event is a verified Stripe event as payments reads it.
@@ -38,6 +39,22 @@ type Event struct {
 	// (payment_intent.succeeded and payment_intent.payment_failed); nil
 	// for any other type.
 	Intent *IntentOutcome
+	// Refund is the charge of a charge.refunded event, a refund made at
+	// Stripe (from its dashboard, say); nil for any other type.
+	Refund *ChargeRefund
+}
+
+// ChargeRefund is what a charge.refunded event says of a charge given back.
+type ChargeRefund struct {
+	// ChargeID is the charge's id, and IntentID its PaymentIntent's, ""
+	// for a charge made without one: payments knows its payment by one or
+	// the other.
+	ChargeID, IntentID string
+	// Full is true once the whole amount is given back; a partial refund
+	// leaves the sale standing.
+	Full bool
+	// RefundID is the latest refund's id, when the event lists it.
+	RefundID string
 }
 
 // IntentOutcome is what a PaymentIntent event says of a payment.
@@ -72,7 +89,22 @@ func ReadEvent(payload []byte, signature, secret string) (Event, error) {
 		return Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
 	}
 	out := Event{ID: ev.ID, Type: string(ev.Type)}
-	if ev.Type != intentSucceeded && ev.Type != intentFailed {
+	switch ev.Type {
+	case intentSucceeded, intentFailed:
+	case chargeRefunded:
+		var ch stripe.Charge
+		if ev.Data == nil || json.Unmarshal(ev.Data.Raw, &ch) != nil || ch.ID == "" {
+			return Event{}, ErrBadEvent.With(fmt.Errorf("event %s: no Charge", ev.ID))
+		}
+		out.Refund = &ChargeRefund{ChargeID: ch.ID, Full: ch.Refunded}
+		if ch.PaymentIntent != nil {
+			out.Refund.IntentID = ch.PaymentIntent.ID
+		}
+		if ch.Refunds != nil && len(ch.Refunds.Data) > 0 {
+			out.Refund.RefundID = ch.Refunds.Data[0].ID
+		}
+		return out, nil
+	default:
 		return out, nil
 	}
 	var pi stripe.PaymentIntent

@@ -50,7 +50,7 @@ func TestReadEventTellsWhatAPaymentIntentEventSays(t *testing.T) {
 			&gateway.IntentOutcome{ID: "pi_1", OrderID: "order1", Succeeded: true, Amount: 1250, Currency: "usd"}},
 		{"a payment failed", "payment_intent.payment_failed", intent(0, map[string]any{"code": "card_declined", "decline_code": "insufficient_funds"}),
 			&gateway.IntentOutcome{ID: "pi_1", OrderID: "order1", Amount: 1250, Currency: "usd", FailureCode: "card_declined insufficient_funds"}},
-		{"another type", "charge.refunded", map[string]any{"id": "ch_1", "object": "charge"}, nil},
+		{"another type", "charge.succeeded", map[string]any{"id": "ch_1", "object": "charge"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,10 +70,48 @@ func TestReadEventTellsWhatAPaymentIntentEventSays(t *testing.T) {
 	}
 }
 
+func TestReadEventTellsWhichChargeWasRefundedAtStripe(t *testing.T) {
+	t.Parallel()
+	charge := func(refunded bool, intent any, refunds ...string) map[string]any {
+		ch := map[string]any{"id": "ch_1", "object": "charge", "refunded": refunded, "payment_intent": intent}
+		if refunds != nil {
+			var data []map[string]any
+			for _, id := range refunds {
+				data = append(data, map[string]any{"id": id, "object": "refund"})
+			}
+			ch["refunds"] = map[string]any{"object": "list", "data": data}
+		}
+		return ch
+	}
+	tests := []struct {
+		name string
+		data map[string]any
+		want gateway.ChargeRefund
+	}{
+		{"a charge refunded in full", charge(true, nil, "re_1"), gateway.ChargeRefund{ChargeID: "ch_1", Full: true, RefundID: "re_1"}},
+		{"a PaymentIntent's charge", charge(true, "pi_1"), gateway.ChargeRefund{ChargeID: "ch_1", IntentID: "pi_1", Full: true}},
+		{"a partial refund", charge(false, "pi_1", "re_2"), gateway.ChargeRefund{ChargeID: "ch_1", IntentID: "pi_1", RefundID: "re_2"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			payload := stripeEvent("evt_1", "charge.refunded", tc.data)
+			ev, err := gateway.ReadEvent(payload, signed(payload, secret, time.Now()), secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Intent != nil || ev.Refund == nil || *ev.Refund != tc.want {
+				t.Errorf("refund %+v (intent %+v), want %+v", ev.Refund, ev.Intent, tc.want)
+			}
+		})
+	}
+}
+
 func TestReadEventRefusesWhatStripeDidNotSignOrCannotBeRead(t *testing.T) {
 	t.Parallel()
 	good := stripeEvent("evt_1", "payment_intent.succeeded", map[string]any{"id": "pi_1", "object": "payment_intent"})
 	noIntent := stripeEvent("evt_1", "payment_intent.succeeded", nil)
+	noCharge := stripeEvent("evt_1", "charge.refunded", nil)
 	badID := stripeEvent("evt/1", "charge.refunded", nil)
 	tests := []struct {
 		name      string
@@ -86,6 +124,7 @@ func TestReadEventRefusesWhatStripeDidNotSignOrCannotBeRead(t *testing.T) {
 		{"signed long ago", good, signed(good, secret, time.Now().Add(-time.Hour)), gateway.ErrBadSignature},
 		{"not JSON", []byte("{"), signed([]byte("{"), secret, time.Now()), gateway.ErrBadEvent},
 		{"an intent event without its intent", noIntent, signed(noIntent, secret, time.Now()), gateway.ErrBadEvent},
+		{"a refund event without its charge", noCharge, signed(noCharge, secret, time.Now()), gateway.ErrBadEvent},
 		{"an id no document can have", badID, signed(badID, secret, time.Now()), gateway.ErrBadEvent},
 	}
 	for _, tc := range tests {

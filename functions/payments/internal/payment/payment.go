@@ -182,6 +182,9 @@ const (
 	// ReasonMismatch is a payment of another amount or currency than the
 	// order's: it pays nothing, and is given back.
 	ReasonMismatch RefundReason = "amount_mismatch"
+	// ReasonAtStripe is a payment given back in full at Stripe (from its
+	// dashboard, by support), not by payments: the sale is undone.
+	ReasonAtStripe RefundReason = "refunded_at_stripe"
 )
 
 // Refund is what is owed back on a payment.
@@ -420,6 +423,27 @@ func (l *Ledger) Refunded(paymentID, refundID string, now time.Time) (Payment, b
 		p := &l.Payments[i]
 		if p.ID != paymentID || !p.RefundDue() {
 			continue
+		}
+		p.Refund.DueAt, p.Refund.StripeID, p.Refund.At = time.Time{}, refundID, now.UTC()
+		return *p, true
+	}
+	return Payment{}, false
+}
+
+// RefundedAtStripe records that the payment Stripe knows as stripeID (its
+// charge or PaymentIntent) was given back in full at Stripe by refund
+// refundID at now, and returns it. A payment payments owed back already
+// keeps its reason; one refunded before, or none of this ledger, changes
+// nothing and reports false, so that Stripe telling it twice, or telling
+// of a refund payments made itself, gives back one payment.refunded.
+func (l *Ledger) RefundedAtStripe(stripeID, refundID string, now time.Time) (Payment, bool) {
+	for i := range l.Payments {
+		p := &l.Payments[i]
+		if p.StripeID != stripeID || !p.Refund.At.IsZero() {
+			continue
+		}
+		if p.Refund.Reason == "" {
+			p.Refund.Reason = ReasonAtStripe
 		}
 		p.Refund.DueAt, p.Refund.StripeID, p.Refund.At = time.Time{}, refundID, now.UTC()
 		return *p, true

@@ -244,6 +244,40 @@ func TestRefundedSettlesOnlyADueRefund(t *testing.T) {
 	}
 }
 
+func TestARefundAtStripeUndoesTheSaleOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		held       payment.RefundReason // the payment's reason before Stripe tells of the refund
+		stripeID   string
+		wantOK     bool
+		wantReason payment.RefundReason
+	}{
+		{"a kept payment is refunded at Stripe", "", "ch_1", true, payment.ReasonAtStripe},
+		{"a payment owed back keeps its reason", payment.ReasonCancelled, "ch_1", true, payment.ReasonCancelled},
+		{"a charge this ledger does not hold", "", "ch_other", false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := ledger(withPayment("ch_1", tc.held))
+			p, ok := l.RefundedAtStripe(tc.stripeID, "re_1", t0)
+			if ok != tc.wantOK {
+				t.Fatalf("RefundedAtStripe reported %v, want %v", ok, tc.wantOK)
+			}
+			if !ok {
+				return
+			}
+			if p.Refund.Reason != tc.wantReason || p.RefundDue() || p.Refund.StripeID != "re_1" || !p.Refund.At.Equal(t0) || l.Payments[0] != p {
+				t.Errorf("RefundedAtStripe = %+v", p)
+			}
+			if _, again := l.RefundedAtStripe(tc.stripeID, "re_2", t0); again {
+				t.Error("Stripe telling of the refund twice undid the sale twice")
+			}
+		})
+	}
+}
+
 func TestStaleClaimIsAbandoned(t *testing.T) {
 	t.Parallel()
 	l := ledger(withClaim(1, payment.Charging))

@@ -336,6 +336,28 @@ func (s *Store) PaymentsOf(ctx context.Context, orderID string) ([]payment.Payme
 	return payments, nil
 }
 
+// PaymentAt returns the payment Stripe knows by one of stripeIDs (a charge
+// or a PaymentIntent; empty ones are skipped), and whether there is one.
+func (s *Store) PaymentAt(ctx context.Context, stripeIDs ...string) (payment.Payment, bool, error) {
+	for _, id := range stripeIDs {
+		if id == "" {
+			continue
+		}
+		docs, err := s.db.Query(ctx, Payments, store.Query{Filters: []store.Filter{store.Where("stripeId", store.Eq, id)}, Limit: 1})
+		if err != nil {
+			return payment.Payment{}, false, err
+		}
+		payments, err := paymentsOf(docs)
+		if err != nil {
+			return payment.Payment{}, false, err
+		}
+		if len(payments) > 0 {
+			return payments[0], true, nil
+		}
+	}
+	return payment.Payment{}, false, nil
+}
+
 // paymentsOf decodes payments in the order the query returned them.
 func paymentsOf(docs []store.Doc) ([]payment.Payment, error) {
 	payments := make([]payment.Payment, 0, len(docs))
