@@ -40,8 +40,11 @@ const (
 	// notifications, which keeps the user's email address.
 	TypeUserRegistered = "dev.buytickets.user.registered"
 	// TypeUserBanned is a user an admin banned, emitted by auth for every
-	// function (later).
+	// function that takes requests: each refuses the user from then on.
 	TypeUserBanned = "dev.buytickets.user.banned"
+	// TypeUserUnbanned is a ban an admin lifted, emitted by auth for every
+	// function that takes requests.
+	TypeUserUnbanned = "dev.buytickets.user.unbanned"
 	// TypeETicketIssued is the e-ticket of a completed order, emitted by
 	// etickets.
 	TypeETicketIssued = "dev.buytickets.eticket.issued"
@@ -173,10 +176,15 @@ type UserRegistered struct {
 }
 
 // UserBanned is the data of TypeUserBanned: the user's sessions are refused
-// until Until.
+// until Until, or for good when Until is zero (absent on the wire).
 type UserBanned struct {
-	UserID string    `json:"userId"`
-	Until  time.Time `json:"until"`
+	UserID string     `json:"userId"`
+	Until  *time.Time `json:"until,omitempty"`
+}
+
+// UserUnbanned is the data of TypeUserUnbanned.
+type UserUnbanned struct {
+	UserID string `json:"userId"`
 }
 
 // ETicketIssued is the data of TypeETicketIssued: the e-ticket Code admits
@@ -260,8 +268,17 @@ func NewUserRegistered(p UserRegistered) (event.Event, error) {
 // NewUserBanned returns the user.banned event of p, from auth; its subject is
 // the user.
 func NewUserBanned(p UserBanned) (event.Event, error) {
-	p.Until = p.Until.UTC()
+	if p.Until != nil {
+		until := p.Until.UTC()
+		p.Until = &until
+	}
 	return newEvent(TypeUserBanned, p.UserID, nil, p)
+}
+
+// NewUserUnbanned returns the user.unbanned event of p, from auth; its
+// subject is the user.
+func NewUserUnbanned(p UserUnbanned) (event.Event, error) {
+	return newEvent(TypeUserUnbanned, p.UserID, nil, p)
 }
 
 // NewETicketIssued returns the eticket.issued event of p, from etickets;

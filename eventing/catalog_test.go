@@ -53,7 +53,9 @@ func catalog() []catalogCase {
 	paymentCreated := eventing.PaymentCreated{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd"}
 	paymentRefunded := eventing.PaymentRefunded{ID: "p1", OrderID: "o1", StripeID: "ch_1", Amount: 2050, Currency: "usd", Reason: "order cancelled"}
 	registered := eventing.UserRegistered{ID: "u2", Email: "u2@example.com"}
-	userBanned := eventing.UserBanned{UserID: "u3", Until: at}
+	userBanned := eventing.UserBanned{UserID: "u3", Until: &at}
+	bannedForGood := eventing.UserBanned{UserID: "u3"}
+	unbanned := eventing.UserUnbanned{UserID: "u3"}
 	issued := eventing.ETicketIssued{Code: "c1", OrderID: "o1", TicketID: "t1", HolderID: "u2", IssuerID: "u1", Title: "Concert", FaceValue: 2050}
 	checkedIn := eventing.ETicketCheckedIn{Code: "c1", OrderID: "o1", CheckedInAt: at}
 	revoked := eventing.ETicketRevoked{Code: "c1", OrderID: "o1", Reason: "refunded"}
@@ -78,6 +80,10 @@ func catalog() []catalogCase {
 			eventing.TypeUserRegistered, "/functions/auth", "u2", -1, decodeAs[eventing.UserRegistered](), registered},
 		{"user banned", func() (event.Event, error) { return eventing.NewUserBanned(userBanned) },
 			eventing.TypeUserBanned, "/functions/auth", "u3", -1, decodeAs[eventing.UserBanned](), userBanned},
+		{"user banned for good", func() (event.Event, error) { return eventing.NewUserBanned(bannedForGood) },
+			eventing.TypeUserBanned, "/functions/auth", "u3", -1, decodeAs[eventing.UserBanned](), bannedForGood},
+		{"user unbanned", func() (event.Event, error) { return eventing.NewUserUnbanned(unbanned) },
+			eventing.TypeUserUnbanned, "/functions/auth", "u3", -1, decodeAs[eventing.UserUnbanned](), unbanned},
 		{"eticket issued", func() (event.Event, error) { return eventing.NewETicketIssued(issued) },
 			eventing.TypeETicketIssued, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketIssued](), issued},
 		{"eticket checked in", func() (event.Event, error) { return eventing.NewETicketCheckedIn(checkedIn) },

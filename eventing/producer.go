@@ -16,6 +16,7 @@ var producers = map[string]string{
 	TypePaymentRefunded:     "payments",
 	TypeUserRegistered:      "auth",
 	TypeUserBanned:          "auth",
+	TypeUserUnbanned:        "auth",
 	TypeETicketIssued:       "etickets",
 	TypeETicketCheckedIn:    "etickets",
 	TypeETicketRevoked:      "etickets",

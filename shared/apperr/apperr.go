@@ -42,6 +42,9 @@ const (
 	Unsupported
 	// PaymentRequired is a payment the card issuer declined.
 	PaymentRequired
+	// Forbidden is a signed-in caller who may not act at all, such as a
+	// suspended account.
+	Forbidden
 )
 
 var kindNames = map[Kind]string{
@@ -54,6 +57,7 @@ var kindNames = map[Kind]string{
 	TooLarge:        "too large",
 	Unsupported:     "unsupported",
 	PaymentRequired: "payment required",
+	Forbidden:       "forbidden",
 }
 
 func (k Kind) String() string {

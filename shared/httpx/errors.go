@@ -35,6 +35,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 	apperr.PaymentRequired: http.StatusPaymentRequired,
+	apperr.Forbidden:       http.StatusForbidden,
 }
 
 // Status returns the HTTP status Error answers err with: the status of its

@@ -29,6 +29,7 @@ func TestErrorAnswersEachKindWithItsStatus(t *testing.T) {
 			[]httpx.ErrorItem{{Message: "Email must be valid", Field: "email"}, {Message: "Password is required", Field: "password"}}},
 		{"unauthorized", apperr.New(apperr.Unauthorized, "Not authorized"), 401, []httpx.ErrorItem{{Message: "Not authorized"}}},
 		{"payment required", apperr.New(apperr.PaymentRequired, "Card declined"), 402, []httpx.ErrorItem{{Message: "Card declined"}}},
+		{"forbidden", apperr.New(apperr.Forbidden, "Account suspended"), 403, []httpx.ErrorItem{{Message: "Account suspended"}}},
 		{"not found", apperr.New(apperr.NotFound, "Not found"), 404, []httpx.ErrorItem{{Message: "Not found"}}},
 		{"conflict", apperr.New(apperr.Conflict, "Payment in progress"), 409, []httpx.ErrorItem{{Message: "Payment in progress"}}},
 		{"too large", apperr.New(apperr.TooLarge, "Request body is too large"), 413, []httpx.ErrorItem{{Message: "Request body is too large"}}},
