@@ -52,6 +52,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/banlist"
 	"github.com/buytickets/buytickets/eventing/identity"
 	"github.com/buytickets/buytickets/eventing/receive"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -491,6 +492,10 @@ type Footing struct {
 	// Tokens verifies the access tokens auth signs with the function's JWT
 	// key, on the function's clock.
 	Tokens *sharedauth.Tokens
+	// Bans is the function's ban list, in its store: its receiver routes
+	// user.banned and user.unbanned to it (banlist.Routes), and Session,
+	// SignedIn and Mutation refuse the users it holds banned.
+	Bans *banlist.List
 	// Now is the function's clock: Deps.Now, or time.Now when that is nil.
 	Now func() time.Time
 	// Logger is Deps.Logger: nil for the logger already in the request's
@@ -518,7 +523,30 @@ func (d Deps) Start(validate func() error, jwtKey string) (Footing, error) {
 	if err != nil {
 		return Footing{}, err
 	}
-	return Footing{Publisher: pub, Tokens: tokens, Now: now, Logger: d.Logger}, nil
+	return Footing{Publisher: pub, Tokens: tokens, Bans: banlist.New(d.Store, now), Now: now, Logger: d.Logger}, nil
+}
+
+// Session returns the wrapper of a handler open to everyone that reads the
+// session when there is one (sharedauth.Middleware), and refuses a banned
+// user (banlist.Guard).
+func (ft Footing) Session() func(http.Handler) http.Handler {
+	session := sharedauth.Middleware(ft.Tokens)
+	return func(h http.Handler) http.Handler { return session(ft.Bans.Guard(h)) }
+}
+
+// SignedIn returns the wrapper of a handler that needs a signed-in user who
+// is not banned: Session, then sharedauth.RequireUser.
+func (ft Footing) SignedIn() func(http.Handler) http.Handler {
+	session := ft.Session()
+	return func(h http.Handler) http.Handler { return session(sharedauth.RequireUser(h)) }
+}
+
+// Mutation returns the wrapper of a handler that changes a signed-in user's
+// data: cross-site requests are refused (the session is a cookie), then
+// SignedIn.
+func (ft Footing) Mutation() func(http.Handler) http.Handler {
+	signedIn := ft.SignedIn()
+	return func(h http.Handler) http.Handler { return httpx.CrossOriginProtection(signedIn(h)) }
 }
 
 // Relay runs the outbox's relay with the function's logger until ctx ends

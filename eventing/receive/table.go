@@ -67,15 +67,17 @@ func Table(routes ...Route) Func {
 
 // OrderEvents is the Table of a function that follows each order through
 // its life, order.created and then order.cancelled or order.completed:
-// such a function routes all three, each to its own fn.
+// such a function routes all three, each to its own fn, and the other
+// routes it takes (its ban list's, say).
 func OrderEvents(
 	created func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCreated) error,
 	cancelled func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCancelled) error,
 	completed func(ctx context.Context, tx store.Tx, ev event.Event, data eventing.OrderCompleted) error,
+	more ...Route,
 ) Func {
-	return Table(
+	return Table(append([]Route{
 		On(eventing.TypeOrderCreated, created),
 		On(eventing.TypeOrderCancelled, cancelled),
 		On(eventing.TypeOrderCompleted, completed),
-	)
+	}, more...)...)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/banlist"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/etickets/internal/eticket"
 	"github.com/buytickets/buytickets/shared/store"
@@ -15,12 +16,13 @@ import (
 // receiver applies one delivered event in the transaction that records its
 // receipt (receive.Handler): order.completed issues the order's e-ticket,
 // once whatever the deliveries do, and payment.refunded revokes it (or,
-// come first, makes it be born revoked).
+// come first, makes it be born revoked); user.banned and user.unbanned
+// keep the ban list its API consults.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
+	return receive.Table(append([]receive.Route{
 		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
 		receive.On(eventing.TypePaymentRefunded, f.receivePaymentRefunded),
-	)
+	}, banlist.Routes(banlist.Hooks{})...)...)
 }
 
 func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {

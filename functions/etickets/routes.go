@@ -5,7 +5,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/server"
 )
@@ -16,7 +15,7 @@ import (
 // delivers order.completed and payment.refunded to /events, and the
 // PingSource sweeps the outbox.
 func (f *Function) routes() http.Handler {
-	signedIn, mutation := sharedauth.SignedIn(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
+	signedIn, mutation := f.ft.SignedIn(), f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("GET /api/etickets", signedIn(f.handleList()))

@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/banlist"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
@@ -17,14 +18,15 @@ import (
 // receiver applies one delivered event in the transaction that records its
 // receipt (receive.Handler): the tickets' events update the replica,
 // expiration.completed cancels an unpaid order and payment.created
-// completes a paid one.
+// completes a paid one; user.banned and user.unbanned keep the ban list its
+// API consults.
 func (f *Function) receiver() receive.Func {
-	return receive.Table(
+	return receive.Table(append([]receive.Route{
 		receive.On(eventing.TypeTicketCreated, f.receiveTicketCreated),
 		receive.On(eventing.TypeTicketUpdated, f.receiveTicketUpdated),
 		receive.On(eventing.TypeExpirationCompleted, f.receiveExpirationCompleted),
 		receive.On(eventing.TypePaymentCreated, f.receivePaymentCreated),
-	)
+	}, banlist.Routes(banlist.Hooks{})...)...)
 }
 
 func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {

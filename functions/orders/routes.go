@@ -5,7 +5,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/server"
 )
@@ -15,7 +14,7 @@ import (
 // requests; the broker delivers events to /events and the PingSource
 // sweeps the outbox at /outbox/sweep, neither with a session.
 func (f *Function) routes() http.Handler {
-	signedIn, mutation := sharedauth.SignedIn(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
+	signedIn, mutation := f.ft.SignedIn(), f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/orders", mutation(f.handleCreate()))

@@ -7,6 +7,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/banlist"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/store"
@@ -14,9 +15,11 @@ import (
 
 // receiver applies one delivered event in the transaction that records its
 // receipt (receive.Handler): the order events update the replica, and a
-// cancellation makes the order's payments owed back.
+// cancellation makes the order's payments owed back; user.banned and
+// user.unbanned keep the ban list its API consults.
 func (f *Function) receiver() receive.Func {
-	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted,
+		banlist.Routes(banlist.Hooks{})...)
 }
 
 func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {

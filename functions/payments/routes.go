@@ -5,7 +5,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/server"
 )
@@ -22,7 +21,7 @@ const SweepPath = "/payments/sweep"
 // broker delivers order events to /events and the PingSources post to the
 // two sweeps, none of them with a session.
 func (f *Function) routes() http.Handler {
-	mutation := sharedauth.Mutation(f.ft.Tokens)
+	mutation := f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/payments", mutation(f.handleCharge()))

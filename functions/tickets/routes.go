@@ -5,7 +5,6 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
-	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/server"
 )
@@ -15,7 +14,7 @@ import (
 // delivers order events to POST /events and the PingSource posts to the
 // outbox sweep, both server to server, with no cookie to protect.
 func (f *Function) routes() http.Handler {
-	session, mutation := sharedauth.Middleware(f.ft.Tokens), sharedauth.Mutation(f.ft.Tokens)
+	session, mutation := f.ft.Session(), f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/tickets", mutation(f.handleCreate()))
