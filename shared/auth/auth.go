@@ -20,20 +20,35 @@ import (
 // actor who is not the owner. It is an apperr.Unauthorized, answered 401.
 var ErrNotAuthorized = apperr.New(apperr.Unauthorized, "Not authorized")
 
+// Role is what a user may do beyond their own business.
+type Role string
+
+// The roles. An admin's email is in ADMIN_EMAILS; auth writes the role into
+// the access token, so a change takes effect at the next refresh.
+const (
+	RoleUser  Role = ""
+	RoleAdmin Role = "admin"
+)
+
 // User is the signed-in user as the access token describes them.
-// Its JSON form is {"id","email","iat","exp"}, with the times in Unix seconds,
-// as GET /api/users/currentuser answers it.
+// Its JSON form is {"id","email","iat","exp"}, with the times in Unix
+// seconds and "role" for an admin, as GET /api/users/currentuser answers it.
 type User struct {
 	ID        string
 	Email     string
+	Role      Role
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 }
+
+// Admin reports whether u is an admin.
+func (u User) Admin() bool { return u.Role == RoleAdmin }
 
 // userJSON is the wire form of User.
 type userJSON struct {
 	ID        string `json:"id"`
 	Email     string `json:"email"`
+	Role      Role   `json:"role,omitempty"`
 	IssuedAt  int64  `json:"iat"`
 	ExpiresAt int64  `json:"exp"`
 }
@@ -43,6 +58,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 	return json.Marshal(userJSON{
 		ID:        u.ID,
 		Email:     u.Email,
+		Role:      u.Role,
 		IssuedAt:  u.IssuedAt.Unix(),
 		ExpiresAt: u.ExpiresAt.Unix(),
 	})
@@ -58,6 +74,7 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	*u = User{
 		ID:        v.ID,
 		Email:     v.Email,
+		Role:      v.Role,
 		IssuedAt:  time.Unix(v.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(v.ExpiresAt, 0).UTC(),
 	}

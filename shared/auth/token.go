@@ -51,9 +51,11 @@ type Tokens struct {
 	parser   *jwt.Parser
 }
 
-// claims is the access token's payload: the registered claims plus the email.
+// claims is the access token's payload: the registered claims plus the
+// email and, for an admin, the role.
 type claims struct {
 	Email string `json:"email"`
+	Role  Role   `json:"role,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -106,13 +108,23 @@ func (t *Tokens) Lifetime() time.Duration { return t.lifetime }
 // and returns it with the User it describes (times at one-second precision,
 // as Verify will return them). userID and email must not be empty.
 func (t *Tokens) Issue(userID, email string) (string, User, error) {
+	return t.IssueAs(userID, email, RoleUser)
+}
+
+// IssueAs is Issue for a user of role: the token carries it, so that every
+// function knows an admin without asking auth.
+func (t *Tokens) IssueAs(userID, email string, role Role) (string, User, error) {
 	if userID == "" || email == "" {
 		return "", User{}, errors.New("auth.Issue: empty user id or email")
 	}
+	if role != RoleUser && role != RoleAdmin {
+		return "", User{}, fmt.Errorf("auth.Issue: unknown role %q", role)
+	}
 	iat := t.now().UTC().Truncate(time.Second)
-	u := User{ID: userID, Email: email, IssuedAt: iat, ExpiresAt: iat.Add(t.lifetime)}
+	u := User{ID: userID, Email: email, Role: role, IssuedAt: iat, ExpiresAt: iat.Add(t.lifetime)}
 	c := claims{
 		Email: email,
+		Role:  role,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   userID,
@@ -146,6 +158,8 @@ func (t *Tokens) Verify(token string) (User, error) {
 		return User{}, unauthorized(errors.New("token has no sub claim"))
 	case c.Email == "":
 		return User{}, unauthorized(errors.New("token has no email claim"))
+	case c.Role != RoleUser && c.Role != RoleAdmin:
+		return User{}, unauthorized(fmt.Errorf("token has an unknown role %q", c.Role))
 	case c.ExpiresAt.Sub(c.IssuedAt.Time) > t.lifetime:
 		// A token minted with the key for longer than sessions allow (a
 		// leaked key's ten-year token, say) is refused all the same.
@@ -154,6 +168,7 @@ func (t *Tokens) Verify(token string) (User, error) {
 	return User{
 		ID:        c.Subject,
 		Email:     c.Email,
+		Role:      c.Role,
 		IssuedAt:  c.IssuedAt.UTC(),
 		ExpiresAt: c.ExpiresAt.UTC(),
 	}, nil

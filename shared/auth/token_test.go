@@ -130,6 +130,7 @@ func forgedTokens(tb testing.TB) []forgedToken {
 		{"missing audience", sign(tb, jwt.SigningMethodHS256, testKey, without(validClaims(), "aud"))},
 		{"wrong issuer", sign(tb, jwt.SigningMethodHS256, testKey, with(validClaims(), "iss", "elsewhere"))},
 		{"missing issuer", sign(tb, jwt.SigningMethodHS256, testKey, without(validClaims(), "iss"))},
+		{"unknown role", sign(tb, jwt.SigningMethodHS256, testKey, with(validClaims(), "role", "owner"))},
 	}
 }
 
@@ -169,6 +170,22 @@ func TestIssuedTokenVerifiesAsTheSameUser(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("Verify = %+v, want %+v", got, want)
+	}
+}
+
+func TestAnAdminsTokenSaysSoAndAnUnknownRoleIsRefused(t *testing.T) {
+	t.Parallel()
+	tokens := newTokens(t, t0)
+	token, issued, err := tokens.IssueAs("user-1", "a@example.com", auth.RoleAdmin)
+	if err != nil {
+		t.Fatalf("IssueAs: %v", err)
+	}
+	got, err := tokens.Verify(token)
+	if err != nil || got != issued || !got.Admin() {
+		t.Errorf("Verify = %+v, %v; want the admin issued, %+v", got, err, issued)
+	}
+	if _, _, err := tokens.IssueAs("user-1", "a@example.com", "owner"); err == nil {
+		t.Error("IssueAs issued a token of an unknown role")
 	}
 }
 
