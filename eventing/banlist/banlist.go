@@ -29,9 +29,6 @@ import (
 // Collection holds one entry per user an admin banned, by user id.
 const Collection = "bans"
 
-// ErrSuspended refuses every request of a banned user.
-var ErrSuspended = apperr.New(apperr.Forbidden, "Account suspended")
-
 // entry is a user's standing as the latest event about them said it.
 type entry struct {
 	Banned bool `store:"banned"`
@@ -137,7 +134,7 @@ func (l *List) Banned(ctx context.Context, userID string) (bool, error) {
 
 // Guard passes to next the requests of users not banned, and the signed
 // out ones (the handler decides what they may do), and refuses a banned
-// user's with ErrSuspended (403). It expects sharedauth.Middleware to have
+// user's with sharedauth.ErrSuspended (403). It expects sharedauth.Middleware to have
 // run.
 func (l *List) Guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +147,7 @@ func (l *List) Guard(next http.Handler) http.Handler {
 		case err != nil:
 			httpx.Error(w, r, err)
 		case banned:
-			httpx.Error(w, r, ErrSuspended)
+			httpx.Error(w, r, sharedauth.ErrSuspended)
 		default:
 			next.ServeHTTP(w, r)
 		}

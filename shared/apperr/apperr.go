@@ -152,6 +152,15 @@ func (fs Fields) Error() string {
 	return msg
 }
 
+// Unwrap returns the field errors, so that errors.Is finds each refusal.
+func (fs Fields) Unwrap() []error {
+	errs := make([]error, len(fs))
+	for i, f := range fs {
+		errs[i] = f
+	}
+	return errs
+}
+
 // Err returns fs as an error, or nil when it holds none.
 func (fs Fields) Err() error {
 	if len(fs) == 0 {

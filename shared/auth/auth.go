@@ -20,6 +20,10 @@ import (
 // actor who is not the owner. It is an apperr.Unauthorized, answered 401.
 var ErrNotAuthorized = apperr.New(apperr.Unauthorized, "Not authorized")
 
+// ErrSuspended refuses every request of a user an admin banned, in every
+// function, and their sign-in. It is an apperr.Forbidden, answered 403.
+var ErrSuspended = apperr.New(apperr.Forbidden, "Account suspended")
+
 // Role is what a user may do beyond their own business.
 type Role string
 

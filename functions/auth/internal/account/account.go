@@ -42,6 +42,7 @@ type User struct {
 	email        string
 	passwordHash string
 	createdAt    time.Time
+	ban          Ban // zero unless an admin banned the account
 }
 
 // ID is the account's id.
@@ -62,13 +63,19 @@ type State struct {
 	Email        string
 	PasswordHash string
 	CreatedAt    time.Time
+	Ban          Ban
+}
+
+// State returns u field by field, for the store.
+func (u User) State() State {
+	return State{ID: u.id, Email: u.email, PasswordHash: u.passwordHash, CreatedAt: u.createdAt, Ban: u.ban}
 }
 
 // UnmarshalFromStore returns the account s describes. It is for the
 // store's rehydration only: it checks no rule, since what was stored kept
 // them.
 func UnmarshalFromStore(s State) User {
-	return User{id: s.ID, email: s.Email, passwordHash: s.PasswordHash, createdAt: s.CreatedAt}
+	return User{id: s.ID, email: s.Email, passwordHash: s.PasswordHash, createdAt: s.CreatedAt, ban: s.Ban}
 }
 
 // New returns a new account with a fresh random id for a normalised email
