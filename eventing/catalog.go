@@ -106,8 +106,8 @@ type OrderCreatedTicket struct {
 	Reservation int     `json:"reservation"`
 }
 
-// OrderCancelled is the data of TypeOrderCancelled. Reason is "buyer" or
-// "expired".
+// OrderCancelled is the data of TypeOrderCancelled. Reason is "buyer",
+// "expired" or "banned" (the buyer was banned).
 type OrderCancelled struct {
 	ID      string               `json:"id"`
 	Version int                  `json:"version"`
