@@ -76,7 +76,8 @@ type TicketCreated struct {
 }
 
 // TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
-// the change. Status is "available", "reserved" or "sold".
+// the change. Status is "available", "reserved", "sold" or "withdrawn" (a
+// banned seller's listing, no longer for sale).
 type TicketUpdated struct {
 	ID      string  `json:"id"`
 	Version int     `json:"version"`
