@@ -76,7 +76,8 @@ type TicketCreated struct {
 }
 
 // TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
-// the change. Status is "available", "reserved" or "sold".
+// the change. Status is "available", "reserved", "sold" or "withdrawn" (a
+// banned seller's listing, no longer for sale).
 type TicketUpdated struct {
 	ID      string  `json:"id"`
 	Version int     `json:"version"`
@@ -106,8 +107,8 @@ type OrderCreatedTicket struct {
 	Reservation int     `json:"reservation"`
 }
 
-// OrderCancelled is the data of TypeOrderCancelled. Reason is "buyer" or
-// "expired".
+// OrderCancelled is the data of TypeOrderCancelled. Reason is "buyer",
+// "expired" or "banned" (the buyer was banned).
 type OrderCancelled struct {
 	ID      string               `json:"id"`
 	Version int                  `json:"version"`

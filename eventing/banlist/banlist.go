@@ -49,7 +49,9 @@ func (e entry) later(ev event.Event) bool {
 // Hooks are what a function does, in the receipt's transaction, when a
 // user's standing changes: cancel their orders, withdraw their listings.
 // Each runs only when the event changed the list (not for a duplicate, nor
-// for one overtaken by a later event). Nil hooks do nothing.
+// for one overtaken by a later event), and before the list's own write, so
+// that it may still read in tx (the store refuses a read after a write);
+// a hook that writes must do its own reads first. Nil hooks do nothing.
 type Hooks struct {
 	Banned   func(ctx context.Context, tx store.Tx, userID string) error
 	Unbanned func(ctx context.Context, tx store.Tx, userID string) error
@@ -77,8 +79,8 @@ func Routes(h Hooks) []receive.Route {
 // mend it.
 var ErrNoUser = apperr.Field("userId", "User id is required")
 
-// record writes e as userID's standing, said by ev, unless a later event
-// about them is recorded already, and then runs hook.
+// record runs hook and writes e as userID's standing, said by ev, unless a
+// later event about them is recorded already.
 func record(ctx context.Context, tx store.Tx, ev event.Event, userID string, e entry,
 	hook func(context.Context, store.Tx, string) error,
 ) error {
@@ -93,14 +95,13 @@ func record(ctx context.Context, tx store.Tx, ev event.Event, userID string, e e
 	case !held.later(ev):
 		return nil
 	}
+	if hook != nil {
+		if err := hook(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
 	e.At, e.EventID = ev.Time().UTC().Truncate(time.Millisecond), ev.ID()
-	if err := tx.Set(Collection, userID, e); err != nil {
-		return err
-	}
-	if hook == nil {
-		return nil
-	}
-	return hook(ctx, tx, userID)
+	return tx.Set(Collection, userID, e)
 }
 
 // List reads a function's ban list.

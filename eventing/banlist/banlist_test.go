@@ -2,6 +2,7 @@ package banlist_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -178,4 +179,40 @@ func TestGuardRefusesOnlyABannedUsersRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAHookMayReadBeforeItWrites holds the promise that lets a function
+// cancel a banned user's orders in the receipt's transaction: the hook
+// runs before the list writes, so its reads come before any write, as both
+// drivers demand.
+func TestAHookMayReadBeforeItWrites(t *testing.T) {
+	t.Parallel()
+	storetest.EachStore(t, "eventing", func(t *testing.T, db store.Store) {
+		type note struct {
+			Seen int `store:"seen"`
+		}
+		hook := func(_ context.Context, tx store.Tx, u string) error {
+			var n note
+			if err := tx.Get("notes", u, &n); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if _, err := tx.Query("notes", store.Query{}); err != nil {
+				return err
+			}
+			n.Seen++
+			return tx.Set("notes", u, n)
+		}
+		apply := receive.Table(banlist.Routes(banlist.Hooks{Banned: hook, Unbanned: hook})...)
+		for _, ev := range []event.Event{banned(t, "u1", t0, time.Time{}), unbanned(t, "u1", t0.Add(time.Minute))} {
+			if err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
+				return apply(ctx, tx, ev)
+			}); err != nil {
+				t.Fatalf("%s: %v", ev.Type(), err)
+			}
+		}
+		var n note
+		if err := db.Get(context.Background(), "notes", "u1", &n); err != nil || n.Seen != 2 {
+			t.Errorf("the hooks ran %d times (%v), want 2", n.Seen, err)
+		}
+	})
 }

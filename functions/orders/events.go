@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/banlist"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	"github.com/buytickets/buytickets/functions/orders/internal/ticket"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -19,14 +20,30 @@ import (
 // receipt (receive.Handler): the tickets' events update the replica,
 // expiration.completed cancels an unpaid order and payment.created
 // completes a paid one; user.banned and user.unbanned keep the ban list its
-// API consults.
+// API consults, and a ban cancels the user's unpaid orders.
 func (f *Function) receiver() receive.Func {
 	return receive.Table(append([]receive.Route{
 		receive.On(eventing.TypeTicketCreated, f.receiveTicketCreated),
 		receive.On(eventing.TypeTicketUpdated, f.receiveTicketUpdated),
 		receive.On(eventing.TypeExpirationCompleted, f.receiveExpirationCompleted),
 		receive.On(eventing.TypePaymentCreated, f.receivePaymentCreated),
-	}, banlist.Routes(banlist.Hooks{})...)...)
+	}, banlist.Routes(banlist.Hooks{Banned: f.cancelOrdersOf})...)...)
+}
+
+// cancelOrdersOf cancels every created order of a user just banned (reason
+// banned), in the transaction of the ban's receipt, by the one cancellation
+// rule: each gives its ticket back and emits order.cancelled, so tickets
+// unlocks the ticket, expiration drops the order's timer and payments
+// refunds a payment that lands later. Paid orders stay paid.
+func (f *Function) cancelOrdersOf(_ context.Context, tx store.Tx, userID string) error {
+	now := f.ft.Now()
+	_, err := f.store.UpdateCreatedOfTx(tx, userID, func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+		return cancel(o, r, order.ReasonBanned, now)
+	})
+	if err != nil {
+		return fmt.Errorf("store.UpdateCreatedOfTx: %w", err)
+	}
+	return nil
 }
 
 func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {

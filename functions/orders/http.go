@@ -202,11 +202,12 @@ func (f *Function) cancelByBuyer(userID string, now time.Time) ordersstore.Updat
 // cancel is the one cancellation rule: o is cancelled for reason at now
 // (order.Order.Cancel), the ticket's reservation released, and its
 // order.cancelled made. An order already cancelled is left as it is, with
-// no event; so is a complete one on expiry, since a paid order is never
-// undone by a late expiry (the buyer's cancellation of it is refused).
+// no event; so is a complete one on expiry or a ban, since a paid order is
+// never undone by either (order.Reason.SparesComplete; the buyer's
+// cancellation of it is refused).
 func cancel(o *order.Order, r *reservation.Reservation, reason order.Reason, now time.Time) ([]event.Event, error) {
 	switch err := o.Cancel(reason, now); {
-	case errors.Is(err, order.ErrAlreadyCancelled), reason == order.ReasonExpired && errors.Is(err, order.ErrCompleted):
+	case errors.Is(err, order.ErrAlreadyCancelled), reason.SparesComplete() && errors.Is(err, order.ErrCompleted):
 		return nil, nil
 	case err != nil:
 		return nil, err

@@ -32,9 +32,26 @@ type transition func(*ticket.Ticket, ticket.Reservation) ticket.Outcome
 // not entityversion: these events are about orders, and the ticket's own
 // order of them is its reservations'. A change a client sees bumps the
 // ticket's version and emits ticket.updated through the outbox.
+// user.banned and user.unbanned keep the ban list its API consults, and a
+// ban withdraws the seller's listings on sale.
 func (f *Function) receiver() receive.Func {
 	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted,
-		banlist.Routes(banlist.Hooks{})...)
+		banlist.Routes(banlist.Hooks{Banned: f.withdrawListingsOf})...)
+}
+
+// withdrawListingsOf withdraws every available listing of a seller just
+// banned, in the transaction of the ban's receipt (ticket.Ticket.Withdraw):
+// each leaves the public list and emits ticket.updated, so orders refuses
+// to order it. Reserved and sold listings are left to their orders. An
+// unban gives nothing back: the seller lists again.
+func (f *Function) withdrawListingsOf(_ context.Context, tx store.Tx, userID string) error {
+	_, err := f.store.UpdateAvailableOfIn(tx, userID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
+		return withUpdated(t, t.Withdraw())
+	})
+	if err != nil {
+		return fmt.Errorf("store.UpdateAvailableOfIn: %w", err)
+	}
+	return nil
 }
 
 func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {

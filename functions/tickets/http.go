@@ -125,7 +125,8 @@ func (f *Function) handleGet() http.Handler {
 // handleUpdate replaces the title and price of the seller's own ticket and
 // emits ticket.updated: 200 and the ticket at its next version; 404 for an
 // unknown ticket, 401 for anyone but its seller, 400 "Cannot edit a
-// reserved ticket" while it is reserved or once it is sold.
+// reserved ticket" while it is reserved or once it is sold, and 400
+// "Cannot edit a withdrawn ticket" once a ban withdrew it.
 func (f *Function) handleUpdate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")

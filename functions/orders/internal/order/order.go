@@ -26,7 +26,8 @@ const (
 	Created Status = "created"
 	// Complete is a paid order.
 	Complete Status = "complete"
-	// Cancelled is an order its buyer cancelled or that expired.
+	// Cancelled is an order its buyer cancelled, that expired, or whose
+	// buyer was banned.
 	Cancelled Status = "cancelled"
 )
 
@@ -39,6 +40,9 @@ const (
 	ReasonBuyer Reason = "buyer"
 	// ReasonExpired is an order whose window passed unpaid.
 	ReasonExpired Reason = "expired"
+	// ReasonBanned is an unpaid order whose buyer an admin banned
+	// (user.banned): it gives its ticket back to the other buyers.
+	ReasonBanned Reason = "banned"
 )
 
 // The limits of DESIGN §3.
@@ -68,6 +72,11 @@ var (
 	ErrOwnTicket = apperr.New(apperr.Invalid, "Cannot buy your own ticket")
 	// ErrReserved refuses an order for a ticket another order holds.
 	ErrReserved = apperr.New(apperr.Invalid, "Ticket is already reserved")
+	// ErrWithdrawn refuses an order for a ticket tickets withdrew (its
+	// seller was banned). It is a business refusal (400) like ErrReserved,
+	// not ErrTicketNotFound: the ticket still exists, and GET
+	// /api/tickets/{id} still shows it, withdrawn.
+	ErrWithdrawn = apperr.New(apperr.Invalid, "Ticket is no longer for sale")
 	// ErrTooManyOpen refuses an order to a buyer who holds MaxOpen open ones.
 	ErrTooManyOpen = apperr.New(apperr.Invalid, "Too many open orders")
 	// ErrTooManyHolds refuses an order to a buyer who has held the ticket
@@ -189,9 +198,10 @@ func (o *Order) CheckOwner(userID string) error {
 // Cancel cancels a created order for reason at now and bumps its version.
 // It returns ErrAlreadyCancelled for a cancelled order and ErrCompleted for
 // a complete one, and ErrNotExpired for an expiry more than ClockSkew
-// before the order's window ends, and changes none of them.
+// before the order's window ends, and changes none of them. A ban cancels
+// a created order whether or not its window has passed.
 func (o *Order) Cancel(reason Reason, now time.Time) error {
-	if reason != ReasonBuyer && reason != ReasonExpired {
+	if reason != ReasonBuyer && reason != ReasonExpired && reason != ReasonBanned {
 		return fmt.Errorf("order.Cancel %s: unknown reason %q", o.id, reason)
 	}
 	switch {
@@ -231,6 +241,12 @@ func (o *Order) Pay(amount ticket.Cents, currency string) error {
 	}
 	return o.Complete()
 }
+
+// SparesComplete reports whether a cancellation for r leaves a complete
+// order as it is, as done rather than refused: a paid order is never undone
+// by a late expiry nor by its buyer's ban, while the buyer's own request to
+// cancel it is refused (ErrCompleted).
+func (r Reason) SparesComplete() bool { return r != ReasonBuyer }
 
 // Placing is what placing an order is decided on, as one transaction read it.
 type Placing struct {
@@ -272,7 +288,8 @@ type Placement struct {
 
 // Place decides a new order with id for in.BuyerID at now, reserving the
 // ticket for window. It refuses the buyer's own ticket (ErrOwnTicket), a
-// ticket held by an open or complete order (ErrReserved), a buyer who
+// ticket held by an open or complete order (ErrReserved), a ticket tickets
+// withdrew (ErrWithdrawn), a buyer who
 // holds MaxOpen open orders (ErrTooManyOpen), and a buyer who held the
 // ticket MaxHolds times within HoldPeriod (ErrTooManyHolds). A holder
 // whose window has passed does not block: the placement cancels it as
@@ -280,6 +297,9 @@ type Placement struct {
 func Place(id string, in Placing, now time.Time, window time.Duration) (Placement, error) {
 	if in.Ticket.SellerID == in.BuyerID {
 		return Placement{}, ErrOwnTicket
+	}
+	if in.Ticket.Withdrawn() {
+		return Placement{}, ErrWithdrawn
 	}
 	var expired *Order
 	if in.Holder != nil {

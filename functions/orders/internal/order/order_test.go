@@ -18,6 +18,9 @@ const window = 15 * time.Minute
 
 var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Available}
 
+// withdrawn is concert, taken off sale by tickets when its seller was banned.
+var withdrawn = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Withdrawn, Version: 1}
+
 // stored returns an order of buyer for ticket t1 in status, placed at t0.
 func stored(buyer string, status order.Status) *order.Order {
 	return order.UnmarshalFromStore(order.State{
@@ -50,6 +53,7 @@ func TestPlace(t *testing.T) {
 		{"a ticket its holder gave back", order.Placing{BuyerID: "buyer", Ticket: concert,
 			Reservation: reservation.Reservation{TicketID: "t1", Counter: 3}}, t0, nil, false, 4},
 		{"the buyer's own ticket", order.Placing{BuyerID: "seller", Ticket: concert, Reservation: reservation.Of("t1")}, t0, order.ErrOwnTicket, false, 0},
+		{"a withdrawn ticket", order.Placing{BuyerID: "buyer", Ticket: withdrawn, Reservation: reservation.Of("t1")}, t0, order.ErrWithdrawn, false, 0},
 		{"held by an open order", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: held,
 			Holder: stored("other", order.Created)}, t0.Add(window - time.Millisecond), order.ErrReserved, false, 0},
 		{"held by a complete order", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: held,
@@ -130,6 +134,10 @@ func TestCancel(t *testing.T) {
 		{"cancelled/buyer", order.Cancelled, order.ReasonBuyer, t0.Add(time.Minute), order.ErrAlreadyCancelled, 0},
 		{"complete/buyer", order.Complete, order.ReasonBuyer, t0.Add(time.Minute), order.ErrCompleted, 0},
 		{"complete/expired", order.Complete, order.ReasonExpired, ends, order.ErrCompleted, 0},
+		{"created/banned", order.Created, order.ReasonBanned, t0.Add(time.Minute), nil, 1},
+		{"created/banned after its window", order.Created, order.ReasonBanned, ends.Add(time.Hour), nil, 1},
+		{"cancelled/banned", order.Cancelled, order.ReasonBanned, t0.Add(time.Minute), order.ErrAlreadyCancelled, 0},
+		{"complete/banned", order.Complete, order.ReasonBanned, t0.Add(time.Minute), order.ErrCompleted, 0},
 		{"created/whim", order.Created, "whim", t0.Add(time.Minute), errors.New("unknown reason"), 0},
 	}
 	for _, tc := range tests {
@@ -156,6 +164,15 @@ func TestCancel(t *testing.T) {
 	}
 	if apperr.KindOf(order.ErrNotExpired) != apperr.Conflict {
 		t.Error("an early expiry must be redelivered (409)")
+	}
+}
+
+func TestOnlyTheBuyerIsRefusedACompleteOrdersCancellation(t *testing.T) {
+	t.Parallel()
+	for reason, spares := range map[order.Reason]bool{order.ReasonBuyer: false, order.ReasonExpired: true, order.ReasonBanned: true} {
+		if got := reason.SparesComplete(); got != spares {
+			t.Errorf("%s: SparesComplete = %v, want %v", reason, got, spares)
+		}
 	}
 }
 

@@ -291,6 +291,66 @@ func (s *Store) UpdateOrderTx(tx store.Tx, id string, update UpdateFunc) (*order
 	return o, nil
 }
 
+// UpdateCreatedOfTx runs update, in tx, on each order of buyerID in status
+// created, with the reservation of its ticket, and writes what changed and
+// the events, as UpdateOrderTx does for one order; it returns the orders as
+// update left them. Every read comes before the first write, as the store
+// demands, so a receiver can cancel all of a buyer's orders in the
+// transaction of one event.
+func (s *Store) UpdateCreatedOfTx(tx store.Tx, buyerID string, update UpdateFunc) ([]*order.Order, error) {
+	docs, err := tx.Query(Orders, store.Query{Filters: []store.Filter{
+		store.Where("userId", store.Eq, buyerID),
+		store.Where("status", store.Eq, string(order.Created)),
+	}})
+	if err != nil {
+		return nil, err
+	}
+	orders, err := ordersOf(docs)
+	if err != nil {
+		return nil, err
+	}
+	// One reservation per ticket, shared by the orders of it, so that
+	// each update sees what the one before did.
+	held := map[string]reservation.Reservation{}
+	reservations := map[string]*reservation.Reservation{}
+	for _, o := range orders {
+		id := o.Item().TicketID
+		if _, ok := reservations[id]; ok {
+			continue
+		}
+		r, err := getReservation(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		held[id], reservations[id] = r, &r
+	}
+	var events []event.Event
+	for _, o := range orders {
+		version := o.Version()
+		evs, err := update(o, reservations[o.Item().TicketID])
+		if err != nil {
+			return nil, err
+		}
+		if o.Version() != version {
+			if err := tx.Set(Orders, o.ID(), marshalOrder(o)); err != nil {
+				return nil, err
+			}
+		}
+		events = append(events, evs...)
+	}
+	for id, r := range reservations {
+		if *r != held[id] {
+			if err := setReservation(tx, *r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := s.box.Add(tx, events...); err != nil {
+		return nil, err
+	}
+	return orders, nil
+}
+
 // Order returns the order id, or an error matching order.ErrNotFound.
 func (s *Store) Order(ctx context.Context, id string) (*order.Order, error) {
 	var d orderDoc

@@ -13,9 +13,15 @@ import (
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
-// Available is the status of a ticket nobody has reserved, the status of
-// every new ticket.
-const Available = "available"
+// The statuses tickets reports that orders acts on.
+const (
+	// Available is the status of a ticket nobody has reserved, the status
+	// of every new ticket.
+	Available = "available"
+	// Withdrawn is the status of a listing tickets took off sale because
+	// its seller was banned: it can no longer be ordered.
+	Withdrawn = "withdrawn"
+)
 
 // MaxPrice bounds the prices a replica accepts, in dollars: far above what
 // tickets lets a seller ask (DESIGN §3), and far below where cents overflow.
@@ -42,8 +48,10 @@ type Ticket struct {
 	Title    string
 	Price    Cents
 	SellerID string
-	// Status is the status tickets last reported, kept for information:
-	// orders' own reservation decides whether the ticket can be ordered.
+	// Status is the status tickets last reported (available, reserved,
+	// sold, withdrawn). Orders' own reservation decides whether another
+	// order holds the ticket; of the statuses, only Withdrawn keeps it
+	// from being ordered.
 	Status string
 	// Version is the ticket's version in tickets: 0 when created, +1 on
 	// every change there.
@@ -66,6 +74,9 @@ func New(id, title string, price float64, sellerID, status string, createdAt tim
 		Status: status, CreatedAt: createdAt.UTC(),
 	}, nil
 }
+
+// Withdrawn reports whether tickets took the ticket off sale.
+func (t Ticket) Withdrawn() bool { return t.Status == Withdrawn }
 
 // At returns t at version, which must not be negative.
 func (t Ticket) At(version int) (Ticket, error) {

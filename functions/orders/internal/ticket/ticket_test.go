@@ -63,3 +63,13 @@ func TestNewRefusesWhatTicketsCannotSend(t *testing.T) {
 		t.Errorf("At(-1) = %v, want ErrInvalid", err)
 	}
 }
+
+func TestAWithdrawnTicketIsMirroredAsWithdrawn(t *testing.T) {
+	t.Parallel()
+	for status, withdrawn := range map[string]bool{ticket.Available: false, "reserved": false, "sold": false, ticket.Withdrawn: true} {
+		tk, err := ticket.New("t1", "Concert", 20, "seller", status, time.Time{})
+		if err != nil || tk.Status != status || tk.Withdrawn() != withdrawn {
+			t.Errorf("%s: New = %+v, %v; want the status kept, Withdrawn %v", status, tk, err, withdrawn)
+		}
+	}
+}

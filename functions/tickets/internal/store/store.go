@@ -211,6 +211,49 @@ func (s *Store) update(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ti
 	return t, out, nil
 }
 
+// UpdateAvailableOfIn runs fn, in tx, on each Available ticket of seller
+// userID, and writes each it changed with its events, as UpdateIn does for
+// one ticket; its caller wakes the outbox after commit. The one query comes
+// before every write, as the store demands. It returns how many tickets fn
+// changed.
+func (s *Store) UpdateAvailableOfIn(tx store.Tx, userID string, fn UpdateFunc) (int, error) {
+	// Equality filters only: Firestore serves them by merging single-field
+	// indexes, with no composite index to declare.
+	docs, err := tx.Query(Tickets, store.Query{Filters: []store.Filter{
+		store.Where("userId", store.Eq, userID),
+		store.Where("status", store.Eq, string(ticket.Available)),
+	}})
+	if err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, doc := range docs {
+		var d ticketDoc
+		if err := doc.DataTo(&d); err != nil {
+			return changed, fmt.Errorf("store.Doc.DataTo %s: %w", doc.ID, err)
+		}
+		t, err := d.unmarshal(doc.ID)
+		if err != nil {
+			return changed, err
+		}
+		out, events, err := fn(&t)
+		if err != nil {
+			return changed, err
+		}
+		if out == ticket.Ignored {
+			continue
+		}
+		if err := tx.Set(Tickets, doc.ID, marshal(t)); err != nil {
+			return changed, err
+		}
+		if err := s.box.Add(tx, events...); err != nil {
+			return changed, err
+		}
+		changed++
+	}
+	return changed, nil
+}
+
 // notFound turns a missing document into ticket.ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {

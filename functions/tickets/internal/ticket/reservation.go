@@ -76,12 +76,17 @@ const (
 // has heard of locks it to r's order (Reserved), even over an older lock,
 // whose order orders must have ended to make r. A reservation not newer is
 // ignored: a duplicate, a late one, or one already cancelled (a tombstone).
-// A sold ticket stays sold.
+// A sold ticket stays sold. A withdrawn ticket stays withdrawn, the lock
+// only Noted: orders placed the order before it heard of the withdrawal,
+// and the order's end must not put the ticket back on sale.
 func (t *Ticket) Lock(r Reservation) Outcome {
 	if t.status == Sold || r.Number <= t.reservation.Number {
 		return Ignored
 	}
 	t.reservation, t.reservationState = r, Locked
+	if t.status == Withdrawn {
+		return Noted
+	}
 	return t.change(Reserved, r.OrderID)
 }
 
@@ -90,7 +95,8 @@ func (t *Ticket) Lock(r Reservation) Outcome {
 // has heard of is remembered as cancelled, a tombstone, so that its
 // order.created, should it arrive later, is ignored; an older lock it
 // supersedes is released too. A cancellation of an older reservation never
-// unlocks a newer one, and a sold ticket stays sold.
+// unlocks a newer one, a sold ticket stays sold, and a withdrawn one stays
+// withdrawn.
 func (t *Ticket) Unlock(r Reservation) Outcome {
 	switch {
 	case t.status == Sold, r.Number < t.reservation.Number:
@@ -99,7 +105,7 @@ func (t *Ticket) Unlock(r Reservation) Outcome {
 		return Ignored // cancelled already, by a duplicate or before its creation
 	}
 	t.reservation, t.reservationState = r, Cancelled
-	if t.status == Available {
+	if t.status == Available || t.status == Withdrawn {
 		return Noted
 	}
 	return t.change(Available, "")
@@ -108,8 +114,9 @@ func (t *Ticket) Unlock(r Reservation) Outcome {
 // Sell applies order.completed for r: the ticket is sold to r's order,
 // whether or not its order.created arrived, and whatever reservation the
 // ticket held (orders completes only an order that holds the ticket, and a
-// completed order is final there). Sold is final: a sold ticket ignores
-// every later event.
+// completed order is final there), and even when it was withdrawn in the
+// meantime: the buyer paid, and gets the ticket. Sold is final: a sold
+// ticket ignores every later event.
 func (t *Ticket) Sell(r Reservation) Outcome {
 	if t.status == Sold {
 		return Ignored

@@ -1,6 +1,7 @@
 // Package ticket holds the rules of a ticket: what a valid title and price
-// are, who may edit it and when, how the listing is paged, and how the
-// reservations that orders makes lock, unlock and sell it. It does no I/O.
+// are, who may edit it and when, how the listing is paged, how the
+// reservations that orders makes lock, unlock and sell it, and how a banned
+// seller's listing is withdrawn. It does no I/O.
 package ticket
 
 import (
@@ -29,10 +30,14 @@ const (
 	Reserved Status = "reserved"
 	// Sold is a ticket whose order was paid. It is final.
 	Sold Status = "sold"
+	// Withdrawn is a listing taken off sale because its seller was banned:
+	// out of the public list, neither editable nor orderable. The seller
+	// may list the ticket again once unbanned.
+	Withdrawn Status = "withdrawn"
 )
 
 // Valid reports whether s is one of the statuses.
-func (s Status) Valid() bool { return s == Available || s == Reserved || s == Sold }
+func (s Status) Valid() bool { return s == Available || s == Reserved || s == Sold || s == Withdrawn }
 
 // The refusals of the ticket's rules.
 var (
@@ -43,6 +48,8 @@ var (
 	ErrNotOwner = apperr.New(apperr.Unauthorized, "Not authorized")
 	// ErrReserved refuses an edit of a ticket that is reserved or sold.
 	ErrReserved = apperr.New(apperr.Invalid, "Cannot edit a reserved ticket")
+	// ErrWithdrawn refuses an edit of a withdrawn ticket.
+	ErrWithdrawn = apperr.New(apperr.Invalid, "Cannot edit a withdrawn ticket")
 )
 
 // Ticket is a ticket for sale. Its state is its own: New makes one, and
@@ -80,7 +87,7 @@ func (t Ticket) Price() Price { return t.price }
 // UserID is the seller.
 func (t Ticket) UserID() string { return t.userID }
 
-// Status is where the ticket stands: Available, Reserved or Sold.
+// Status is where the ticket stands: Available, Reserved, Sold or Withdrawn.
 func (t Ticket) Status() Status { return t.status }
 
 // Version counts the changes a client sees.
@@ -156,17 +163,33 @@ func New(userID string, d Details, now time.Time) Ticket {
 
 // Edit replaces the title and price of t as userID asks, and counts the
 // change in its version. It refuses with ErrNotOwner when userID is not the
-// seller, and with ErrReserved when t is not Available.
+// seller, with ErrWithdrawn when t is Withdrawn, and with ErrReserved when
+// it is reserved or sold.
 func (t *Ticket) Edit(userID string, d Details) error {
 	if userID != t.userID {
 		return ErrNotOwner
 	}
-	if t.status != Available {
+	switch t.status {
+	case Available:
+	case Withdrawn:
+		return ErrWithdrawn
+	default:
 		return ErrReserved
 	}
 	t.title, t.price = d.Title, d.Price
 	t.version++
 	return nil
+}
+
+// Withdraw takes an Available ticket off sale, because its seller was
+// banned: it becomes Withdrawn, a change a client sees. A reserved or sold
+// ticket is left as it is (an order holds or bought it), and so is one
+// withdrawn already (Ignored).
+func (t *Ticket) Withdraw() Outcome {
+	if t.status != Available {
+		return Ignored
+	}
+	return t.change(Withdrawn, "")
 }
 
 // idLen is the length of a ticket id: 96 random bits in hex.

@@ -1,0 +1,78 @@
+package ticket_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
+	"github.com/buytickets/buytickets/shared/apperr"
+)
+
+// TestABannedSellersListingIsWithdrawnOnlyWhileAvailable runs histories of
+// order events ("C1", "X1", "P1" as in the lock rules' tests) with the
+// seller's ban ("W", Withdraw) among them.
+func TestABannedSellersListingIsWithdrawnOnlyWhileAvailable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		events  string
+		status  ticket.Status
+		order   string
+		version int
+	}{
+		{"an available listing is withdrawn", "W", ticket.Withdrawn, "", 1},
+		{"a second ban changes nothing", "W W", ticket.Withdrawn, "", 1},
+		{"a reserved listing is left alone", "C1 W", ticket.Reserved, "order-1", 1},
+		{"a sold listing is left alone", "C1 P1 W", ticket.Sold, "order-1", 2},
+		{"a listing given back before the ban is withdrawn", "C1 X1 W", ticket.Withdrawn, "", 3},
+		{"an order placed before orders heard of it does not reserve it", "W C1", ticket.Withdrawn, "", 1},
+		{"nor does that order's end put it back on sale", "W C1 X1", ticket.Withdrawn, "", 1},
+		{"nor the order's cancel before its creation", "W X1 C1", ticket.Withdrawn, "", 1},
+		{"a paid order still buys it", "W C1 P1", ticket.Sold, "order-1", 2},
+		{"a paid order buys it without its created", "W P1", ticket.Sold, "order-1", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := newTicket()
+			for _, e := range events(tc.events) {
+				if e == "W" {
+					got.Withdraw()
+					continue
+				}
+				e.apply(&got)
+			}
+			if got.Status() != tc.status || got.OrderID() != tc.order || got.Version() != tc.version {
+				t.Errorf("%s: status %s, order %q, version %d; want %s, %q, %d",
+					tc.events, got.Status(), got.OrderID(), got.Version(), tc.status, tc.order, tc.version)
+			}
+		})
+	}
+}
+
+func TestWithdrawSaysWhetherAClientSeesTheChange(t *testing.T) {
+	t.Parallel()
+	tk := newTicket()
+	if out := tk.Withdraw(); out != ticket.Changed {
+		t.Errorf("first Withdraw = %v, want Changed", out)
+	}
+	if out := tk.Withdraw(); out != ticket.Ignored {
+		t.Errorf("second Withdraw = %v, want Ignored", out)
+	}
+}
+
+func TestAWithdrawnTicketCannotBeEdited(t *testing.T) {
+	t.Parallel()
+	tk := newTicket()
+	tk.Withdraw()
+	err := tk.Edit("seller", ticket.Details{Title: "Opera", Price: 5000})
+	if !errors.Is(err, ticket.ErrWithdrawn) || apperr.KindOf(err) != apperr.Invalid {
+		t.Errorf("Edit of a withdrawn ticket = %v, want ErrWithdrawn (400)", err)
+	}
+	if tk.Title() != "Concert" || tk.Version() != 1 {
+		t.Errorf("a refused edit changed the ticket: %+v", tk)
+	}
+	if _, err := ticket.UnmarshalFromStore(tk.State()); err != nil {
+		t.Errorf("a withdrawn ticket does not come back from the store: %v", err)
+	}
+}
