@@ -69,7 +69,8 @@ type EventAuthPolicy struct {
 // CheckEventAuth checks, across docs, that the event plane authenticates
 // every sender: each delivery to a function names an audience, the one the
 // function verifies (EVENTS_AUDIENCE, with EVENTS_ISSUER); each function
-// bound to the Broker publishes with its own service account's token, and
+// that emits events of the catalog is bound to the Broker, each function
+// bound to it publishes with its own service account's token, and
 // an EventPolicy lets that subject publish only its own source and event
 // types, while no policy lets any other subject in; the replayer holds a
 // token for each subscriber and no other; only the operator's tokens can
@@ -332,11 +333,17 @@ func (pl *plane) produces(function string) []string {
 	return types
 }
 
-// checkPublishers checks that every function bound to the Broker emits
-// event types of the catalog, runs as its own ServiceAccount and holds
-// that account's token for the Broker.
+// checkPublishers checks that every function that emits event types of
+// the catalog is bound to the Broker, and that every function bound to it
+// emits some, runs as its own ServiceAccount and holds that account's
+// token for the Broker.
 func (pl *plane) checkPublishers() []error {
 	bound, errs := pl.publishers()
+	for _, fn := range slices.Sorted(maps.Keys(pl.services)) {
+		if _, ok := bound[fn]; !ok && len(pl.produces(fn)) > 0 {
+			errs = append(errs, fmt.Errorf("%s: %s emits %v (eventing.ProducerOf), but no SinkBinding gives it the Broker's address: its outbox would have no K_SINK to send them to", pl.services[fn].doc, fn, pl.produces(fn)))
+		}
+	}
 	for _, fn := range slices.Sorted(maps.Keys(bound)) {
 		svc := pl.services[fn]
 		if len(pl.produces(fn)) == 0 {

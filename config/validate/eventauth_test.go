@@ -131,6 +131,8 @@ func TestBrokenEventAuthFailsItsChecks(t *testing.T) {
 		{"receiver-without-issuer.yaml", "orders sets no literal EVENTS_ISSUER"},
 		{"receiver-without-audience.yaml", "expiration sets no literal EVENTS_AUDIENCE"},
 		{"receiver-other-issuer.yaml", "the functions verify tokens of 2 issuers"},
+		// Every function that emits events is given the Broker's address.
+		{"publisher-unbound.yaml", "auth emits [dev.buytickets.user.banned dev.buytickets.user.registered dev.buytickets.user.unbanned] (eventing.ProducerOf), but no SinkBinding gives it the Broker's address"},
 		// Every publisher publishes as itself, only its own events.
 		{"publisher-other-account.yaml", `serviceAccountName is "orders": a publisher runs as the ServiceAccount of its own name`},
 		{"publisher-without-token.yaml", "no projected serviceAccountToken for audience eventing.knative.dev/broker/buytickets/default at /var/run/secrets/buytickets/tokens/broker/token: tickets could not publish"},
@@ -168,6 +170,7 @@ func TestEventAuthFailsWithoutItsObjects(t *testing.T) {
 	tests := []struct{ kind, name, want string }{
 		{"ServiceAccount", "operator", "no ServiceAccount buytickets/operator"},
 		{"ServiceAccount", "tickets", "runs as ServiceAccount buytickets/tickets, which no manifest in config/ declares"},
+		{"SinkBinding", "functions-to-broker", "expiration emits [dev.buytickets.expiration.completed] (eventing.ProducerOf), but no SinkBinding gives it the Broker's address"},
 		{"EventPolicy", "broker-from-expiration", "no EventPolicy lets expiration (system:serviceaccount:buytickets:expiration) publish [dev.buytickets.expiration.completed]"},
 		{"NetworkPolicy", "functions-ingress", "no NetworkPolicy limits ingress to the pods of Services buytickets/auth,"},
 		{"Service", "deadletters", "no Knative Service buytickets/deadletters replays dead letters"},

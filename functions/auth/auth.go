@@ -2,23 +2,26 @@
 // current user and the refresh of a session (DESIGN §3–4).
 //
 // It issues the access token every function verifies locally (shared/auth)
-// and keeps the refresh tokens, hashed, in its own store. New builds the
-// function from its Config and Deps; Handler is its whole HTTP surface, which
-// cmd/auth serves alone and cmd/buytickets mounts with the others.
+// and keeps the refresh tokens, hashed, in its own store. A sign-up writes
+// the account with the user.registered event it causes in one store
+// transaction, and the function's outbox relays the event to the broker.
+// New builds the function from its Config and Deps; Handler is its whole
+// HTTP surface, which cmd/auth serves alone and cmd/buytickets mounts with
+// the others; Run relays the outbox for as long as the function serves.
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth/internal/password"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
-	"github.com/buytickets/buytickets/shared/store"
 )
 
 // Config is the auth function's settings. JWTKey and CookieInsecure come
@@ -53,37 +56,29 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Deps are what the function runs on.
-type Deps struct {
-	// Store keeps accounts and refresh tokens; required.
-	Store store.Store
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Logger logs each request; when nil, the logger already in the
-	// request's context (or slog's default) is used.
-	Logger *slog.Logger
-}
+// Deps are what the function runs on. Its Store keeps the accounts, the
+// refresh tokens and the outbox.
+type Deps = outbox.Deps
 
 // Function is the auth function, ready to serve.
 type Function struct {
+	ft              outbox.Footing
 	store           *authstore.Store
 	passwords       *password.Hasher
-	tokens          *sharedauth.Tokens
 	successors      session.Successors
 	cookies         sharedauth.Cookies
 	refreshLifetime time.Duration
-	now             func() time.Time
-	logger          *slog.Logger
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
-// unusable or the store is missing.
+// unusable, the store is missing or the sink is no http(s) URL.
 func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auth.New: %w", err)
 	}
-	if deps.Store == nil {
-		return nil, errors.New("auth.New: no store")
+	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
+	if err != nil {
+		return nil, fmt.Errorf("auth.New: %w", err)
 	}
 	now := deps.Now
 	if now == nil {
@@ -109,17 +104,25 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if refresh == 0 {
 		refresh = sharedauth.RefreshLifetime
 	}
+	// Not Deps.Start's footing: auth's Tokens also issue, for the
+	// configured lifetime, and auth keeps no ban list fed by events, being
+	// where bans come from (so the footing's Session and SignedIn are not
+	// for it).
+	ft := outbox.Footing{Publisher: pub, Tokens: tokens, Now: now, Logger: deps.Logger}
 	return &Function{
-		store:           authstore.New(deps.Store),
+		ft:              ft,
+		store:           authstore.New(pub.DB, pub.Box),
 		passwords:       hasher,
-		tokens:          tokens,
 		successors:      session.NewSuccessors([]byte(cfg.JWTKey)),
 		cookies:         sharedauth.Cookies{Insecure: cfg.CookieInsecure, Now: now},
 		refreshLifetime: refresh,
-		now:             now,
-		logger:          deps.Logger,
 	}, nil
 }
 
 // Handler returns the function's whole HTTP surface (routes.go).
 func (f *Function) Handler() http.Handler { return f.routes() }
+
+// Run relays the outbox's events to the sink until ctx is done; start it
+// beside the server (go f.Run(ctx)). Events it leaves unsent stay in the
+// store for the next relay or sweep.
+func (f *Function) Run(ctx context.Context) { f.ft.Relay(ctx) }

@@ -1,9 +1,13 @@
 package auth_test
 
 import (
+	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
@@ -43,5 +47,35 @@ func TestSessionLifeOnEveryDriver(t *testing.T) {
 		}
 		thief.holding("refresh", kept)
 		wantError(t, thief.postEmpty("/api/users/refresh"), http.StatusUnauthorized, "Not authorized", "")
+
+		// Of the whole life, the sign-up alone is published.
+		f.wantRegistered(userBody{ID: id, Email: "bob@example.com"})
 	})
+}
+
+func TestNewRefusesUnusableSettings(t *testing.T) {
+	t.Parallel()
+	db := openSQLite(t)
+	member := eventingtest.Member(t, "auth")
+	good := auth.Config{JWTKey: testKey, PasswordCost: testCost}
+	tests := []struct {
+		name string
+		cfg  auth.Config
+		deps auth.Deps
+	}{
+		{"short JWT key", auth.Config{JWTKey: "too-short"}, auth.Deps{Store: db, Sink: "http://broker", Events: member}},
+		{"negative lifetime", auth.Config{JWTKey: testKey, AccessLifetime: -time.Minute}, auth.Deps{Store: db, Sink: "http://broker", Events: member}},
+		{"no store", good, auth.Deps{Sink: "http://broker", Events: member}},
+		{"no sink", good, auth.Deps{Store: db, Events: member}},
+		{"sink not a URL", good, auth.Deps{Store: db, Sink: "broker:8080", Events: member}},
+		{"no event plane", good, auth.Deps{Store: db, Sink: "http://broker"}},
+	}
+	for _, tc := range tests {
+		if _, err := auth.New(tc.cfg, tc.deps); err == nil {
+			t.Errorf("%s: New succeeded", tc.name)
+		}
+	}
+	if _, err := auth.New(good, auth.Deps{Store: db, Sink: "http://broker", Events: member, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Errorf("New with everything: %v", err)
+	}
 }

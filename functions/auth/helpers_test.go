@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/auth"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
@@ -32,12 +36,17 @@ const (
 // t0 is when every test starts; whole seconds, so Max-Age is exact.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// fn is one auth function under test, with its store and clock.
+// waitFor bounds every wait for the outbox's eventual sends.
+const waitFor = 15 * time.Second
+
+// fn is one auth function under test, with its store, clock and the broker
+// its outbox relays to.
 type fn struct {
-	tb    testing.TB
-	h     http.Handler
-	db    store.Store
-	clock *testenv.Clock
+	tb     testing.TB
+	h      http.Handler
+	db     store.Store
+	clock  *testenv.Clock
+	broker *eventingtest.Broker
 }
 
 // openSQLite returns an empty SQLite store in a temporary folder.
@@ -58,12 +67,20 @@ func withLogs(w io.Writer) option {
 }
 
 // newFn returns the auth function on a fresh SQLite store, unless an option
-// gives another, with logs discarded unless an option keeps them.
+// gives another, relaying its outbox to a new broker until the test ends,
+// with logs discarded unless an option keeps them.
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
 	c := testenv.NewClock(t0)
+	b := eventingtest.NewBroker(tb)
 	cfg := auth.Config{JWTKey: testKey, PasswordCost: testCost}
-	deps := auth.Deps{Now: c.Now, Logger: slog.New(slog.DiscardHandler)}
+	deps := auth.Deps{
+		Sink:   b.URL,
+		Outbox: eventingtest.FastOutbox(),
+		Events: eventingtest.Member(tb, "auth"),
+		Now:    c.Now,
+		Logger: slog.New(slog.DiscardHandler),
+	}
 	for _, o := range opts {
 		o(&cfg, &deps)
 	}
@@ -74,7 +91,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &fn{tb: tb, h: f.Handler(), db: deps.Store, clock: c}
+	testenv.Background(tb, f.Run)
+	return &fn{tb: tb, h: f.Handler(), db: deps.Store, clock: c, broker: b}
 }
 
 // response is an answer, read whole, with the cookies it sets by name.
@@ -242,5 +260,47 @@ func (f *fn) wantNothingStored() {
 	f.tb.Helper()
 	if got := f.counts(); len(got) > 0 {
 		f.tb.Errorf("store holds %v, want nothing", got)
+	}
+}
+
+// wantRegistered fails unless the outbox recorded one event per account of
+// users and no other, each the user.registered carrying the account's id
+// and email, and the broker took each of them once and nothing else.
+func (f *fn) wantRegistered(users ...userBody) {
+	f.tb.Helper()
+	want := map[string]eventing.UserRegistered{}
+	for _, u := range users {
+		want[u.ID] = eventing.UserRegistered{ID: u.ID, Email: u.Email}
+	}
+	recorded := eventingtest.Recorded(f.tb, f.db)
+	if len(recorded) != len(users) {
+		f.tb.Errorf("the outbox recorded %d events, want %d user.registered", len(recorded), len(users))
+	}
+	for _, ev := range recorded {
+		f.wantRegisteredEvent("the outbox recorded", ev, want)
+	}
+	for _, u := range users {
+		f.broker.WaitAbout(f.tb, waitFor, eventing.TypeUserRegistered, u.ID)
+	}
+	taken := f.broker.Events()
+	if len(taken) != len(users) {
+		f.tb.Errorf("the broker took %d events, want %d user.registered", len(taken), len(users))
+	}
+	for _, ev := range taken {
+		f.wantRegisteredEvent("the broker took", ev, want)
+	}
+}
+
+// wantRegisteredEvent fails unless ev, which where holds, is auth's
+// user.registered of one of want, by user id.
+func (f *fn) wantRegisteredEvent(where string, ev event.Event, want map[string]eventing.UserRegistered) {
+	f.tb.Helper()
+	if ev.Type() != eventing.TypeUserRegistered || ev.Source() != eventing.Source("auth") {
+		f.tb.Errorf("%s %s from %s, want user.registered from auth", where, ev.Type(), ev.Source())
+		return
+	}
+	got := eventingtest.Decode[eventing.UserRegistered](f.tb, ev)
+	if w, ok := want[ev.Subject()]; !ok || got != w {
+		f.tb.Errorf("%s user.registered about %q with %+v; want one of %v", where, ev.Subject(), got, want)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
@@ -38,7 +41,8 @@ type currentUserResponse struct {
 // errNoRefreshCookie is a refresh or sign-out without a refresh cookie.
 var errNoRefreshCookie = errors.New("no refresh cookie")
 
-// handleSignup creates an account and signs it in: 201 {id,email}.
+// handleSignup creates an account, emits user.registered and signs the
+// account in: 201 {id,email}. A refused sign-up emits nothing.
 func (f *Function) handleSignup() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in credentialsRequest
@@ -57,15 +61,29 @@ func (f *Function) handleSignup() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("password.Hash: %w", err))
 			return
 		}
-		now := f.now()
+		now := f.ft.Now()
 		u := account.New(creds.Email, hash, now)
+		ev, err := registeredEvent(u)
+		if err != nil {
+			httpx.Error(w, r, err)
+			return
+		}
 		secret, fam, first := session.Start(u.ID(), now, f.refreshLifetime)
-		if err := f.store.CreateUser(r.Context(), u, fam, first, now); err != nil {
+		if err := f.store.CreateUser(r.Context(), u, fam, first, now, ev); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.CreateUser: %w", err))
 			return
 		}
 		f.signIn(w, r, http.StatusCreated, u, secret, first)
 	})
+}
+
+// registeredEvent returns the user.registered event of the new account u.
+func registeredEvent(u account.User) (event.Event, error) {
+	ev, err := eventing.NewUserRegistered(eventing.UserRegistered{ID: u.ID(), Email: u.Email()})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("eventing.NewUserRegistered: %w", err)
+	}
+	return ev, nil
 }
 
 // handleSignin checks an email and password and starts a session: 200
@@ -87,7 +105,7 @@ func (f *Function) handleSignin() http.Handler {
 			httpx.Error(w, r, err)
 			return
 		}
-		now := f.now()
+		now := f.ft.Now()
 		secret, fam, first := session.Start(u.ID(), now, f.refreshLifetime)
 		if err := f.store.StartSession(r.Context(), fam, first, now); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.StartSession: %w", err))
@@ -153,7 +171,7 @@ func (f *Function) rotate(r *http.Request) (authstore.Rotation, string, error) {
 	if err != nil {
 		return authstore.Rotation{}, "", session.Refused(err)
 	}
-	rot, err := f.store.Rotate(r.Context(), id, nextID, f.now(), f.refreshLifetime)
+	rot, err := f.store.Rotate(r.Context(), id, nextID, f.ft.Now(), f.refreshLifetime)
 	if err != nil {
 		return authstore.Rotation{}, "", fmt.Errorf("store.Rotate: %w", err)
 	}
@@ -182,7 +200,7 @@ func logRefusal(r *http.Request, err error) {
 func (f *Function) handleSignout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, err := refreshID(r); err == nil {
-			if err := f.store.Revoke(r.Context(), id, f.now()); err != nil {
+			if err := f.store.Revoke(r.Context(), id, f.ft.Now()); err != nil {
 				httpx.Error(w, r, fmt.Errorf("store.Revoke: %w", err))
 				return
 			}
@@ -243,7 +261,7 @@ func (f *Function) signIn(w http.ResponseWriter, r *http.Request, status int, u 
 // startSession sets the session cookie to a new access token for u and the
 // refresh cookie to secret, and returns the user the access token names.
 func (f *Function) startSession(w http.ResponseWriter, u account.User, secret string, refresh session.Refresh) (sharedauth.User, error) {
-	token, claims, err := f.tokens.Issue(u.ID(), u.Email())
+	token, claims, err := f.ft.Tokens.Issue(u.ID(), u.Email())
 	if err != nil {
 		return sharedauth.User{}, fmt.Errorf("auth.Tokens.Issue: %w", err)
 	}

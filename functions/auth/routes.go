@@ -3,13 +3,16 @@ package auth
 import (
 	"net/http"
 
+	"github.com/buytickets/buytickets/eventing/outbox"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/server"
 )
 
-// routes is the function's whole HTTP surface. The POSTs change the session
-// the browser's cookies hold, so cross-site requests to them are refused.
+// routes is the function's whole HTTP surface. The API's POSTs change the
+// session the browser's cookies hold, so cross-site requests to them are
+// refused; the PingSource posts to the outbox sweep, server to server, with
+// no cookie to protect.
 func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
@@ -17,6 +20,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /api/users/signin", httpx.CrossOriginProtection(f.handleSignin()))
 	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(f.handleSignout()))
 	mux.Handle("POST /api/users/refresh", httpx.CrossOriginProtection(f.handleRefresh()))
-	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.tokens)(f.handleCurrentUser()))
-	return httpx.Standard(f.logger, mux)
+	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.ft.Tokens)(f.handleCurrentUser()))
+	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
+	return httpx.Standard(f.ft.Logger, mux)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing/outbox"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
@@ -170,18 +171,19 @@ func TestConcurrentSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	created := 0
+	var created []userBody
 	for _, res := range results {
 		if res.Code == http.StatusCreated {
-			created++
+			created = append(created, userOf(t, res))
 			continue
 		}
 		wantError(t, res, http.StatusBadRequest, "Email in use", "email")
 	}
-	if created != 1 {
-		t.Errorf("%d signups answered 201, want exactly 1", created)
+	if len(created) != 1 {
+		t.Fatalf("%d signups answered 201, want exactly 1", len(created))
 	}
 	f.wantOneAccount("one account")
+	f.wantRegistered(created[0]) // the refused ones' events were never recorded
 }
 
 func TestSigninWithTheRightPasswordStartsASession(t *testing.T) {
@@ -261,10 +263,11 @@ func wantFieldErrors(t *testing.T, path, email, password string, want []httpx.Er
 }
 
 // wantOneAccount fails unless the store holds what one signed-up account
-// does (its user, email, refresh family and token), which why names.
+// does (its user, email, refresh family and token, and the event of its
+// sign-up), which why names.
 func (f *fn) wantOneAccount(why string) {
 	f.tb.Helper()
-	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1}
+	want := map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1, outbox.Collection: 1}
 	if got := f.counts(); !maps.Equal(got, want) {
 		f.tb.Errorf("store holds %v, want %s: %v", got, why, want)
 	}

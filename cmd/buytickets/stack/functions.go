@@ -69,12 +69,13 @@ var functions = []function{
 	{
 		name:   "auth",
 		routes: []string{"/api/users/"},
+		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(auth.New(auth.Config{
 				JWTKey:         string(s.jwtKey),
 				CookieInsecure: !s.opts.SecureCookies,
 				PasswordCost:   s.opts.PasswordCost,
-			}, auth.Deps{Store: env.db, Logger: env.logger}))
+			}, auth.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
 	{

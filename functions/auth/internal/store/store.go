@@ -1,10 +1,11 @@
 // Package store keeps accounts and refresh tokens in the shared document
-// store:
+// store, with the events a sign-up causes:
 //
 //	users/{id}             email, passwordHash, createdAt
 //	emails/{sha256(email)} userId: one per account, so an email is taken by a create
 //	refreshFamilies/{id}   userId, revoked, createdAt, revokedAt
 //	refreshTokens/{sha256(secret)} userId, familyId, expiresAt, rotated, rotatedAt, createdAt
+//	outbox/{id}            the events to send (eventing/outbox)
 //
 // Documents are keyed by hashes where the natural key is an email (which may
 // hold a '/', not allowed in an id) or a secret (which must not be stored).
@@ -18,6 +19,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	"github.com/buytickets/buytickets/shared/store"
@@ -36,7 +40,9 @@ const (
 )
 
 // Collections returns every collection the package writes.
-func Collections() []string { return []string{Users, Emails, RefreshFamilies, RefreshTokens} }
+func Collections() []string {
+	return []string{Users, Emails, RefreshFamilies, RefreshTokens, outbox.Collection}
+}
 
 type userDoc struct {
 	Email        string    `store:"email"`
@@ -74,13 +80,16 @@ func (d familyDoc) toSession(id string) session.Family {
 	return session.Family{ID: id, UserID: d.UserID, Revoked: d.Revoked}
 }
 
-// Store is the auth function's persistence.
+// Store is the auth function's persistence. A sign-up is written in one
+// transaction with the events it causes, which its outbox relays after
+// commit.
 type Store struct {
-	db store.Store
+	db  store.Store
+	box *outbox.Outbox
 }
 
-// New returns a Store on db.
-func New(db store.Store) *Store { return &Store{db: db} }
+// New returns a Store on db that records events in box.
+func New(db store.Store, box *outbox.Outbox) *Store { return &Store{db: db, box: box} }
 
 // emailID is the id of an email's index document.
 func emailID(email string) string {
@@ -88,11 +97,12 @@ func emailID(email string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateUser stores a new account and the first refresh token of its first
-// session, all in one transaction. It returns account.ErrEmailInUse when
-// another account holds the email: the index document's create is what
-// decides, so of two racing sign-ups exactly one commits.
-func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time) error {
+// CreateUser stores a new account, the first refresh token of its first
+// session and events, all in one transaction, and wakes the outbox once it
+// commits. It returns account.ErrEmailInUse when another account holds the
+// email: the index document's create is what decides, so of two racing
+// sign-ups exactly one commits, and only its events are ever sent.
+func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time, events ...event.Event) error {
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Create(Users, u.ID(), userDoc{Email: u.Email(), PasswordHash: u.PasswordHash(), CreatedAt: u.CreatedAt()}); err != nil {
 			return err
@@ -100,13 +110,20 @@ func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family
 		if err := tx.Create(Emails, emailID(u.Email()), emailDoc{UserID: u.ID()}); err != nil {
 			return err
 		}
-		return createSession(tx, f, first, now)
+		if err := createSession(tx, f, first, now); err != nil {
+			return err
+		}
+		return s.box.Add(tx, events...)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// The user's id is random: the email's index is what exists.
 		return fmt.Errorf("%w: %w", account.ErrEmailInUse, err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	s.box.Notify()
+	return nil
 }
 
 // UserByEmail returns the account with a normalised email, or an error

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
@@ -22,13 +25,30 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 const lifetime = 7 * 24 * time.Hour
 
-// signup stores a new account with its first session, as sign-up does, and
-// returns the account and the session's refresh token.
+// eachDriver runs fn as a parallel subtest on every driver, with a Store
+// whose outbox is never relayed, so what it holds can be counted.
+func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *authstore.Store)) {
+	t.Helper()
+	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+		fn(t, db, authstore.New(db, eventingtest.Unrelayed(t, db)))
+	})
+}
+
+// signup stores a new account with its first session and its
+// user.registered event, as sign-up does, and returns the account and the
+// session's refresh token.
 func signup(tb testing.TB, s *authstore.Store, email string) (account.User, session.Refresh, error) {
 	tb.Helper()
 	u := account.New(email, "scrypt$hash", t0)
 	_, f, r := session.Start(u.ID(), t0, lifetime)
-	return u, r, s.CreateUser(context.Background(), u, f, r, t0)
+	ev := eventingtest.Event(tb, eventing.NewUserRegistered, eventing.UserRegistered{ID: u.ID(), Email: u.Email()})
+	return u, r, s.CreateUser(context.Background(), u, f, r, t0, ev)
+}
+
+// stored is what one account holds once signed up with tokens refresh
+// tokens: its user, email, session, and the event of its sign-up.
+func stored(tokens int) map[string]int {
+	return map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: tokens, outbox.Collection: 1}
 }
 
 func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
@@ -36,10 +56,24 @@ func wantCounts(tb testing.TB, db store.Store, want map[string]int) {
 	storetest.WantCounts(tb, db, authstore.Collections(), want)
 }
 
-func TestCreatedUserIsFoundByEmail(t *testing.T) {
+// wantRegistered fails unless the outbox holds exactly the user.registered
+// of u, carrying its id and email.
+func wantRegistered(tb testing.TB, db store.Store, u account.User) {
+	tb.Helper()
+	recorded := eventingtest.Recorded(tb, db)
+	if len(recorded) != 1 {
+		tb.Fatalf("the outbox holds %d events, want the one user.registered of %s", len(recorded), u.ID())
+	}
+	ev := recorded[0]
+	got := eventingtest.Decode[eventing.UserRegistered](tb, ev)
+	if ev.Type() != eventing.TypeUserRegistered || ev.Subject() != u.ID() || got != (eventing.UserRegistered{ID: u.ID(), Email: u.Email()}) {
+		tb.Errorf("the outbox holds %s about %s with %+v, want user.registered of %s %s", ev.Type(), ev.Subject(), got, u.ID(), u.Email())
+	}
+}
+
+func TestCreatedUserIsStoredWithItsEventAndFoundByEmail(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
-		s := authstore.New(db)
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
 		u, _, err := signup(t, s, "a/b@example.com") // a slash cannot be in an id
 		if err != nil {
 			t.Fatal(err)
@@ -54,57 +88,59 @@ func TestCreatedUserIsFoundByEmail(t *testing.T) {
 		if _, err := s.UserByEmail(context.Background(), "nobody@example.com"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("UserByEmail(unknown) = %v, want ErrNotFound", err)
 		}
-		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+		wantCounts(t, db, stored(1))
+		wantRegistered(t, db, u)
 	})
 }
 
 func TestDuplicateEmailIsRefusedAndWritesNothing(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
-		s := authstore.New(db)
-		if _, _, err := signup(t, s, "bob@example.com"); err != nil {
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
+		first, _, err := signup(t, s, "bob@example.com")
+		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := signup(t, s, "bob@example.com")
+		_, _, err = signup(t, s, "bob@example.com")
 		if !errors.Is(err, account.ErrEmailInUse) || apperr.KindOf(err) != apperr.Invalid {
 			t.Fatalf("second CreateUser = %v, want ErrEmailInUse", err)
 		}
-		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+		wantCounts(t, db, stored(1))
+		wantRegistered(t, db, first)
 	})
 }
 
 func TestRacingSignupsWithOneEmailCreateOneAccount(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
-		s := authstore.New(db)
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
 		const n = 20
+		users := make([]account.User, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Go(func() { _, _, errs[i] = signup(t, s, "race@example.com") })
+			wg.Go(func() { users[i], _, errs[i] = signup(t, s, "race@example.com") })
 		}
 		wg.Wait()
-		created := 0
-		for _, err := range errs {
+		var created []account.User
+		for i, err := range errs {
 			switch {
 			case err == nil:
-				created++
+				created = append(created, users[i])
 			case !errors.Is(err, account.ErrEmailInUse):
 				t.Errorf("CreateUser = %v, want nil or ErrEmailInUse", err)
 			}
 		}
-		if created != 1 {
-			t.Errorf("%d sign-ups succeeded, want exactly 1", created)
+		if len(created) != 1 {
+			t.Fatalf("%d sign-ups succeeded, want exactly 1", len(created))
 		}
-		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 1})
+		wantCounts(t, db, stored(1))
+		wantRegistered(t, db, created[0]) // the losers' events were never recorded
 	})
 }
 
 func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
 		ctx := context.Background()
-		s := authstore.New(db)
 		u, first, err := signup(t, s, "bob@example.com")
 		if err != nil {
 			t.Fatal(err)
@@ -133,15 +169,14 @@ func TestRotateChainsTokensAndRevokesTheFamilyOnReuse(t *testing.T) {
 		if _, err := s.Rotate(ctx, thirdID, otherID, t0.Add(3*time.Hour), lifetime); !errors.Is(err, session.ErrRevoked) {
 			t.Errorf("Rotate(latest) after a reuse = %v, want ErrRevoked", err)
 		}
-		wantCounts(t, db, map[string]int{authstore.Users: 1, authstore.Emails: 1, authstore.RefreshFamilies: 1, authstore.RefreshTokens: 3})
+		wantCounts(t, db, stored(3))
 	})
 }
 
 func TestRotateRefusesUnknownAndExpiredTokens(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
 		ctx := context.Background()
-		s := authstore.New(db)
 		_, first, err := signup(t, s, "bob@example.com")
 		if err != nil {
 			t.Fatal(err)
@@ -164,9 +199,8 @@ func TestRotateRefusesUnknownAndExpiredTokens(t *testing.T) {
 
 func TestRevokeEndsOneSessionOnly(t *testing.T) {
 	t.Parallel()
-	storetest.EachStore(t, "auth", func(t *testing.T, db store.Store) {
+	eachDriver(t, func(t *testing.T, db store.Store, s *authstore.Store) {
 		ctx := context.Background()
-		s := authstore.New(db)
 		u, phone, err := signup(t, s, "bob@example.com")
 		if err != nil {
 			t.Fatal(err)
