@@ -27,6 +27,7 @@ type Config struct {
 	// loopback needs; false when the stack is served over HTTPS.
 	CookieInsecure   bool          `env:"COOKIE_INSECURE" default:"true"`
 	DataDir          string        `env:"DATA_DIR" default:"./.data"`
+	AdminEmails      []string      `env:"ADMIN_EMAILS"`
 	JWTKey           string        `env:"JWT_KEY"`
 	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
 	// Without STRIPE_KEY, payments talks to stripe-mock, started by the stack.
@@ -56,10 +57,11 @@ func realMain(ctx context.Context) error {
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
 	s, err := stack.Start(ctx, stack.Options{
-		Addr:    net.JoinHostPort(cfg.BindAddr, cfg.Port),
-		DataDir: cfg.DataDir,
-		JWTKey:  []byte(cfg.JWTKey),
-		Logger:  logger,
+		Addr:        net.JoinHostPort(cfg.BindAddr, cfg.Port),
+		DataDir:     cfg.DataDir,
+		JWTKey:      []byte(cfg.JWTKey),
+		AdminEmails: cfg.AdminEmails,
+		Logger:      logger,
 
 		SecureCookies:    !cfg.CookieInsecure,
 		ExpirationWindow: cfg.ExpirationWindow,

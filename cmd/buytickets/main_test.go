@@ -32,7 +32,7 @@ func TestMakeRunServesAndStopsOnInterrupt(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != `{"currentUser":null}` {
 		t.Errorf("currentuser = %d %s", resp.StatusCode, body)
 	}
-	for _, f := range []string{"auth.db", "jwt.key", "mailpit.db"} {
+	for _, f := range []string{"auth.db", "jwt.key", "mail/mailpit.db"} {
 		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
 			t.Errorf("DATA_DIR lacks %s: %v", f, err)
 		}

@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
+	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/password"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
@@ -39,6 +41,10 @@ type Config struct {
 	AccessLifetime time.Duration
 	// RefreshLifetime is how long a refresh token lives; 7 days when zero.
 	RefreshLifetime time.Duration
+	// AdminEmails are the accounts that are admins (ADMIN_EMAILS, comma
+	// separated): their access tokens carry the role, from their next
+	// sign-in or refresh.
+	AdminEmails []string `env:"ADMIN_EMAILS"`
 	// PasswordCost is scrypt's N for new password hashes, a power of two;
 	// 2^17 when zero. Tests use a cheap one such as 2^10.
 	PasswordCost int
@@ -53,7 +59,27 @@ func (c *Config) Validate() error {
 	if c.AccessLifetime < 0 || c.RefreshLifetime < 0 || c.PasswordCost < 0 {
 		return errors.New("auth lifetimes and password cost must not be negative")
 	}
+	if _, err := adminEmails(c.AdminEmails); err != nil {
+		return err
+	}
 	return nil
+}
+
+// adminEmails normalises ADMIN_EMAILS, skipping blanks, and refuses one
+// that is not an email.
+func adminEmails(list []string) ([]string, error) {
+	var admins []string
+	for _, e := range list {
+		if strings.TrimSpace(e) == "" {
+			continue
+		}
+		email, err := account.NormalizeEmail(e)
+		if err != nil {
+			return nil, fmt.Errorf("ADMIN_EMAILS holds %q, which is not an email address", e)
+		}
+		admins = append(admins, email)
+	}
+	return admins, nil
 }
 
 // Deps are what the function runs on. Its Store keeps the accounts, the
@@ -68,6 +94,7 @@ type Function struct {
 	successors      session.Successors
 	cookies         sharedauth.Cookies
 	refreshLifetime time.Duration
+	admins          []string // normalised ADMIN_EMAILS
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -100,6 +127,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("auth.New: %w", err)
 	}
+	admins, _ := adminEmails(cfg.AdminEmails) // Validate checked them
 	refresh := cfg.RefreshLifetime
 	if refresh == 0 {
 		refresh = sharedauth.RefreshLifetime
@@ -116,6 +144,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		successors:      session.NewSuccessors([]byte(cfg.JWTKey)),
 		cookies:         sharedauth.Cookies{Insecure: cfg.CookieInsecure, Now: now},
 		refreshLifetime: refresh,
+		admins:          admins,
 	}, nil
 }
 

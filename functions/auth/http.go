@@ -106,6 +106,11 @@ func (f *Function) handleSignin() http.Handler {
 			return
 		}
 		now := f.ft.Now()
+		if u.Suspended(now) {
+			// Told only to who knows the password.
+			httpx.Error(w, r, sharedauth.ErrSuspended)
+			return
+		}
 		secret, fam, first := session.Start(u.ID(), now, f.refreshLifetime)
 		if err := f.store.StartSession(r.Context(), fam, first, now); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.StartSession: %w", err))
@@ -261,7 +266,7 @@ func (f *Function) signIn(w http.ResponseWriter, r *http.Request, status int, u 
 // startSession sets the session cookie to a new access token for u and the
 // refresh cookie to secret, and returns the user the access token names.
 func (f *Function) startSession(w http.ResponseWriter, u account.User, secret string, refresh session.Refresh) (sharedauth.User, error) {
-	token, claims, err := f.ft.Tokens.Issue(u.ID(), u.Email())
+	token, claims, err := f.ft.Tokens.IssueAs(u.ID(), u.Email(), f.roleOf(u.Email()))
 	if err != nil {
 		return sharedauth.User{}, fmt.Errorf("auth.Tokens.Issue: %w", err)
 	}

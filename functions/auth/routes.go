@@ -21,6 +21,9 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(f.handleSignout()))
 	mux.Handle("POST /api/users/refresh", httpx.CrossOriginProtection(f.handleRefresh()))
 	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.ft.Tokens)(f.handleCurrentUser()))
+	mux.Handle("GET /api/users", f.adminsOnly(f.handleFindUsers()))
+	mux.Handle("POST /api/users/{id}/ban", httpx.CrossOriginProtection(f.adminsOnly(f.handleBan())))
+	mux.Handle("DELETE /api/users/{id}/ban", httpx.CrossOriginProtection(f.adminsOnly(f.handleUnban())))
 	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
 	return httpx.Standard(f.ft.Logger, mux)
 }

@@ -68,13 +68,14 @@ func served(f launch.Function, err error) (replica, error) {
 var functions = []function{
 	{
 		name:   "auth",
-		routes: []string{"/api/users/"},
+		routes: []string{"/api/users"},
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(auth.New(auth.Config{
 				JWTKey:         string(s.jwtKey),
 				CookieInsecure: !s.opts.SecureCookies,
 				PasswordCost:   s.opts.PasswordCost,
+				AdminEmails:    s.opts.AdminEmails,
 			}, auth.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -40,8 +41,9 @@ type mailpit struct {
 }
 
 // startMailpit starts mailpit with its UI and API on uiAddr, its SMTP port
-// on a free loopback port, and its messages in dataDir, so that emails
-// outlive a restart as the rest of the data does.
+// on a free loopback port, and its messages in dataDir/mail, so that emails
+// outlive a restart as the rest of the data does. mailpit makes its files
+// readable by all; the folder, the owner's alone, keeps them private.
 //
 // mailpit cannot be told to pick its own ports and say which (it reports
 // ":0" back), so the ports are picked here just before it binds them; a
@@ -61,8 +63,12 @@ func startMailpit(ctx context.Context, uiAddr, dataDir string) (*mailpit, error)
 	if err != nil {
 		return nil, fmt.Errorf("mailpit SMTP: %w", err)
 	}
+	dir := filepath.Join(dataDir, "mail")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("mailpit: %w", err)
+	}
 	cmd := exec.Command(bin, "--listen", uiAddr, "--smtp", smtpAddr,
-		"--database", filepath.Join(dataDir, "mailpit.db"), "--disable-version-check")
+		"--database", filepath.Join(dir, "mailpit.db"), "--disable-version-check")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start mailpit: %w", err)

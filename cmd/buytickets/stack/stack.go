@@ -51,6 +51,8 @@ type Options struct {
 	SecureCookies bool
 	// Replicas is the number of replicas per function name; 1 when absent.
 	Replicas map[string]int
+	// AdminEmails are the accounts that are admins (ADMIN_EMAILS).
+	AdminEmails []string
 	// PasswordCost is scrypt's N; 0 keeps the production cost. Tests lower it.
 	PasswordCost int
 	// Logger receives every function's logs; slog's default when nil.

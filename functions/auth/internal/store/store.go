@@ -1,7 +1,7 @@
 // Package store keeps accounts and refresh tokens in the shared document
 // store, with the events a sign-up causes:
 //
-//	users/{id}             email, passwordHash, createdAt
+//	users/{id}             email, passwordHash, createdAt, and an admin's ban: bannedBy, banReason, bannedUntil, bannedAt
 //	emails/{sha256(email)} userId: one per account, so an email is taken by a create
 //	refreshFamilies/{id}   userId, revoked, createdAt, revokedAt
 //	refreshTokens/{sha256(secret)} userId, familyId, expiresAt, rotated, rotatedAt, createdAt
@@ -24,6 +24,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/store"
 )
 
@@ -48,6 +49,25 @@ type userDoc struct {
 	Email        string    `store:"email"`
 	PasswordHash string    `store:"passwordHash"`
 	CreatedAt    time.Time `store:"createdAt"`
+	BannedBy     string    `store:"bannedBy,omitempty"`
+	BanReason    string    `store:"banReason,omitempty"`
+	BannedUntil  time.Time `store:"bannedUntil,omitempty"`
+	BannedAt     time.Time `store:"bannedAt,omitempty"`
+}
+
+func userDocOf(u account.User) userDoc {
+	b := u.Ban()
+	return userDoc{
+		Email: u.Email(), PasswordHash: u.PasswordHash(), CreatedAt: u.CreatedAt(),
+		BannedBy: b.By, BanReason: b.Reason, BannedUntil: b.Until, BannedAt: b.At,
+	}
+}
+
+func (d userDoc) toUser(id string) account.User {
+	return account.UnmarshalFromStore(account.State{
+		ID: id, Email: d.Email, PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt,
+		Ban: account.Ban{By: d.BannedBy, Reason: d.BanReason, Until: d.BannedUntil, At: d.BannedAt},
+	})
 }
 
 type emailDoc struct {
@@ -104,7 +124,7 @@ func emailID(email string) string {
 // sign-ups exactly one commits, and only its events are ever sent.
 func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time, events ...event.Event) error {
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
-		if err := tx.Create(Users, u.ID(), userDoc{Email: u.Email(), PasswordHash: u.PasswordHash(), CreatedAt: u.CreatedAt()}); err != nil {
+		if err := tx.Create(Users, u.ID(), userDocOf(u)); err != nil {
 			return err
 		}
 		if err := tx.Create(Emails, emailID(u.Email()), emailDoc{UserID: u.ID()}); err != nil {
@@ -137,7 +157,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (account.User, er
 	if err := s.db.Get(ctx, Users, idx.UserID, &d); err != nil {
 		return account.User{}, err
 	}
-	return account.UnmarshalFromStore(account.State{ID: idx.UserID, Email: d.Email, PasswordHash: d.PasswordHash, CreatedAt: d.CreatedAt}), nil
+	return d.toUser(idx.UserID), nil
 }
 
 // StartSession stores a new family and its first refresh token.
@@ -207,6 +227,13 @@ func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, li
 		if err := tx.Get(Users, tok.UserID, &ud); err != nil {
 			return notFoundAs(err, session.ErrUnknown)
 		}
+		if ud.toUser(tok.UserID).Suspended(now) {
+			// Banning revoked the user's sessions; one started meanwhile
+			// is revoked now.
+			refusal = sharedauth.ErrSuspended
+			fd.Revoked, fd.RevokedAt = true, now
+			return tx.Set(RefreshFamilies, fam.ID, fd)
+		}
 		if !replay {
 			done := tok.Rotate(now)
 			rd.Rotated, rd.RotatedAt = done.Rotated, done.RotatedAt
@@ -221,7 +248,7 @@ func (s *Store) Rotate(ctx context.Context, id, nextID string, now time.Time, li
 			}
 		}
 		rot = Rotation{
-			User: account.UnmarshalFromStore(account.State{ID: tok.UserID, Email: ud.Email, PasswordHash: ud.PasswordHash, CreatedAt: ud.CreatedAt}),
+			User: ud.toUser(tok.UserID),
 			Next: next,
 		}
 		return nil
@@ -276,6 +303,78 @@ func (s *Store) Revoke(ctx context.Context, id string, now time.Time) error {
 		fd.Revoked, fd.RevokedAt = true, now
 		return tx.Set(RefreshFamilies, rd.FamilyID, fd)
 	})
+}
+
+// UserByID returns the account id, or account.ErrUserNotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (account.User, error) {
+	if !store.ValidID(id) {
+		return account.User{}, account.ErrUserNotFound
+	}
+	var d userDoc
+	if err := s.db.Get(ctx, Users, id, &d); errors.Is(err, store.ErrNotFound) {
+		return account.User{}, account.ErrUserNotFound.With(err)
+	} else if err != nil {
+		return account.User{}, err
+	}
+	return d.toUser(id), nil
+}
+
+// UpdateUser reads the account id in one transaction, has change change
+// it and say the events the change causes, and writes both; with
+// endSessions, it also revokes every session of the account, so none
+// refreshes again. It wakes the outbox once it commits, and returns the
+// account as change left it: account.ErrUserNotFound for an unknown id, or
+// change's error, with nothing written.
+func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSessions bool,
+	change func(u *account.User) ([]event.Event, error),
+) (account.User, error) {
+	if !store.ValidID(id) {
+		return account.User{}, account.ErrUserNotFound
+	}
+	var u account.User
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		var d userDoc
+		if err := tx.Get(Users, id, &d); errors.Is(err, store.ErrNotFound) {
+			return account.ErrUserNotFound.With(err)
+		} else if err != nil {
+			return err
+		}
+		var families []store.Doc
+		if endSessions {
+			var err error
+			families, err = tx.Query(RefreshFamilies, store.Query{Filters: []store.Filter{store.Where("userId", store.Eq, id)}})
+			if err != nil {
+				return err
+			}
+		}
+		u = d.toUser(id)
+		events, err := change(&u)
+		if err != nil {
+			return err
+		}
+		if err := tx.Set(Users, id, userDocOf(u)); err != nil {
+			return err
+		}
+		for _, doc := range families {
+			var fd familyDoc
+			if err := doc.DataTo(&fd); err != nil {
+				return err
+			}
+			if fd.Revoked {
+				continue
+			}
+			fd.Revoked, fd.RevokedAt = true, now
+			if err := tx.Set(RefreshFamilies, doc.ID, fd); err != nil {
+				return err
+			}
+		}
+		return s.box.Add(tx, events...)
+	})
+	if err != nil {
+		return account.User{}, err
+	}
+	s.box.Notify()
+	return u, nil
 }
 
 // notFoundAs turns a missing document into the refusal reason.
