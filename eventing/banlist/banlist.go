@@ -130,7 +130,28 @@ func (l *List) Banned(ctx context.Context, userID string) (bool, error) {
 	case err != nil:
 		return false, fmt.Errorf("banlist: %w", err)
 	}
-	return e.Banned && (e.Until.IsZero() || l.now().Before(e.Until)), nil
+	return e.banned(l.now()), nil
+}
+
+// banned reports whether e bans its user at now.
+func (e entry) banned(now time.Time) bool {
+	return e.Banned && (e.Until.IsZero() || now.Before(e.Until))
+}
+
+// BannedIn reports, in tx, whether userID is banned now: for a rule that
+// must see the ban in the transaction it decides in.
+func (l *List) BannedIn(tx store.Tx, userID string) (bool, error) {
+	if !store.ValidID(userID) {
+		return false, nil
+	}
+	var e entry
+	switch err := tx.Get(Collection, userID, &e); {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("banlist: %w", err)
+	}
+	return e.banned(l.now()), nil
 }
 
 // Guard passes to next the requests of users not banned, and the signed

@@ -40,6 +40,12 @@ func TestABanWithdrawsTheSellersListingsOnSaleOnEveryDriver(t *testing.T) {
 		}
 		f.wantTicket(reserved.ID, "reserved", "order-1", 1)
 		f.wantTicket(sold.ID, "sold", "order-2", 2)
+		// The reserved listing's order ends: withdrawn, not back on sale.
+		f.mustDeliver(orderCancelled(t, "order-1", reserved.ID, 1))
+		f.wantTicket(reserved.ID, "withdrawn", "", 2)
+		if got := f.updated(reserved.ID, 2); got.Status != "withdrawn" {
+			t.Errorf("ticket.updated %+v, want status withdrawn", got)
+		}
 		if f.onSale(onSale.ID) || !f.onSale(others.ID) {
 			t.Error("the public list shows the withdrawn listing, or not another seller's")
 		}

@@ -58,8 +58,25 @@ func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.
 	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Lock)
 }
 
+// receiveOrderCancelled unlocks the ticket, and withdraws it instead of
+// putting it back on sale when its seller is banned (ticket.UnlockBanned):
+// a listing reserved when the ban came is withdrawn once its order ends.
 func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
-	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Unlock)
+	var banErr error
+	unlock := func(t *ticket.Ticket, r ticket.Reservation) ticket.Outcome {
+		banned, err := f.ft.Bans.BannedIn(tx, t.UserID())
+		if banErr = err; err != nil {
+			return ticket.Ignored
+		}
+		if banned {
+			return t.UnlockBanned(r)
+		}
+		return t.Unlock(r)
+	}
+	if err := f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, unlock); err != nil {
+		return err
+	}
+	return banErr
 }
 
 func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {

@@ -97,7 +97,16 @@ func (t *Ticket) Lock(r Reservation) Outcome {
 // supersedes is released too. A cancellation of an older reservation never
 // unlocks a newer one, a sold ticket stays sold, and a withdrawn one stays
 // withdrawn.
-func (t *Ticket) Unlock(r Reservation) Outcome {
+func (t *Ticket) Unlock(r Reservation) Outcome { return t.unlock(r, Available) }
+
+// UnlockBanned is Unlock for a ticket whose seller is banned: the
+// reservation ends as Unlock's does, but the ticket is withdrawn rather
+// than put back on sale, in one change (one version, one ticket.updated),
+// as the ban would have withdrawn it had it been on sale then.
+func (t *Ticket) UnlockBanned(r Reservation) Outcome { return t.unlock(r, Withdrawn) }
+
+// unlock ends reservation r and leaves a ticket it held in status to.
+func (t *Ticket) unlock(r Reservation, to Status) Outcome {
 	switch {
 	case t.status == Sold, r.Number < t.reservation.Number:
 		return Ignored
@@ -108,7 +117,7 @@ func (t *Ticket) Unlock(r Reservation) Outcome {
 	if t.status == Available || t.status == Withdrawn {
 		return Noted
 	}
-	return t.change(Available, "")
+	return t.change(to, "")
 }
 
 // Sell applies order.completed for r: the ticket is sold to r's order,

@@ -76,3 +76,19 @@ func TestAWithdrawnTicketCannotBeEdited(t *testing.T) {
 		t.Errorf("a withdrawn ticket does not come back from the store: %v", err)
 	}
 }
+
+func TestABannedSellersReservedListingIsWithdrawnWhenItsOrderEnds(t *testing.T) {
+	t.Parallel()
+	got := newTicket()
+	orderEvent("C1").apply(&got)
+	r, _ := ticket.NewReservation(1, "order-1")
+	if out := got.UnlockBanned(r); out != ticket.Changed {
+		t.Errorf("UnlockBanned = %v, want Changed", out)
+	}
+	if got.Status() != ticket.Withdrawn || got.OrderID() != "" || got.Version() != 2 {
+		t.Errorf("status %s, order %q, version %d; want withdrawn, no order, version 2 (one change)", got.Status(), got.OrderID(), got.Version())
+	}
+	if out := got.UnlockBanned(r); out != ticket.Ignored {
+		t.Errorf("a duplicate cancellation = %v, want Ignored", out)
+	}
+}
