@@ -14,6 +14,7 @@ import (
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/paging"
+	"github.com/buytickets/buytickets/shared/store"
 )
 
 // createRequest is the body of POST /api/orders.
@@ -70,7 +71,7 @@ func (f *Function) handleCreate() http.Handler {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
-		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(buyer.Email, f.ft.Now()))
+		o, err := f.store.PlaceOrder(r.Context(), ticketID, buyer.ID, f.place(buyer.Email, f.ft.Now()), f.notBanned(buyer.ID))
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.PlaceOrder: %w", err))
 			return
@@ -184,6 +185,22 @@ func (f *Function) place(buyerEmail string, now time.Time) ordersstore.PlaceFunc
 			return order.Placement{}, nil, err
 		}
 		return p, append(events, ev), nil
+	}
+}
+
+// notBanned refuses, in the placing transaction, a buyer banned meanwhile:
+// the API's guard read the ban list before it, and a ban whose receipt
+// commits between the two would miss the order it cancels.
+func (f *Function) notBanned(userID string) func(store.Tx) error {
+	return func(tx store.Tx) error {
+		banned, err := f.ft.Bans.BannedIn(tx, userID)
+		if err != nil {
+			return err
+		}
+		if banned {
+			return sharedauth.ErrSuspended
+		}
+		return nil
 	}
 }
 

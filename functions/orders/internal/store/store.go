@@ -150,11 +150,18 @@ type PlaceFunc func(in order.Placing) (order.Placement, []event.Event, error)
 // the ticket's reservation and the order holding it, and the buyer's
 // created orders; place decides; and it writes the new order, the
 // reservation, the expired holder place cancelled, if any, and the events.
-// It returns the new order.
-func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place PlaceFunc) (*order.Order, error) {
+// It returns the new order. Each of checks runs first, in the transaction,
+// and refuses the order by failing: a check that reads (the buyer's ban)
+// decides on what the transaction commits with.
+func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place PlaceFunc, checks ...func(store.Tx) error) (*order.Order, error) {
 	var placed *order.Order
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		placed = nil // the transaction may run more than once
+		for _, check := range checks {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		in, err := readPlacing(tx, ticketID, buyerID)
 		if err != nil {
 			return err
