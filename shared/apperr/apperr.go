@@ -16,6 +16,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the class of an error: what a caller can do about it.
@@ -45,6 +46,9 @@ const (
 	// Forbidden is a signed-in caller who may not act at all, such as a
 	// suspended account.
 	Forbidden
+	// TooMany is a caller over a rate limit; RetryAfter says when to come
+	// back.
+	TooMany
 )
 
 var kindNames = map[Kind]string{
@@ -58,6 +62,7 @@ var kindNames = map[Kind]string{
 	Unsupported:     "unsupported",
 	PaymentRequired: "payment required",
 	Forbidden:       "forbidden",
+	TooMany:         "too many requests",
 }
 
 func (k Kind) String() string {
@@ -75,6 +80,9 @@ type Error struct {
 	Field   string
 	// Err is the underlying cause, kept for logs and errors.Is; never shown.
 	Err error
+	// RetryAfter is how long the caller should wait before trying again,
+	// for a TooMany or Unavailable error; zero for the answer's default.
+	RetryAfter time.Duration
 	// sentinel is the error that With made this one from, which Is
 	// matches; nil for an error that is its own identity.
 	sentinel *Error
@@ -106,7 +114,15 @@ func (e *Error) With(cause error) *Error {
 	if e.sentinel != nil {
 		sentinel = e.sentinel
 	}
-	return &Error{Kind: e.Kind, Message: e.Message, Field: e.Field, Err: cause, sentinel: sentinel}
+	return &Error{Kind: e.Kind, Message: e.Message, Field: e.Field, Err: cause, RetryAfter: e.RetryAfter, sentinel: sentinel}
+}
+
+// After returns an instance of e (as With makes one, keeping e's cause)
+// telling the caller to come back after d.
+func (e *Error) After(d time.Duration) *Error {
+	later := e.With(e.Err)
+	later.RetryAfter = d
+	return later
 }
 
 // New returns an error of kind k with a message safe to show to the caller.

@@ -15,13 +15,25 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/logging"
 )
 
-// RetryAfterSeconds is the Retry-After sent with every 503.
+// RetryAfterSeconds is the Retry-After sent with a 503 or 429 whose error
+// says no other.
 const RetryAfterSeconds = "1"
+
+// retryAfter is d as a Retry-After header says it: whole seconds, rounded
+// up, at least one; RetryAfterSeconds for zero.
+func retryAfter(d time.Duration) string {
+	if d <= 0 {
+		return RetryAfterSeconds
+	}
+	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
+}
 
 // statusOf is the one table from error kind to HTTP status (DESIGN §3).
 // Not being the owner is Unauthorized, answered 401: there is no 403.
@@ -36,6 +48,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 	apperr.PaymentRequired: http.StatusPaymentRequired,
 	apperr.Forbidden:       http.StatusForbidden,
+	apperr.TooMany:         http.StatusTooManyRequests,
 }
 
 // Status returns the HTTP status Error answers err with: the status of its
@@ -81,8 +94,10 @@ func Error(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusInternalServerError
 		body.Errors = []ErrorItem{{Message: "Something went wrong"}}
 	default:
+		if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", retryAfter(e.RetryAfter))
+		}
 		if status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", RetryAfterSeconds)
 			logging.FromContext(r.Context()).WarnContext(r.Context(), "request unavailable",
 				slog.String("path", r.URL.Path), slog.Any("error", err))
 		}

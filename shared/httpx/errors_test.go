@@ -35,12 +35,21 @@ func TestErrorAnswersEachKindWithItsStatus(t *testing.T) {
 		{"too large", apperr.New(apperr.TooLarge, "Request body is too large"), 413, []httpx.ErrorItem{{Message: "Request body is too large"}}},
 		{"unsupported", apperr.New(apperr.Unsupported, "Content type must be application/json"), 415, []httpx.ErrorItem{{Message: "Content type must be application/json"}}},
 		{"unavailable", apperr.New(apperr.Unavailable, "Try again shortly"), 503, []httpx.ErrorItem{{Message: "Try again shortly"}}},
+		{"too many", apperr.New(apperr.TooMany, "Too many attempts"), 429, []httpx.ErrorItem{{Message: "Too many attempts"}}},
 		{"wrapped kind", fmt.Errorf("store.UpdateOrder: %w", apperr.New(apperr.NotFound, "Order not found")), 404, []httpx.ErrorItem{{Message: "Order not found"}}},
 		{"internal kind", apperr.New(apperr.Internal, "secret detail"), 500, []httpx.ErrorItem{{Message: "Something went wrong"}}},
 		{"plain error", errors.New("dial tcp 10.0.0.7:5432: secret detail"), 500, []httpx.ErrorItem{{Message: "Something went wrong"}}},
 		{"empty fields", apperr.Fields{}, 500, []httpx.ErrorItem{{Message: "Something went wrong"}}},
 	}
 	for _, tc := range tests {
+		if tc.wantStatus == 429 || tc.wantStatus == 503 {
+			// Told when to come back.
+			rec := httptest.NewRecorder()
+			httpx.Error(rec, httptest.NewRequest(http.MethodGet, "/", nil), tc.err)
+			if rec.Header().Get("Retry-After") != httpx.RetryAfterSeconds {
+				t.Errorf("%s: Retry-After %q, want %q", tc.name, rec.Header().Get("Retry-After"), httpx.RetryAfterSeconds)
+			}
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
