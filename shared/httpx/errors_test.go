@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
@@ -126,5 +127,21 @@ func TestJSONWritesStatusAndContentType(t *testing.T) {
 	}
 	if got := rec.Body.String(); got != `{"id":"t1"}`+"\n" {
 		t.Errorf("body = %q", got)
+	}
+}
+
+func TestAnErrorThatSaysWhenToComeBackSetsRetryAfterInWholeSeconds(t *testing.T) {
+	t.Parallel()
+	limited := apperr.New(apperr.TooMany, "Too many attempts")
+	for _, tc := range []struct {
+		after time.Duration
+		want  string
+	}{{0, "1"}, {time.Millisecond, "1"}, {time.Second, "1"}, {1500 * time.Millisecond, "2"}, {15 * time.Minute, "900"}} {
+		rec := httptest.NewRecorder()
+		err := fmt.Errorf("auth: %w", limited.After(tc.after))
+		httpx.Error(rec, httptest.NewRequest(http.MethodPost, "/api/users/signin", nil), err)
+		if rec.Code != 429 || rec.Header().Get("Retry-After") != tc.want || !errors.Is(err, limited) {
+			t.Errorf("after %v: %d Retry-After %q, want 429 %q", tc.after, rec.Code, rec.Header().Get("Retry-After"), tc.want)
+		}
 	}
 }
