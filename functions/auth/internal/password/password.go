@@ -14,9 +14,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/scrypt"
 
@@ -53,23 +56,82 @@ var (
 	ErrMalformedHash = errors.New("password: malformed hash")
 )
 
+// Admission is how many hashes a Hasher runs at once (Slots) and how many
+// more may wait for a slot (Queue); one more is refused with ErrBusy.
+type Admission struct {
+	Slots, Queue int
+}
+
+// headroom is the memory kept for everything but hashing: the server, the
+// store, the requests.
+const headroom = 64 << 20
+
+// AdmissionFor returns the admission that fits a process of memLimit bytes
+// (math.MaxInt64 for none) and procs CPUs, hashing at cost: as many slots
+// as the memory left after headroom holds hashes of 128·N·r bytes, and no
+// more than the CPUs can run (at least one), and a queue of four waiting per
+// slot, so no request waits for more than a few hashes' time.
+func AdmissionFor(cost int, memLimit int64, procs int) Admission {
+	perHash := max(int64(128*cost*BlockSize), 1)
+	slots := max(procs, 1)
+	if memLimit > headroom {
+		slots = min(slots, int(max((memLimit-headroom)/perHash, 1)))
+	} else if memLimit > 0 {
+		slots = 1
+	}
+	return Admission{Slots: slots, Queue: 4 * slots}
+}
+
+// SystemAdmission is AdmissionFor the process as it runs: its memory limit
+// is the lower of GOMEMLIMIT and its cgroup's (memory.max), and its CPUs are
+// GOMAXPROCS, which the Go runtime sets from the cgroup's CPU limit.
+func SystemAdmission(cost int) Admission {
+	return AdmissionFor(cost, memoryLimit(), runtime.GOMAXPROCS(0))
+}
+
+// memoryLimit is the lower of GOMEMLIMIT and the cgroup v2 memory.max;
+// math.MaxInt64 when neither is set.
+func memoryLimit() int64 {
+	limit := debug.SetMemoryLimit(-1) // reads it
+	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			limit = min(limit, n)
+		}
+	}
+	return limit
+}
+
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
 type Hasher struct {
 	cost  int
 	slots chan struct{}
+	// waiting counts the hashes in a slot or waiting for one; admitted
+	// bounds it at Slots+Queue.
+	waiting  atomic.Int64
+	admitted int64
+	// running and peak count the hashes running, and the most at once.
+	running, peak atomic.Int64
 	// dummy is a well-formed hash of no password, verified in place of an
 	// account's hash when the account does not exist.
 	dummy string
 }
 
 // NewHasher returns a Hasher that hashes at cost N (a power of two, at least
-// 2; DefaultCost in production, something cheap like 1<<10 in tests) and
-// runs at most runtime.NumCPU() hashes at once.
+// 2; DefaultCost in production, something cheap like 1<<10 in tests) with
+// the process's SystemAdmission.
 func NewHasher(cost int) (*Hasher, error) {
+	return NewHasherAdmitting(cost, SystemAdmission(cost))
+}
+
+// NewHasherAdmitting is NewHasher with admission a.
+func NewHasherAdmitting(cost int, a Admission) (*Hasher, error) {
 	if err := checkParams(cost, BlockSize, Parallelism); err != nil {
 		return nil, fmt.Errorf("password.NewHasher: %w", err)
 	}
-	h := &Hasher{cost: cost, slots: make(chan struct{}, runtime.NumCPU())}
+	if a.Slots < 1 || a.Queue < 0 {
+		return nil, fmt.Errorf("password.NewHasher: admission %+v: at least one slot and no negative queue", a)
+	}
+	h := &Hasher{cost: cost, slots: make(chan struct{}, a.Slots), admitted: int64(a.Slots + a.Queue)}
 	h.dummy = encode(cost, BlockSize, Parallelism, random(SaltLen), random(KeyLen))
 	return h, nil
 }
@@ -111,14 +173,27 @@ func (h *Hasher) VerifyNone(ctx context.Context, password string) error {
 	return err
 }
 
-// derive runs scrypt in one of the Hasher's slots.
+// Peak is the most hashes that ran at once.
+func (h *Hasher) Peak() int { return int(h.peak.Load()) }
+
+// derive runs scrypt in one of the Hasher's slots: ErrBusy at once when the
+// slots and the queue are full, or when ctx ends while it waits.
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, n, r, p, keyLen int) ([]byte, error) {
+	if h.waiting.Add(1) > h.admitted {
+		h.waiting.Add(-1)
+		return nil, ErrBusy.With(errors.New("password: every slot taken and the queue full"))
+	}
+	defer h.waiting.Add(-1)
 	select {
 	case h.slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ErrBusy.With(fmt.Errorf("password: waiting for a slot: %w", ctx.Err()))
 	}
 	defer func() { <-h.slots }()
+	running := h.running.Add(1)
+	defer h.running.Add(-1)
+	for peak := h.peak.Load(); running > peak && !h.peak.CompareAndSwap(peak, running); peak = h.peak.Load() {
+	}
 	key, err := scrypt.Key([]byte(password), salt, n, r, p, keyLen)
 	if err != nil {
 		return nil, fmt.Errorf("scrypt.Key: %w", err)

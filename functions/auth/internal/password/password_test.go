@@ -3,10 +3,13 @@ package password
 import (
 	"context"
 	"errors"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 )
@@ -188,5 +191,73 @@ func TestHashWaitsForASlotAndGivesUpWithTheRequest(t *testing.T) {
 	<-h.slots // one slot frees up
 	if _, err := h.Hash(context.Background(), "correct horse"); err != nil {
 		t.Errorf("Hash with a free slot: %v", err)
+	}
+}
+
+func TestAdmissionFitsTheMemoryLimitAndTheCPUs(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	tests := []struct {
+		name     string
+		memLimit int64
+		procs    int
+		want     Admission
+	}{
+		{"a 512 MiB pod with 8 CPUs hashes 3 at once", 512 * mib, 8, Admission{Slots: 3, Queue: 12}},
+		{"no memory limit: one per CPU", math.MaxInt64, 2, Admission{Slots: 2, Queue: 8}},
+		{"a 2 GiB pod with 2 CPUs: the CPUs bound it", 2048 * mib, 2, Admission{Slots: 2, Queue: 8}},
+		{"less than one hash of room still hashes one", 100 * mib, 4, Admission{Slots: 1, Queue: 4}},
+		{"less than the headroom still hashes one", 10 * mib, 4, Admission{Slots: 1, Queue: 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := AdmissionFor(DefaultCost, tc.memLimit, tc.procs); got != tc.want {
+				t.Errorf("AdmissionFor(%d MiB, %d CPUs) = %+v, want %+v", tc.memLimit/mib, tc.procs, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestABurstOfHashesRunsNoMoreThanTheSlotsAndRefusesBeyondTheQueue(t *testing.T) {
+	t.Parallel()
+	h, err := NewHasherAdmitting(testCost, Admission{Slots: 2, Queue: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both slots held: five requests wait, the sixth is refused at once.
+	h.slots <- struct{}{}
+	h.slots <- struct{}{}
+	results := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, err := h.Hash(context.Background(), "correct horse")
+			results <- err
+		}()
+	}
+	for deadline := time.Now().Add(10 * time.Second); h.waiting.Load() < 5; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d hashes waiting, want 5", h.waiting.Load())
+		}
+	}
+	if _, err := h.Hash(context.Background(), "correct horse"); !errors.Is(err, ErrBusy) {
+		t.Errorf("a hash beyond the slots and the queue = %v, want ErrBusy at once", err)
+	}
+	<-h.slots
+	<-h.slots
+	for range 5 {
+		if err := <-results; err != nil {
+			t.Errorf("a queued hash: %v", err)
+		}
+	}
+
+	// Forty at once: never more than two run together.
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() { h.Hash(context.Background(), "correct horse") })
+	}
+	wg.Wait()
+	if peak := h.Peak(); peak < 1 || peak > 2 {
+		t.Errorf("%d hashes ran at once, want at most the 2 slots", peak)
 	}
 }
