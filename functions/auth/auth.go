@@ -24,6 +24,7 @@ import (
 	"github.com/buytickets/buytickets/functions/auth/internal/session"
 	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
 )
 
 // Config is the auth function's settings. JWTKey and CookieInsecure come
@@ -45,6 +46,10 @@ type Config struct {
 	// separated): their access tokens carry the role, from their next
 	// sign-in or refresh.
 	AdminEmails []string `env:"ADMIN_EMAILS"`
+	// RateLimits is "on" or "off" (RATE_LIMITS): off drops the budget of
+	// sign-ins and sign-ups per client address, for load tests from one
+	// host; the per-account limit on wrong passwords always holds.
+	RateLimits string `env:"RATE_LIMITS" default:"on"`
 	// PasswordCost is scrypt's N for new password hashes, a power of two;
 	// 2^17 when zero. Tests use a cheap one such as 2^10.
 	PasswordCost int
@@ -62,8 +67,15 @@ func (c *Config) Validate() error {
 	if _, err := adminEmails(c.AdminEmails); err != nil {
 		return err
 	}
+	if c.RateLimits != "" && c.RateLimits != "on" && c.RateLimits != "off" {
+		return errors.New("RATE_LIMITS must be on or off")
+	}
 	return nil
 }
+
+// AddressLimit is the budget of sign-ins and sign-ups per client address:
+// ten at once, then one every six seconds.
+var AddressLimit = httpx.AddressLimit{Every: 6 * time.Second, Burst: 10}
 
 // adminEmails normalises ADMIN_EMAILS, skipping blanks, and refuses one
 // that is not an email.
@@ -95,6 +107,9 @@ type Function struct {
 	cookies         sharedauth.Cookies
 	refreshLifetime time.Duration
 	admins          []string // normalised ADMIN_EMAILS
+	// perAddress limits sign-ins and sign-ups per client address; nil
+	// with RATE_LIMITS=off.
+	perAddress *httpx.Limiter
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -128,6 +143,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, fmt.Errorf("auth.New: %w", err)
 	}
 	admins, _ := adminEmails(cfg.AdminEmails) // Validate checked them
+	var perAddress *httpx.Limiter
+	if cfg.RateLimits != "off" {
+		perAddress = httpx.NewLimiter(AddressLimit, now)
+	}
 	refresh := cfg.RefreshLifetime
 	if refresh == 0 {
 		refresh = sharedauth.RefreshLifetime
@@ -145,6 +164,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		cookies:         sharedauth.Cookies{Insecure: cfg.CookieInsecure, Now: now},
 		refreshLifetime: refresh,
 		admins:          admins,
+		perAddress:      perAddress,
 	}, nil
 }
 

@@ -56,6 +56,9 @@ type option func(*auth.Config, *auth.Deps)
 
 func withInsecureCookies(c *auth.Config, _ *auth.Deps) { c.CookieInsecure = true }
 
+// withRateLimits keeps the per-address budget on, as in production.
+func withRateLimits(c *auth.Config, _ *auth.Deps) { c.RateLimits = "on" }
+
 func withStore(db store.Store) option {
 	return func(_ *auth.Config, d *auth.Deps) { d.Store = db }
 }
@@ -73,7 +76,9 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
 	c := testenv.NewClock(t0)
 	b := eventingtest.NewBroker(tb)
-	cfg := auth.Config{JWTKey: testKey, PasswordCost: testCost}
+	// Tests sign in from one address many times over: the per-address
+	// budget is off but where a test turns it on (withRateLimits).
+	cfg := auth.Config{JWTKey: testKey, PasswordCost: testCost, RateLimits: "off"}
 	deps := auth.Deps{
 		Sink:   b.URL,
 		Outbox: eventingtest.FastOutbox(),

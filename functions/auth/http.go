@@ -100,7 +100,7 @@ func (f *Function) handleSignin() http.Handler {
 			httpx.Error(w, r, err)
 			return
 		}
-		u, err := f.authenticate(r.Context(), creds)
+		u, err := f.authenticateLimited(r.Context(), creds)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
@@ -118,6 +118,32 @@ func (f *Function) handleSignin() http.Handler {
 		}
 		f.signIn(w, r, http.StatusOK, u, secret, first)
 	})
+}
+
+// authenticateLimited is authenticate for an account whose wrong passwords
+// in a row are counted: while they make it wait (account.Failures), no hash
+// is spent on it and the answer is 429; a wrong password adds one; the
+// right one forgets them.
+func (f *Function) authenticateLimited(ctx context.Context, creds account.Credentials) (account.User, error) {
+	failures, err := f.store.Failures(ctx, creds.Email)
+	if err != nil {
+		return account.User{}, fmt.Errorf("store.Failures: %w", err)
+	}
+	if err := failures.Check(f.ft.Now()); err != nil {
+		return account.User{}, err
+	}
+	u, err := f.authenticate(ctx, creds)
+	switch {
+	case errors.Is(err, account.ErrInvalidCredentials):
+		if ferr := f.store.Failed(ctx, creds.Email, f.ft.Now()); ferr != nil {
+			return account.User{}, fmt.Errorf("store.Failed: %w", ferr)
+		}
+	case err == nil && failures.Count > 0:
+		if serr := f.store.Succeeded(ctx, creds.Email); serr != nil {
+			return account.User{}, fmt.Errorf("store.Succeeded: %w", serr)
+		}
+	}
+	return u, err
 }
 
 // authenticate returns the account creds name when the password is its

@@ -9,6 +9,14 @@ import (
 	"github.com/buytickets/buytickets/shared/server"
 )
 
+// limited is h within the per-address budget, unless RATE_LIMITS=off.
+func (f *Function) limited(h http.Handler) http.Handler {
+	if f.perAddress == nil {
+		return h
+	}
+	return f.perAddress.Limit(h)
+}
+
 // routes is the function's whole HTTP surface. The API's POSTs change the
 // session the browser's cookies hold, so cross-site requests to them are
 // refused; the PingSource posts to the outbox sweep, server to server, with
@@ -16,8 +24,8 @@ import (
 func (f *Function) routes() http.Handler {
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("POST /api/users/signup", httpx.CrossOriginProtection(f.handleSignup()))
-	mux.Handle("POST /api/users/signin", httpx.CrossOriginProtection(f.handleSignin()))
+	mux.Handle("POST /api/users/signup", httpx.CrossOriginProtection(f.limited(f.handleSignup())))
+	mux.Handle("POST /api/users/signin", httpx.CrossOriginProtection(f.limited(f.handleSignin())))
 	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(f.handleSignout()))
 	mux.Handle("POST /api/users/refresh", httpx.CrossOriginProtection(f.handleRefresh()))
 	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.ft.Tokens)(f.handleCurrentUser()))

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/scrypt"
 
@@ -69,8 +70,10 @@ const headroom = 64 << 20
 // AdmissionFor returns the admission that fits a process of memLimit bytes
 // (math.MaxInt64 for none) and procs CPUs, hashing at cost: as many slots
 // as the memory left after headroom holds hashes of 128·N·r bytes, and no
-// more than the CPUs can run (at least one), and a queue of four waiting per
-// slot, so no request waits for more than a few hashes' time.
+// more than the CPUs can run (at least one); and a queue of as many as the
+// slots get through in maxQueueWait (at least four per slot), so no request
+// waits for much longer than that. A hash takes about hashTime at
+// DefaultCost, and proportionally less at a lower cost.
 func AdmissionFor(cost int, memLimit int64, procs int) Admission {
 	perHash := max(int64(128*cost*BlockSize), 1)
 	slots := max(procs, 1)
@@ -79,8 +82,16 @@ func AdmissionFor(cost int, memLimit int64, procs int) Admission {
 	} else if memLimit > 0 {
 		slots = 1
 	}
-	return Admission{Slots: slots, Queue: 4 * slots}
+	each := max(hashTime*time.Duration(cost)/DefaultCost, time.Microsecond)
+	return Admission{Slots: slots, Queue: slots * max(4, int(maxQueueWait/each))}
 }
+
+// hashTime is how long one hash at DefaultCost takes on one CPU (measured:
+// about 0.45 s), and maxQueueWait how long a request may wait in the queue.
+const (
+	hashTime     = 450 * time.Millisecond
+	maxQueueWait = 2 * time.Second
+)
 
 // SystemAdmission is AdmissionFor the process as it runs: its memory limit
 // is the lower of GOMEMLIMIT and its cgroup's (memory.max), and its CPUs are

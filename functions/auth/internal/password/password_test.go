@@ -209,6 +209,10 @@ func TestAdmissionFitsTheMemoryLimitAndTheCPUs(t *testing.T) {
 		{"less than one hash of room still hashes one", 100 * mib, 4, Admission{Slots: 1, Queue: 4}},
 		{"less than the headroom still hashes one", 10 * mib, 4, Admission{Slots: 1, Queue: 4}},
 	}
+	// A cheap cost hashes fast: as many wait as get through in two seconds.
+	if got := AdmissionFor(DefaultCost/16, math.MaxInt64, 2); got != (Admission{Slots: 2, Queue: 2 * 71}) {
+		t.Errorf("AdmissionFor a 16 times cheaper cost = %+v, want a queue of 71 per slot", got)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -38,11 +38,15 @@ const (
 	RefreshFamilies = "refreshFamilies"
 	// RefreshTokens holds the refresh tokens by the hex SHA-256 of their secret.
 	RefreshTokens = "refreshTokens"
+	// SigninFailures holds the wrong passwords in a row given for an
+	// email, by the hex SHA-256 of the email, whether an account has it
+	// or not.
+	SigninFailures = "signinFailures"
 )
 
 // Collections returns every collection the package writes.
 func Collections() []string {
-	return []string{Users, Emails, RefreshFamilies, RefreshTokens, outbox.Collection}
+	return []string{Users, Emails, RefreshFamilies, RefreshTokens, SigninFailures, outbox.Collection}
 }
 
 type userDoc struct {
@@ -375,6 +379,39 @@ func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSes
 	}
 	s.box.Notify()
 	return u, nil
+}
+
+type failuresDoc struct {
+	Count int       `store:"count"`
+	Last  time.Time `store:"last"`
+}
+
+// Failures returns the wrong passwords given in a row for email.
+func (s *Store) Failures(ctx context.Context, email string) (account.Failures, error) {
+	var d failuresDoc
+	if err := s.db.Get(ctx, SigninFailures, emailID(email), &d); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return account.Failures{}, err
+	}
+	return account.Failures{Count: d.Count, Last: d.Last}, nil
+}
+
+// Failed counts one more wrong password for email at now.
+func (s *Store) Failed(ctx context.Context, email string, now time.Time) error {
+	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		var d failuresDoc
+		if err := tx.Get(SigninFailures, emailID(email), &d); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		d.Count, d.Last = d.Count+1, now
+		return tx.Set(SigninFailures, emailID(email), d)
+	})
+}
+
+// Succeeded forgets the wrong passwords given for email.
+func (s *Store) Succeeded(ctx context.Context, email string) error {
+	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.Delete(SigninFailures, emailID(email))
+	})
 }
 
 // notFoundAs turns a missing document into the refusal reason.
