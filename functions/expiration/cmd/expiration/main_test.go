@@ -22,8 +22,8 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	required := testenv.Settings{
 		"K_SINK=http://broker", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "GOOGLE_CLOUD_PROJECT=p",
 		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com",
+		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "GOOGLE_CLOUD_PROJECT=p",
 	}
 	testenv.CommandFailsEach(t, required.Refusals("expiration", map[string]string{
 		"EXPIRE_URL=/tasks/expire":     "config: EXPIRE_URL must be an absolute http(s) URL",

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
 	required := testenv.Settings{
-		"JWT_KEY=" + testenv.JWTKey, "K_SINK=http://broker",
+		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey,
 		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p",
 	}
 	starts := required.Refusals("tickets", map[string]string{
