@@ -1,0 +1,42 @@
+package outbox
+
+import (
+	"net/http"
+
+	"github.com/buytickets/buytickets/eventing/receive"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx"
+	"github.com/buytickets/buytickets/shared/server"
+)
+
+// Mux returns the surface every function on a Footing shares, for its
+// routes to add its own to: GET /healthz; POST /events (receive.Path),
+// where the event plane delivers to fn and each effect, once committed,
+// calls afterCommit (the relay's Notify when nil); and POST /outbox/sweep
+// (SweepPath), where the PingSource sweeps the outbox.
+func (ft Footing) Mux(fn receive.Func, afterCommit func()) *httpx.Mux {
+	if afterCommit == nil {
+		afterCommit = ft.Box.Notify
+	}
+	mux := httpx.NewMux()
+	mux.Handle("GET /healthz", server.Health())
+	mux.Handle("POST "+receive.Path, ft.Events.Events(receive.Handler(ft.DB, fn, receive.AfterCommit(afterCommit))))
+	mux.Handle("POST "+SweepPath, ft.Events.Sweep(ft.Box.SweepHandler()))
+	return mux
+}
+
+// Handler returns mux inside the middleware every function's surface has,
+// with the function's logger (httpx.Standard).
+func (ft Footing) Handler(mux http.Handler) http.Handler { return httpx.Standard(ft.Logger, mux) }
+
+// Session returns h behind the session cookie, verified with the
+// function's tokens: a signed-in user is in the request's context, and a
+// signed-out request passes unchanged (auth.Middleware).
+func (ft Footing) Session(h http.Handler) http.Handler { return sharedauth.Middleware(ft.Tokens)(h) }
+
+// SignedIn returns h for signed-in users only (auth.SignedIn).
+func (ft Footing) SignedIn(h http.Handler) http.Handler { return sharedauth.SignedIn(ft.Tokens)(h) }
+
+// Mutation returns h for signed-in users' requests that change their data,
+// refused when cross-site (auth.Mutation).
+func (ft Footing) Mutation(h http.Handler) http.Handler { return sharedauth.Mutation(ft.Tokens)(h) }
