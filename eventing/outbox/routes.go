@@ -18,9 +18,8 @@ func (ft Footing) Mux(fn receive.Func, afterCommit func()) *httpx.Mux {
 	if afterCommit == nil {
 		afterCommit = ft.Box.Notify
 	}
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("POST "+receive.Path, ft.Events.Events(receive.Handler(ft.DB, fn, receive.AfterCommit(afterCommit))))
+	mux := server.NewMux()
+	mux.Handle(receive.Mount(ft.Events, ft.DB, fn, receive.AfterCommit(afterCommit)))
 	mux.Handle("POST "+SweepPath, ft.Events.Sweep(ft.Box.SweepHandler()))
 	return mux
 }
