@@ -243,6 +243,3 @@ func (s *subscriber) got() []received {
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
 }
-
-// wantError checks a refusal's status and its one error.
-var wantError = httpxtest.WantError

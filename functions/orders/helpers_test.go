@@ -127,12 +127,6 @@ type response = httpxtest.Response
 // serve sends one request to the function.
 func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
 
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf  = httpxtest.Errors
-	wantError = httpxtest.WantError
-)
-
 // user is someone signed in to the function (authtest.User).
 type user struct {
 	authtest.User

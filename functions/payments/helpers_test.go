@@ -214,7 +214,7 @@ func (f *fn) claimWhileStripeFails(status int, message, token string) string {
 	f.tb.Helper()
 	f.stripe.answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
 	orderID := f.placeOrder("buyer", 20)
-	wantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	httpxtest.WantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
 	return orderID
 }
 
@@ -326,12 +326,6 @@ type response = httpxtest.Response
 
 // serve sends one request to the function.
 func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
-
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf  = httpxtest.Errors
-	wantError = httpxtest.WantError
-)
 
 // user is someone signed in to the function (authtest.User).
 type user struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/tickets"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
@@ -46,7 +47,7 @@ func TestATicketsLifeOnEveryDriver(t *testing.T) {
 		f.wantTicket(tk.ID, "available", "", 4)
 		f.mustDeliver(orderCompleted(t, "order-3", tk.ID, 3))
 		f.wantTicket(tk.ID, "sold", "order-3", 5)
-		wantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 30)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
+		httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 30)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
 
 		mine := ticketsOf(t, seller.get("/api/tickets?seller=me"))
 		if len(mine) != 2 || mine[0].ID != tk.ID || mine[0].Status != "sold" || mine[1].ID != first.ID {

@@ -207,12 +207,6 @@ func (f *fn) ticket(id string) ticketBody {
 	return ticketOf(f.tb, f.anon().get("/api/tickets/"+id), http.StatusOK)
 }
 
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf   = httpxtest.Errors
-	wantErrors = httpxtest.WantErrors
-)
-
 // item is one entry of the error shape.
 func item(message, field string) httpx.ErrorItem {
 	return httpx.ErrorItem{Message: message, Field: field}
