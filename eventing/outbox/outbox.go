@@ -526,29 +526,6 @@ func (d Deps) Start(validate func() error, jwtKey string) (Footing, error) {
 	return Footing{Publisher: pub, Tokens: tokens, Bans: banlist.New(d.Store, now), Now: now, Logger: d.Logger}, nil
 }
 
-// Session returns the wrapper of a handler open to everyone that reads the
-// session when there is one (sharedauth.Middleware), and refuses a banned
-// user (banlist.Guard).
-func (ft Footing) Session() func(http.Handler) http.Handler {
-	session := sharedauth.Middleware(ft.Tokens)
-	return func(h http.Handler) http.Handler { return session(ft.Bans.Guard(h)) }
-}
-
-// SignedIn returns the wrapper of a handler that needs a signed-in user who
-// is not banned: Session, then sharedauth.RequireUser.
-func (ft Footing) SignedIn() func(http.Handler) http.Handler {
-	session := ft.Session()
-	return func(h http.Handler) http.Handler { return session(sharedauth.RequireUser(h)) }
-}
-
-// Mutation returns the wrapper of a handler that changes a signed-in user's
-// data: cross-site requests are refused (the session is a cookie), then
-// SignedIn.
-func (ft Footing) Mutation() func(http.Handler) http.Handler {
-	signedIn := ft.SignedIn()
-	return func(h http.Handler) http.Handler { return httpx.CrossOriginProtection(signedIn(h)) }
-}
-
 // Relay runs the outbox's relay with the function's logger until ctx ends
 // (Outbox.Run).
 func (ft Footing) Relay(ctx context.Context) {

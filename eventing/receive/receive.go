@@ -93,6 +93,14 @@ type config struct {
 // (outbox.Outbox.Notify) when Func records events.
 func AfterCommit(f func()) Option { return func(c *config) { c.afterCommit = f } }
 
+// Mount returns the pattern and handler that mount a member's receiver on
+// its mux, mux.Handle(receive.Mount(…)): POST /events (Path), taking only
+// the event plane's senders to m (Member.Events), into Handler(st, fn,
+// opts...).
+func Mount(m *eventing.Member, st store.Store, fn Func, opts ...Option) (string, http.Handler) {
+	return "POST " + Path, m.Events(Handler(st, fn, opts...))
+}
+
 // Handler returns the receiver of events for st: it decodes the CloudEvent
 // of the request (binary or structured mode), and in one transaction checks
 // the event's receipt, runs fn and records the receipt. It answers as the

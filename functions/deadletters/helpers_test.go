@@ -31,7 +31,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // t0 is when the first dead letter of every test arrives.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // ticker is a test clock that moves a second on every reading, so dead
 // letters arrive in the order they are sent.
@@ -243,6 +243,3 @@ func (s *subscriber) got() []received {
 	defer s.mu.Unlock()
 	return slices.Clone(s.requests)
 }
-
-// wantError checks a refusal's status and its one error.
-var wantError = httpxtest.WantError

@@ -54,15 +54,10 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.List: %w", err))
 			return
 		}
-		out := make([]deadLetterResponse, 0, len(page))
-		for _, d := range page {
-			out = append(out, responseOf(d))
-		}
-		if more {
-			w.Header().Set("Link", paging.NextLink("/deadletters", p.Limit, page[len(page)-1].ID))
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, out)
+		httpx.Page(w, page, responseOf, more, func(last deadletter.DeadLetter) string {
+			return paging.NextLink("/deadletters", p.Limit, last.ID)
+		})
 	})
 }
 

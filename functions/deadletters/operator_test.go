@@ -12,6 +12,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func TestListingPagesOldestFirstWithLimitAndAfter(t *testing.T) {
@@ -85,7 +86,7 @@ func TestABadListQueryIsRefused400(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
-			wantError(t, s.do(s.request(http.MethodGet, "/deadletters?"+tc.query, nil)), http.StatusBadRequest, tc.message, tc.field)
+			httpxtest.WantError(t, s.do(s.request(http.MethodGet, "/deadletters?"+tc.query, nil)), http.StatusBadRequest, tc.message, tc.field)
 		})
 	}
 }
@@ -138,7 +139,7 @@ func TestReplaySendsTheEventInBinaryModeToTheFailedSubscriberAndDeletesIt(t *tes
 	if len(left) != 1 || left[0].ErrorDest != other {
 		t.Errorf("dead letters after the replay %+v, want only the other subscriber's", left)
 	}
-	wantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
+	httpxtest.WantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
 }
 
 func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *testing.T) {
@@ -148,7 +149,7 @@ func TestReplayKeepsTheDeadLetterAndAnswers502WhenTheSubscriberStillFails(t *tes
 	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 500, "down"))
 	before := s.all()
 
-	wantError(t, s.replay(before[0].ID), http.StatusBadGateway, "Subscriber answered 500", "")
+	httpxtest.WantError(t, s.replay(before[0].ID), http.StatusBadGateway, "Subscriber answered 500", "")
 	if after := s.all(); len(after) != 1 || after[0] != before[0] {
 		t.Errorf("dead letters after a failed replay %+v, want %+v unchanged", after, before)
 	}
@@ -174,7 +175,7 @@ func TestReplayToAnUnreachableSubscriberAnswers502(t *testing.T) {
 	s.MustDeliver(failedAt(orderCreated("e1"), sub.events(), 503, ""))
 	id := s.all()[0].ID
 
-	wantError(t, s.replay(id), http.StatusBadGateway, "Subscriber unreachable", "")
+	httpxtest.WantError(t, s.replay(id), http.StatusBadGateway, "Subscriber unreachable", "")
 	if n := len(s.all()); n != 1 {
 		t.Errorf("%d dead letters, want it kept", n)
 	}
@@ -201,9 +202,9 @@ func TestReplayingAnUnknownDeadLetterIs404(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, nil)
 	for _, id := range []string{strings.Repeat("0", 64), "nope", strings.Repeat("A", 64)} {
-		wantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
+		httpxtest.WantError(t, s.replay(id), http.StatusNotFound, "Dead letter not found", "")
 	}
-	wantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
+	httpxtest.WantError(t, s.do(s.request(http.MethodGet, "/deadletters/"+strings.Repeat("0", 64)+"/replay", nil)),
 		http.StatusMethodNotAllowed, "Method not allowed", "")
 }
 
@@ -221,7 +222,7 @@ func TestReplayGoesOnlyToTheTriggersSubscribersWithTheReplayIdentity(t *testing.
 	}
 
 	for _, e := range []string{"e1", "e2"} {
-		wantError(t, s.replay(byEvent[e]), http.StatusBadRequest, "Dead letter names no subscriber of the Triggers", "")
+		httpxtest.WantError(t, s.replay(byEvent[e]), http.StatusBadRequest, "Dead letter names no subscriber of the Triggers", "")
 	}
 	if n := len(elsewhere.got()) + len(orders.got()); n != 0 {
 		t.Errorf("%d requests reached an address no Trigger names, want none", n)

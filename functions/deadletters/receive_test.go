@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/deadletters"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -75,7 +76,7 @@ func TestAnEventWithoutErrorDetailsIsStillKept(t *testing.T) {
 	if len(got) != 1 || got[0].ErrorCode != 0 || got[0].ErrorDest != "" || got[0].ErrorData != "" || got[0].EventID != "e1" {
 		t.Fatalf("dead letters %+v, want the event with no error details", got)
 	}
-	wantError(t, s.replay(got[0].ID), http.StatusBadRequest, "Dead letter has no subscriber to replay to", "")
+	httpxtest.WantError(t, s.replay(got[0].ID), http.StatusBadRequest, "Dead letter has no subscriber to replay to", "")
 }
 
 func TestARequestThatIsNoCloudEventIsRefused400(t *testing.T) {
@@ -99,7 +100,7 @@ func TestARequestThatIsNoCloudEventIsRefused400(t *testing.T) {
 			for k, v := range tc.header {
 				req.Header.Set(k, v)
 			}
-			wantError(t, s.do(req), http.StatusBadRequest, "Invalid CloudEvent", "")
+			httpxtest.WantError(t, s.do(req), http.StatusBadRequest, "Invalid CloudEvent", "")
 		})
 	}
 	if got := s.all(); len(got) != 0 {
@@ -114,14 +115,14 @@ func TestAnEventOverTheSizeLimitIsRefused413(t *testing.T) {
 	if err := ev.SetData("text/plain", strings.Repeat("x", 1<<20+1)); err != nil {
 		t.Fatal(err)
 	}
-	wantError(t, s.Post(ev), http.StatusRequestEntityTooLarge, "Event too large", "")
+	httpxtest.WantError(t, s.Post(ev), http.StatusRequestEntityTooLarge, "Event too large", "")
 }
 
 func TestAnUnavailableStoreIsAnswered503SoTheBrokerRetries(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, storetest.Unavailable{})
 	res := s.Post(failedAt(orderCreated("e1"), "http://orders.buytickets.svc.cluster.local/events", 500, ""))
-	wantError(t, res, http.StatusServiceUnavailable, "Service is busy, please try again", "")
+	httpxtest.WantError(t, res, http.StatusServiceUnavailable, "Service is busy, please try again", "")
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}

@@ -11,8 +11,7 @@ import (
 // letters to POST /events; operators list and replay them (see the package
 // comment for who can reach these).
 func (f *Function) routes() http.Handler {
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
+	mux := server.NewMux()
 	mux.Handle("POST /events", f.events.Events(f.receiveDeadLetter()))
 	mux.Handle("GET /deadletters", f.events.Operators(f.handleList()))
 	mux.Handle("POST /deadletters/{id}/replay", f.events.Operators(f.handleReplay()))

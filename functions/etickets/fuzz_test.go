@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/shared/auth/authtest"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // FuzzCheckIn posts arbitrary bodies to POST /api/checkins as the issuer
@@ -36,7 +37,7 @@ func FuzzCheckIn(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	cookie := authtest.SessionCookie(f, authtest.NewTokens(f, testKey, fn.clock.Now), "seller")
+	cookie := authtest.SessionCookie(f, authtest.NewTokens(f, testenv.JWTKey, fn.clock.Now), "seller")
 	f.Fuzz(httpxtest.FuzzPost{
 		What: "check-in", Handler: fn.h, Path: "/api/checkins", Writes: db.Writes,
 		Prepare: func(req *http.Request) { req.AddCookie(cookie) },

@@ -28,11 +28,8 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// testKey is the JWT key the tests sign sessions with, as auth does.
-const testKey = "test-key-0123456789abcdef0123456"
-
 // t0 is when every test starts.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // fn is one etickets function under test, served over HTTP as the broker
 // reaches it, with its store, clock and the broker its outbox sends to.
@@ -56,7 +53,7 @@ func newFn(tb testing.TB, db store.Store) *fn {
 	rand.Read(seed)
 	c := testenv.NewClock(t0)
 	b := eventingtest.NewBroker(tb)
-	f, err := etickets.New(etickets.Config{JWTKey: testKey, SigningKey: base64.StdEncoding.EncodeToString(seed)}, etickets.Deps{
+	f, err := etickets.New(etickets.Config{JWTKey: testenv.JWTKey, SigningKey: base64.StdEncoding.EncodeToString(seed)}, etickets.Deps{
 		Store: db, Sink: b.URL, Outbox: eventingtest.FastOutbox(), Events: eventingtest.Member(tb, "etickets"),
 		Now: c.Now, Logger: slog.New(slog.DiscardHandler),
 	})
@@ -74,7 +71,7 @@ func newFn(tb testing.TB, db store.Store) *fn {
 
 // user is someone signed in as id ("" for signed out).
 func (f *fn) user(id string) authtest.User {
-	return authtest.User{TB: f.TB, Handler: f.h, Tokens: authtest.NewTokens(f.TB, testKey, f.clock.Now), ID: id}
+	return authtest.User{TB: f.TB, Handler: f.h, Tokens: authtest.NewTokens(f.TB, testenv.JWTKey, f.clock.Now), ID: id}
 }
 
 // newOrderID returns an order id of the shape orders gives.

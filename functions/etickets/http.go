@@ -62,15 +62,10 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.Held: %w", err))
 			return
 		}
-		resp := make([]eticketResponse, 0, len(held))
-		for _, e := range held {
-			resp = append(resp, responseOf(e))
-		}
-		if more {
-			w.Header().Set("Link", paging.NextLink("/api/etickets", page.Limit, held[len(held)-1].Sale().OrderID))
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, resp)
+		httpx.Page(w, held, responseOf, more, func(last *eticket.ETicket) string {
+			return paging.NextLink("/api/etickets", page.Limit, last.Sale().OrderID)
+		})
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/buytickets/buytickets/functions/expiration"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 const (
@@ -137,7 +138,7 @@ func TestProductionTakesOnlyTheInvokersTokenForTheAudience(t *testing.T) {
 			t.Errorf("%s: %d %s, want 401", name, res.Code, res.Body)
 			continue
 		}
-		wantError(t, res, http.StatusUnauthorized, "Not authorized", "")
+		httpxtest.WantError(t, res, http.StatusUnauthorized, "Not authorized", "")
 	}
 	if n := f.outboxed(id); n != 0 || f.state(id) != "scheduled" {
 		t.Fatalf("refused calls recorded %d events and left %q", n, f.state(id))
@@ -198,7 +199,7 @@ func TestProductionRefusesLoopbackCallsWithoutAToken(t *testing.T) {
 	f := newFn(t, withoutRun, withVerifier(k.verifier(t), invoker, audience))
 	id := newOrderID()
 	f.MustDeliver(orderCreated(t, id, time.Now().Add(-time.Second)))
-	wantError(t, f.expire(expireBody(id)), http.StatusUnauthorized, "Not authorized", "")
+	httpxtest.WantError(t, f.expire(expireBody(id)), http.StatusUnauthorized, "Not authorized", "")
 }
 
 func TestNewRefusesUnusableSettings(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 )
 
@@ -151,7 +152,7 @@ func TestExpireBeforeTheWindowPassesIsRetried(t *testing.T) {
 	id := newOrderID()
 	f.MustDeliver(orderCreated(t, id, time.Now().Add(time.Hour)))
 	res := f.expire(expireBody(id))
-	wantError(t, res, http.StatusConflict, "Order has not expired yet", "")
+	httpxtest.WantError(t, res, http.StatusConflict, "Order has not expired yet", "")
 	if n := f.outboxed(id); n != 0 || f.state(id) != "scheduled" {
 		t.Errorf("early call recorded %d events, left %q", n, f.state(id))
 	}
@@ -191,8 +192,8 @@ func TestExpireRefusesBadBodies(t *testing.T) {
 		{`{`, "Malformed JSON", ""},
 	}
 	for _, tc := range tests {
-		wantError(t, f.expire(tc.body), http.StatusBadRequest, tc.message, tc.field)
+		httpxtest.WantError(t, f.expire(tc.body), http.StatusBadRequest, tc.message, tc.field)
 	}
 	res := f.expire(`{"orderId":"o1"}`, "Content-Type", "text/plain")
-	wantError(t, res, http.StatusUnsupportedMediaType, "Content type must be application/json", "")
+	httpxtest.WantError(t, res, http.StatusUnsupportedMediaType, "Content type must be application/json", "")
 }

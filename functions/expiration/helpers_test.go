@@ -169,9 +169,6 @@ func orderCompleted(tb testing.TB, id string) event.Event {
 // response is an answer, read whole.
 type response = httpxtest.Response
 
-// wantError checks a refusal's status and its one error.
-var wantError = httpxtest.WantError
-
 // expire posts body to /tasks/expire over loopback, as the embedded
 // scheduler does, with header's entries.
 func (f *fn) expire(body string, header ...string) response {

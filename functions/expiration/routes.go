@@ -15,10 +15,9 @@ import (
 // the scheduler's intents) at /outbox/sweep. Only /tasks/expire is routed
 // publicly in production.
 func (f *Function) routes() http.Handler {
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
+	mux := server.NewMux()
 	mux.Handle("POST "+TasksPath, f.requireScheduler(f.handleExpire()))
-	mux.Handle("POST "+receive.Path, f.pub.Events.Events(receive.Handler(f.pub.DB, f.receiver(), receive.AfterCommit(f.afterCommit))))
+	mux.Handle(receive.Mount(f.pub.Events, f.pub.DB, f.receiver(), receive.AfterCommit(f.afterCommit)))
 	mux.Handle("POST "+outbox.SweepPath, f.pub.Events.Sweep(f.handleSweep()))
 	return httpx.Standard(f.logger, mux)
 }

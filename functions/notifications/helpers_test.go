@@ -26,7 +26,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 // t0 is when every test starts.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // eventually bounds the waits for an email to arrive.
 const eventually = 10 * time.Second

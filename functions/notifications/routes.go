@@ -13,11 +13,10 @@ import (
 // unsubscribe link of an email asks with a GET and acts on a POST, from the
 // page's form or in one click from the reader's mail client.
 func (f *Function) routes() http.Handler {
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
+	mux := server.NewMux()
 	mux.Handle("GET "+UnsubscribePath, f.handleUnsubscribeForm())
 	mux.Handle("POST "+UnsubscribePath, f.handleUnsubscribe())
-	mux.Handle("POST "+receive.Path, f.events.Events(receive.Handler(f.db, f.receiver(), receive.AfterCommit(f.wake.Notify))))
+	mux.Handle(receive.Mount(f.events, f.db, f.receiver(), receive.AfterCommit(f.wake.Notify)))
 	mux.Handle("POST "+SweepPath, f.events.Sweep(f.handleSweep()))
 	return httpx.Standard(f.logger, mux)
 }

@@ -82,6 +82,6 @@ func TestATicketTicketsWithdrewCannotBeOrdered(t *testing.T) {
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "withdrawn", 1))
 	f.wantReplica(id, 1, "Concert", 2000, "withdrawn")
 	before := f.counts()
-	wantError(t, f.user("buyer").orderTicket(id), http.StatusBadRequest, "Ticket is no longer for sale", "")
+	httpxtest.WantError(t, f.user("buyer").orderTicket(id), http.StatusBadRequest, "Ticket is no longer for sale", "")
 	storetest.WantSameCounts(t, "an order for a withdrawn ticket", before, f.counts())
 }

@@ -105,7 +105,7 @@ func TestOrderRefusals(t *testing.T) {
 			before := f.counts()
 			body := `{"ticketId":"` + ticketID + `"}`
 			res := f.user(tc.as).Post("/api/orders", body) // signed out when tc.as is ""
-			wantError(t, res, tc.code, tc.message, "")
+			httpxtest.WantError(t, res, tc.code, tc.message, "")
 			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 		})
 	}
@@ -133,7 +133,7 @@ func TestExpiredOrderDoesNotBlockANewOne(t *testing.T) {
 
 			res := second.orderTicket(ticketID)
 			if !tc.free {
-				wantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
+				httpxtest.WantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
 				if got := first.show(old.ID); got.Status != "created" || got.Version != 0 {
 					t.Errorf("the open order became %+v", got)
 				}
@@ -190,7 +190,7 @@ func TestEleventhOpenOrderIsRefused(t *testing.T) {
 			}
 			eleventh := f.listTicket("seller", "Show", 10)
 			before := f.counts()
-			wantError(t, buyer.orderTicket(eleventh), http.StatusBadRequest, "Too many open orders", "")
+			httpxtest.WantError(t, buyer.orderTicket(eleventh), http.StatusBadRequest, "Too many open orders", "")
 			storetest.WantSameCounts(t, "a refused order", before, f.counts())
 			f.user("someone else").mustOrder(f.listTicket("seller", "Show", 10))
 
@@ -236,7 +236,7 @@ func TestCrossSiteOrderIsRefused(t *testing.T) {
 		}
 		req := httpxtest.NewJSONRequest(method, path, `{"ticketId":"`+ticketID+`"}`)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		wantError(t, f.user("buyer").Do(req), http.StatusForbidden, "Cross-site request refused", "")
+		httpxtest.WantError(t, f.user("buyer").Do(req), http.StatusForbidden, "Cross-site request refused", "")
 	}
 	if got := f.counts(); got[ordersstore.Orders] != 0 || got[outbox.Collection] != 0 {
 		t.Errorf("store holds %v after cross-site requests", got)
@@ -271,7 +271,7 @@ func TestABuyerCannotHoldOneTicketOverAndOver(t *testing.T) {
 		}
 	}
 	res := buyer.orderTicket(id)
-	errs := errorsOf(t, res)
+	errs := httpxtest.Errors(t, res)
 	if res.Code != http.StatusBadRequest || len(errs) != 1 || errs[0].Message != "You have reserved this ticket twice in 24 hours; try again later" {
 		t.Fatalf("a third hold within the day: %d %s, want 400 saying why", res.Code, res.Body)
 	}
@@ -325,7 +325,7 @@ func TestBadOrderInputIsRefusedAndStoresNothing(t *testing.T) {
 			if res.Code != tc.code {
 				t.Errorf("status %d %s, want %d", res.Code, res.Body, tc.code)
 			}
-			errs := errorsOf(t, res)
+			errs := httpxtest.Errors(t, res)
 			if tc.field != "" && (len(errs) != 1 || errs[0].Field != tc.field) {
 				t.Errorf("errors %+v, want one about %s", errs, tc.field)
 			}
@@ -360,7 +360,7 @@ func TestBuyersRacingForOneTicketOnFourReplicasMakeOneOrder(t *testing.T) {
 			}
 			winner = orderOf(t, res.Body).ID
 		default:
-			wantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
+			httpxtest.WantError(t, res, http.StatusBadRequest, "Ticket is already reserved", "")
 		}
 	}
 	if winner == "" {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/buytickets/buytickets/eventing"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
@@ -26,7 +27,7 @@ func TestOrderLifeOnEveryDriver(t *testing.T) {
 
 		first := f.user("first")
 		old := first.mustOrder(ticketID)
-		wantError(t, f.user("second").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+		httpxtest.WantError(t, f.user("second").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
 		f.clock.Advance(window)
 		next := f.user("second").mustOrder(ticketID)
 		if got := first.show(old.ID); got.Status != "cancelled" || got.CancelReason != "expired" {

@@ -29,11 +29,8 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// testKey is a JWT key of the minimum length.
-const testKey = "test-key-0123456789abcdef0123456"
-
 // t0 is when every test starts.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // window is the default expiration window.
 const window = 15 * time.Minute
@@ -94,7 +91,7 @@ func sharing(other *fn) option {
 // test ends.
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
-	s := &settings{cfg: orders.Config{JWTKey: testKey}}
+	s := &settings{cfg: orders.Config{JWTKey: testenv.JWTKey}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -117,7 +114,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if !s.noRelay {
 		testenv.Background(tb, f.Run)
 	}
-	tokens := authtest.NewTokens(tb, testKey, s.clock.Now)
+	tokens := authtest.NewTokens(tb, testenv.JWTKey, s.clock.Now)
 	return &fn{Receiver: eventingtest.Serve(tb, "orders", f.Handler()), tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink, tokens: tokens}
 }
 
@@ -126,12 +123,6 @@ type response = httpxtest.Response
 
 // serve sends one request to the function.
 func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
-
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf  = httpxtest.Errors
-	wantError = httpxtest.WantError
-)
 
 // user is someone signed in to the function (authtest.User).
 type user struct {

@@ -98,15 +98,10 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.OrdersOf: %w", err))
 			return
 		}
-		resp := make([]orderResponse, 0, len(orders))
-		for _, o := range orders {
-			resp = append(resp, newOrderResponse(o))
-		}
-		if more {
-			w.Header().Set("Link", paging.NextLink("/api/orders", l.Limit, orders[len(orders)-1].ID()))
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, resp)
+		httpx.Page(w, orders, newOrderResponse, more, func(last *order.Order) string {
+			return paging.NextLink("/api/orders", l.Limit, last.ID())
+		})
 	})
 }
 

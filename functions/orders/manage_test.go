@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -57,7 +58,7 @@ func TestListAnswersTheBuyersOrdersNewestFirst(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("list %v, want newest first %v", got, want)
 	}
-	wantError(t, f.serve(httptest.NewRequest(http.MethodGet, "/api/orders", nil)), http.StatusUnauthorized, "Not authorized", "")
+	httpxtest.WantError(t, f.serve(httptest.NewRequest(http.MethodGet, "/api/orders", nil)), http.StatusUnauthorized, "Not authorized", "")
 }
 
 func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
@@ -83,7 +84,7 @@ func TestOnlyTheBuyerSeesTheirOrder(t *testing.T) {
 			for _, method := range []string{http.MethodGet, http.MethodDelete} {
 				req := httptest.NewRequest(method, "/api/orders/"+tc.id, nil)
 				res := f.user(tc.as).Do(req) // signed out when tc.as is ""
-				wantError(t, res, tc.code, tc.message, "")
+				httpxtest.WantError(t, res, tc.code, tc.message, "")
 			}
 		})
 	}
@@ -160,12 +161,12 @@ func TestCompleteOrderCannotBeCancelledAndKeepsTheTicket(t *testing.T) {
 	ticketID, o := f.ordered("buyer")
 	f.complete(o.ID)
 
-	wantError(t, buyer.Delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
+	httpxtest.WantError(t, buyer.Delete("/api/orders/"+o.ID), http.StatusBadRequest, "Cannot cancel a completed order", "")
 	if got := buyer.show(o.ID); got.Status != "complete" || got.Version != 1 {
 		t.Errorf("order is %s v%d, want complete v1", got.Status, got.Version)
 	}
 	f.clock.Advance(time.Hour)
-	wantError(t, f.user("late").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+	httpxtest.WantError(t, f.user("late").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
 }
 
 func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
@@ -184,7 +185,7 @@ func TestStoreContentionAnswers503WithRetryAfter(t *testing.T) {
 			t.Errorf("%s: %d Retry-After %q, want 503 with Retry-After", name, res.Code, res.Header.Get("Retry-After"))
 			continue
 		}
-		errorsOf(t, res)
+		httpxtest.Errors(t, res)
 	}
 	if code := f.Deliver(created(t, newTicketID(), "seller", "Concert", 20)); code != http.StatusServiceUnavailable {
 		t.Errorf("event: %d, want 503 so the broker redelivers", code)
@@ -252,7 +253,7 @@ func TestABadPageOfOrdersIsRefusedNamingTheParameter(t *testing.T) {
 		"limit=0": "limit", "limit=101": "limit", "limit=ten": "limit", "after=nope": "after",
 	} {
 		res := buyer.Get("/api/orders?" + query)
-		errs := errorsOf(t, res)
+		errs := httpxtest.Errors(t, res)
 		if res.Code != http.StatusBadRequest || len(errs) != 1 || errs[0].Field != field {
 			t.Errorf("GET /api/orders?%s: %d %s, want 400 naming %s", query, res.Code, res.Body, field)
 		}

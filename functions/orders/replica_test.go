@@ -124,7 +124,7 @@ func TestTicketUpdateNeverTouchesTheReservation(t *testing.T) {
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "reserved", 1))
 	f.MustDeliver(updated(t, id, "seller", "Concert", 20, "available", 2))
 	f.wantReservation(id, 1, o.ID)
-	wantError(t, f.user("other").orderTicket(id), http.StatusBadRequest, "Ticket is already reserved", "")
+	httpxtest.WantError(t, f.user("other").orderTicket(id), http.StatusBadRequest, "Ticket is already reserved", "")
 }
 
 func TestUndecodableEventIsRefusedWith400(t *testing.T) {

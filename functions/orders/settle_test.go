@@ -9,6 +9,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func expired(tb testing.TB, orderID string) event.Event {
@@ -67,7 +68,7 @@ func TestPaymentCompletesTheOrderNamingBuyerAndSellerAndALateExpiryLeavesItPaid(
 	if got := f.user("buyer").show(o.ID); got.Status != "complete" || got.Version != 1 {
 		t.Errorf("after a late expiry and a duplicate payment the order is %+v, want complete at version 1", got)
 	}
-	wantError(t, f.user("other").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
+	httpxtest.WantError(t, f.user("other").orderTicket(ticketID), http.StatusBadRequest, "Ticket is already reserved", "")
 	if n := len(f.sink.About(eventing.TypeOrderCancelled, o.ID)); n != 0 {
 		t.Errorf("a paid order emitted %d order.cancelled", n)
 	}

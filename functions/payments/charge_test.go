@@ -128,7 +128,7 @@ func TestChargeRefusals(t *testing.T) {
 			charged := len(f.stripe.requests("/v1/charges"))
 			before := f.counts()
 			res := f.user(tc.as).Post("/api/payments", body) // signed out when tc.as is ""
-			wantError(t, res, tc.code, tc.message, tc.field)
+			httpxtest.WantError(t, res, tc.code, tc.message, tc.field)
 			f.wantUnchanged(before)
 			if n := len(f.stripe.requests("/v1/charges")); n != charged {
 				t.Errorf("a refused payment sent %d charges", n-charged)
@@ -145,7 +145,7 @@ func TestMissingFieldsAreReportedTogether(t *testing.T) {
 		t.Fatalf("status %d %s, want 400", res.Code, res.Body)
 	}
 	var fields []string
-	for _, e := range errorsOf(t, res) {
+	for _, e := range httpxtest.Errors(t, res) {
 		fields = append(fields, e.Field)
 	}
 	if !slices.Equal(fields, []string{"orderId", "token"}) {
@@ -175,7 +175,7 @@ func TestDeclinedCardReleasesTheClaimForAnotherCard(t *testing.T) {
 	orderID := f.placeOrder("buyer", 19.99)
 	buyer := f.user("buyer")
 
-	wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
 	if l := f.ledger(orderID); l.Claim.State != payment.Released || l.Claim.Attempt != 1 || len(l.Payments) != 0 {
 		t.Errorf("after a decline the ledger is %+v, want attempt 1 released and no payment", l)
 	}
@@ -200,7 +200,7 @@ func TestStripeRefusingTheRequestIsA400WithItsMessage(t *testing.T) {
 	f.stripe.answer(anyCharge, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"token_already_used","message":"You cannot use a Stripe token more than once."}}`)
 	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_used"), http.StatusBadRequest, "You cannot use a Stripe token more than once.", "")
+	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_used"), http.StatusBadRequest, "You cannot use a Stripe token more than once.", "")
 	if l := f.ledger(orderID); l.Claim.State != payment.Released {
 		t.Errorf("claim %+v, want released", l.Claim)
 	}
@@ -213,7 +213,7 @@ func TestBadStripeKeyIsA500WithoutDetails(t *testing.T) {
 		`{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_****mock"}}`)
 	orderID := f.placeOrder("buyer", 20)
 	res := f.user("buyer").pay(orderID, "tok_visa")
-	wantError(t, res, http.StatusInternalServerError, "Something went wrong", "")
+	httpxtest.WantError(t, res, http.StatusInternalServerError, "Something went wrong", "")
 	if strings.Contains(string(res.Body), "sk_") {
 		t.Errorf("the answer shows the key: %s", res.Body)
 	}
@@ -228,7 +228,7 @@ func TestStripeUnreachableIs503AndTheClaimWaitsForTheSweep(t *testing.T) {
 	orderID := f.placeOrder("buyer", 20)
 	buyer := f.user("buyer")
 	res := buyer.pay(orderID, "tok_visa")
-	wantError(t, res, http.StatusServiceUnavailable, "Payment service unavailable", "")
+	httpxtest.WantError(t, res, http.StatusServiceUnavailable, "Payment service unavailable", "")
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
@@ -236,7 +236,7 @@ func TestStripeUnreachableIs503AndTheClaimWaitsForTheSweep(t *testing.T) {
 	if l.Claim.State != payment.Charging || l.Claim.Attempt != 1 || l.Claim.Source != "tok_visa" || len(l.Payments) != 0 {
 		t.Errorf("claim %+v, want attempt 1 still charging, with its token for the re-drive", l.Claim)
 	}
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
 }
 
 func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
@@ -257,7 +257,7 @@ func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 		t.Errorf("idempotency keys %v, want the first attempt's only", keys)
 	}
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 }
 
 func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
@@ -299,7 +299,7 @@ func TestABuyerRetryingAStuckPaymentLearnsItsOutcomeAtOnce(t *testing.T) {
 	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Something went wrong on Stripe's end.", "tok_visa")
 	buyer := f.user("buyer")
 	// Right away the attempt is still its first request's.
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
 	// Past the re-drive age, the retry sends the first attempt again.
 	f.stripe.clear()
 	f.clock.Advance(2 * time.Minute)
@@ -309,7 +309,7 @@ func TestABuyerRetryingAStuckPaymentLearnsItsOutcomeAtOnce(t *testing.T) {
 	if keys := f.stripe.keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
 		t.Errorf("idempotency keys %v, want the first attempt's only, sent once", keys)
 	}
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 	if l := f.ledger(orderID); len(l.Payments) != 1 {
 		t.Errorf("%d payments, want one", len(l.Payments))
 	}

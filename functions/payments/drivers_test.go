@@ -6,6 +6,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 	"github.com/buytickets/buytickets/shared/testenv"
@@ -26,10 +27,10 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 		f.MustDeliver(orderCreated(t, orderID, "buyer", 19.99))
 		buyer := f.user("buyer")
 		intentOf(t, buyer.intent(orderID))
-		wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
+		httpxtest.WantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
 		p := buyer.mustPay(orderID)
 		f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-		wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+		httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 
 		f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))
 		f.mustWebhook(succeeded("evt_"+orderID, "pi_"+orderID, orderID, 1999))

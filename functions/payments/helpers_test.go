@@ -37,13 +37,12 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 
 // The settings every test function runs with.
 const (
-	testKey            = "test-key-0123456789abcdef0123456"
 	testPublishableKey = "pk_test_buytickets"
 	testWebhookSecret  = "whsec_test_buytickets"
 )
 
 // t0 is when every test starts.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // window is how long the test orders wait to be paid.
 const window = 15 * time.Minute
@@ -214,7 +213,7 @@ func (f *fn) claimWhileStripeFails(status int, message, token string) string {
 	f.tb.Helper()
 	f.stripe.answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
 	orderID := f.placeOrder("buyer", 20)
-	wantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	httpxtest.WantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
 	return orderID
 }
 
@@ -281,7 +280,7 @@ func openSQLiteAt(tb testing.TB, path string) store.Store {
 func newFn(tb testing.TB, opts ...option) *fn {
 	tb.Helper()
 	s := &settings{cfg: payments.Config{
-		JWTKey:               testKey,
+		JWTKey:               testenv.JWTKey,
 		StripeKey:            testenv.StripeMockKey,
 		StripePublishableKey: testPublishableKey,
 		StripeWebhookSecret:  testWebhookSecret,
@@ -316,7 +315,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	}
 	return &fn{
 		tb: tb, f: f, h: f.Handler(), db: s.deps.Store, clock: s.clock, sink: s.sink,
-		stripe: proxy, tokens: authtest.NewTokens(tb, testKey, s.clock.Now),
+		stripe: proxy, tokens: authtest.NewTokens(tb, testenv.JWTKey, s.clock.Now),
 		Receiver: eventingtest.Serve(tb, "payments", f.Handler()),
 	}
 }
@@ -326,12 +325,6 @@ type response = httpxtest.Response
 
 // serve sends one request to the function.
 func (f *fn) serve(req *http.Request) response { return httpxtest.Serve(f.h, req) }
-
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf  = httpxtest.Errors
-	wantError = httpxtest.WantError
-)
 
 // user is someone signed in to the function (authtest.User).
 type user struct {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // intentBody is the answer to a PaymentIntent request.
@@ -67,7 +69,7 @@ func TestIntentAfterADeclinedChargeIsANewOne(t *testing.T) {
 	orderID := f.placeOrder("buyer", 20)
 	buyer := f.user("buyer")
 	intentOf(t, buyer.intent(orderID))
-	wantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
 	intentOf(t, buyer.intent(orderID))
 	want := []string{"intent-" + orderID + "-1", "intent-" + orderID + "-2"}
 	if keys := f.stripe.keys("/v1/payment_intents"); !slices.Equal(keys, want) {
@@ -117,7 +119,7 @@ func TestIntentRefusals(t *testing.T) {
 			f := newFn(t)
 			body := `{"orderId":"` + tc.order(f) + `"}`
 			res := f.user(tc.as).Post("/api/payments/intents", body) // signed out when tc.as is ""
-			wantError(t, res, tc.code, tc.message, tc.field)
+			httpxtest.WantError(t, res, tc.code, tc.message, tc.field)
 			if n := len(f.stripe.requests("/v1/payment_intents")); n != 0 {
 				t.Errorf("a refused request created %d PaymentIntents", n)
 			}
@@ -129,5 +131,5 @@ func TestIntentWithStripeUnreachableIs503(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withStripeAt(closedURL(t)))
 	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").intent(orderID), http.StatusServiceUnavailable, "Payment service unavailable", "")
+	httpxtest.WantError(t, f.user("buyer").intent(orderID), http.StatusServiceUnavailable, "Payment service unavailable", "")
 }

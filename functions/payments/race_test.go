@@ -15,6 +15,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -42,9 +43,9 @@ func TestConcurrentPaymentsForOneOrderChargeOnce(t *testing.T) {
 		case http.StatusCreated:
 			paid = append(paid, paymentOf(t, res.Body))
 		case http.StatusConflict:
-			wantError(t, res, http.StatusConflict, "Payment in progress", "")
+			httpxtest.WantError(t, res, http.StatusConflict, "Payment in progress", "")
 		case http.StatusBadRequest:
-			wantError(t, res, http.StatusBadRequest, "Order is already paid", "")
+			httpxtest.WantError(t, res, http.StatusBadRequest, "Order is already paid", "")
 		default:
 			t.Errorf("attempt %d: %d %s, want 201, 409 or 400", i, res.Code, res.Body)
 		}
@@ -100,12 +101,12 @@ func TestCrashBetweenChargeAndRecordIsRecoveredByTheSweepWithOneCharge(t *testin
 	orderID := f.placeOrder("buyer", 19.99)
 	buyer := f.user("buyer")
 
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusInternalServerError, "Something went wrong", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusInternalServerError, "Something went wrong", "")
 	l := f.ledger(orderID)
 	if l.Claim.State != payment.Charging || len(l.Payments) != 0 {
 		t.Fatalf("after the crash the ledger is %+v, want a charging claim and no payment", l)
 	}
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
 
 	f.clock.Advance(payment.IdempotencyWindow / 24)
 	res, code := f.sweep()
@@ -127,7 +128,7 @@ func TestCrashBetweenChargeAndRecordIsRecoveredByTheSweepWithOneCharge(t *testin
 	if res, code := f.sweep(); code != http.StatusOK || res.Redriven != 0 {
 		t.Errorf("second sweep: %d %+v, want nothing to re-drive", code, res)
 	}
-	wantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 }
 
 func TestSweepRunsOnATickerInTheEmbeddedDefault(t *testing.T) {
@@ -136,7 +137,7 @@ func TestSweepRunsOnATickerInTheEmbeddedDefault(t *testing.T) {
 	db.crashes.Store(1)
 	f := newFn(t, withStore(db), sweepingEvery(20*time.Millisecond))
 	orderID := f.placeOrder("buyer", 20)
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusInternalServerError, "Something went wrong", "")
+	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusInternalServerError, "Something went wrong", "")
 	f.clock.Advance(time.Hour)
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
 	if keys := f.stripe.keys("/v1/charges"); len(keys) != 1 {

@@ -1,13 +1,6 @@
 package payments
 
-import (
-	"net/http"
-
-	"github.com/buytickets/buytickets/eventing/outbox"
-	"github.com/buytickets/buytickets/eventing/receive"
-	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/server"
-)
+import "net/http"
 
 // SweepPath is where the PingSource payments-redrive posts ("POST
 // /payments/sweep"): it re-drives the claims whose outcome was never
@@ -19,16 +12,13 @@ const SweepPath = "/payments/sweep"
 // cross-site requests. Stripe posts its events to the webhook, which the
 // ingress routes publicly and which its signature authenticates; the
 // broker delivers order events to /events and the PingSources post to the
-// two sweeps, none of them with a session.
+// two sweeps (the outbox's by outbox.Footing.Mux), none of them with a
+// session.
 func (f *Function) routes() http.Handler {
-	mutation := f.ft.Mutation()
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("POST /api/payments", mutation(f.handleCharge()))
-	mux.Handle("POST /api/payments/intents", mutation(f.handleIntent()))
+	mux := f.ft.Mux(f.receiver(), f.afterEvent)
+	mux.Handle("POST /api/payments", f.ft.Mutation(f.handleCharge()))
+	mux.Handle("POST /api/payments/intents", f.ft.Mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())
-	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.afterEvent))))
-	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
 	mux.Handle("POST "+SweepPath, f.ft.Events.Sweep(f.handleSweep()))
-	return httpx.Standard(f.ft.Logger, mux)
+	return f.ft.Handler(mux)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -48,7 +49,7 @@ func TestSucceededIntentIsRecordedOnce(t *testing.T) {
 	if l := f.ledger(orderID); len(l.Payments) != 1 {
 		t.Errorf("%d payments, want 1", len(l.Payments))
 	}
-	wantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
+	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")
 	if n := len(f.sink.about(t, eventing.TypePaymentCreated, orderID)); n != 1 {
 		t.Errorf("%d payment.created, want 1", n)
 	}
@@ -106,7 +107,7 @@ func TestWebhookRefusals(t *testing.T) {
 				payload = tc.payload(orderID)
 			}
 			before := f.counts()
-			wantError(t, tc.post(f, payload), tc.code, tc.message, "")
+			httpxtest.WantError(t, tc.post(f, payload), tc.code, tc.message, "")
 			f.wantUnchanged(before)
 		})
 	}

@@ -66,7 +66,7 @@ func TestABanWithdrawsTheSellersListingsOnSaleOnEveryDriver(t *testing.T) {
 		if i := slices.IndexFunc(mine, func(tk ticketBody) bool { return tk.ID == onSale.ID }); i < 0 || mine[i].Status != "withdrawn" {
 			t.Errorf("the seller's own list %+v, want the listing there, withdrawn", mine)
 		}
-		wantErrors(t, seller.put("/api/tickets/"+onSale.ID, details("Again", 10)), http.StatusBadRequest, item("Cannot edit a withdrawn ticket", ""))
+		httpxtest.WantErrors(t, seller.put("/api/tickets/"+onSale.ID, details("Again", 10)), http.StatusBadRequest, item("Cannot edit a withdrawn ticket", ""))
 		relisted := seller.create("On sale", 10)
 		if !f.onSale(relisted.ID) || f.onSale(onSale.ID) {
 			t.Error("an unbanned seller's new listing is not on sale, or the withdrawn one is back")

@@ -8,8 +8,10 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/tickets"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // TestATicketsLifeOnEveryDriver runs a ticket's whole life over HTTP on the
@@ -46,7 +48,7 @@ func TestATicketsLifeOnEveryDriver(t *testing.T) {
 		f.wantTicket(tk.ID, "available", "", 4)
 		f.mustDeliver(orderCompleted(t, "order-3", tk.ID, 3))
 		f.wantTicket(tk.ID, "sold", "order-3", 5)
-		wantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 30)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
+		httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 30)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
 
 		mine := ticketsOf(t, seller.get("/api/tickets?seller=me"))
 		if len(mine) != 2 || mine[0].ID != tk.ID || mine[0].Status != "sold" || mine[1].ID != first.ID {
@@ -68,17 +70,17 @@ func TestNewRefusesUnusableSettings(t *testing.T) {
 		deps tickets.Deps
 	}{
 		{"short JWT key", tickets.Config{JWTKey: "too-short"}, tickets.Deps{Store: db, Sink: "http://broker", Events: member}},
-		{"no store", tickets.Config{JWTKey: testKey}, tickets.Deps{Sink: "http://broker", Events: member}},
-		{"no sink", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Events: member}},
-		{"sink not a URL", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "broker:8080", Events: member}},
-		{"no event plane", tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "http://broker"}},
+		{"no store", tickets.Config{JWTKey: testenv.JWTKey}, tickets.Deps{Sink: "http://broker", Events: member}},
+		{"no sink", tickets.Config{JWTKey: testenv.JWTKey}, tickets.Deps{Store: db, Events: member}},
+		{"sink not a URL", tickets.Config{JWTKey: testenv.JWTKey}, tickets.Deps{Store: db, Sink: "broker:8080", Events: member}},
+		{"no event plane", tickets.Config{JWTKey: testenv.JWTKey}, tickets.Deps{Store: db, Sink: "http://broker"}},
 	}
 	for _, tc := range tests {
 		if _, err := tickets.New(tc.cfg, tc.deps); err == nil {
 			t.Errorf("%s: New succeeded", tc.name)
 		}
 	}
-	if _, err := tickets.New(tickets.Config{JWTKey: testKey}, tickets.Deps{Store: db, Sink: "http://broker", Events: member, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+	if _, err := tickets.New(tickets.Config{JWTKey: testenv.JWTKey}, tickets.Deps{Store: db, Sink: "http://broker", Events: member, Logger: slog.New(slog.DiscardHandler)}); err != nil {
 		t.Errorf("New with everything: %v", err)
 	}
 }

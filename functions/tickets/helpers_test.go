@@ -27,12 +27,8 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// testKey is a JWT key of the minimum length, shared with the tokens the
-// tests sign sessions with, as auth and tickets share JWT_KEY.
-const testKey = "test-key-0123456789abcdef0123456"
-
 // t0 is when every test starts.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // waitFor bounds every wait for the outbox's eventual sends.
 const waitFor = 15 * time.Second
@@ -91,12 +87,12 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if deps.Store == nil {
 		deps.Store = openSQLite(tb)
 	}
-	f, err := tickets.New(tickets.Config{JWTKey: testKey}, deps)
+	f, err := tickets.New(tickets.Config{JWTKey: testenv.JWTKey}, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	testenv.Background(tb, f.Run)
-	tokens := authtest.NewTokens(tb, testKey, c.Now)
+	tokens := authtest.NewTokens(tb, testenv.JWTKey, c.Now)
 	return &fn{Receiver: eventingtest.Serve(tb, "tickets", f.Handler()), tb: tb, h: f.Handler(), db: deps.Store, clock: c, sink: s, tokens: tokens}
 }
 
@@ -206,12 +202,6 @@ func (f *fn) ticket(id string) ticketBody {
 	f.tb.Helper()
 	return ticketOf(f.tb, f.anon().get("/api/tickets/"+id), http.StatusOK)
 }
-
-// The checks of the error shape, as every function's tests make them.
-var (
-	errorsOf   = httpxtest.Errors
-	wantErrors = httpxtest.WantErrors
-)
 
 // item is one entry of the error shape.
 func item(message, field string) httpx.ErrorItem {

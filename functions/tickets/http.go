@@ -87,17 +87,10 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.List: %w", err))
 			return
 		}
-		out := make([]ticketResponse, 0, len(page))
-		for _, t := range page {
-			out = append(out, responseOf(t))
-		}
-		if more {
-			w.Header().Set("Link", nextLink(l, page[len(page)-1].ID()))
-		}
 		if l.Mine {
 			w.Header().Set("Cache-Control", "no-store")
 		}
-		httpx.JSON(w, http.StatusOK, out)
+		httpx.Page(w, page, responseOf, more, func(last ticket.Ticket) string { return nextLink(l, last.ID()) })
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 // nextPage matches the Link header of a listing with more to come.
@@ -133,7 +135,7 @@ func TestSellerMeListsTheCallersOwnTicketsInEveryStatus(t *testing.T) {
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q on a private listing, want no-store", cc)
 	}
-	wantErrors(t, f.anon().get("/api/tickets?seller=me"), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, f.anon().get("/api/tickets?seller=me"), http.StatusUnauthorized, item("Not authorized", ""))
 }
 
 func TestBadListingQueriesAreRefused(t *testing.T) {
@@ -167,7 +169,7 @@ func TestBadListingQueriesAreRefused(t *testing.T) {
 			if res.Code != http.StatusBadRequest {
 				t.Fatalf("%s: %d %s, want 400", tc.query, res.Code, res.Body)
 			}
-			if got := errorsOf(t, res); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			if got := httpxtest.Errors(t, res); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("%s: %+v, want %+v", tc.query, got, tc.want)
 			}
 		})
@@ -195,6 +197,6 @@ func TestATicketIsFoundInAnyStatusAndNothingElseIs(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want 404", path, res.Code, res.Body)
 			continue
 		}
-		errorsOf(t, res)
+		httpxtest.Errors(t, res)
 	}
 }

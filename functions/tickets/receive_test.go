@@ -8,6 +8,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store/storetest"
 )
 
@@ -112,7 +113,7 @@ func TestACompletedOrderSellsTheTicketForGood(t *testing.T) {
 	if f.onSale(tk.ID) {
 		t.Error("a sold ticket is listed for sale")
 	}
-	wantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
+	httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
 	f.wantRecorded(2, "created and sold")
 }
 
@@ -165,11 +166,11 @@ func TestEventsTicketsCannotTakeAreRefused400(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantErrors(t, f.Post(tc.ev), http.StatusBadRequest, item(tc.message, ""))
+			httpxtest.WantErrors(t, f.Post(tc.ev), http.StatusBadRequest, item(tc.message, ""))
 		})
 	}
 	t.Run("not a CloudEvent", func(t *testing.T) {
-		wantErrors(t, f.PostNonEvent(`{"id":"x"}`), http.StatusBadRequest, item("Invalid CloudEvent", ""))
+		httpxtest.WantErrors(t, f.PostNonEvent(`{"id":"x"}`), http.StatusBadRequest, item("Invalid CloudEvent", ""))
 	})
 	f.wantTicket(tk.ID, "available", "", 0)
 	if got := f.counts(); got["receipts"] != 0 || got["outbox"] != 1 {
@@ -181,7 +182,7 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withStore(storetest.Unavailable{}))
 	res := f.as("seller").post("/api/tickets", details("Concert", 10))
-	wantErrors(t, res, http.StatusServiceUnavailable, item("Service is busy, please try again", ""))
+	httpxtest.WantErrors(t, res, http.StatusServiceUnavailable, item("Service is busy, please try again", ""))
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
@@ -190,7 +191,7 @@ func TestABusyStoreIsAnswered503WithRetryAfter(t *testing.T) {
 		t.Errorf("delivery to a busy store: %d %s, want 503 with Retry-After, so the broker retries", res.Code, res.Body)
 	}
 	res = f.as("seller").put("/api/tickets/0123456789abcdef01234567", details("Concert", 10))
-	wantErrors(t, res, http.StatusServiceUnavailable, item("Service is busy, please try again", ""))
+	httpxtest.WantErrors(t, res, http.StatusServiceUnavailable, item("Service is busy, please try again", ""))
 }
 
 func TestEventsSentWhileTheBrokerIsDownArriveWhenItIsBack(t *testing.T) {

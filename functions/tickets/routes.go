@@ -1,27 +1,17 @@
 package tickets
 
-import (
-	"net/http"
-
-	"github.com/buytickets/buytickets/eventing/outbox"
-	"github.com/buytickets/buytickets/eventing/receive"
-	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/server"
-)
+import "net/http"
 
 // routes is the function's whole HTTP surface. The API reads the session
 // cookie, and its mutations are refused to cross-site requests; the broker
 // delivers order events to POST /events and the PingSource posts to the
-// outbox sweep, both server to server, with no cookie to protect.
+// outbox sweep (outbox.Footing.Mux), both server to server, with no cookie
+// to protect.
 func (f *Function) routes() http.Handler {
-	session, mutation := f.ft.Session(), f.ft.Mutation()
-	mux := httpx.NewMux()
-	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("POST /api/tickets", mutation(f.handleCreate()))
-	mux.Handle("GET /api/tickets", session(f.handleList()))
+	mux := f.ft.Mux(f.receiver(), nil)
+	mux.Handle("POST /api/tickets", f.ft.Mutation(f.handleCreate()))
+	mux.Handle("GET /api/tickets", f.ft.Session(f.handleList()))
 	mux.Handle("GET /api/tickets/{id}", f.handleGet())
-	mux.Handle("PUT /api/tickets/{id}", mutation(f.handleUpdate()))
-	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
-	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
-	return httpx.Standard(f.ft.Logger, mux)
+	mux.Handle("PUT /api/tickets/{id}", f.ft.Mutation(f.handleUpdate()))
+	return f.ft.Handler(mux)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func TestASignedInSellerCreatesATicketAndTicketCreatedIsEmitted(t *testing.T) {
@@ -73,9 +74,9 @@ func TestPricesAreKeptToTheCent(t *testing.T) {
 func TestCreatingATicketNeedsASession(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	wantErrors(t, f.anon().post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, f.anon().post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
 	forged := client{f: f, session: "not.a.token"}
-	wantErrors(t, forged.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, forged.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
 	// A token signed with another key is no session either.
 	otherKey, err := sharedauth.NewTokens(sharedauth.TokenConfig{Key: []byte(strings.Repeat("o", 32)), Now: f.clock.Now})
 	if err != nil {
@@ -86,10 +87,10 @@ func TestCreatingATicketNeedsASession(t *testing.T) {
 		t.Fatal(err)
 	}
 	stolen := client{f: f, session: token}
-	wantErrors(t, stolen.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, stolen.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
 	expired := f.as("seller")
 	f.clock.Advance(16 * time.Minute)
-	wantErrors(t, expired.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, expired.post("/api/tickets", details("Concert", 10)), http.StatusUnauthorized, item("Not authorized", ""))
 	wantNothingStoredAfter(t, f)
 }
 
@@ -151,7 +152,7 @@ func TestBadTicketsAreRefusedAndNothingIsStored(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := f.as("seller").post("/api/tickets", tc.body)
 			var want []string
-			for _, e := range errorsOf(t, res) {
+			for _, e := range httpxtest.Errors(t, res) {
 				want = append(want, e.Message+"|"+e.Field)
 			}
 			if res.Code != tc.code || !slices.Equal(want, tc.want) {
@@ -164,11 +165,11 @@ func TestBadTicketsAreRefusedAndNothingIsStored(t *testing.T) {
 		req.Header.Set("Content-Type", "text/plain")
 		c := f.as("seller")
 		req.Header.Set("Cookie", "session="+c.session)
-		wantErrors(t, f.serve(req), http.StatusUnsupportedMediaType, item("Content type must be application/json", ""))
+		httpxtest.WantErrors(t, f.serve(req), http.StatusUnsupportedMediaType, item("Content type must be application/json", ""))
 	})
 	t.Run("over 1 MiB", func(t *testing.T) {
 		res := f.as("seller").post("/api/tickets", `{"title":"`+strings.Repeat("x", 1<<20)+`","price":10}`)
-		wantErrors(t, res, http.StatusRequestEntityTooLarge, item("Request body is too large", ""))
+		httpxtest.WantErrors(t, res, http.StatusRequestEntityTooLarge, item("Request body is too large", ""))
 	})
 	wantNothingStoredAfter(t, f)
 }
@@ -186,7 +187,7 @@ func TestCrossSiteMutationsAreRefusedButBrokerDeliveriesAreNot(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 		req.AddCookie(&http.Cookie{Name: "session", Value: seller.session})
-		wantErrors(t, f.serve(req), http.StatusForbidden, item("Cross-site request refused", ""))
+		httpxtest.WantErrors(t, f.serve(req), http.StatusForbidden, item("Cross-site request refused", ""))
 	}
 	if got := f.ticket(tk.ID); got != tk {
 		t.Errorf("after cross-site requests the ticket is %+v, want %+v", got, tk)
@@ -212,8 +213,8 @@ func TestHealthz(t *testing.T) {
 	if res := f.anon().get("/healthz"); res.Code != http.StatusOK {
 		t.Errorf("healthz: %d %s", res.Code, res.Body)
 	}
-	wantErrors(t, f.anon().get("/api/nothing"), http.StatusNotFound, item("Not found", ""))
-	wantErrors(t, f.anon().do(http.MethodDelete, "/api/tickets", ""), http.StatusMethodNotAllowed, item("Method not allowed", ""))
+	httpxtest.WantErrors(t, f.anon().get("/api/nothing"), http.StatusNotFound, item("Not found", ""))
+	httpxtest.WantErrors(t, f.anon().do(http.MethodDelete, "/api/tickets", ""), http.StatusMethodNotAllowed, item("Method not allowed", ""))
 }
 
 func TestTheSellerEditsATicketAndTicketUpdatedIsEmitted(t *testing.T) {
@@ -248,10 +249,10 @@ func TestOnlyTheSellerEditsAnExistingTicket(t *testing.T) {
 	f := newFn(t)
 	tk := f.as("seller").create("Concert", 10)
 	body := details("Mine now", 1)
-	wantErrors(t, f.as("other").put("/api/tickets/"+tk.ID, body), http.StatusUnauthorized, item("Not authorized", ""))
-	wantErrors(t, f.anon().put("/api/tickets/"+tk.ID, body), http.StatusUnauthorized, item("Not authorized", ""))
-	wantErrors(t, f.as("seller").put("/api/tickets/0123456789abcdef01234567", body), http.StatusNotFound, item("Ticket not found", ""))
-	wantErrors(t, f.as("seller").put("/api/tickets/nope", body), http.StatusNotFound, item("Ticket not found", ""))
+	httpxtest.WantErrors(t, f.as("other").put("/api/tickets/"+tk.ID, body), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, f.anon().put("/api/tickets/"+tk.ID, body), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, f.as("seller").put("/api/tickets/0123456789abcdef01234567", body), http.StatusNotFound, item("Ticket not found", ""))
+	httpxtest.WantErrors(t, f.as("seller").put("/api/tickets/nope", body), http.StatusNotFound, item("Ticket not found", ""))
 	f.wantUnedited(tk, "refused edits")
 }
 
@@ -261,12 +262,12 @@ func TestEditsAreRefusedWhileReservedAndOnceSold(t *testing.T) {
 	seller := f.as("seller")
 	tk := seller.create("Concert", 10)
 	f.mustDeliver(orderCreated(t, "order-1", tk.ID, 1))
-	wantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
+	httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
 	// Someone else is still told they are not the owner.
-	wantErrors(t, f.as("other").put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusUnauthorized, item("Not authorized", ""))
+	httpxtest.WantErrors(t, f.as("other").put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusUnauthorized, item("Not authorized", ""))
 
 	f.mustDeliver(orderCompleted(t, "order-1", tk.ID, 1))
-	wantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
+	httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, details("Opera", 20)), http.StatusBadRequest, item("Cannot edit a reserved ticket", ""))
 	if got := f.ticket(tk.ID); got.Title != "Concert" || got.Status != "sold" || got.Version != 2 {
 		t.Errorf("after refused edits the ticket is %+v", got)
 	}
@@ -306,7 +307,7 @@ func TestBadEditsAreRefusedAndChangeNothing(t *testing.T) {
 			if res.Code != tc.code {
 				t.Fatalf("%s: %d %s, want %d", tc.body, res.Code, res.Body, tc.code)
 			}
-			errorsOf(t, res)
+			httpxtest.Errors(t, res)
 		})
 	}
 	f.wantUnedited(tk, "bad edits")
@@ -321,7 +322,7 @@ func TestAnEditMayWriteThePriceAsAStringAsTheSeedsFormDoes(t *testing.T) {
 	if got.Price != "12.5" || got.Version != 1 {
 		t.Errorf("edited with price \"12.50\": %+v, want price 12.5 at version 1", got)
 	}
-	wantErrors(t, seller.put("/api/tickets/"+tk.ID, `{"title":"Concert","price":"-5"}`), http.StatusBadRequest,
+	httpxtest.WantErrors(t, seller.put("/api/tickets/"+tk.ID, `{"title":"Concert","price":"-5"}`), http.StatusBadRequest,
 		item("Price must be between 0.50 and 999999.99", "price"))
 	if read := f.ticket(tk.ID); read != got {
 		t.Errorf("after a refused edit the ticket is %+v, want %+v", read, got)

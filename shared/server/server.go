@@ -84,6 +84,14 @@ func Health() http.Handler {
 	})
 }
 
+// NewMux returns the mux of a function's surface (httpx.NewMux), already
+// answering GET /healthz (Health).
+func NewMux() *httpx.Mux {
+	mux := httpx.NewMux()
+	mux.Handle("GET /healthz", Health())
+	return mux
+}
+
 // ServeRunning serves h on addr as Serve does, with a function's background
 // work (its outbox relay, say) running beside it. The work outlives the
 // serving: when ctx ends, the server drains first, with the work still

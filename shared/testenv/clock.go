@@ -28,3 +28,7 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// Epoch is when the tests' clocks start: a fixed instant, far from the
+// real time, so that no test depends on when it runs.
+var Epoch = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)

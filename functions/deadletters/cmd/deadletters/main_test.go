@@ -15,18 +15,15 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/deadletters", "GOOGLE_CLOUD_PROJECT=p"}
+	required := eventingtest.CommandSettings("deadletters")
 	testenv.CommandFailsEach(t, required.Refusals("deadletters", nil))
 }
 
 func TestServesOnFirestoreUntilCancelled(t *testing.T) {
-	testenv.SetFirestoreEnv(t, "deadletters")
-	issuer := eventingtest.ClusterEnv(t, "deadletters")
+	cmd, receiver := eventingtest.ServeCommand(t, "deadletters", realMain)
+	issuer, base := receiver.Issuer, cmd.URL
 	plane := eventingtest.Plane(t)
 	audience := plane.Audience("deadletters")
-
-	cmd := testenv.ServeCommand(t, realMain)
-	base := cmd.URL
 
 	// One dead letter, as the Broker hands it over, into Firestore.
 	req, err := http.NewRequest(http.MethodPost, base+"/events", strings.NewReader(`{"id":"order-1"}`))

@@ -21,10 +21,8 @@ const signingKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey, "ETICKET_SIGNING_KEY=" + signingKey,
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/etickets", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("etickets",
+		"K_SINK=http://broker", "JWT_KEY="+testenv.JWTKey, "ETICKET_SIGNING_KEY="+signingKey)
 	testenv.CommandFailsEach(t, required.Refusals("etickets", map[string]string{
 		"JWT_KEY=too-short-to-sign":         "config: JWT_KEY must be at least 32 bytes",
 		"ETICKET_SIGNING_KEY=c2hvcnQ=":      "config: ETICKET_SIGNING_KEY must be a 32-byte Ed25519 seed in base64",
@@ -34,21 +32,16 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndIssuesWhatABrokerDelivers(t *testing.T) {
 	b := eventingtest.NewBroker(t)
-	t.Setenv("JWT_KEY", testenv.JWTKey)
-	t.Setenv("ETICKET_SIGNING_KEY", signingKey)
-	t.Setenv("K_SINK", b.URL)
-	issuer := eventingtest.ClusterEnv(t, "etickets")
-	testenv.SetFirestoreEnv(t, "etickets")
-
 	started := time.Now()
-	cmd := testenv.ServeCommand(t, realMain)
+	cmd, receiver := eventingtest.ServeCommand(t, "etickets", realMain,
+		"JWT_KEY="+testenv.JWTKey, "ETICKET_SIGNING_KEY="+signingKey, "K_SINK="+b.URL)
 
 	order := "0123456789abcdef01234567"
 	ev := eventingtest.Event(t, eventing.NewOrderCompleted, eventing.OrderCompleted{
 		ID: order, Version: 1, UserID: "buyer", BuyerEmail: "buyer@example.com", SellerID: "seller",
 		Ticket: eventing.OrderCompletedTicket{ID: "t1", Title: "Concert", Price: 20, Reservation: 1},
 	})
-	eventingtest.Receiver{TB: t, URL: cmd.URL, Function: "etickets", Issuer: issuer}.MustDeliver(ev)
+	receiver.MustDeliver(ev)
 
 	req, err := http.NewRequest(http.MethodGet, cmd.URL+"/api/etickets", nil)
 	if err != nil {

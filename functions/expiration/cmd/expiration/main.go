@@ -11,45 +11,32 @@ import (
 
 	"google.golang.org/api/idtoken"
 
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/expiration"
 	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/scheduler/cloudtasks"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
+// settings are what expiration reads besides what every member of the
+// event plane reads (DESIGN §7).
 type settings struct {
-	launch.Settings
-	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink       string `env:"K_SINK" required:"true"`
-	Expiration expiration.Config
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
+	command.Publishing[expiration.Config]
 	Tasks cloudtasks.Config
 }
 
-func main() { launch.Main("expiration", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(ctx context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		tasks, err := cloudtasks.Open(ctx, s.Tasks)
-		if err != nil {
-			return nil, err
-		}
-		env.Close(tasks)
-		verifier, err := idtoken.NewValidator(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("idtoken.NewValidator: %w", err)
-		}
-		events, err := eventing.JoinCluster("expiration", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return expiration.New(s.Expiration, expiration.Deps{Events: events,
-			Store: env.Store, Sink: s.Sink, Scheduler: tasks, Verifier: verifier, Logger: env.Logger,
-		})
+var realMain = command.Serve("expiration", func(ctx context.Context, s settings, env command.Env) (launch.Function, error) {
+	tasks, err := cloudtasks.Open(ctx, s.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	env.Close(tasks)
+	verifier, err := idtoken.NewValidator(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("idtoken.NewValidator: %w", err)
+	}
+	return expiration.New(s.Config, expiration.Deps{Events: env.Events,
+		Store: env.Store, Sink: s.Sink, Scheduler: tasks, Verifier: verifier, Logger: env.Logger,
 	})
-}
+})
+
+func main() { launch.Main("expiration", realMain) }

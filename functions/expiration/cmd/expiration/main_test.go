@@ -20,11 +20,8 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"K_SINK=http://broker", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/expiration", "GOOGLE_CLOUD_PROJECT=p",
-		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com",
-	}
+	required := eventingtest.CommandSettings("expiration", "K_SINK=http://broker", "EXPIRE_URL=https://buytickets.dev/tasks/expire",
+		"CLOUD_TASKS_QUEUE=projects/p/locations/l/queues/expiration", "TASKS_INVOKER_EMAIL=invoker@p.iam.gserviceaccount.com")
 	testenv.CommandFailsEach(t, required.Refusals("expiration", map[string]string{
 		"EXPIRE_URL=/tasks/expire":     "config: EXPIRE_URL must be an absolute http(s) URL",
 		"CLOUD_TASKS_QUEUE=expiration": "config: CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE",

@@ -6,30 +6,15 @@ package main
 import (
 	"context"
 
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/notifications"
 	"github.com/buytickets/buytickets/shared/launch"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
-type settings struct {
-	launch.Settings
-	Notifications notifications.Config
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
-}
+// realMain serves notifications with its settings (notifications.Config)
+// and what every member of the event plane reads (DESIGN §7).
+var realMain = command.Serve("notifications", func(_ context.Context, cfg notifications.Config, env command.Env) (launch.Function, error) {
+	return notifications.New(cfg, notifications.Deps{Events: env.Events, Store: env.Store, Logger: env.Logger})
+})
 
 func main() { launch.Main("notifications", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		events, err := eventing.JoinCluster("notifications", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return notifications.New(s.Notifications, notifications.Deps{Events: events, Store: env.Store, Logger: env.Logger})
-	})
-}

@@ -13,10 +13,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"SMTP_URL=smtp://localhost:25", "JWT_KEY=" + testenv.JWTKey,
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/notifications", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("notifications", "SMTP_URL=smtp://localhost:25", "JWT_KEY="+testenv.JWTKey)
 	testenv.CommandFailsEach(t, required.Refusals("notifications", map[string]string{
 		"JWT_KEY=too-short-to-sign":           "config: JWT_KEY must be at least 32 bytes",
 		"SMTP_URL=http://smtp.example":        "config: SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…",
@@ -27,12 +24,8 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndEmailsWhatABrokerDelivers(t *testing.T) {
 	mp := testenv.StartMailpit(t)
-	t.Setenv("JWT_KEY", testenv.JWTKey)
-	t.Setenv("SMTP_URL", mp.SMTPURL())
-	t.Setenv("MAIL_FROM", "Buytickets <tickets@buytickets.test>")
-	issuer := eventingtest.ClusterEnv(t, "notifications")
-	testenv.SetFirestoreEnv(t, "notifications")
-	cmd := testenv.ServeCommand(t, realMain)
+	cmd, r := eventingtest.ServeCommand(t, "notifications", realMain,
+		"JWT_KEY="+testenv.JWTKey, "SMTP_URL="+mp.SMTPURL(), "MAIL_FROM=Buytickets <tickets@buytickets.test>")
 
 	buyer := testenv.UniqueID("buyer")
 	order := "0123456789abcdef01234567"
@@ -40,7 +33,6 @@ func TestServesOnFirestoreAndEmailsWhatABrokerDelivers(t *testing.T) {
 		Code: "CODE", OrderID: order, TicketID: "t1", HolderID: buyer, IssuerID: "seller", Title: "Concert", FaceValue: 2000,
 	})
 	registered := eventingtest.Event(t, eventing.NewUserRegistered, eventing.UserRegistered{ID: buyer, Email: buyer + "@example.com"})
-	r := eventingtest.Receiver{TB: t, URL: cmd.URL, Function: "notifications", Issuer: issuer}
 	r.MustDeliver(registered)
 	r.MustDeliver(issued)
 

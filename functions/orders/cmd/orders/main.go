@@ -4,34 +4,14 @@
 package main
 
 import (
-	"context"
-
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/shared/launch"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
-type settings struct {
-	launch.Settings
-	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink   string `env:"K_SINK" required:"true"`
-	Orders orders.Config
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
-}
+// realMain serves orders with its settings (orders.Config), the broker's
+// address (K_SINK) and what every member of the event plane reads
+// (DESIGN §7).
+var realMain = command.Publisher("orders", orders.New)
 
 func main() { launch.Main("orders", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		events, err := eventing.JoinCluster("orders", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return orders.New(s.Orders, orders.Deps{Events: events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
-	})
-}

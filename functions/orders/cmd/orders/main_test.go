@@ -18,10 +18,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey,
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/orders", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("orders", "K_SINK=http://broker", "JWT_KEY="+testenv.JWTKey)
 	testenv.CommandFailsEach(t, required.Refusals("orders", map[string]string{
 		"JWT_KEY=too-short-to-sign":    "config: JWT_KEY must be at least 32 bytes",
 		"ORDER_EXPIRATION_WINDOW=soon": "config: invalid ORDER_EXPIRATION_WINDOW: must be a duration such as 15m or 1h30m",
@@ -31,19 +28,14 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndRelaysUntilCancelled(t *testing.T) {
 	b := eventingtest.NewBroker(t)
-	t.Setenv("JWT_KEY", testenv.JWTKey)
-	t.Setenv("K_SINK", b.URL)
-	issuer := eventingtest.ClusterEnv(t, "orders")
-	t.Setenv("ORDER_EXPIRATION_WINDOW", "2m")
-	testenv.SetFirestoreEnv(t, "orders")
-
 	started := time.Now()
-	cmd := testenv.ServeCommand(t, realMain)
+	cmd, receiver := eventingtest.ServeCommand(t, "orders", realMain,
+		"JWT_KEY="+testenv.JWTKey, "K_SINK="+b.URL, "ORDER_EXPIRATION_WINDOW=2m")
 	base := cmd.URL
 
 	// A ticket reaches the replica as the broker delivers it.
 	ev := eventingtest.Event(t, eventing.NewTicketCreated, eventing.TicketCreated{ID: "t1", Title: "Concert", Price: 20, UserID: "seller", CreatedAt: time.Now()})
-	eventingtest.Receiver{TB: t, URL: base, Function: "orders", Issuer: issuer}.MustDeliver(ev)
+	receiver.MustDeliver(ev)
 
 	// A buyer signed in by auth (same JWT_KEY) orders it.
 	res := authtest.PostJSON(t, testenv.JWTKey, "buyer", base+"/api/orders", `{"ticketId":"t1"}`)

@@ -6,32 +6,16 @@ package main
 import (
 	"context"
 
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/shared/launch"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
-type settings struct {
-	launch.Settings
-	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink     string `env:"K_SINK" required:"true"`
-	Payments payments.Config
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
-}
+// realMain serves payments with its settings (payments.Config), the
+// broker's address (K_SINK) and what every member of the event plane
+// reads (DESIGN §7).
+var realMain = command.Serve("payments", func(_ context.Context, s command.Publishing[payments.Config], env command.Env) (launch.Function, error) {
+	return payments.New(s.Config, payments.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
+})
 
 func main() { launch.Main("payments", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		events, err := eventing.JoinCluster("payments", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return payments.New(s.Payments, payments.Deps{Events: events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
-	})
-}

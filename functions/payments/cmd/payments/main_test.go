@@ -20,11 +20,8 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"K_SINK=http://broker", "JWT_KEY=" + testenv.JWTKey,
-		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x",
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/payments", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("payments", "K_SINK=http://broker", "JWT_KEY="+testenv.JWTKey,
+		"STRIPE_KEY=sk_test_x", "STRIPE_PUBLISHABLE_KEY=pk_test_x", "STRIPE_WEBHOOK_SECRET=whsec_x")
 	testenv.CommandFailsEach(t, required.Refusals("payments", map[string]string{
 		// A publishable key as the secret one, and the other way round.
 		"STRIPE_KEY=pk_test_x":             "config: STRIPE_KEY must be a secret key (sk_ or rk_)",
@@ -36,17 +33,10 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 	stripeMock := testenv.StripeMock(t)
 	b := eventingtest.NewBroker(t)
-	t.Setenv("JWT_KEY", testenv.JWTKey)
-	t.Setenv("K_SINK", b.URL)
-	issuer := eventingtest.ClusterEnv(t, "payments")
-	t.Setenv("STRIPE_KEY", testenv.StripeMockKey)
-	t.Setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_main")
-	t.Setenv("STRIPE_WEBHOOK_SECRET", "whsec_main")
-	t.Setenv("STRIPE_API_BASE", stripeMock)
-	testenv.SetFirestoreEnv(t, "payments")
-
 	started := time.Now()
-	cmd := testenv.ServeCommand(t, realMain)
+	cmd, receiver := eventingtest.ServeCommand(t, "payments", realMain, "JWT_KEY="+testenv.JWTKey, "K_SINK="+b.URL,
+		"STRIPE_KEY="+testenv.StripeMockKey, "STRIPE_PUBLISHABLE_KEY=pk_test_main", "STRIPE_WEBHOOK_SECRET=whsec_main",
+		"STRIPE_API_BASE="+stripeMock)
 	base := cmd.URL
 
 	// An order reaches the replica as the broker delivers it.
@@ -55,7 +45,7 @@ func TestServesOnFirestoreAndStripeMockUntilCancelled(t *testing.T) {
 		ID: orderID, Status: "created", UserID: "buyer", ExpiresAt: time.Now().Add(time.Hour),
 		Ticket: eventing.OrderCreatedTicket{ID: "t1", Price: 19.99, Reservation: 1},
 	})
-	eventingtest.Receiver{TB: t, URL: base, Function: "payments", Issuer: issuer}.MustDeliver(ev)
+	receiver.MustDeliver(ev)
 
 	// Its buyer, signed in by auth (same JWT_KEY), pays it.
 	res := authtest.PostJSON(t, testenv.JWTKey, "buyer", base+"/api/payments", `{"orderId":"`+orderID+`","token":"tok_visa"}`)

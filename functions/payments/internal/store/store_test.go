@@ -21,7 +21,7 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+var t0 = testenv.Epoch
 
 // eachDriver runs fn as a parallel subtest on every driver, with a Store
 // whose outbox is never relayed, so the outbox shows what was recorded.

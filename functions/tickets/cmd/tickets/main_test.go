@@ -18,10 +18,7 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"JWT_KEY=" + testenv.JWTKey, "K_SINK=http://broker",
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/tickets", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("tickets", "K_SINK=http://broker", "JWT_KEY="+testenv.JWTKey)
 	starts := required.Refusals("tickets", map[string]string{
 		"JWT_KEY=too-short-to-verify": "config: JWT_KEY must be at least 32 bytes",
 	})
@@ -35,12 +32,7 @@ func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 
 func TestServesOnFirestoreAndRelaysToTheSinkUntilCancelled(t *testing.T) {
 	b := eventingtest.NewBroker(t)
-	t.Setenv("JWT_KEY", testenv.JWTKey)
-	t.Setenv("K_SINK", b.URL)
-	eventingtest.ClusterEnv(t, "tickets")
-	testenv.SetFirestoreEnv(t, "tickets")
-
-	cmd := testenv.ServeCommand(t, realMain)
+	cmd, _ := eventingtest.ServeCommand(t, "tickets", realMain, "JWT_KEY="+testenv.JWTKey, "K_SINK="+b.URL)
 	base := cmd.URL
 
 	res := authtest.PostJSON(t, testenv.JWTKey, "seller", base+"/api/tickets", `{"title":"Concert","price":19.99}`)
