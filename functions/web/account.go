@@ -1,7 +1,12 @@
 package web
 
 import (
+	"cmp"
+	"errors"
 	"net/http"
+
+	"github.com/buytickets/buytickets/functions/web/internal/api"
+	"github.com/buytickets/buytickets/shared/httpx"
 )
 
 // accountForm is the content of the sign-up and sign-in pages.
@@ -28,11 +33,12 @@ func (f *Function) handleSignup() http.Handler {
 		v := f.visit(w, r)
 		email := r.PostFormValue("email")
 		if _, err := f.api.SignUp(v.ctx(), v.session, email, r.PostFormValue("password")); err != nil {
-			if !isRefusal(err) {
+			status, ok := accountRefusal(v, err)
+			if !ok {
 				v.fail(err)
 				return
 			}
-			v.render(http.StatusBadRequest, "signup", page{Title: "Sign up",
+			v.render(status, "signup", page{Title: "Sign up",
 				Content: accountForm{Form: refusedForm(err, map[string]string{"email": email})}})
 			return
 		}
@@ -56,11 +62,12 @@ func (f *Function) handleSignin() http.Handler {
 		v := f.visit(w, r)
 		email, next := r.PostFormValue("email"), localPath(r.PostFormValue("next"))
 		if _, err := f.api.SignIn(v.ctx(), v.session, email, r.PostFormValue("password")); err != nil {
-			if !isRefusal(err) {
+			status, ok := accountRefusal(v, err)
+			if !ok {
 				v.fail(err)
 				return
 			}
-			v.render(http.StatusBadRequest, "signin", page{Title: "Sign in",
+			v.render(status, "signin", page{Title: "Sign in",
 				Content: accountForm{Form: refusedForm(err, map[string]string{"email": email}), Next: next}})
 			return
 		}
@@ -86,4 +93,24 @@ func (f *Function) handleSignout() http.Handler {
 		}
 		v.redirect("/", "signed-out")
 	})
+}
+
+// accountRefusal is the status a sign-up or sign-in form answers a refusal
+// of the API with, shown on the form in the API's words: its own input
+// errors (400), a suspended account (403), too many attempts (429) and a
+// busy password check (503), the last two telling the browser when to come
+// back. ok is false for a failure the form cannot explain.
+func accountRefusal(v *visit, err error) (status int, ok bool) {
+	switch status := api.StatusOf(err); status {
+	case http.StatusBadRequest, http.StatusForbidden:
+		return status, true
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		var e *api.Error
+		if !errors.As(err, &e) || len(e.Messages()) == 0 {
+			return 0, false
+		}
+		v.w.Header().Set("Retry-After", cmp.Or(e.RetryAfter, httpx.RetryAfterSeconds))
+		return status, true
+	}
+	return 0, false
 }

@@ -78,6 +78,7 @@ type answer struct {
 	body       string
 	link       string
 	setCookies []string
+	retryAfter string
 }
 
 func (a *recordedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -122,6 +123,9 @@ func (a *recordedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if ans.link != "" {
 			w.Header().Set("Link", ans.link)
+		}
+		if ans.retryAfter != "" {
+			w.Header().Set("Retry-After", ans.retryAfter)
 		}
 		if ans.status != 0 {
 			w.WriteHeader(ans.status)

@@ -65,6 +65,8 @@ type Problem struct {
 type Error struct {
 	Status   int
 	Problems []Problem
+	// RetryAfter is the answer's Retry-After, for a 429 or a 503.
+	RetryAfter string
 }
 
 // Error returns the status and the problems' messages.
@@ -222,5 +224,5 @@ func errorOf(resp *http.Response, body []byte) error {
 	if err := json.Unmarshal(body, &shape); err != nil || len(shape.Errors) == 0 {
 		shape.Errors = []Problem{{Message: http.StatusText(resp.StatusCode)}}
 	}
-	return &Error{Status: resp.StatusCode, Problems: shape.Errors}
+	return &Error{Status: resp.StatusCode, Problems: shape.Errors, RetryAfter: resp.Header.Get("Retry-After")}
 }
