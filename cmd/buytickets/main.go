@@ -28,6 +28,7 @@ type Config struct {
 	CookieInsecure   bool          `env:"COOKIE_INSECURE" default:"true"`
 	DataDir          string        `env:"DATA_DIR" default:"./.data"`
 	AdminEmails      []string      `env:"ADMIN_EMAILS"`
+	RateLimits       string        `env:"RATE_LIMITS" default:"on"`
 	JWTKey           string        `env:"JWT_KEY"`
 	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
 	// Without STRIPE_KEY, payments talks to stripe-mock, started by the stack.
@@ -61,6 +62,7 @@ func realMain(ctx context.Context) error {
 		DataDir:     cfg.DataDir,
 		JWTKey:      []byte(cfg.JWTKey),
 		AdminEmails: cfg.AdminEmails,
+		RateLimits:  cfg.RateLimits != "off",
 		Logger:      logger,
 
 		SecureCookies:    !cfg.CookieInsecure,

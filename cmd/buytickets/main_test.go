@@ -129,7 +129,8 @@ func runCommand(t *testing.T, bin, dataDir string, env ...string) *process {
 		exited: make(chan struct{}),
 	}
 	p.cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dataDir, "LOG_LEVEL=warn", "JWT_KEY=",
-		"MAIL_UI_ADDR=127.0.0.1:0") // tests run side by side; make run's is 127.0.0.1:8025
+		"MAIL_UI_ADDR=127.0.0.1:0", // tests run side by side; make run's is 127.0.0.1:8025
+		"RATE_LIMITS=off")          // tests sign many users up from one address; a test turns it on
 	p.cmd.Env = append(p.cmd.Env, env...)
 	logs, err := os.Create(p.logs)
 	if err != nil {
@@ -183,4 +184,31 @@ func runCommand(t *testing.T, bin, dataDir string, env ...string) *process {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func TestMakeRunLimitsSignInsPerAddressUnlessRateLimitsIsOff(t *testing.T) {
+	bin := buildCommand(t)
+	for _, tc := range []struct {
+		env     string
+		limited bool
+	}{{"RATE_LIMITS=on", true}, {"RATE_LIMITS=off", false}} {
+		p := runCommand(t, bin, t.TempDir(), tc.env)
+		limited := false
+		for i := range 15 {
+			// Refused before any hash, so the budget has no time to refill.
+			resp, err := http.Post(p.url+"/api/users/signin", "application/json",
+				strings.NewReader(fmt.Sprintf(`{"email":"nobody%d"}`, i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusTooManyRequests {
+				limited = resp.Header.Get("Retry-After") != ""
+				break
+			}
+		}
+		if limited != tc.limited {
+			t.Errorf("%s: 15 sign-ins from one address limited = %v, want %v", tc.env, limited, tc.limited)
+		}
+	}
 }

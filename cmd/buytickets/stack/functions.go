@@ -76,6 +76,7 @@ var functions = []function{
 				CookieInsecure: !s.opts.SecureCookies,
 				PasswordCost:   s.opts.PasswordCost,
 				AdminEmails:    s.opts.AdminEmails,
+				RateLimits:     onOff(s.opts.RateLimits),
 			}, auth.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
 		},
 	},
@@ -238,4 +239,12 @@ func lookup(name string) (function, bool) {
 // PingSource runs here.
 func (s *Stack) outboxOptions() outbox.Options {
 	return outbox.Options{SweepEvery: 10 * time.Second}
+}
+
+// onOff is a switch as a setting writes it.
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

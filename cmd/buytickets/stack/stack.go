@@ -51,6 +51,11 @@ type Options struct {
 	SecureCookies bool
 	// Replicas is the number of replicas per function name; 1 when absent.
 	Replicas map[string]int
+	// RateLimits keeps auth's budget of sign-ins and sign-ups per client
+	// address (RATE_LIMITS=on, make run's default); tests and benchmarks
+	// that sign many users up from one host leave it off. The per-account
+	// limit on wrong passwords holds either way.
+	RateLimits bool
 	// AdminEmails are the accounts that are admins (ADMIN_EMAILS).
 	AdminEmails []string
 	// PasswordCost is scrypt's N; 0 keeps the production cost. Tests lower it.
