@@ -10,7 +10,7 @@ import (
 )
 
 // routes is the function's whole HTTP surface. The API needs a signed-in
-// user, and its mutations, authenticated by cookie, refuse cross-site
+// user (an admin, for an order's history), and its mutations, authenticated by cookie, refuse cross-site
 // requests; the broker delivers events to /events and the PingSource
 // sweeps the outbox at /outbox/sweep, neither with a session.
 func (f *Function) routes() http.Handler {
@@ -20,6 +20,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("POST /api/orders", mutation(f.handleCreate()))
 	mux.Handle("GET /api/orders", signedIn(f.handleList()))
 	mux.Handle("GET /api/orders/{id}", signedIn(f.handleShow()))
+	mux.Handle("GET /api/orders/{id}/history", signedIn(f.handleHistory()))
 	mux.Handle("DELETE /api/orders/{id}", mutation(f.handleCancel()))
 	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
 	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
