@@ -15,15 +15,16 @@ import (
 const SweepPath = "/payments/sweep"
 
 // routes is the function's whole HTTP surface. Paying needs a signed-in
-// buyer, and the payment requests, authenticated by cookie, refuse
-// cross-site requests. Stripe posts its events to the webhook, which the
-// ingress routes publicly and which its signature authenticates; the
-// broker delivers order events to /events and the PingSources post to the
-// two sweeps, none of them with a session.
+// buyer, and reading an order's payments an admin; the payment requests,
+// authenticated by cookie, refuse cross-site requests. Stripe posts its
+// events to the webhook, which the ingress routes publicly and which its
+// signature authenticates; the broker delivers order events to /events and
+// the PingSources post to the two sweeps, none of them with a session.
 func (f *Function) routes() http.Handler {
-	mutation := f.ft.Mutation()
+	signedIn, mutation := f.ft.SignedIn(), f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
+	mux.Handle("GET /api/payments", signedIn(f.handleList()))
 	mux.Handle("POST /api/payments", mutation(f.handleCharge()))
 	mux.Handle("POST /api/payments/intents", mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())
