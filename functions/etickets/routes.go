@@ -10,7 +10,7 @@ import (
 )
 
 // routes is the function's whole HTTP surface. Holders and issuers read
-// e-tickets signed in; a check-in is a mutation, refused to cross-site
+// e-tickets signed in, and admins the e-ticket of any order; a check-in is a mutation, refused to cross-site
 // requests; anyone may fetch the public key that verifies codes. The broker
 // delivers order.completed and payment.refunded to /events, and the
 // PingSource sweeps the outbox.
@@ -18,7 +18,7 @@ func (f *Function) routes() http.Handler {
 	signedIn, mutation := f.ft.SignedIn(), f.ft.Mutation()
 	mux := httpx.NewMux()
 	mux.Handle("GET /healthz", server.Health())
-	mux.Handle("GET /api/etickets", signedIn(f.handleList()))
+	mux.Handle("GET /api/etickets", signedIn(byOrder(f.handleOfOrder(), f.handleList())))
 	mux.Handle("GET /api/etickets/key", f.handleKey())
 	mux.Handle("GET /api/etickets/{code}", signedIn(f.handleShow()))
 	mux.Handle("GET /api/etickets/{code}/qr.svg", signedIn(f.handleQR()))
