@@ -3,13 +3,13 @@ package etickets
 import "net/http"
 
 // routes is the function's whole HTTP surface. Holders and issuers read
-// e-tickets signed in; a check-in is a mutation, refused to cross-site
-// requests; anyone may fetch the public key that verifies codes. The broker
+// e-tickets signed in, and admins the e-ticket of any order; a check-in is
+// a mutation, refused to cross-site requests; anyone may fetch the public key that verifies codes. The broker
 // delivers order.completed and payment.refunded to /events, and the
 // PingSource sweeps the outbox (outbox.Footing.Mux).
 func (f *Function) routes() http.Handler {
 	mux := f.ft.Mux(f.receiver(), nil)
-	mux.Handle("GET /api/etickets", f.ft.SignedIn(f.handleList()))
+	mux.Handle("GET /api/etickets", f.ft.SignedIn(byOrder(f.handleOfOrder(), f.handleList())))
 	mux.Handle("GET /api/etickets/key", f.handleKey())
 	mux.Handle("GET /api/etickets/{code}", f.ft.SignedIn(f.handleShow()))
 	mux.Handle("GET /api/etickets/{code}/qr.svg", f.ft.SignedIn(f.handleQR()))

@@ -67,7 +67,7 @@ func (f *Function) receiveExpirationCompleted(_ context.Context, tx store.Tx, ev
 }
 
 func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
-	return f.settleOrder(tx, ev, p.OrderID, f.complete(p))
+	return f.settleOrder(tx, ev, p.OrderID, f.complete(p, f.ft.Now()))
 }
 
 // mirrorTicket makes t the replica's ticket at ev's entityversion when that

@@ -263,7 +263,7 @@ func (f *fn) wantReservation(ticketID string, counter int, orderID string) {
 func (f *fn) complete(id string) {
 	f.tb.Helper()
 	_, err := f.stored().UpdateOrder(context.Background(), id, func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
-		return nil, o.Complete()
+		return nil, o.Complete(f.clock.Now())
 	})
 	if err != nil {
 		f.tb.Fatal(err)

@@ -116,22 +116,12 @@ func pathID(w http.ResponseWriter, r *http.Request) (id string, ok bool) {
 	return id, true
 }
 
-// handleShow answers one order to its buyer: 200, 404 for an unknown or
-// malformed id, 401 for anyone else.
+// handleShow answers one order to its buyer or an admin: 200, 404 for an
+// unknown or malformed id, 401 for anyone else.
 func (f *Function) handleShow() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, ok := pathID(w, r)
+		o, ok := f.visibleOrder(w, r)
 		if !ok {
-			return
-		}
-		o, err := f.store.Order(r.Context(), id)
-		if err != nil {
-			httpx.Error(w, r, fmt.Errorf("store.Order: %w", err))
-			return
-		}
-		buyer, _ := sharedauth.FromContext(r.Context())
-		if err := o.CheckOwner(buyer.ID); err != nil {
-			httpx.Error(w, r, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")

@@ -44,14 +44,14 @@ func (f *Function) expire(now time.Time) ordersstore.UpdateFunc {
 	}
 }
 
-// complete marks a created order paid by p and makes its order.completed;
+// complete marks a created order paid by p at now and makes its order.completed;
 // the ticket stays held by it, now sold. A cancelled order stays cancelled
 // (payments refunds the payment) and a complete one is left as it is. A
 // payment of another amount or currency than the order's is refused
 // (order.ErrPaymentMismatch), for the dead-letter sink.
-func (f *Function) complete(p eventing.PaymentCreated) ordersstore.UpdateFunc {
+func (f *Function) complete(p eventing.PaymentCreated, now time.Time) ordersstore.UpdateFunc {
 	return func(o *order.Order, _ *reservation.Reservation) ([]event.Event, error) {
-		switch err := o.Pay(ticket.Cents(p.Amount), p.Currency); {
+		switch err := o.Pay(ticket.Cents(p.Amount), p.Currency, now); {
 		case errors.Is(err, order.ErrAlreadyComplete), errors.Is(err, order.ErrCancelled):
 			return nil, nil
 		case err != nil:

@@ -40,6 +40,12 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("GET /checkin", f.handleCheckinForm())
 	mux.Handle("POST /checkin", f.handleCheckin())
 
+	mux.Handle("GET /admin", f.handleAdmin())
+	mux.Handle("POST /admin/users/{id}/ban", f.handleBan())
+	mux.Handle("POST /admin/users/{id}/unban", f.handleUnban())
+	mux.Handle("GET /admin/orders", f.handleOpenOrder())
+	mux.Handle("GET /admin/orders/{id}", f.handleSupportOrder())
+
 	// The API's paths belong to the other functions: an unknown one is
 	// answered in the API's error shape, without a page around it.
 	mux.HandleFunc("/api/", httpx.NotFound)

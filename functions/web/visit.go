@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -29,6 +30,8 @@ var flashes = map[string]string{
 	"listed":     "Your ticket is on sale.",
 	"updated":    "Your ticket is updated.",
 	"cancelled":  "Your order is cancelled.",
+	"banned":     "The user is banned.",
+	"unbanned":   "The ban is lifted.",
 }
 
 // visit is one browser request to a page or a form: its API session, the
@@ -155,7 +158,7 @@ func (v *visit) toSignIn() {
 }
 
 // fail shows what went wrong with a call to the API: sign in for a 401, a
-// page not found for a 404, a busy page when the API cannot be reached or
+// page not found for a 404, that the account is suspended for a 403, a busy page when the API cannot be reached or
 // is overloaded, and an error page, logged, otherwise.
 func (v *visit) fail(err error) {
 	var netErr net.Error
@@ -164,6 +167,8 @@ func (v *visit) fail(err error) {
 		v.toSignIn()
 	case status == http.StatusNotFound:
 		v.notFound()
+	case status == http.StatusForbidden:
+		v.forbidden(err)
 	case status == http.StatusServiceUnavailable, status == http.StatusBadGateway,
 		status == http.StatusGatewayTimeout, errors.As(err, &netErr):
 		logging.FromContext(v.ctx()).WarnContext(v.ctx(), "API unavailable", slog.Any("error", err))
@@ -176,6 +181,22 @@ func (v *visit) fail(err error) {
 			"Something went wrong on our side. Please try again.")
 	}
 }
+
+// forbidden shows why the API refused the user with 403: their account is
+// suspended (the only 403 the API answers the web function, which sends no
+// cross-site requests), or, should the API say otherwise, its words.
+func (v *visit) forbidden(err error) {
+	msg := firstMessage(err, "")
+	if msg == suspendedMessage {
+		v.errorPage(http.StatusForbidden, "Your account is suspended",
+			"An administrator has suspended your account, so you cannot use the marketplace for now. If you think this is a mistake, contact support.")
+		return
+	}
+	v.errorPage(http.StatusForbidden, "Not allowed", cmp.Or(msg, "You are not allowed to do this."))
+}
+
+// suspendedMessage is the API's refusal of a banned user (DESIGN §3).
+const suspendedMessage = "Account suspended"
 
 // notFound shows the page-not-found page.
 func (v *visit) notFound() {

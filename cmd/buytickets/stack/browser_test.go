@@ -53,15 +53,19 @@ func chromiumPath(t *testing.T) string {
 
 // storefront starts a stack for one browser test, with a cheap password
 // cost and the given order expiration window (the default when zero), and
-// checks that it serves the storefront at /.
-func storefront(t *testing.T, window time.Duration) *stack.Stack {
+// whatever else opts set, and checks that it serves the storefront at /.
+func storefront(t *testing.T, window time.Duration, opts ...func(*stack.Options)) *stack.Stack {
 	t.Helper()
-	s, err := stack.Start(context.Background(), stack.Options{
+	o := stack.Options{
 		DataDir:          t.TempDir(),
 		PasswordCost:     1 << 10,
 		ExpirationWindow: window,
 		Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := stack.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,6 +132,7 @@ type Order struct {
 	createdAt   time.Time
 	expiresAt   time.Time
 	cancelledAt time.Time
+	completedAt time.Time
 }
 
 // ID returns the order's id.
@@ -168,6 +169,10 @@ func (o *Order) ExpiresAt() time.Time { return o.expiresAt }
 
 // CancelledAt returns when the order was cancelled, the zero time unless it was.
 func (o *Order) CancelledAt() time.Time { return o.cancelledAt }
+
+// CompletedAt returns when the order was paid, the zero time unless it
+// was, and on orders paid before it was kept.
+func (o *Order) CompletedAt() time.Time { return o.completedAt }
 
 // Open reports whether the order is created and its window has not passed
 // at now: it holds its ticket and counts against its buyer's MaxOpen.
@@ -217,29 +222,29 @@ func (o *Order) Cancel(reason Reason, now time.Time) error {
 	return nil
 }
 
-// Complete marks a created order paid and bumps its version. It returns
-// ErrAlreadyComplete for a complete order and ErrCancelled for a cancelled
-// one, and changes neither.
-func (o *Order) Complete() error {
+// Complete marks a created order paid at now and bumps its version. It
+// returns ErrAlreadyComplete for a complete order and ErrCancelled for a
+// cancelled one, and changes neither.
+func (o *Order) Complete(now time.Time) error {
 	switch o.status {
 	case Complete:
 		return ErrAlreadyComplete
 	case Cancelled:
 		return ErrCancelled
 	}
-	o.status = Complete
+	o.status, o.completedAt = Complete, now.UTC()
 	o.version++
 	return nil
 }
 
-// Pay completes a created order with a payment of amount in currency, as
-// Complete does, once they are the order's price in Currency; otherwise
-// it returns ErrPaymentMismatch and changes nothing.
-func (o *Order) Pay(amount ticket.Cents, currency string) error {
+// Pay completes a created order at now with a payment of amount in
+// currency, as Complete does, once they are the order's price in
+// Currency; otherwise it returns ErrPaymentMismatch and changes nothing.
+func (o *Order) Pay(amount ticket.Cents, currency string, now time.Time) error {
 	if amount != o.item.Price || currency != Currency {
 		return ErrPaymentMismatch
 	}
-	return o.Complete()
+	return o.Complete(now)
 }
 
 // SparesComplete reports whether a cancellation for r leaves a complete
@@ -394,6 +399,8 @@ type State struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	CancelledAt time.Time
+	// CompletedAt is zero on orders paid before it was kept.
+	CompletedAt time.Time
 }
 
 // UnmarshalFromStore returns the order s describes. It is for the store's
@@ -402,6 +409,6 @@ func UnmarshalFromStore(s State) *Order {
 	return &Order{
 		id: s.ID, userID: s.UserID, buyerEmail: s.BuyerEmail, status: s.Status, reason: s.Reason, item: s.Item,
 		reservation: s.Reservation, version: s.Version,
-		createdAt: s.CreatedAt, expiresAt: s.ExpiresAt, cancelledAt: s.CancelledAt,
+		createdAt: s.CreatedAt, expiresAt: s.ExpiresAt, cancelledAt: s.CancelledAt, completedAt: s.CompletedAt,
 	}
 }

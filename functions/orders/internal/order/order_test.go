@@ -198,7 +198,7 @@ func TestPayCompletesOnlyWithTheOrdersPriceInDollars(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			o := stored("buyer", tc.from)
-			if err := o.Pay(tc.amount, tc.currency); !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+			if err := o.Pay(tc.amount, tc.currency, t0.Add(time.Minute)); !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
 				t.Fatalf("Pay = %v, want %v", err, tc.err)
 			}
 			if tc.err == nil && (o.Status() != order.Complete || o.Version() != 1) {
@@ -226,7 +226,7 @@ func TestComplete(t *testing.T) {
 		t.Run(string(tc.from), func(t *testing.T) {
 			t.Parallel()
 			o := stored("buyer", tc.from)
-			if err := o.Complete(); !errors.Is(err, tc.err) {
+			if err := o.Complete(t0.Add(time.Minute)); !errors.Is(err, tc.err) {
 				t.Fatalf("Complete = %v, want %v", err, tc.err)
 			}
 			want := tc.from

@@ -2,7 +2,8 @@
 // store:
 //
 //	orders/{id}             userId, status, cancelReason?, createdAt, expiresAt,
-//	                        cancelledAt?, ticket{id,title,priceCents}, reservation, version
+//	                        cancelledAt?, completedAt?, ticket{id,title,priceCents},
+//	                        reservation, version
 //	tickets/{id}            title, priceCents, userId, status, version, createdAt?:
 //	                        the replica of the tickets function's tickets
 //	reservations/{ticketId} reservation (the counter), orderId? (the holder)
@@ -51,16 +52,18 @@ func Collections() []string {
 }
 
 type orderDoc struct {
-	UserID       string         `store:"userId"`
-	BuyerEmail   string         `store:"buyerEmail,omitempty"`
-	Status       string         `store:"status"`
-	CancelReason string         `store:"cancelReason,omitempty"`
-	CreatedAt    time.Time      `store:"createdAt"`
-	ExpiresAt    time.Time      `store:"expiresAt"`
-	CancelledAt  time.Time      `store:"cancelledAt,omitempty"`
-	Ticket       orderTicketDoc `store:"ticket"`
-	Reservation  int            `store:"reservation"`
-	Version      int            `store:"version"`
+	UserID       string    `store:"userId"`
+	BuyerEmail   string    `store:"buyerEmail,omitempty"`
+	Status       string    `store:"status"`
+	CancelReason string    `store:"cancelReason,omitempty"`
+	CreatedAt    time.Time `store:"createdAt"`
+	ExpiresAt    time.Time `store:"expiresAt"`
+	CancelledAt  time.Time `store:"cancelledAt,omitempty"`
+	// CompletedAt is absent on orders paid before it was kept.
+	CompletedAt time.Time      `store:"completedAt,omitempty"`
+	Ticket      orderTicketDoc `store:"ticket"`
+	Reservation int            `store:"reservation"`
+	Version     int            `store:"version"`
 }
 
 type orderTicketDoc struct {
@@ -94,6 +97,7 @@ func marshalOrder(o *order.Order) orderDoc {
 		CreatedAt:    o.CreatedAt(),
 		ExpiresAt:    o.ExpiresAt(),
 		CancelledAt:  o.CancelledAt(),
+		CompletedAt:  o.CompletedAt(),
 		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID},
 		Reservation:  o.Reservation(),
 		Version:      o.Version(),
@@ -113,6 +117,7 @@ func (d orderDoc) toOrder(id string) *order.Order {
 		CreatedAt:   d.CreatedAt,
 		ExpiresAt:   d.ExpiresAt,
 		CancelledAt: d.CancelledAt,
+		CompletedAt: d.CompletedAt,
 	})
 }
 

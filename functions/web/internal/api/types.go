@@ -13,7 +13,15 @@ import (
 type User struct {
 	ID    string `json:"id"`
 	Email string `json:"email"`
+	// Role is "admin" for an admin (ADMIN_EMAILS), "" for everyone else.
+	Role string `json:"role,omitempty"`
 }
+
+// RoleAdmin is the role of an admin.
+const RoleAdmin = "admin"
+
+// Admin reports whether the user is an admin.
+func (u User) Admin() bool { return u.Role == RoleAdmin }
 
 // Ticket statuses (DESIGN §3).
 const (
@@ -56,6 +64,7 @@ const (
 
 	ReasonBuyer   = "buyer"
 	ReasonExpired = "expired"
+	ReasonBanned  = "banned"
 )
 
 // Order is an order as the orders API answers it.
