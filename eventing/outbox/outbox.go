@@ -111,6 +111,10 @@ type Options struct {
 	// events the function took (receive.Prune); receive.DefaultRetention
 	// when zero.
 	ReceiptRetention time.Duration
+	// Expire are the function's own documents the sweep deletes once
+	// their time has passed (refresh tokens past their expiry, say), so
+	// that nothing grows without end.
+	Expire []Expiry
 	// Tokens presents the function's identity to the sink, a token for
 	// Audience on every send (eventing.Member.Publishing); none when nil,
 	// for a sink that asks for none.
@@ -241,11 +245,20 @@ func (o *Outbox) relay(ctx context.Context) error {
 	}
 }
 
+// Expiry says which documents of a collection the sweep deletes: those
+// whose time Field is more than After ago. A document without the field
+// is kept.
+type Expiry struct {
+	Collection, Field string
+	After             time.Duration
+}
+
 // SweepResult counts what one sweep did.
 type SweepResult struct {
 	Sent     int `json:"sent"`     // unsent entries sent (or rejected by the sink)
 	Deleted  int `json:"deleted"`  // sent entries past their retention, deleted
 	Receipts int `json:"receipts"` // receipts past their retention, deleted
+	Expired  int `json:"expired"`  // the function's own documents past their time (Options.Expire), deleted
 }
 
 // Sweep sends the entries that have been pending for MinAge or more and
@@ -260,7 +273,15 @@ func (o *Outbox) Sweep(ctx context.Context) (SweepResult, error) {
 	}
 	var pruneErr error
 	res.Receipts, pruneErr = receive.Prune(ctx, o.store, time.Now().Add(-o.opts.ReceiptRetention))
-	return res, errors.Join(sendErr, o.deleteSent(ctx, &res), pruneErr)
+	errs := []error{sendErr, o.deleteSent(ctx, &res), pruneErr}
+	for _, e := range o.opts.Expire {
+		n, err := store.DeleteOlder(ctx, o.store, e.Collection, e.Field, time.Now().Add(-e.After), store.MaxBatch)
+		res.Expired += n
+		if err != nil {
+			errs = append(errs, fmt.Errorf("expire %s: %w", e.Collection, err))
+		}
+	}
+	return res, errors.Join(errs...)
 }
 
 func (o *Outbox) sweepPending(ctx context.Context, res *SweepResult) error {

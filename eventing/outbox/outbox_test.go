@@ -588,3 +588,30 @@ func TestStoppedRelayFlushesWhatItWasBackingOffFrom(t *testing.T) {
 		}
 	})
 }
+
+func TestSweepDeletesTheFunctionsOwnDocumentsOncePastTheirTime(t *testing.T) {
+	st := storetest.OpenTempSQLite(t, "eventing")
+	type tokenDoc struct {
+		ExpiresAt time.Time `store:"expiresAt,omitempty"`
+	}
+	now := time.Now()
+	for id, doc := range map[string]tokenDoc{
+		"expired-long-ago": {now.Add(-48 * time.Hour)},
+		"expired-just-now": {now.Add(-time.Minute)},
+		"alive":            {now.Add(time.Hour)},
+		"without-a-time":   {},
+	} {
+		if err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error { return tx.Set("tokens", id, doc) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := fastOptions
+	opts.Expire = []outbox.Expiry{{Collection: "tokens", Field: "expiresAt", After: time.Hour}}
+	status, res := sweep(t, newOutbox(t, st, "http://127.0.0.1:1", opts))
+	if status != http.StatusOK || res.Expired != 1 {
+		t.Errorf("sweep = %d %+v, want 200 and 1 expired", status, res)
+	}
+	if n := storetest.Count(t, st, "tokens"); n != 3 {
+		t.Errorf("%d tokens left, want the three not an hour past their time", n)
+	}
+}

@@ -73,6 +73,18 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// withExpiries adds to opts what auth's sweep deletes once its time has
+// passed: refresh tokens past their expiry, sessions a day after their
+// revocation, and counts of wrong passwords a day after the last.
+func withExpiries(opts outbox.Options) outbox.Options {
+	opts.Expire = append(opts.Expire,
+		outbox.Expiry{Collection: authstore.RefreshTokens, Field: "expiresAt"},
+		outbox.Expiry{Collection: authstore.RefreshFamilies, Field: "revokedAt", After: 24 * time.Hour},
+		outbox.Expiry{Collection: authstore.SigninFailures, Field: "last", After: 24 * time.Hour},
+	)
+	return opts
+}
+
 // AddressLimit is the budget of sign-ins and sign-ups per client address:
 // ten at once, then one every six seconds.
 var AddressLimit = httpx.AddressLimit{Every: 6 * time.Second, Burst: 10}
@@ -118,7 +130,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auth.New: %w", err)
 	}
-	pub, err := outbox.Join(deps.Store, deps.Sink, deps.Outbox, deps.Events)
+	pub, err := outbox.Join(deps.Store, deps.Sink, withExpiries(deps.Outbox), deps.Events)
 	if err != nil {
 		return nil, fmt.Errorf("auth.New: %w", err)
 	}

@@ -5,8 +5,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buytickets/buytickets/eventing/eventingtest"
+	"github.com/buytickets/buytickets/functions/auth"
+	authstore "github.com/buytickets/buytickets/functions/auth/internal/store"
+	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 func TestSignupPublishesOneUserRegisteredWithTheIDAndEmail(t *testing.T) {
@@ -93,5 +98,25 @@ func TestOutboxSweepAnswersOnlyItsPingSource(t *testing.T) {
 		if tc.code == http.StatusOK && !strings.Contains(string(res.Body), `"sent"`) {
 			t.Errorf("sweep with %s answered %s, want its counts", tc.name, res.Body)
 		}
+	}
+}
+
+func TestTheSweepDeletesRefreshTokensPastTheirExpiry(t *testing.T) {
+	t.Parallel()
+	// Sessions started long ago, on a clock of their own: their refresh
+	// tokens expired before today's sweep.
+	longAgo := testenv.NewClock(time.Now().Add(-30 * 24 * time.Hour))
+	f := newFn(t, func(_ *auth.Config, d *auth.Deps) { d.Now = longAgo.Now })
+	f.signedUp()
+	f.browser().signup("ann@example.com", "correct horse")
+	if n := storetest.Count(t, f.db, authstore.RefreshTokens); n != 2 {
+		t.Fatalf("%d refresh tokens, want 2", n)
+	}
+	res := f.serve(eventingtest.SweepRequest(t, "auth"))
+	if res.Code != http.StatusOK || !strings.Contains(string(res.Body), `"expired":2`) {
+		t.Errorf("sweep answered %d %s, want 2 expired", res.Code, res.Body)
+	}
+	if n := storetest.Count(t, f.db, authstore.RefreshTokens); n != 0 {
+		t.Errorf("%d refresh tokens left, want none", n)
 	}
 }
