@@ -235,14 +235,15 @@ func (l *Ledger) Releasable(now time.Time) bool {
 		!p.ReleaseAt.After(now) && !p.RetryAt.After(now)
 }
 
-// Reason is why a pending payout is not paid yet, for its seller: the
-// charge not known, or its Hold; "" otherwise.
+// Reason is why a pending payout is not paid yet, for its seller: first
+// what the seller can act on (AwaitingOnboarding), then the charge not
+// known, then its Hold; "" otherwise.
 func (l *Ledger) Reason() string {
 	p := l.Payout
 	switch {
 	case p == nil || p.Status != Pending:
 		return ""
-	case l.ChargeID == "":
+	case l.ChargeID == "" && p.Hold != AwaitingOnboarding:
 		return AwaitingPayment
 	default:
 		return p.Hold
