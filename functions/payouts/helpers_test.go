@@ -184,7 +184,9 @@ func withoutRun(s *settings) { s.noRun = true }
 // sharing gives the function another's store, clock, broker and Stripe, as
 // replicas of one function share them.
 func sharing(other *fn) option {
-	return func(s *settings) { s.clock, s.sink, s.stripe, s.storeAt = other.clock, other.sink, other.stripe, other.db }
+	return func(s *settings) {
+		s.clock, s.sink, s.stripe, s.storeAt = other.clock, other.sink, other.stripe, other.db
+	}
 }
 
 func newFn(tb testing.TB, opts ...option) *fn {
