@@ -8,7 +8,20 @@ require (
 	github.com/cloudevents/sdk-go/v2 v2.16.2
 )
 
-require github.com/go-jose/go-jose/v4 v4.1.4 // indirect
+require (
+	cloud.google.com/go/cloudtasks v1.21.1 // indirect
+	cloud.google.com/go/iam v1.14.0 // indirect
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.4 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+	modernc.org/sqlite v1.62.0 // indirect
+)
 
 require (
 	cloud.google.com/go v0.123.0 // indirect
