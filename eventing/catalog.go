@@ -30,7 +30,8 @@ const (
 	// passed, emitted by expiration for orders.
 	TypeExpirationCompleted = "dev.buytickets.expiration.completed"
 	// TypePaymentCreated is a successful charge for an order, emitted by
-	// payments for orders.
+	// payments for orders and payouts, which learns the charge a seller's
+	// payout is paid from.
 	TypePaymentCreated = "dev.buytickets.payment.created"
 	// TypePaymentRefunded is a charge given back (its order was cancelled,
 	// or the charge was refunded in Stripe), emitted by payments for
@@ -54,6 +55,9 @@ const (
 	// TypeETicketRevoked is an e-ticket that no longer admits anyone (its
 	// payment was refunded), emitted by etickets.
 	TypeETicketRevoked = "dev.buytickets.eticket.revoked"
+	// TypePayoutReleased is a seller's share of a sale sent to their
+	// Stripe connected account, emitted by payouts for notifications.
+	TypePayoutReleased = "dev.buytickets.payout.released"
 )
 
 // Cents returns a price an event carries in dollars as whole cents, as
@@ -215,6 +219,18 @@ type ETicketRevoked struct {
 	Reason  string `json:"reason"`
 }
 
+// PayoutReleased is the data of TypePayoutReleased: the seller SellerID
+// was sent Amount cents of the sale of order OrderID (its price less the
+// platform's Fee, in cents) by the Stripe transfer TransferID.
+type PayoutReleased struct {
+	ID         string `json:"id"`
+	OrderID    string `json:"orderId"`
+	SellerID   string `json:"sellerId"`
+	Amount     int64  `json:"amount"` // in cents
+	Fee        int64  `json:"fee"`    // in cents
+	TransferID string `json:"transferId"`
+}
+
 // NewTicketCreated returns the ticket.created event of p, from tickets.
 func NewTicketCreated(p TicketCreated) (event.Event, error) {
 	p.CreatedAt = p.CreatedAt.UTC()
@@ -299,6 +315,12 @@ func NewETicketCheckedIn(p ETicketCheckedIn) (event.Event, error) {
 // its subject is the order.
 func NewETicketRevoked(p ETicketRevoked) (event.Event, error) {
 	return newEvent(TypeETicketRevoked, p.OrderID, nil, p)
+}
+
+// NewPayoutReleased returns the payout.released event of p, from payouts;
+// its subject is the payout.
+func NewPayoutReleased(p PayoutReleased) (event.Event, error) {
+	return newEvent(TypePayoutReleased, p.ID, nil, p)
 }
 
 // newEvent returns an event of type typ from its producer about subject,

@@ -59,6 +59,7 @@ func catalog() []catalogCase {
 	issued := eventing.ETicketIssued{Code: "c1", OrderID: "o1", TicketID: "t1", HolderID: "u2", IssuerID: "u1", Title: "Concert", FaceValue: 2050}
 	checkedIn := eventing.ETicketCheckedIn{Code: "c1", OrderID: "o1", CheckedInAt: at}
 	revoked := eventing.ETicketRevoked{Code: "c1", OrderID: "o1", Reason: "refunded"}
+	released := eventing.PayoutReleased{ID: "po1", OrderID: "o1", SellerID: "u1", Amount: 1845, Fee: 205, TransferID: "tr_1"}
 	return []catalogCase{
 		{"ticket created", func() (event.Event, error) { return eventing.NewTicketCreated(ticketCreated) },
 			eventing.TypeTicketCreated, "/functions/tickets", "t1", 0, decodeAs[eventing.TicketCreated](), ticketCreated},
@@ -90,6 +91,8 @@ func catalog() []catalogCase {
 			eventing.TypeETicketCheckedIn, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketCheckedIn](), checkedIn},
 		{"eticket revoked", func() (event.Event, error) { return eventing.NewETicketRevoked(revoked) },
 			eventing.TypeETicketRevoked, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketRevoked](), revoked},
+		{"payout released", func() (event.Event, error) { return eventing.NewPayoutReleased(released) },
+			eventing.TypePayoutReleased, "/functions/payouts", "po1", -1, decodeAs[eventing.PayoutReleased](), released},
 	}
 }
 

@@ -20,6 +20,7 @@ var producers = map[string]string{
 	TypeETicketIssued:       "etickets",
 	TypeETicketCheckedIn:    "etickets",
 	TypeETicketRevoked:      "etickets",
+	TypePayoutReleased:      "payouts",
 }
 
 // ProducerOf returns the function that emits events of type typ, and

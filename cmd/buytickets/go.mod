@@ -70,6 +70,7 @@ require (
 	github.com/buytickets/buytickets/functions/notifications v0.0.0
 	github.com/buytickets/buytickets/functions/orders v0.0.0
 	github.com/buytickets/buytickets/functions/payments v0.0.0
+	github.com/buytickets/buytickets/functions/payouts v0.0.0
 	github.com/buytickets/buytickets/functions/tickets v0.0.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
@@ -105,3 +106,5 @@ replace github.com/buytickets/buytickets/functions/web => ../../functions/web
 replace github.com/buytickets/buytickets/functions/etickets => ../../functions/etickets
 
 replace github.com/buytickets/buytickets/functions/notifications => ../../functions/notifications
+
+replace github.com/buytickets/buytickets/functions/payouts => ../../functions/payouts

@@ -154,7 +154,7 @@ func TestBrokenEventAuthFailsItsChecks(t *testing.T) {
 		{"networkpolicy-other-namespace.yaml", "a NetworkPolicy admits namespace default to the pods of Services buytickets/auth, buytickets/deadletters"},
 		{"networkpolicy-same-namespace.yaml", "spec.ingress[1] from[0] admits pods of namespace buytickets"},
 		{"networkpolicy-by-label.yaml", "from[0].namespaceSelector admits namespaces by their labels"},
-		{"networkpolicy-some-functions.yaml", "no NetworkPolicy limits ingress to the pods of Services buytickets/auth, buytickets/deadletters, buytickets/etickets, buytickets/expiration, buytickets/notifications, buytickets/payments, buytickets/web:"},
+		{"networkpolicy-some-functions.yaml", "no NetworkPolicy limits ingress to the pods of Services buytickets/auth, buytickets/deadletters, buytickets/etickets, buytickets/expiration, buytickets/notifications, buytickets/payments, buytickets/payouts, buytickets/web:"},
 		{"networkpolicy-without-serving.yaml", "no NetworkPolicy admits namespace knative-serving to the pods of Services buytickets/auth,"},
 	}
 	p := eventAuthPolicy(t)

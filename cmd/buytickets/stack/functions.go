@@ -17,6 +17,7 @@ import (
 	"github.com/buytickets/buytickets/functions/notifications"
 	"github.com/buytickets/buytickets/functions/orders"
 	"github.com/buytickets/buytickets/functions/payments"
+	"github.com/buytickets/buytickets/functions/payouts"
 	"github.com/buytickets/buytickets/functions/tickets"
 	"github.com/buytickets/buytickets/functions/web"
 	"github.com/buytickets/buytickets/shared/launch"
@@ -125,6 +126,22 @@ var functions = []function{
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(etickets.New(etickets.Config{JWTKey: string(s.jwtKey), SigningKey: s.eticketKey},
 				etickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+		},
+	},
+	{
+		// Stripe Connect on the same Stripe as payments (stripe-mock in
+		// the embedded default), with a Connect webhook secret of its own.
+		name:   "payouts",
+		routes: []string{"/api/payouts"},
+		member: true,
+		build: func(s *Stack, env replicaEnv) (replica, error) {
+			return served(payouts.New(payouts.Config{
+				JWTKey: string(s.jwtKey), StripeKey: s.stripe.StripeKey, StripeAPIBase: s.stripe.StripeAPIBase,
+				StripeConnectWebhookSecret: s.connectWebhookSecret, PublicURL: s.url,
+				FeePercent: payouts.DefaultFeePercent, Delay: s.opts.PayoutDelay,
+			}, payouts.Deps{
+				Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, RedriveAfter: s.opts.RedriveAfter, Logger: env.logger,
+			}))
 		},
 	},
 	{

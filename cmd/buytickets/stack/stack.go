@@ -76,6 +76,9 @@ type Options struct {
 	// RedriveAfter is how old an unfinished charge must be before payments'
 	// sweep re-sends it; payments' default when zero.
 	RedriveAfter time.Duration
+	// PayoutDelay is how long after a sale its payout falls due unless its
+	// e-ticket is checked in first; payouts' default (72h) when zero.
+	PayoutDelay time.Duration
 	// Mail is where notifications sends its emails: mailpit, started by
 	// the stack, unless a relay is given.
 	Mail MailOptions
@@ -113,14 +116,20 @@ type Stack struct {
 
 	stripe     payments.Config
 	stripeMock *stripeMock
+	// connectWebhookSecret verifies Stripe Connect's events at payouts'
+	// webhook (STRIPE_CONNECT_WEBHOOK_SECRET), generated once into DataDir.
+	connectWebhookSecret string
 
 	smtpURL string
 	mailpit *mailpit
 }
 
-// StripeOptions choose the Stripe account payments uses.
+// StripeOptions choose the Stripe account payments and payouts use.
 type StripeOptions struct {
 	Key, PublishableKey, WebhookSecret, APIBase string
+	// ConnectWebhookSecret verifies the Connect events payouts takes;
+	// generated into DataDir when empty.
+	ConnectWebhookSecret string
 }
 
 // Start starts every function and the router, and returns once all of them

@@ -125,5 +125,13 @@ func (s *Stack) setUpStripe(ctx context.Context) error {
 		}
 	}
 	s.stripe = cfg
+	s.connectWebhookSecret = o.ConnectWebhookSecret
+	if s.connectWebhookSecret == "" {
+		secret, err := s.loadSecret("stripe-connect-webhook.secret", "whsec_")
+		if err != nil {
+			return err
+		}
+		s.connectWebhookSecret = "whsec_" + secret
+	}
 	return nil
 }
