@@ -98,8 +98,9 @@ func TestSignedUpUserIsKnownToEveryReplica(t *testing.T) {
 func TestRouterAnswersUnknownAPIPathsInTheErrorShape(t *testing.T) {
 	t.Parallel()
 	s := start(t, t.TempDir(), 1)
-	// Every other path belongs to the storefront.
-	for _, path := range []string{"/api/unknown", "/api/users", "/api/users/nope"} {
+	// Every other path belongs to the storefront; GET /api/users is the
+	// admins' lookup (401 signed out), not unknown.
+	for _, path := range []string{"/api/unknown", "/api/users/nope", "/api/users/nope/deeper"} {
 		resp, err := http.Get(s.URL() + path)
 		if err != nil {
 			t.Fatal(err)
