@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,6 +72,11 @@ func (f *Function) adminsOnly(h http.Handler) http.Handler {
 			return
 		}
 		admin, err := f.store.UserByID(r.Context(), u.ID)
+		if err == nil {
+			if out, serr := f.store.SignedOutToken(r.Context(), u.TokenID); serr != nil || out {
+				err = cmp.Or(serr, error(account.ErrUserNotFound))
+			}
+		}
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			httpx.Error(w, r, sharedauth.ErrNotAuthorized)

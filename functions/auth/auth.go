@@ -75,12 +75,14 @@ func (c *Config) Validate() error {
 
 // withExpiries adds to opts what auth's sweep deletes once its time has
 // passed: refresh tokens past their expiry, sessions a day after their
-// revocation, and counts of wrong passwords a day after the last.
+// revocation, counts of wrong passwords a day after the last, and the
+// access tokens signed out once they would have expired anyway.
 func withExpiries(opts outbox.Options) outbox.Options {
 	opts.Expire = append(opts.Expire,
 		outbox.Expiry{Collection: authstore.RefreshTokens, Field: "expiresAt"},
 		outbox.Expiry{Collection: authstore.RefreshFamilies, Field: "revokedAt", After: 24 * time.Hour},
 		outbox.Expiry{Collection: authstore.SigninFailures, Field: "last", After: 24 * time.Hour},
+		outbox.Expiry{Collection: authstore.SignedOut, Field: "expiresAt"},
 	)
 	return opts
 }

@@ -236,6 +236,15 @@ func (f *Function) handleSignout() http.Handler {
 				return
 			}
 		}
+		// The access token too, for auth: currentuser and the admins' API
+		// no longer take it. Other functions take it until it expires, at
+		// most the access lifetime (15 minutes) later.
+		if u, ok := sharedauth.FromContext(r.Context()); ok {
+			if err := f.store.SignOut(r.Context(), u.TokenID, u.ExpiresAt); err != nil {
+				httpx.Error(w, r, fmt.Errorf("store.SignOut: %w", err))
+				return
+			}
+		}
 		f.cookies.Clear(w)
 		httpx.JSON(w, http.StatusOK, struct{}{})
 	})
@@ -251,8 +260,15 @@ func (f *Function) handleCurrentUser() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if u, ok := sharedauth.FromContext(r.Context()); ok {
-			httpx.JSON(w, http.StatusOK, currentUserResponse{CurrentUser: &u})
-			return
+			out, err := f.store.SignedOutToken(r.Context(), u.TokenID)
+			if err != nil {
+				httpx.Error(w, r, fmt.Errorf("store.SignedOutToken: %w", err))
+				return
+			}
+			if !out {
+				httpx.JSON(w, http.StatusOK, currentUserResponse{CurrentUser: &u})
+				return
+			}
 		}
 		if _, err := r.Cookie(sharedauth.RefreshCookie); err != nil {
 			httpx.JSON(w, http.StatusOK, currentUserResponse{})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
 )
 
 func TestWrongPasswordsMakeSigninsOfThatAccountWaitLongerEachTime(t *testing.T) {
@@ -82,5 +83,29 @@ func TestConcurrentSigninsOfOneAccountCountEveryWrongPassword(t *testing.T) {
 	res := f.browser().post("/api/users/signin", credentials("bob@example.com", "correct horse"))
 	if res.Code != http.StatusTooManyRequests {
 		t.Errorf("after %d wrong passwords at once the sign-in answered %d %s, want 429", 2*account.FreeAttempts, res.Code, res.Body)
+	}
+}
+
+func TestASignedOutAccessTokenNoLongerSignsAnyoneInAtAuth(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, withAdmins("bob@example.com"))
+	bob := f.signedUp()
+	session := bob.cookie(sharedauth.SessionCookie)
+	if res := bob.postEmpty("/api/users/signout"); res.Code != http.StatusOK {
+		t.Fatalf("signout: %d %s", res.Code, res.Body)
+	}
+	// A copy of the access cookie, kept from before the sign-out.
+	stolen := f.browser().holding(sharedauth.SessionCookie, session)
+	if u := stolen.currentUser(); u != nil {
+		t.Errorf("the signed-out token is still %+v", u)
+	}
+	wantError(t, stolen.get("/api/users?email=bob@example.com"), http.StatusUnauthorized, "Not authorized", "")
+	// A fresh sign-in is another token, taken as ever.
+	again := f.browser()
+	if res := again.post("/api/users/signin", credentials("bob@example.com", "correct horse")); res.Code != http.StatusOK {
+		t.Fatalf("signin: %d %s", res.Code, res.Body)
+	}
+	if u := again.currentUser(); u == nil || u.Email != "bob@example.com" {
+		t.Errorf("a new session reads as %+v", u)
 	}
 }

@@ -26,7 +26,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("GET /healthz", server.Health())
 	mux.Handle("POST /api/users/signup", httpx.CrossOriginProtection(f.limited(f.handleSignup())))
 	mux.Handle("POST /api/users/signin", httpx.CrossOriginProtection(f.limited(f.handleSignin())))
-	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(f.handleSignout()))
+	mux.Handle("POST /api/users/signout", httpx.CrossOriginProtection(sharedauth.Middleware(f.ft.Tokens)(f.handleSignout())))
 	mux.Handle("POST /api/users/refresh", httpx.CrossOriginProtection(f.handleRefresh()))
 	mux.Handle("GET /api/users/currentuser", sharedauth.Middleware(f.ft.Tokens)(f.handleCurrentUser()))
 	mux.Handle("GET /api/users", f.adminsOnly(f.handleFindUsers()))

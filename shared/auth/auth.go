@@ -38,9 +38,12 @@ const (
 // Its JSON form is {"id","email","iat","exp"}, with the times in Unix
 // seconds and "role" for an admin, as GET /api/users/currentuser answers it.
 type User struct {
-	ID        string
-	Email     string
-	Role      Role
+	ID    string
+	Email string
+	Role  Role
+	// TokenID is the access token's own id (jti), by which auth forgets a
+	// token signed out before it expires; not part of the JSON form.
+	TokenID   string
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 }

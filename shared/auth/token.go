@@ -2,6 +2,7 @@ package auth
 
 import (
 	"cmp"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -121,11 +122,12 @@ func (t *Tokens) IssueAs(userID, email string, role Role) (string, User, error) 
 		return "", User{}, fmt.Errorf("auth.Issue: unknown role %q", role)
 	}
 	iat := t.now().UTC().Truncate(time.Second)
-	u := User{ID: userID, Email: email, Role: role, IssuedAt: iat, ExpiresAt: iat.Add(t.lifetime)}
+	u := User{ID: userID, Email: email, Role: role, TokenID: rand.Text(), IssuedAt: iat, ExpiresAt: iat.Add(t.lifetime)}
 	c := claims{
 		Email: email,
 		Role:  role,
 		RegisteredClaims: jwt.RegisteredClaims{
+			ID:        u.TokenID,
 			Issuer:    t.issuer,
 			Subject:   userID,
 			Audience:  jwt.ClaimStrings{t.audience},
@@ -169,6 +171,7 @@ func (t *Tokens) Verify(token string) (User, error) {
 		ID:        c.Subject,
 		Email:     c.Email,
 		Role:      c.Role,
+		TokenID:   c.ID,
 		IssuedAt:  c.IssuedAt.UTC(),
 		ExpiresAt: c.ExpiresAt.UTC(),
 	}, nil

@@ -160,7 +160,10 @@ func TestIssuedTokenVerifiesAsTheSameUser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
-	want := auth.User{ID: "user-1", Email: "a@example.com", IssuedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
+	want := auth.User{ID: "user-1", Email: "a@example.com", TokenID: issued.TokenID, IssuedAt: t0, ExpiresAt: t0.Add(15 * time.Minute)}
+	if _, again, _ := tokens.Issue("user-1", "a@example.com"); issued.TokenID == "" || again.TokenID == issued.TokenID {
+		t.Errorf("token ids %q and %q, want each token its own", issued.TokenID, again.TokenID)
+	}
 	if issued != want {
 		t.Errorf("Issue returned %+v, want %+v", issued, want)
 	}

@@ -42,11 +42,14 @@ const (
 	// email, by the hex SHA-256 of the email, whether an account has it
 	// or not.
 	SigninFailures = "signinFailures"
+	// SignedOut holds the access tokens signed out before they expire, by
+	// their id (jti), until they would have.
+	SignedOut = "signedOut"
 )
 
 // Collections returns every collection the package writes.
 func Collections() []string {
-	return []string{Users, Emails, RefreshFamilies, RefreshTokens, SigninFailures, outbox.Collection}
+	return []string{Users, Emails, RefreshFamilies, RefreshTokens, SigninFailures, SignedOut, outbox.Collection}
 }
 
 type userDoc struct {
@@ -379,6 +382,35 @@ func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSes
 	}
 	s.box.Notify()
 	return u, nil
+}
+
+type signedOutDoc struct {
+	ExpiresAt time.Time `store:"expiresAt"`
+}
+
+// SignOut forgets the access token tokenID, which lives until expiresAt.
+func (s *Store) SignOut(ctx context.Context, tokenID string, expiresAt time.Time) error {
+	if !store.ValidID(tokenID) {
+		return nil // a token without an id: it lives its few minutes out
+	}
+	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.Set(SignedOut, tokenID, signedOutDoc{ExpiresAt: expiresAt})
+	})
+}
+
+// SignedOutToken reports whether the access token tokenID was signed out.
+func (s *Store) SignedOutToken(ctx context.Context, tokenID string) (bool, error) {
+	if !store.ValidID(tokenID) {
+		return false, nil
+	}
+	var d signedOutDoc
+	switch err := s.db.Get(ctx, SignedOut, tokenID, &d); {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
 
 type failuresDoc struct {
