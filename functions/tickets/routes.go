@@ -11,7 +11,7 @@ import (
 
 // routes is the function's whole HTTP surface. The API reads the session
 // cookie, and its mutations are refused to cross-site requests; the broker
-// delivers order events to POST /events and the PingSource posts to the
+// delivers order and e-ticket events to POST /events and the PingSource posts to the
 // outbox sweep, both server to server, with no cookie to protect.
 func (f *Function) routes() http.Handler {
 	session, mutation := f.ft.Session(), f.ft.Mutation()
@@ -21,6 +21,7 @@ func (f *Function) routes() http.Handler {
 	mux.Handle("GET /api/tickets", session(f.handleList()))
 	mux.Handle("GET /api/tickets/{id}", f.handleGet())
 	mux.Handle("PUT /api/tickets/{id}", mutation(f.handleUpdate()))
+	mux.Handle("DELETE /api/tickets/{id}", mutation(f.handleDelete()))
 	mux.Handle("POST "+receive.Path, f.ft.Events.Events(receive.Handler(f.ft.DB, f.receiver(), receive.AfterCommit(f.ft.Box.Notify))))
 	mux.Handle("POST "+outbox.SweepPath, f.ft.Events.Sweep(f.ft.Box.SweepHandler()))
 	return httpx.Standard(f.ft.Logger, mux)
