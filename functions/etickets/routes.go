@@ -12,8 +12,8 @@ import (
 // routes is the function's whole HTTP surface. Holders and issuers read
 // e-tickets signed in; a check-in is a mutation, refused to cross-site
 // requests; anyone may fetch the public key that verifies codes. The broker
-// delivers order.completed and payment.refunded to /events, and the
-// PingSource sweeps the outbox.
+// delivers order.completed, payment.refunded, ticket.created and
+// ticket.updated to /events, and the PingSource sweeps the outbox.
 func (f *Function) routes() http.Handler {
 	signedIn, mutation := f.ft.SignedIn(), f.ft.Mutation()
 	mux := httpx.NewMux()
