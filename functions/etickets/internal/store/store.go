@@ -11,7 +11,9 @@
 //	receipts/{id}        the events taken (eventing/receive)
 //
 // An order has at most one e-ticket because the e-ticket is keyed by the
-// order. The holder's e-tickets are listed newest first:
+// order; a resale's new e-ticket is keyed by the resale's order. The
+// listings of an e-ticket are queried by orderId == X, an equality filter
+// Firestore serves with no composite index. The holder's e-tickets are listed newest first:
 //
 //	holderId == X order by issuedAt desc, __name__ desc
 //
