@@ -53,7 +53,7 @@ const (
 	// etickets.
 	TypeETicketCheckedIn = "dev.buytickets.eticket.checkedin"
 	// TypeETicketRevoked is an e-ticket that no longer admits anyone (its
-	// payment was refunded), emitted by etickets.
+	// payment was refunded, or it was resold), emitted by etickets.
 	TypeETicketRevoked = "dev.buytickets.eticket.revoked"
 	// TypePayoutReleased is a seller's share of a sale sent to their
 	// Stripe connected account, emitted by payouts for notifications.
@@ -69,7 +69,10 @@ func Cents(dollars float64) int64 { return int64(math.Round(dollars * 100)) }
 // version of a versioned entity (ticket.*, order.*) after the change.
 const ExtensionEntityVersion = "entityversion"
 
-// TicketCreated is the data of TypeTicketCreated. Version is 0.
+// TicketCreated is the data of TypeTicketCreated. Version is 0. A resale
+// listing names the e-ticket it sells again (ResaleOf, its code) and the
+// most it may cost (FaceValue, what its holder paid); both are absent on
+// any other listing.
 type TicketCreated struct {
 	ID        string    `json:"id"`
 	Version   int       `json:"version"`
@@ -77,18 +80,23 @@ type TicketCreated struct {
 	Price     float64   `json:"price"` // in dollars
 	UserID    string    `json:"userId"`
 	CreatedAt time.Time `json:"createdAt"`
+	FaceValue float64   `json:"faceValue,omitempty"` // in dollars
+	ResaleOf  string    `json:"resaleOf,omitempty"`
 }
 
 // TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
 // the change. Status is "available", "reserved", "sold" or "withdrawn" (a
-// banned seller's listing, no longer for sale).
+// listing its seller took off sale, or a banned seller's, no longer for
+// sale). FaceValue and ResaleOf are TicketCreated's, on a resale listing.
 type TicketUpdated struct {
-	ID      string  `json:"id"`
-	Version int     `json:"version"`
-	Title   string  `json:"title"`
-	Price   float64 `json:"price"` // in dollars
-	UserID  string  `json:"userId"`
-	Status  string  `json:"status"`
+	ID        string  `json:"id"`
+	Version   int     `json:"version"`
+	Title     string  `json:"title"`
+	Price     float64 `json:"price"` // in dollars
+	UserID    string  `json:"userId"`
+	Status    string  `json:"status"`
+	FaceValue float64 `json:"faceValue,omitempty"` // in dollars
+	ResaleOf  string  `json:"resaleOf,omitempty"`
 }
 
 // OrderCreated is the data of TypeOrderCreated. Version is 0 and Status
@@ -141,12 +149,15 @@ type OrderCompleted struct {
 }
 
 // OrderCompletedTicket is the ticket a completed order bought, at the title
-// and price the order was created with.
+// and price the order was created with. ResaleOf is the code of the
+// e-ticket a resale listing sold again: etickets revokes it and issues the
+// buyer a new one.
 type OrderCompletedTicket struct {
 	ID          string  `json:"id"`
 	Title       string  `json:"title"`
 	Price       float64 `json:"price"` // in dollars
 	Reservation int     `json:"reservation"`
+	ResaleOf    string  `json:"resaleOf,omitempty"`
 }
 
 // ExpirationCompleted is the data of TypeExpirationCompleted: orders cancels
@@ -212,7 +223,9 @@ type ETicketCheckedIn struct {
 	CheckedInAt time.Time `json:"checkedInAt"`
 }
 
-// ETicketRevoked is the data of TypeETicketRevoked. Reason is "refunded".
+// ETicketRevoked is the data of TypeETicketRevoked. Reason is "refunded"
+// (its payment was given back) or "resold" (its holder sold it again, and
+// the buyer holds a new e-ticket).
 type ETicketRevoked struct {
 	Code    string `json:"code"`
 	OrderID string `json:"orderId"`

@@ -60,6 +60,12 @@ func catalog() []catalogCase {
 	checkedIn := eventing.ETicketCheckedIn{Code: "c1", OrderID: "o1", CheckedInAt: at}
 	revoked := eventing.ETicketRevoked{Code: "c1", OrderID: "o1", Reason: "refunded"}
 	released := eventing.PayoutReleased{ID: "po1", OrderID: "o1", SellerID: "u1", Amount: 1845, Fee: 205, TransferID: "tr_1"}
+	// A resale listing and its sale carry the e-ticket they sell again.
+	resaleCreated := eventing.TicketCreated{ID: "t2", Title: "Concert", Price: 20, UserID: "u2", CreatedAt: at, FaceValue: 20.5, ResaleOf: "c1"}
+	resaleUpdated := eventing.TicketUpdated{ID: "t2", Version: 1, Title: "Concert", Price: 20, UserID: "u2", Status: "withdrawn", FaceValue: 20.5, ResaleOf: "c1"}
+	resold := eventing.OrderCompleted{ID: "o2", Version: 1, UserID: "u3", BuyerEmail: "u3@example.com", SellerID: "u2",
+		Ticket: eventing.OrderCompletedTicket{ID: "t2", Title: "Concert", Price: 20, Reservation: 1, ResaleOf: "c1"}}
+	resoldRevoked := eventing.ETicketRevoked{Code: "c1", OrderID: "o1", Reason: "resold"}
 	return []catalogCase{
 		{"ticket created", func() (event.Event, error) { return eventing.NewTicketCreated(ticketCreated) },
 			eventing.TypeTicketCreated, "/functions/tickets", "t1", 0, decodeAs[eventing.TicketCreated](), ticketCreated},
@@ -93,6 +99,14 @@ func catalog() []catalogCase {
 			eventing.TypeETicketRevoked, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketRevoked](), revoked},
 		{"payout released", func() (event.Event, error) { return eventing.NewPayoutReleased(released) },
 			eventing.TypePayoutReleased, "/functions/payouts", "po1", -1, decodeAs[eventing.PayoutReleased](), released},
+		{"resale ticket created", func() (event.Event, error) { return eventing.NewTicketCreated(resaleCreated) },
+			eventing.TypeTicketCreated, "/functions/tickets", "t2", 0, decodeAs[eventing.TicketCreated](), resaleCreated},
+		{"resale ticket updated", func() (event.Event, error) { return eventing.NewTicketUpdated(resaleUpdated) },
+			eventing.TypeTicketUpdated, "/functions/tickets", "t2", 1, decodeAs[eventing.TicketUpdated](), resaleUpdated},
+		{"resale order completed", func() (event.Event, error) { return eventing.NewOrderCompleted(resold) },
+			eventing.TypeOrderCompleted, "/functions/orders", "o2", 1, decodeAs[eventing.OrderCompleted](), resold},
+		{"eticket revoked as resold", func() (event.Event, error) { return eventing.NewETicketRevoked(resoldRevoked) },
+			eventing.TypeETicketRevoked, "/functions/etickets", "o1", -1, decodeAs[eventing.ETicketRevoked](), resoldRevoked},
 	}
 }
 

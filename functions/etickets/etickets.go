@@ -3,6 +3,9 @@
 // issuer's Ed25519 key, so a door scanner can verify it offline with the
 // public key), shows it as a QR symbol, lets the ticket's seller check it
 // in once, and revokes it when the payment is refunded (DESIGN §3, §5).
+// While a resale listing of it is on sale it is listed and cannot be
+// checked in; once the resale is paid it is revoked, and the new buyer
+// holds a new e-ticket that the original seller still checks in.
 //
 // Every change of an e-ticket is written with the event it causes
 // (eticket.issued, eticket.checkedin, eticket.revoked) in one store

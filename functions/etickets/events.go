@@ -18,10 +18,19 @@ import (
 // once whatever the deliveries do, and payment.refunded revokes it (or,
 // come first, makes it be born revoked); user.banned and user.unbanned
 // keep the ban list its API consults.
+//
+// Resale: ticket.created and ticket.updated of a resale listing (one with
+// resaleOf) mark its e-ticket listed, so that it cannot be checked in,
+// and a withdrawal gives it back; other listings are ignored. The
+// order.completed of a resale revokes the e-ticket sold again (reason
+// resold) and issues the buyer a new one, still checked in by the
+// original issuer.
 func (f *Function) receiver() receive.Func {
 	return receive.Table(append([]receive.Route{
 		receive.On(eventing.TypeOrderCompleted, f.receiveOrderCompleted),
 		receive.On(eventing.TypePaymentRefunded, f.receivePaymentRefunded),
+		receive.On(eventing.TypeTicketCreated, f.receiveTicketCreated),
+		receive.On(eventing.TypeTicketUpdated, f.receiveTicketUpdated),
 	}, banlist.Routes(banlist.Hooks{})...)...)
 }
 
@@ -30,7 +39,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 		OrderID: p.ID, TicketID: p.Ticket.ID, HolderID: p.UserID, IssuerID: p.SellerID,
 		Title: p.Ticket.Title, FaceValue: eventing.Cents(p.Ticket.Price),
 	}
-	issue := func() (*eticket.ETicket, error) {
+	issue := func(sale eticket.Sale) (*eticket.ETicket, error) {
 		code, err := f.signer.Code(sale.OrderID)
 		if err != nil {
 			return nil, eventing.Undecodable(ev, err)
@@ -41,7 +50,53 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 		}
 		return e, nil
 	}
-	return f.store.IssueIn(tx, p.ID, issue, issuedEvents, revokedEvents)
+	if p.Ticket.ResaleOf == "" {
+		return f.store.IssueIn(tx, p.ID, func() (*eticket.ETicket, error) { return issue(sale) }, issuedEvents, revokedEvents)
+	}
+	resold, err := f.resold(ev, p.Ticket.ResaleOf)
+	if err != nil {
+		return err
+	}
+	return f.store.ResellIn(tx, resold, p.ID, f.ft.Now(), func(old *eticket.ETicket) (*eticket.ETicket, error) {
+		return issue(old.Resale(sale))
+	}, issuedEvents, revokedEvents)
+}
+
+func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version})
+}
+
+func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version, Withdrawn: p.Status == statusWithdrawn})
+}
+
+// statusWithdrawn is the status of a listing taken off sale (DESIGN §3).
+const statusWithdrawn = "withdrawn"
+
+// list records l, a listing of the e-ticket code, when it is a resale
+// listing (code is not ""): ticket events of other listings change nothing.
+func (f *Function) list(tx store.Tx, ev event.Event, code string, l eticket.Listing) error {
+	if code == "" {
+		return nil
+	}
+	if !store.ValidID(l.TicketID) {
+		return eventing.Undecodable(ev, fmt.Errorf("ticket id %q", l.TicketID))
+	}
+	orderID, err := f.resold(ev, code)
+	if err != nil {
+		return err
+	}
+	return f.store.ListIn(tx, orderID, l)
+}
+
+// resold returns the order whose e-ticket code a resale sells again, or
+// refuses a code that is none of this function's as undecodable.
+func (f *Function) resold(ev event.Event, code string) (string, error) {
+	orderID, _, err := eticket.Verify(f.signer.Public(), code)
+	if err != nil {
+		return "", eventing.Undecodable(ev, fmt.Errorf("resale of %q: %w", code, err))
+	}
+	return orderID, nil
 }
 
 func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {

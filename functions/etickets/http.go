@@ -147,8 +147,9 @@ var errNoCode = apperr.Field("code", "Code is required")
 
 // handleCheckIn checks in the e-ticket of the body's code for its issuer
 // and emits eticket.checkedin: 201 the first time; 409 "Already checked in
-// at <time>" after; 400 for a code that is none (tampered, forged, mistyped)
-// or a revoked e-ticket; 404 for a genuine code of no e-ticket; 401 for
+// at <time>" after; 400 for a code that is none (tampered, forged, mistyped),
+// a revoked e-ticket, or one listed for resale ("This e-ticket is listed
+// for resale"); 404 for a genuine code of no e-ticket; 401 for
 // anyone but the issuer. Of concurrent check-ins of one code, one wins.
 func (f *Function) handleCheckIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

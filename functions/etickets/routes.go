@@ -4,8 +4,9 @@ import "net/http"
 
 // routes is the function's whole HTTP surface. Holders and issuers read
 // e-tickets signed in, and admins the e-ticket of any order; a check-in is
-// a mutation, refused to cross-site requests; anyone may fetch the public key that verifies codes. The broker
-// delivers order.completed and payment.refunded to /events, and the
+// a mutation, refused to cross-site requests; anyone may fetch the public
+// key that verifies codes. The broker delivers order.completed,
+// payment.refunded, ticket.created and ticket.updated to /events, and the
 // PingSource sweeps the outbox (outbox.Footing.Mux).
 func (f *Function) routes() http.Handler {
 	mux := f.ft.Mux(f.receiver(), nil)

@@ -51,6 +51,7 @@ func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
+	t.ResaleOf = p.ResaleOf
 	return f.mirrorTicket(tx, ev, t)
 }
 
@@ -59,6 +60,7 @@ func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
+	t.ResaleOf = p.ResaleOf
 	return f.mirrorTicket(tx, ev, t)
 }
 

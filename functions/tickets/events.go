@@ -34,9 +34,58 @@ type transition func(*ticket.Ticket, ticket.Reservation) ticket.Outcome
 // ticket's version and emits ticket.updated through the outbox.
 // user.banned and user.unbanned keep the ban list its API consults, and a
 // ban withdraws the seller's listings on sale.
+//
+// eticket.issued, eticket.revoked and eticket.checkedin keep tickets'
+// replica of the e-tickets, which resale listings are checked against; a
+// revoked or used e-ticket's listing on sale is withdrawn, since nobody
+// could use what it sells.
 func (f *Function) receiver() receive.Func {
-	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted,
-		banlist.Routes(banlist.Hooks{Banned: f.withdrawListingsOf})...)
+	routes := append(banlist.Routes(banlist.Hooks{Banned: f.withdrawListingsOf}),
+		receive.On(eventing.TypeETicketIssued, f.receiveETicketIssued),
+		receive.On(eventing.TypeETicketRevoked, f.receiveETicketRevoked),
+		receive.On(eventing.TypeETicketCheckedIn, f.receiveETicketCheckedIn),
+	)
+	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted, routes...)
+}
+
+func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
+	if p.HolderID == "" || p.FaceValue < 0 {
+		return eventing.Undecodable(ev, fmt.Errorf("e-ticket %q of holder %q at %d cents", p.Code, p.HolderID, p.FaceValue))
+	}
+	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) {
+		e.Issued(p.HolderID, p.IssuerID, p.OrderID, p.Title, ticket.Price(p.FaceValue))
+	})
+}
+
+func (f *Function) receiveETicketRevoked(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketRevoked) error {
+	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) { e.Revoked = true })
+}
+
+func (f *Function) receiveETicketCheckedIn(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketCheckedIn) error {
+	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) { e.CheckedIn = true })
+}
+
+// applyETicket changes the replica's e-ticket code as ev says, and, when
+// that leaves it revoked or used, withdraws its resale listing if it is
+// still on sale. A code no document can be named by is undecodable (400).
+func (f *Function) applyETicket(tx store.Tx, ev event.Event, code string, apply func(*ticket.ETicket)) error {
+	if !store.ValidID(code) {
+		return eventing.Undecodable(ev, fmt.Errorf("e-ticket code %q", code))
+	}
+	var spent bool
+	err := f.store.ApplyETicketIn(tx, code, func(e *ticket.ETicket) {
+		apply(e)
+		spent = e.Revoked || e.CheckedIn
+	}, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
+		if !spent {
+			return ticket.Ignored, nil, nil
+		}
+		return withUpdated(t, t.Withdraw())
+	})
+	if err != nil {
+		return fmt.Errorf("store.ApplyETicketIn: %w", err)
+	}
+	return nil
 }
 
 // withdrawListingsOf withdraws every available listing of a seller just

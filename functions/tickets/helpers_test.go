@@ -154,6 +154,8 @@ type ticketBody struct {
 	Version   int         `json:"version"`
 	CreatedAt time.Time   `json:"createdAt"`
 	OrderID   string      `json:"orderId"`
+	FaceValue json.Number `json:"faceValue"`
+	ResaleOf  string      `json:"resaleOf"`
 }
 
 // decodeStrict decodes body into v, refusing any field v does not have.

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
+	"github.com/buytickets/buytickets/shared/apperr"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/paging"
@@ -17,9 +19,12 @@ import (
 // ticketRequest is the body of a create and an edit. Price is kept as the
 // client wrote it, so that ticket.ParsePrice reads it exactly and any JSON
 // value there (a string, 1e400) is a field error rather than a decode error.
+// ResaleOf, on a create only, is the code of an e-ticket the caller holds
+// and sells again; the title is then the e-ticket's.
 type ticketRequest struct {
-	Title string          `json:"title"`
-	Price json.RawMessage `json:"price"`
+	Title    string          `json:"title"`
+	Price    json.RawMessage `json:"price"`
+	ResaleOf string          `json:"resaleOf"`
 }
 
 // ticketResponse is a ticket as the API shows it. Price is the exact
@@ -33,36 +38,84 @@ type ticketResponse struct {
 	Version   int         `json:"version"`
 	CreatedAt httpx.Time  `json:"createdAt"`
 	OrderID   string      `json:"orderId,omitempty"`
+	FaceValue json.Number `json:"faceValue,omitempty"`
+	ResaleOf  string      `json:"resaleOf,omitempty"`
 }
 
 func responseOf(t ticket.Ticket) ticketResponse {
-	return ticketResponse{
+	resp := ticketResponse{
 		ID: t.ID(), Title: t.Title(), Price: json.Number(t.Price().String()), UserID: t.UserID(),
 		Status: string(t.Status()), Version: t.Version(), CreatedAt: httpx.TimeOf(t.CreatedAt()), OrderID: t.OrderID(),
+		ResaleOf: t.ResaleOf(),
 	}
+	if t.ResaleOf() != "" {
+		resp.FaceValue = json.Number(t.FaceValue().String())
+	}
+	return resp
 }
 
-// handleCreate lists a new ticket for the signed-in seller and emits
-// ticket.created: 201 and the ticket at version 0.
+// handleCreate lists a new ticket for the signed-in seller, or with
+// resaleOf an e-ticket the seller holds, and emits ticket.created: 201 and
+// the ticket at version 0. A resale is refused 400 for a code the seller
+// holds no e-ticket of, an e-ticket revoked, used or listed already, and a
+// price over its face value ("Resale price cannot exceed face value ($X)").
 func (f *Function) handleCreate() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := sharedauth.FromContext(r.Context())
-		d, ok := decodeDetails(w, r)
-		if !ok {
+		var in ticketRequest
+		if err := httpx.Decode(w, r, &in); err != nil {
+			httpx.Error(w, r, err)
 			return
 		}
-		t := ticket.New(u.ID, d, f.ft.Now())
-		ev, err := createdEvent(t)
+		create := f.create
+		if in.ResaleOf != "" {
+			create = f.resell
+		}
+		t, err := create(r.Context(), u.ID, in)
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
 		}
-		if err := f.store.Create(r.Context(), t, ev); err != nil {
-			httpx.Error(w, r, fmt.Errorf("store.Create: %w", err))
-			return
-		}
 		httpx.JSON(w, http.StatusCreated, responseOf(t))
 	})
+}
+
+// create lists the new ticket in for userID.
+func (f *Function) create(ctx context.Context, userID string, in ticketRequest) (ticket.Ticket, error) {
+	d, err := ticket.ParseDetails(in.Title, string(in.Price))
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	t := ticket.New(userID, d, f.ft.Now())
+	ev, err := createdEvent(t)
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	if err := f.store.Create(ctx, t, ev); err != nil {
+		return ticket.Ticket{}, fmt.Errorf("store.Create: %w", err)
+	}
+	return t, nil
+}
+
+// resell lists again the e-ticket in.ResaleOf that userID holds, by the
+// rules of ticket.ETicket.Resell, against tickets' replica of it.
+func (f *Function) resell(ctx context.Context, userID string, in ticketRequest) (ticket.Ticket, error) {
+	rs, err := ticket.ParseResale(in.ResaleOf, in.Title, string(in.Price))
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	t, err := f.store.CreateResale(ctx, rs.Code, func(e ticket.ETicket, live bool) (ticket.Ticket, []event.Event, error) {
+		t, err := e.Resell(userID, rs, live, f.ft.Now())
+		if err != nil {
+			return t, nil, err
+		}
+		ev, err := createdEvent(t)
+		return t, []event.Event{ev}, err
+	})
+	if err != nil {
+		return ticket.Ticket{}, fmt.Errorf("store.CreateResale: %w", err)
+	}
+	return t, nil
 }
 
 // handleList answers a page of the tickets on sale, or with ?seller=me of
@@ -146,12 +199,49 @@ func (f *Function) handleUpdate() http.Handler {
 	})
 }
 
+// handleDelete withdraws the seller's own listing on sale and emits
+// ticket.updated: 200 and the ticket, withdrawn, at its next version (the
+// same answer, unchanged, for a listing withdrawn already); 404 for an
+// unknown ticket, 401 for anyone but its seller, 400 "Cannot withdraw a
+// reserved ticket" while an order holds it or once it is sold. A resale
+// listing withdrawn gives its e-ticket back to its holder.
+func (f *Function) handleDelete() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !ticket.ValidID(id) {
+			httpx.Error(w, r, ticket.ErrNotFound)
+			return
+		}
+		u, _ := sharedauth.FromContext(r.Context())
+		t, err := f.store.Update(r.Context(), id, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
+			out, err := t.WithdrawBy(u.ID)
+			if err != nil {
+				return ticket.Ignored, nil, err
+			}
+			return withUpdated(t, out)
+		})
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.Update: %w", err))
+			return
+		}
+		httpx.JSON(w, http.StatusOK, responseOf(t))
+	})
+}
+
+// errResaleOfEdit refuses an edit that names an e-ticket: only a new
+// listing resells one.
+var errResaleOfEdit = apperr.Field("resaleOf", "Only a new listing can resell an e-ticket")
+
 // decodeDetails reads the title and price of a ticket request, or answers
 // why they cannot be a ticket's, and ok is false.
 func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok bool) {
 	var in ticketRequest
 	if err := httpx.Decode(w, r, &in); err != nil {
 		httpx.Error(w, r, err)
+		return d, false
+	}
+	if in.ResaleOf != "" {
+		httpx.Error(w, r, errResaleOfEdit)
 		return d, false
 	}
 	d, err := ticket.ParseDetails(in.Title, string(in.Price))
@@ -166,6 +256,7 @@ func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok
 func createdEvent(t ticket.Ticket) (event.Event, error) {
 	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
 		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), CreatedAt: t.CreatedAt(),
+		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(),
 	})
 	if err != nil {
 		return event.Event{}, fmt.Errorf("eventing.NewTicketCreated: %w", err)
@@ -181,6 +272,7 @@ func withUpdated(t *ticket.Ticket, out ticket.Outcome) (ticket.Outcome, []event.
 	}
 	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
 		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), Status: string(t.Status()),
+		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(),
 	})
 	if err != nil {
 		return out, nil, fmt.Errorf("eventing.NewTicketUpdated: %w", err)

@@ -1,7 +1,9 @@
-// Package tickets is the tickets function: sellers list tickets and edit
-// them, anyone browses the tickets on sale, and the order events of DESIGN
-// §5 lock a ticket while an order holds it, unlock it when the order is
-// cancelled and mark it sold when the order is paid.
+// Package tickets is the tickets function: sellers list tickets, edit and
+// withdraw them, holders of e-tickets list them again at face value, anyone
+// browses the tickets on sale, and the order events of DESIGN §5 lock a
+// ticket while an order holds it, unlock it when the order is cancelled and
+// mark it sold when the order is paid. The e-ticket events keep the
+// replica of e-tickets that resale listings are checked against.
 //
 // Every change of a ticket is written with the event it causes
 // (ticket.created, ticket.updated) in one store transaction, and relayed to

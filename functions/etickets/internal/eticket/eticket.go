@@ -1,7 +1,8 @@
 // Package eticket holds the rules of an e-ticket: one per completed order,
 // issued to the buyer with a code that proves itself (code.go), checked in
-// once at the door by the ticket's issuer, and revoked when its payment is
-// refunded (DESIGN §3, §5). It does no I/O.
+// once at the door by the ticket's issuer, revoked when its payment is
+// refunded, and, resold at face value, listed while on sale and then
+// revoked for a new one the buyer holds (DESIGN §3, §5). It does no I/O.
 package eticket
 
 import (
@@ -12,8 +13,9 @@ import (
 )
 
 // Status is where an e-ticket is in its life: Valid, then Used (checked
-// in) or Revoked. Used and Revoked are final, except that a used e-ticket
-// whose payment is refunded is revoked.
+// in) or Revoked; Listed while a resale listing of it holds it, and Valid
+// again when that listing is withdrawn. Used and Revoked are final, except
+// that a used e-ticket whose payment is refunded is revoked.
 type Status string
 
 // The statuses of an e-ticket.
@@ -22,12 +24,21 @@ const (
 	Valid Status = "valid"
 	// Used has been checked in.
 	Used Status = "used"
-	// Revoked admits nobody: its payment was refunded.
+	// Revoked admits nobody: its payment was refunded, or it was resold.
 	Revoked Status = "revoked"
+	// Listed is on sale again (a resale listing holds it): it cannot be
+	// checked in until the listing is withdrawn.
+	Listed Status = "listed"
 )
 
-// ReasonRefunded is why an e-ticket whose payment was refunded is revoked.
-const ReasonRefunded = "refunded"
+// The reasons an e-ticket is revoked.
+const (
+	// ReasonRefunded is why an e-ticket whose payment was refunded is revoked.
+	ReasonRefunded = "refunded"
+	// ReasonResold is why an e-ticket resold is revoked: its buyer holds a
+	// new one.
+	ReasonResold = "resold"
+)
 
 // The refusals of the e-ticket rules.
 var (
@@ -41,6 +52,13 @@ var (
 	ErrAlreadyCheckedIn = apperr.New(apperr.Conflict, "Already checked in")
 	// ErrRevoked refuses to check in a revoked e-ticket.
 	ErrRevoked = apperr.New(apperr.Invalid, "This e-ticket has been revoked")
+	// ErrListed refuses to check in an e-ticket listed for resale.
+	ErrListed = apperr.New(apperr.Invalid, "This e-ticket is listed for resale")
+	// ErrUnknownResale is an event about the resale of an e-ticket this
+	// function never issued: no retry can make it appear (tickets lists
+	// only e-tickets it heard were issued), so it is refused for the
+	// dead-letter sink.
+	ErrUnknownResale = apperr.New(apperr.Invalid, "Resale of an unknown e-ticket")
 	// ErrIncomplete refuses to issue an e-ticket for a sale that does not
 	// say what was sold to whom.
 	ErrIncomplete = apperr.New(apperr.Invalid, "A sale names its order, ticket, buyer and seller")
@@ -115,6 +133,8 @@ func (e *ETicket) CheckIn(userID string, now time.Time) error {
 	switch e.status {
 	case Revoked:
 		return ErrRevoked
+	case Listed:
+		return ErrListed
 	case Used:
 		at := e.checkedInAt.Format(time.RFC3339)
 		return apperr.Wrap(apperr.Conflict, "Already checked in at "+at, ErrAlreadyCheckedIn)
@@ -131,6 +151,46 @@ func (e *ETicket) Revoke(reason string, now time.Time) bool {
 	}
 	e.status, e.revokedAt, e.revokeReason = Revoked, now.UTC(), reason
 	return true
+}
+
+// Listing is what the tickets function said last of one resale listing of
+// an e-ticket: at which version, and whether it was withdrawn.
+type Listing struct {
+	TicketID  string
+	Version   int
+	Withdrawn bool
+}
+
+// Newer reports whether l is news on top of held, what was heard before of
+// the same listing (ok is false when nothing was): a later version.
+func (l Listing) Newer(held Listing, ok bool) bool { return !ok || l.Version > held.Version }
+
+// Relist applies what is known of the e-ticket's resale listings, in any
+// order: it is Listed while any of them is not withdrawn, and Valid again
+// once all are. A used or revoked e-ticket stays as it is (a resale that
+// completes revokes it). It reports whether that changed the e-ticket.
+func (e *ETicket) Relist(listings []Listing) bool {
+	live := false
+	for _, l := range listings {
+		live = live || !l.Withdrawn
+	}
+	switch {
+	case e.status == Valid && live:
+		e.status = Listed
+	case e.status == Listed && !live:
+		e.status = Valid
+	default:
+		return false
+	}
+	return true
+}
+
+// Resale returns sale, the completed order of a resale listing of e, as
+// its new e-ticket is issued: to the buyer, with the check-in right left
+// with e's issuer, who organises the event.
+func (e *ETicket) Resale(sale Sale) Sale {
+	sale.IssuerID = e.sale.IssuerID
+	return sale
 }
 
 // Stored is an e-ticket as the store keeps it.

@@ -5,11 +5,15 @@
 //	                     status, issuedAt, checkedInAt, revokedAt, revokeReason
 //	refunds/{orderId}    a refund that arrived before its order's e-ticket
 //	                     (reason, at), so the e-ticket is born revoked
+//	listings/{ticketId}  a resale listing of the e-ticket of orderId, as
+//	                     tickets last said: orderId, version, withdrawn
 //	outbox/{id}          the events to send (eventing/outbox)
 //	receipts/{id}        the events taken (eventing/receive)
 //
 // An order has at most one e-ticket because the e-ticket is keyed by the
-// order. The holder's e-tickets are listed newest first:
+// order; a resale's new e-ticket is keyed by the resale's order. The
+// listings of an e-ticket are queried by orderId == X, an equality filter
+// Firestore serves with no composite index. The holder's e-tickets are listed newest first:
 //
 //	holderId == X order by issuedAt desc, __name__ desc
 //
@@ -31,16 +35,18 @@ import (
 	"github.com/buytickets/buytickets/shared/store"
 )
 
-// The collections of e-tickets and of refunds that came first.
+// The collections of e-tickets, of refunds that came first, and of the
+// resale listings of e-tickets.
 const (
 	ETickets = "etickets"
 	Refunds  = "refunds"
+	Listings = "listings"
 )
 
 // Collections returns every collection the function writes, for tests that
 // look at what was stored.
 func Collections() []string {
-	return []string{ETickets, Refunds, outbox.Collection, receive.Collection}
+	return []string{ETickets, Refunds, Listings, outbox.Collection, receive.Collection}
 }
 
 type eticketDoc struct {
@@ -55,6 +61,12 @@ type eticketDoc struct {
 	CheckedInAt  time.Time `store:"checkedInAt,omitempty"`
 	RevokedAt    time.Time `store:"revokedAt,omitempty"`
 	RevokeReason string    `store:"revokeReason,omitempty"`
+}
+
+type listingDoc struct {
+	OrderID   string `store:"orderId"`
+	Version   int    `store:"version"`
+	Withdrawn bool   `store:"withdrawn"`
 }
 
 type refundDoc struct {
@@ -123,6 +135,88 @@ func (s *Store) IssueIn(tx store.Tx, orderID string, issue func() (*eticket.ETic
 		events = revoked
 	}
 	return s.write(tx, orderID, e, events)
+}
+
+// ResellIn completes the resale of the e-ticket of order resold by the
+// order orderID, within tx, unless that order has its e-ticket already
+// (whatever the deliveries do, one new e-ticket): it revokes the resold
+// e-ticket for eticket.ReasonResold at now with revoked's events, if it
+// is not revoked already, and stores the new e-ticket issue makes of it
+// with issued's events, born revoked when its own refund came first. A
+// resold e-ticket this function never issued is eticket.ErrUnknownResale.
+func (s *Store) ResellIn(tx store.Tx, resold, orderID string, now time.Time, issue func(resold *eticket.ETicket) (*eticket.ETicket, error), issued, revoked Events) error {
+	var d eticketDoc
+	switch err := tx.Get(ETickets, orderID, &d); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	var refund refundDoc
+	refundErr := tx.Get(Refunds, orderID, &refund)
+	if refundErr != nil && !errors.Is(refundErr, store.ErrNotFound) {
+		return refundErr
+	}
+	var od eticketDoc
+	if err := tx.Get(ETickets, resold, &od); errors.Is(err, store.ErrNotFound) {
+		return eticket.ErrUnknownResale.With(fmt.Errorf("e-ticket of order %s: %w", resold, err))
+	} else if err != nil {
+		return err
+	}
+	old := od.unmarshal(resold)
+	e, err := issue(old)
+	if err != nil {
+		return err
+	}
+	if old.Revoke(eticket.ReasonResold, now) {
+		if err := s.write(tx, resold, old, revoked); err != nil {
+			return err
+		}
+	}
+	events := issued
+	if refundErr == nil {
+		e.Revoke(refund.Reason, refund.At)
+		events = revoked
+	}
+	return s.write(tx, orderID, e, events)
+}
+
+// ListIn records what tickets said of the resale listing l of the e-ticket
+// of orderID, within tx, unless it heard as much or more already, and
+// lists or restores the e-ticket by all it knows of its listings
+// (eticket.ETicket.Relist). Every listing event writes the e-ticket, so
+// that two about one e-ticket collide and see each other. An e-ticket
+// this function never issued is eticket.ErrUnknownResale.
+func (s *Store) ListIn(tx store.Tx, orderID string, l eticket.Listing) error {
+	var d eticketDoc
+	if err := tx.Get(ETickets, orderID, &d); errors.Is(err, store.ErrNotFound) {
+		return eticket.ErrUnknownResale.With(fmt.Errorf("e-ticket of order %s: %w", orderID, err))
+	} else if err != nil {
+		return err
+	}
+	docs, err := tx.Query(Listings, store.Query{Filters: []store.Filter{store.Where("orderId", store.Eq, orderID)}})
+	if err != nil {
+		return err
+	}
+	listings := []eticket.Listing{l}
+	for _, doc := range docs {
+		var ld listingDoc
+		if err := doc.DataTo(&ld); err != nil {
+			return fmt.Errorf("store.Doc.DataTo %s: %w", doc.ID, err)
+		}
+		held := eticket.Listing{TicketID: doc.ID, Version: ld.Version, Withdrawn: ld.Withdrawn}
+		if doc.ID != l.TicketID {
+			listings = append(listings, held)
+		} else if !l.Newer(held, true) {
+			return nil
+		}
+	}
+	e := d.unmarshal(orderID)
+	e.Relist(listings)
+	if err := tx.Set(Listings, l.TicketID, listingDoc{OrderID: orderID, Version: l.Version, Withdrawn: l.Withdrawn}); err != nil {
+		return err
+	}
+	return tx.Set(ETickets, orderID, marshal(e))
 }
 
 // RevokeIn revokes the order's e-ticket for reason at now, within tx, and

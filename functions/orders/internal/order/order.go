@@ -116,6 +116,9 @@ type Item struct {
 	// SellerID is who listed the ticket; "" on orders placed before it
 	// was kept.
 	SellerID string
+	// ResaleOf is the code of the e-ticket the ticket sells again, when it
+	// is a resale listing.
+	ResaleOf string
 }
 
 // Order is one buyer's order for one ticket. Its fields change only through
@@ -339,11 +342,14 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 	r := in.Reservation.Hold(id)
 	now = now.UTC()
 	o := &Order{
-		id:          id,
-		userID:      in.BuyerID,
-		buyerEmail:  in.BuyerEmail,
-		status:      Created,
-		item:        Item{TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price, SellerID: in.Ticket.SellerID},
+		id:         id,
+		userID:     in.BuyerID,
+		buyerEmail: in.BuyerEmail,
+		status:     Created,
+		item: Item{
+			TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price, SellerID: in.Ticket.SellerID,
+			ResaleOf: in.Ticket.ResaleOf,
+		},
 		reservation: r.Counter,
 		createdAt:   now,
 		expiresAt:   now.Add(window),

@@ -71,6 +71,7 @@ type orderTicketDoc struct {
 	Title      string `store:"title"`
 	PriceCents int64  `store:"priceCents"`
 	SellerID   string `store:"sellerId,omitempty"`
+	ResaleOf   string `store:"resaleOf,omitempty"`
 }
 
 type ticketDoc struct {
@@ -80,6 +81,7 @@ type ticketDoc struct {
 	Status     string    `store:"status"`
 	Version    int       `store:"version"`
 	CreatedAt  time.Time `store:"createdAt,omitempty"`
+	ResaleOf   string    `store:"resaleOf,omitempty"`
 }
 
 type reservationDoc struct {
@@ -98,7 +100,7 @@ func marshalOrder(o *order.Order) orderDoc {
 		ExpiresAt:    o.ExpiresAt(),
 		CancelledAt:  o.CancelledAt(),
 		CompletedAt:  o.CompletedAt(),
-		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID},
+		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID, ResaleOf: it.ResaleOf},
 		Reservation:  o.Reservation(),
 		Version:      o.Version(),
 	}
@@ -106,12 +108,15 @@ func marshalOrder(o *order.Order) orderDoc {
 
 func (d orderDoc) toOrder(id string) *order.Order {
 	return order.UnmarshalFromStore(order.State{
-		ID:          id,
-		UserID:      d.UserID,
-		BuyerEmail:  d.BuyerEmail,
-		Status:      order.Status(d.Status),
-		Reason:      order.Reason(d.CancelReason),
-		Item:        order.Item{TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents), SellerID: d.Ticket.SellerID},
+		ID:         id,
+		UserID:     d.UserID,
+		BuyerEmail: d.BuyerEmail,
+		Status:     order.Status(d.Status),
+		Reason:     order.Reason(d.CancelReason),
+		Item: order.Item{
+			TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents), SellerID: d.Ticket.SellerID,
+			ResaleOf: d.Ticket.ResaleOf,
+		},
 		Reservation: d.Reservation,
 		Version:     d.Version,
 		CreatedAt:   d.CreatedAt,
@@ -124,14 +129,14 @@ func (d orderDoc) toOrder(id string) *order.Order {
 func marshalTicket(t ticket.Ticket) ticketDoc {
 	return ticketDoc{
 		Title: t.Title, PriceCents: int64(t.Price), UserID: t.SellerID,
-		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt,
+		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf,
 	}
 }
 
 func (d ticketDoc) toTicket(id string) ticket.Ticket {
 	return ticket.Ticket{
 		ID: id, Title: d.Title, Price: ticket.Cents(d.PriceCents), SellerID: d.UserID,
-		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt,
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf,
 	}
 }
 

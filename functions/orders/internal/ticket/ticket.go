@@ -57,6 +57,9 @@ type Ticket struct {
 	// every change there.
 	Version   int
 	CreatedAt time.Time
+	// ResaleOf is the code of the e-ticket a resale listing sells again;
+	// "" for any other ticket. An order of it carries it to etickets.
+	ResaleOf string
 }
 
 // New returns the ticket at version 0 as tickets describes it, or an error

@@ -3,7 +3,11 @@
 //
 //	tickets/{id}    title, priceCents, userId, status, version, createdAt,
 //	                orderId (while reserved or sold), reservation,
-//	                reservationOrderId, reservationState (once an order event named it)
+//	                reservationOrderId, reservationState (once an order event named it),
+//	                faceValueCents, resaleOf (on a resale listing)
+//	etickets/{code} the replica of an e-ticket: holderId, issuerId, orderId,
+//	                title, faceValueCents, revoked, checkedIn, listing (the id
+//	                of its last resale listing)
 //	outbox/{id}     the events to send (eventing/outbox)
 //	receipts/{id}   the order events taken (eventing/receive)
 //
@@ -35,9 +39,14 @@ import (
 // Tickets holds the tickets, by id.
 const Tickets = "tickets"
 
+// ETickets holds the replica of the e-tickets, by code.
+const ETickets = "etickets"
+
 // Collections returns every collection the function writes, for tests that
 // look at what was stored.
-func Collections() []string { return []string{Tickets, outbox.Collection, receive.Collection} }
+func Collections() []string {
+	return []string{Tickets, ETickets, outbox.Collection, receive.Collection}
+}
 
 // orderField is the field listings are sorted by, newest first.
 const orderField = "createdAt"
@@ -53,6 +62,33 @@ type ticketDoc struct {
 	Reservation        int       `store:"reservation,omitempty"`
 	ReservationOrderID string    `store:"reservationOrderId,omitempty"`
 	ReservationState   string    `store:"reservationState,omitempty"`
+	FaceValueCents     int64     `store:"faceValueCents,omitempty"`
+	ResaleOf           string    `store:"resaleOf,omitempty"`
+}
+
+type eticketDoc struct {
+	HolderID       string `store:"holderId,omitempty"`
+	IssuerID       string `store:"issuerId,omitempty"`
+	OrderID        string `store:"orderId,omitempty"`
+	Title          string `store:"title,omitempty"`
+	FaceValueCents int64  `store:"faceValueCents,omitempty"`
+	Revoked        bool   `store:"revoked,omitempty"`
+	CheckedIn      bool   `store:"checkedIn,omitempty"`
+	Listing        string `store:"listing,omitempty"`
+}
+
+func marshalETicket(e ticket.ETicket) eticketDoc {
+	return eticketDoc{
+		HolderID: e.HolderID, IssuerID: e.IssuerID, OrderID: e.OrderID, Title: e.Title,
+		FaceValueCents: e.FaceValue.Cents(), Revoked: e.Revoked, CheckedIn: e.CheckedIn, Listing: e.Listing,
+	}
+}
+
+func (d eticketDoc) unmarshal(code string) ticket.ETicket {
+	return ticket.ETicket{
+		Code: code, HolderID: d.HolderID, IssuerID: d.IssuerID, OrderID: d.OrderID, Title: d.Title,
+		FaceValue: ticket.Price(d.FaceValueCents), Revoked: d.Revoked, CheckedIn: d.CheckedIn, Listing: d.Listing,
+	}
 }
 
 func marshal(tk ticket.Ticket) ticketDoc {
@@ -62,6 +98,7 @@ func marshal(tk ticket.Ticket) ticketDoc {
 		Version: t.Version, CreatedAt: t.CreatedAt, OrderID: t.OrderID,
 		Reservation: t.Reservation.Number, ReservationOrderID: t.Reservation.OrderID,
 		ReservationState: string(t.ReservationState),
+		FaceValueCents:   t.FaceValue.Cents(), ResaleOf: t.ResaleOf,
 	}
 }
 
@@ -71,6 +108,7 @@ func (d ticketDoc) unmarshal(id string) (ticket.Ticket, error) {
 		Version: d.Version, CreatedAt: d.CreatedAt, OrderID: d.OrderID,
 		Reservation:      ticket.Reservation{Number: d.Reservation, OrderID: d.ReservationOrderID},
 		ReservationState: ticket.ReservationState(d.ReservationState),
+		FaceValue:        ticket.Price(d.FaceValueCents), ResaleOf: d.ResaleOf,
 	})
 	if err != nil {
 		return ticket.Ticket{}, fmt.Errorf("store: %w", err)
@@ -252,6 +290,101 @@ func (s *Store) UpdateAvailableOfIn(tx store.Tx, userID string, fn UpdateFunc) (
 		changed++
 	}
 	return changed, nil
+}
+
+// ResellFunc makes the resale listing of the e-ticket e, as the replica
+// holds it (a zero ETicket but for its code when the replica has never
+// heard of it); live reports whether e's last listing still holds it. It
+// may run more than once, as transactions collide, so it must have no
+// other effect.
+type ResellFunc func(e ticket.ETicket, live bool) (ticket.Ticket, []event.Event, error)
+
+// CreateResale lists the e-ticket code again, in one transaction: it reads
+// the replica's e-ticket and its last listing, lets fn make the new
+// listing, and stores it with fn's events and as the e-ticket's listing,
+// then wakes the outbox. Two resales of one e-ticket collide on its
+// replica document, so at most one listing holds it at a time.
+func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (ticket.Ticket, error) {
+	var t ticket.Ticket
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		e, last, err := s.eticketIn(tx, code)
+		if err != nil {
+			return err
+		}
+		live := last != nil && last.Live()
+		var events []event.Event
+		if t, events, err = fn(e, live); err != nil {
+			return err
+		}
+		e.Listing = t.ID()
+		if err := tx.Create(Tickets, t.ID(), marshal(t)); err != nil {
+			return err
+		}
+		if err := tx.Set(ETickets, code, marshalETicket(e)); err != nil {
+			return err
+		}
+		return s.box.Add(tx, events...)
+	})
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	s.box.Notify()
+	return t, nil
+}
+
+// ApplyETicketIn changes the replica's e-ticket code (a valid document id)
+// with apply, within tx, creating it when the replica has never heard of it, and then runs
+// listing, when given, on the e-ticket's last resale listing and writes
+// what listing changed with its events, as UpdateIn does. Its caller wakes
+// the outbox after commit.
+func (s *Store) ApplyETicketIn(tx store.Tx, code string, apply func(*ticket.ETicket), listing UpdateFunc) error {
+	e, last, err := s.eticketIn(tx, code)
+	if err != nil {
+		return err
+	}
+	apply(&e)
+	if err := tx.Set(ETickets, code, marshalETicket(e)); err != nil {
+		return err
+	}
+	if listing == nil || last == nil {
+		return nil
+	}
+	out, events, err := listing(last)
+	if err != nil || out == ticket.Ignored {
+		return err
+	}
+	if err := tx.Set(Tickets, last.ID(), marshal(*last)); err != nil {
+		return err
+	}
+	return s.box.Add(tx, events...)
+}
+
+// eticketIn reads the replica's e-ticket code (all but its code zero when
+// the replica holds none) and its last resale listing (nil for none).
+func (s *Store) eticketIn(tx store.Tx, code string) (ticket.ETicket, *ticket.Ticket, error) {
+	if !store.ValidID(code) {
+		return ticket.ETicket{Code: code}, nil, nil
+	}
+	var d eticketDoc
+	switch err := tx.Get(ETickets, code, &d); {
+	case errors.Is(err, store.ErrNotFound):
+		return ticket.ETicket{Code: code}, nil, nil
+	case err != nil:
+		return ticket.ETicket{}, nil, err
+	}
+	e := d.unmarshal(code)
+	if e.Listing == "" {
+		return e, nil, nil
+	}
+	var td ticketDoc
+	if err := tx.Get(Tickets, e.Listing, &td); err != nil {
+		return ticket.ETicket{}, nil, fmt.Errorf("listing %s of an e-ticket: %w", e.Listing, err)
+	}
+	last, err := td.unmarshal(e.Listing)
+	if err != nil {
+		return ticket.ETicket{}, nil, err
+	}
+	return e, &last, nil
 }
 
 // notFound turns a missing document into ticket.ErrNotFound.

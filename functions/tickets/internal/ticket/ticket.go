@@ -30,9 +30,9 @@ const (
 	Reserved Status = "reserved"
 	// Sold is a ticket whose order was paid. It is final.
 	Sold Status = "sold"
-	// Withdrawn is a listing taken off sale because its seller was banned:
-	// out of the public list, neither editable nor orderable. The seller
-	// may list the ticket again once unbanned.
+	// Withdrawn is a listing taken off sale, by its seller or because its
+	// seller was banned: out of the public list, neither editable nor
+	// orderable. The seller may list the ticket again (once unbanned).
 	Withdrawn Status = "withdrawn"
 )
 
@@ -50,6 +50,9 @@ var (
 	ErrReserved = apperr.New(apperr.Invalid, "Cannot edit a reserved ticket")
 	// ErrWithdrawn refuses an edit of a withdrawn ticket.
 	ErrWithdrawn = apperr.New(apperr.Invalid, "Cannot edit a withdrawn ticket")
+	// ErrCannotWithdraw refuses to withdraw a ticket an order holds or
+	// bought.
+	ErrCannotWithdraw = apperr.New(apperr.Invalid, "Cannot withdraw a reserved ticket")
 )
 
 // Ticket is a ticket for sale. Its state is its own: New makes one, and
@@ -73,6 +76,8 @@ type Ticket struct {
 	orderID          string
 	reservation      Reservation
 	reservationState ReservationState
+	faceValue        Price
+	resaleOf         string
 }
 
 // ID is the ticket's id.
@@ -105,6 +110,14 @@ func (t Ticket) Reservation() Reservation { return t.reservation }
 // ReservationState is what became of that reservation.
 func (t Ticket) ReservationState() ReservationState { return t.reservationState }
 
+// ResaleOf is the code of the e-ticket a resale listing sells again; ""
+// on any other listing.
+func (t Ticket) ResaleOf() string { return t.resaleOf }
+
+// FaceValue is what the holder of a resale listing's e-ticket paid for
+// it, the most the listing may cost; 0 on any other listing.
+func (t Ticket) FaceValue() Price { return t.faceValue }
+
 // State is a ticket field by field, as the store keeps it.
 type State struct {
 	ID               string
@@ -117,6 +130,8 @@ type State struct {
 	OrderID          string
 	Reservation      Reservation
 	ReservationState ReservationState
+	FaceValue        Price
+	ResaleOf         string
 }
 
 // State returns the ticket field by field, for the store.
@@ -124,6 +139,7 @@ func (t Ticket) State() State {
 	return State{
 		ID: t.id, Title: t.title, Price: t.price, UserID: t.userID, Status: t.status, Version: t.version,
 		CreatedAt: t.createdAt, OrderID: t.orderID, Reservation: t.reservation, ReservationState: t.reservationState,
+		FaceValue: t.faceValue, ResaleOf: t.resaleOf,
 	}
 }
 
@@ -138,6 +154,7 @@ func UnmarshalFromStore(s State) (Ticket, error) {
 	return Ticket{
 		id: s.ID, title: s.Title, price: s.Price, userID: s.UserID, status: s.Status, version: s.Version,
 		createdAt: s.CreatedAt, orderID: s.OrderID, reservation: s.Reservation, reservationState: s.ReservationState,
+		faceValue: s.FaceValue, resaleOf: s.ResaleOf,
 	}, nil
 }
 
@@ -164,7 +181,8 @@ func New(userID string, d Details, now time.Time) Ticket {
 // Edit replaces the title and price of t as userID asks, and counts the
 // change in its version. It refuses with ErrNotOwner when userID is not the
 // seller, with ErrWithdrawn when t is Withdrawn, and with ErrReserved when
-// it is reserved or sold.
+// it is reserved or sold. A resale listing keeps its e-ticket's title
+// (ErrResaleTitle) and costs at most its face value (AboveFaceValue).
 func (t *Ticket) Edit(userID string, d Details) error {
 	if userID != t.userID {
 		return ErrNotOwner
@@ -176,21 +194,52 @@ func (t *Ticket) Edit(userID string, d Details) error {
 	default:
 		return ErrReserved
 	}
+	if t.resaleOf != "" {
+		if d.Title != t.title {
+			return ErrResaleTitle
+		}
+		if d.Price > t.faceValue {
+			return AboveFaceValue(t.faceValue)
+		}
+	}
 	t.title, t.price = d.Title, d.Price
 	t.version++
 	return nil
 }
 
 // Withdraw takes an Available ticket off sale, because its seller was
-// banned: it becomes Withdrawn, a change a client sees. A reserved or sold
-// ticket is left as it is (an order holds or bought it), and so is one
-// withdrawn already (Ignored).
+// banned or its e-ticket can no longer be resold: it becomes Withdrawn, a
+// change a client sees. A reserved or sold ticket is left as it is (an
+// order holds or bought it), and so is one withdrawn already (Ignored).
 func (t *Ticket) Withdraw() Outcome {
 	if t.status != Available {
 		return Ignored
 	}
 	return t.change(Withdrawn, "")
 }
+
+// WithdrawBy takes the ticket off sale as its seller userID asks
+// (DELETE /api/tickets/{id}): an Available ticket becomes Withdrawn
+// (Changed); one withdrawn already stays so (Ignored, so asking twice is
+// answered the same). It refuses with ErrNotOwner when userID is not the
+// seller and with ErrCannotWithdraw while an order holds or bought it.
+func (t *Ticket) WithdrawBy(userID string) (Outcome, error) {
+	if userID != t.userID {
+		return Ignored, ErrNotOwner
+	}
+	switch t.status {
+	case Available:
+		return t.Withdraw(), nil
+	case Withdrawn:
+		return Ignored, nil
+	default:
+		return Ignored, ErrCannotWithdraw
+	}
+}
+
+// Live reports whether the listing still holds its e-ticket, when it is a
+// resale: on sale, reserved or sold, anything but withdrawn.
+func (t Ticket) Live() bool { return t.status != Withdrawn }
 
 // idLen is the length of a ticket id: 96 random bits in hex.
 const idLen = 24
