@@ -29,6 +29,7 @@ type Config struct {
 	DataDir          string        `env:"DATA_DIR" default:"./.data"`
 	AdminEmails      []string      `env:"ADMIN_EMAILS"`
 	RateLimits       string        `env:"RATE_LIMITS" default:"on"`
+	PayoutDelay      time.Duration `env:"PAYOUT_DELAY" default:"72h"`
 	JWTKey           string        `env:"JWT_KEY"`
 	ExpirationWindow time.Duration `env:"ORDER_EXPIRATION_WINDOW" default:"15m"`
 	// Without STRIPE_KEY, payments talks to stripe-mock, started by the stack.
@@ -63,6 +64,7 @@ func realMain(ctx context.Context) error {
 		JWTKey:      []byte(cfg.JWTKey),
 		AdminEmails: cfg.AdminEmails,
 		RateLimits:  cfg.RateLimits != "off",
+		PayoutDelay: cfg.PayoutDelay,
 		Logger:      logger,
 
 		SecureCookies:    !cfg.CookieInsecure,

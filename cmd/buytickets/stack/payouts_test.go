@@ -122,3 +122,21 @@ func TestASellerOnboardsIsPaidAtCheckInAndASaleRefundedAfterIsReversed(t *testin
 	}
 	noDeadLetters(t, s)
 }
+
+func TestEachSellerOnboardsToAConnectedAccountOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	s := marketWith(t, stack.Options{})
+	ids := map[string]bool{}
+	for _, name := range []string{"ann", "bob"} {
+		seller := signUp(t, s, name)
+		seller.must(http.StatusCreated, "POST", "/api/payouts/onboarding", nil, nil)
+		var account struct {
+			AccountID string `json:"accountId"`
+		}
+		seller.must(http.StatusOK, "GET", "/api/payouts/account", nil, &account)
+		ids[account.AccountID] = true
+	}
+	if len(ids) != 2 {
+		t.Errorf("two sellers onboarded to accounts %v, want two accounts", ids)
+	}
+}

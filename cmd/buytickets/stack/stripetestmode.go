@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
+	"strings"
 )
 
 // stripeDecline is how Stripe's test mode refuses one of its declining
@@ -33,6 +36,14 @@ var stripeDeclines = map[string]stripeDecline{
 // Every other request goes to stripe-mock unchanged.
 func stripeTestMode(upstream *url.URL) http.Handler {
 	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	// stripe-mock answers every new connected account with one fixture id;
+	// Stripe gives each its own, and payouts tells sellers apart by it.
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method != http.MethodPost || resp.Request.URL.Path != "/v1/accounts" || resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		return withOwnAccountID(resp)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/v1/charges" {
 			proxy.ServeHTTP(w, r)
@@ -56,6 +67,24 @@ func stripeTestMode(upstream *url.URL) http.Handler {
 			"type": "card_error", "code": d.code, "decline_code": d.declineCode, "message": d.message,
 		}})
 	})
+}
+
+// withOwnAccountID gives the account stripe-mock created an id of its own.
+func withOwnAccountID(resp *http.Response) error {
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	var account map[string]any
+	if err := json.Unmarshal(body, &account); err == nil {
+		account["id"] = "acct_" + strings.ToLower(rand.Text())[:16]
+		body, _ = json.Marshal(account)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	return nil
 }
 
 // serveStripeTestMode starts stripeTestMode for upstream on a loopback port
