@@ -97,12 +97,13 @@ func (f *Function) handleSignout() http.Handler {
 
 // accountRefusal is the status a sign-up or sign-in form answers a refusal
 // of the API with, shown on the form in the API's words: its own input
-// errors (400), a suspended account (403), too many attempts (429) and a
-// busy password check (503), the last two telling the browser when to come
-// back. ok is false for a failure the form cannot explain.
+// errors (400), too many attempts (429) and a busy password check (503),
+// the last two telling the browser when to come back. ok is false for a
+// failure the form cannot explain; a suspended account (403) gets the page
+// that says so (visit.fail).
 func accountRefusal(v *visit, err error) (status int, ok bool) {
 	switch status := api.StatusOf(err); status {
-	case http.StatusBadRequest, http.StatusForbidden:
+	case http.StatusBadRequest:
 		return status, true
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		var e *api.Error
