@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +15,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing/broker"
@@ -34,8 +38,10 @@ func TestKilledMidFlightLosesNothingAndDoublesNothing(t *testing.T) {
 		t.Skip("killing the command under load takes minutes; run without -short")
 	}
 	bin, data := buildCommand(t), t.TempDir()
-	first := runCommand(t, bin, data)
-	l := startLoad(t, first.url)
+	// Payouts fall due seconds after each sale, so that transfers are
+	// under way, too, when the kill comes.
+	first := runCommand(t, bin, data, payoutDelay)
+	l := startLoad(t, first.url, data)
 
 	// The kill must find work done and work under way: enough of every
 	// kind answered, and a sign-up the server is still hashing (scrypt
@@ -61,7 +67,7 @@ func TestKilledMidFlightLosesNothingAndDoublesNothing(t *testing.T) {
 	stores := openStores(t, data)
 	t.Logf("at the kill, %s", stores.inFlight())
 
-	second := runCommand(t, bin, data)
+	second := runCommand(t, bin, data, payoutDelay)
 	l.api.base = second.url
 	l.checkKept(stores)
 	// A charge cut off by the kill is only re-driven once it is
@@ -80,6 +86,9 @@ func TestKilledMidFlightLosesNothingAndDoublesNothing(t *testing.T) {
 	}
 	t.Logf("settled %v after the restart", time.Since(start).Round(time.Second))
 }
+
+// payoutDelay makes a sale's payout due a moment after it.
+const payoutDelay = "PAYOUT_DELAY=2s"
 
 // Thresholds of work the load must have done before the kill.
 const (
@@ -122,7 +131,7 @@ type load struct {
 
 // startLoad signs up the traders, then sets them trading and another
 // user signing up new accounts, until the load stops.
-func startLoad(t *testing.T, base string) *load {
+func startLoad(t *testing.T, base, dataDir string) *load {
 	l := &load{
 		t: t, api: &api{base: base, http: &http.Client{Timeout: 2 * time.Minute}},
 		tickets: map[string]ticketJSON{}, orders: map[string]orderJSON{}, buyerOf: map[string]*account{},
@@ -141,11 +150,45 @@ func startLoad(t *testing.T, base string) *load {
 			t.Fatal("the traders could not all sign up")
 		}
 	}
+	for _, pair := range l.pairs {
+		l.onboard(pair[0], dataDir)
+	}
 	for k, pair := range l.pairs {
 		l.wg.Go(func() { l.trade(k, pair[0], pair[1]) })
 	}
 	l.wg.Go(l.signUpMore)
 	return l
+}
+
+// onboard connects the seller's Stripe account and has Stripe say, by its
+// signed account.updated, that it takes payouts, so that their sales are
+// paid out.
+func (l *load) onboard(seller *account, dataDir string) {
+	l.t.Helper()
+	if status, raw, err := l.api.call(seller, "POST", "/api/payouts/onboarding", nil, nil); err != nil || status.StatusCode != http.StatusCreated {
+		l.t.Fatalf("onboarding: %v %v %s", err, status, raw)
+	}
+	var acct struct {
+		AccountID string `json:"accountId"`
+	}
+	l.must(seller, "GET", "/api/payouts/account", nil, &acct)
+	payload, _ := json.Marshal(map[string]any{
+		"id": "evt_enabled_" + acct.AccountID, "object": "event", "api_version": stripe.APIVersion, "created": time.Now().Unix(),
+		"type": "account.updated", "data": map[string]any{"object": map[string]any{"id": acct.AccountID, "object": "account", "payouts_enabled": true}},
+	})
+	secret, err := os.ReadFile(filepath.Join(dataDir, "stripe-connect-webhook.secret"))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: strings.TrimSpace(string(secret)), Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, l.api.base+"/api/payouts/webhook", bytes.NewReader(payload))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Stripe-Signature", signed.Header)
+	resp, err := l.api.http.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		l.t.Fatalf("account.updated: %v %v", err, resp)
+	}
+	resp.Body.Close()
 }
 
 // trade sells a ticket to the buyer each round; the buyer pays half of
@@ -403,6 +446,36 @@ func (l *load) problems(st *stores) []string {
 			fail("order %s, placed before the kill, is not among its buyer's", id)
 		}
 	}
+	// Each paid sale paid out to its seller once, by one transfer; nothing
+	// else paid out.
+	for _, pair := range l.pairs {
+		var payouts []struct {
+			OrderID    string `json:"orderId"`
+			Status     string `json:"status"`
+			TransferID string `json:"transferId"`
+		}
+		if status, raw := l.must(pair[0], "GET", "/api/payouts", nil, &payouts); status != http.StatusOK {
+			return []string{fmt.Sprintf("GET /api/payouts = %d %s", status, raw)}
+		}
+		owed := map[string]int{}
+		for _, p := range payouts {
+			owed[p.OrderID]++
+			if p.Status != "paid" || p.TransferID == "" {
+				fail("the payout of order %s is %s (transfer %q), want paid by a transfer", p.OrderID, p.Status, p.TransferID)
+			}
+		}
+		for id, n := range owed {
+			if o, ok := orders[id]; !ok || o.Status != "complete" || n != 1 {
+				fail("order %s (%s) has %d payouts, want one for a paid order and none otherwise", id, orders[id].Status, n)
+			}
+		}
+		for id, o := range orders {
+			if o.Status == "complete" && l.buyerOf[id] == pair[1] && owed[id] == 0 {
+				fail("paid order %s has no payout", id)
+			}
+		}
+	}
+
 	var forSale []ticketJSON
 	if status, raw := l.must(nil, "GET", "/api/tickets", nil, &forSale); status != http.StatusOK {
 		return []string{fmt.Sprintf("GET /api/tickets = %d %s", status, raw)}

@@ -56,12 +56,14 @@ func authLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	}
 	// An unknown email must cost a hash too, or sign-in times would tell
 	// which emails have accounts.
+	// Each wrong password is another account's: five in a row for one
+	// account would make its sign-ins wait.
 	for _, tc := range []struct{ name, email string }{
-		{"wrong password", "bench-1-0@example.com"},
-		{"unknown email", "nobody@example.com"},
+		{"wrong password", "bench-1-%d@example.com"},
+		{"unknown email", "nobody-%d@example.com"},
 	} {
-		lat, elapsed, err := load(1, perRun, func(int) error {
-			body, _ := json.Marshal(map[string]string{"email": tc.email, "password": "wrong horse battery"})
+		lat, elapsed, err := load(1, perRun, func(i int) error {
+			body, _ := json.Marshal(map[string]string{"email": fmt.Sprintf(tc.email, i), "password": "wrong horse battery"})
 			resp, err := client.Post(s.URL()+"/api/users/signin", "application/json", bytes.NewReader(body))
 			if err != nil {
 				return err
@@ -78,6 +80,59 @@ func authLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 		fmt.Fprintf(w, "| POST /api/users/signin, %s | 1 | %s | %s | %.1f/s |\n", tc.name,
 			ms(percentile(lat, 50)), ms(percentile(lat, 99)), float64(perRun)/elapsed.Seconds())
 	}
+	return signInUnderFlood(ctx, w, s.URL(), client)
+}
+
+// signInUnderFlood times a real user's sign-ins while 20 clients send
+// bogus ones (unknown emails, each costing a hash) as fast as they are
+// answered: the queue of hashes is bounded, so a flood costs the real user
+// a wait of at most the queue's, or a 503 to retry, never minutes.
+func signInUnderFlood(ctx context.Context, w *bytes.Buffer, base string, client *http.Client) error {
+	const flood, real = 20, 16
+	ctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for c := range flood {
+		wg.Go(func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				body, _ := json.Marshal(map[string]string{"email": fmt.Sprintf("bogus-%d-%d@example.com", c, i), "password": "wrong horse battery"})
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/users/signin", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if resp, err := client.Do(req); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	time.Sleep(2 * time.Second) // the flood fills the queue
+	var lat []time.Duration
+	refused := 0
+	for range real {
+		body, _ := json.Marshal(map[string]string{"email": "bench-1-0@example.com", "password": "correct horse battery"})
+		start := time.Now()
+		resp, err := client.Post(base+"/api/users/signin", "application/json", bytes.NewReader(body))
+		if err != nil {
+			stop()
+			wg.Wait()
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			lat = append(lat, time.Since(start))
+		case http.StatusServiceUnavailable:
+			refused++
+		default:
+			stop()
+			wg.Wait()
+			return fmt.Errorf("the real sign-in answered %d", resp.StatusCode)
+		}
+	}
+	stop()
+	wg.Wait()
+	fmt.Fprintf(w, "| POST /api/users/signin, a real user while %d clients send bogus sign-ins (RATE_LIMITS=off, as from many addresses) | 1 | %s | %s | %d of %d answered 200, %d refused 503 to retry |\n",
+		flood, ms(percentile(lat, 50)), ms(percentile(lat, 99)), len(lat), real, refused)
 	return nil
 }
 
