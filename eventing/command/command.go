@@ -54,8 +54,11 @@ func Serve[F any](name string, build func(ctx context.Context, s F, env Env) (la
 // outbox: its own, C, and the broker's address.
 type Publishing[C any] struct {
 	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink   string `env:"K_SINK" required:"true"`
-	Config C
+	Sink string `env:"K_SINK" required:"true"`
+	// PublicURL is the marketplace's public address (PUBLIC_URL), whose
+	// origin cookie-authenticated changes trust behind the ingress.
+	PublicURL string `env:"PUBLIC_URL"`
+	Config    C
 }
 
 // Publisher returns the realMain of the command of function name, built
@@ -63,7 +66,7 @@ type Publishing[C any] struct {
 // to the broker at K_SINK.
 func Publisher[C any, F launch.Function](name string, newFn func(C, outbox.Deps) (F, error)) func(context.Context) error {
 	return Serve(name, func(_ context.Context, s Publishing[C], env Env) (launch.Function, error) {
-		f, err := newFn(s.Config, outbox.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
+		f, err := newFn(s.Config, outbox.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger, PublicURL: s.PublicURL})
 		if err != nil {
 			return nil, err
 		}

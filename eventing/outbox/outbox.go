@@ -478,6 +478,10 @@ type Deps struct {
 	// Logger logs each request and the relay; when nil, the logger already
 	// in the request's or Run's context (or slog's default) is used.
 	Logger *slog.Logger
+	// PublicURL is the marketplace's public address (PUBLIC_URL), whose
+	// origin the function's cookie-authenticated changes trust
+	// (httpx.CrossOriginProtectionFor); none when empty.
+	PublicURL string
 }
 
 // Publisher is a function's footing for publishing through its outbox:
@@ -522,6 +526,10 @@ type Footing struct {
 	// Logger is Deps.Logger: nil for the logger already in the request's
 	// or Run's context.
 	Logger *slog.Logger
+	// CrossOrigin refuses cross-origin changes, trusting Deps.PublicURL's
+	// origin (httpx.CrossOriginProtectionFor); httpx.CrossOriginProtection
+	// when nil.
+	CrossOrigin func(http.Handler) http.Handler
 }
 
 // Start returns the Footing of a function on d whose settings validate
@@ -544,7 +552,11 @@ func (d Deps) Start(validate func() error, jwtKey string) (Footing, error) {
 	if err != nil {
 		return Footing{}, err
 	}
-	return Footing{Publisher: pub, Tokens: tokens, Bans: banlist.New(d.Store, now), Now: now, Logger: d.Logger}, nil
+	crossOrigin, err := httpx.CrossOriginProtectionFor(d.PublicURL)
+	if err != nil {
+		return Footing{}, err
+	}
+	return Footing{Publisher: pub, Tokens: tokens, Bans: banlist.New(d.Store, now), Now: now, Logger: d.Logger, CrossOrigin: crossOrigin}, nil
 }
 
 // Relay runs the outbox's relay with the function's logger until ctx ends

@@ -43,5 +43,14 @@ func (ft Footing) SignedIn(h http.Handler) http.Handler { return ft.Session(shar
 // Mutation returns h for signed-in users' requests that change their data,
 // refused when cross-site: SignedIn behind cross-origin protection.
 func (ft Footing) Mutation(h http.Handler) http.Handler {
-	return httpx.CrossOriginProtection(ft.SignedIn(h))
+	return ft.Changes(ft.SignedIn(h))
+}
+
+// Changes returns h refusing cross-origin changes: ft.CrossOrigin, or
+// httpx.CrossOriginProtection when the footing has none.
+func (ft Footing) Changes(h http.Handler) http.Handler {
+	if ft.CrossOrigin == nil {
+		return httpx.CrossOriginProtection(h)
+	}
+	return ft.CrossOrigin(h)
 }

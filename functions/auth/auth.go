@@ -169,7 +169,11 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	// configured lifetime, and auth keeps no ban list fed by events, being
 	// where bans come from (so the footing's Session and SignedIn are not
 	// for it).
-	ft := outbox.Footing{Publisher: pub, Tokens: tokens, Now: now, Logger: deps.Logger}
+	crossOrigin, err := httpx.CrossOriginProtectionFor(deps.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("auth.New: %w", err)
+	}
+	ft := outbox.Footing{Publisher: pub, Tokens: tokens, Now: now, Logger: deps.Logger, CrossOrigin: crossOrigin}
 	return &Function{
 		ft:              ft,
 		store:           authstore.New(pub.DB, pub.Box),

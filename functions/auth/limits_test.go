@@ -10,6 +10,7 @@ import (
 	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/functions/auth/internal/account"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 )
 
 func TestWrongPasswordsMakeSigninsOfThatAccountWaitLongerEachTime(t *testing.T) {
@@ -107,5 +108,27 @@ func TestASignedOutAccessTokenNoLongerSignsAnyoneInAtAuth(t *testing.T) {
 	}
 	if u := again.currentUser(); u == nil || u.Email != "bob@example.com" {
 		t.Errorf("a new session reads as %+v", u)
+	}
+}
+
+func TestASignInFromThePublicOriginIsTakenBehindTheIngress(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, publicURL string
+		want            int
+	}{
+		{"PUBLIC_URL set", "https://buytickets.dev", http.StatusOK},
+		{"PUBLIC_URL unset", "", http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t, func(_ *auth.Config, d *auth.Deps) { d.PublicURL = tc.publicURL })
+			f.signedUp()
+			req := httpxtest.NewJSONRequest(http.MethodPost, "http://auth.buytickets.svc.cluster.local/api/users/signin", credentials("bob@example.com", "correct horse"))
+			req.Header.Set("Origin", "https://buytickets.dev")
+			if res := f.serve(req); res.Code != tc.want {
+				t.Errorf("sign-in answered %d %s, want %d", res.Code, res.Body, tc.want)
+			}
+		})
 	}
 }

@@ -157,7 +157,7 @@ type Function struct {
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable or the store or the sink is missing.
 func New(cfg Config, deps Deps) (*Function, error) {
-	od := outbox.Deps{Store: deps.Store, Sink: deps.Sink, Outbox: deps.Outbox, Events: deps.Events, Now: deps.Now, Logger: deps.Logger}
+	od := outbox.Deps{Store: deps.Store, Sink: deps.Sink, Outbox: deps.Outbox, Events: deps.Events, Now: deps.Now, Logger: deps.Logger, PublicURL: cfg.PublicURL}
 	ft, err := od.Start(cfg.Validate, cfg.JWTKey)
 	if err != nil {
 		return nil, fmt.Errorf("payouts.New: %w", err)

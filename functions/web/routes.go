@@ -57,6 +57,9 @@ func (f *Function) routes() http.Handler {
 // another site (Sec-Fetch-Site, Origin) with a page saying so.
 func (f *Function) crossOrigin(h http.Handler) http.Handler {
 	p := http.NewCrossOriginProtection()
+	if f.trusted != "" {
+		p.AddTrustedOrigin(f.trusted) // OriginOf made it a bare origin
+	}
 	p.SetDenyHandler(f.handleCrossOrigin())
 	return p.Handler(h)
 }

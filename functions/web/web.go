@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/functions/web/internal/api"
+	"github.com/buytickets/buytickets/shared/httpx"
 )
 
 // Config is the web function's settings (DESIGN §7).
@@ -40,12 +41,20 @@ type Config struct {
 	// CookieInsecure drops the Secure flag of the web function's own
 	// cookie (COOKIE_INSECURE=true), for plain-HTTP loopback only.
 	CookieInsecure bool `env:"COOKIE_INSECURE"`
+	// PublicURL is the marketplace's public address (PUBLIC_URL), whose
+	// origin the forms trust behind the ingress, which rewrites Host
+	// (httpx.OriginOf); none when empty.
+	PublicURL string `env:"PUBLIC_URL"`
 }
 
-// Validate reports an API URL the function cannot call.
+// Validate reports an API URL the function cannot call, or a public
+// address that is not one.
 func (c *Config) Validate() error {
 	if _, err := api.New(c.APIURL, nil); err != nil {
 		return errors.New("API_URL must be an http or https URL")
+	}
+	if _, err := httpx.OriginOf(c.PublicURL); err != nil {
+		return err
 	}
 	return nil
 }
@@ -69,6 +78,7 @@ type Function struct {
 	pages          *pages
 	stripeKey      string
 	cookieInsecure bool
+	trusted        string // the origin of PUBLIC_URL; "" for none
 	now            func() time.Time
 	logger         *slog.Logger
 }
@@ -99,11 +109,13 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if now == nil {
 		now = time.Now
 	}
+	trusted, _ := httpx.OriginOf(cfg.PublicURL) // Validate checked it
 	return &Function{
 		api:            client,
 		pages:          p,
 		stripeKey:      cfg.StripePublishableKey,
 		cookieInsecure: cfg.CookieInsecure,
+		trusted:        trusted,
 		now:            now,
 		logger:         deps.Logger,
 	}, nil

@@ -27,6 +27,42 @@ func NewCrossOriginProtection(trustedOrigins ...string) (*http.CrossOriginProtec
 	return p, nil
 }
 
+// OriginOf returns the origin (scheme://host[:port]) of publicURL, the
+// marketplace's public address, for NewCrossOriginProtection to trust:
+// behind the production ingress, which rewrites Host to each function's
+// cluster-local name, a browser's Origin never matches Host, and a browser
+// that sends Origin without Sec-Fetch-Site (Safari before 16.4) would be
+// refused every change. "" for an empty publicURL.
+func OriginOf(publicURL string) (string, error) {
+	if publicURL == "" {
+		return "", nil
+	}
+	u, ok := HTTPURL(publicURL)
+	if !ok {
+		return "", fmt.Errorf("PUBLIC_URL %q must be an http(s) URL", publicURL)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// CrossOriginProtectionFor returns the wrapper that refuses cross-origin
+// changes as CrossOriginProtection does, trusting the origin of publicURL
+// (OriginOf) when it is not empty.
+func CrossOriginProtectionFor(publicURL string) (func(http.Handler) http.Handler, error) {
+	origin, err := OriginOf(publicURL)
+	if err != nil {
+		return nil, err
+	}
+	var origins []string
+	if origin != "" {
+		origins = append(origins, origin)
+	}
+	p, err := NewCrossOriginProtection(origins...)
+	if err != nil {
+		return nil, err
+	}
+	return p.Handler, nil
+}
+
 // CrossOriginProtection wraps h in a NewCrossOriginProtection that trusts no
 // extra origin.
 func CrossOriginProtection(h http.Handler) http.Handler {

@@ -65,3 +65,39 @@ func TestNewCrossOriginProtectionRejectsMalformedOrigins(t *testing.T) {
 		t.Error("want an error for a malformed trusted origin")
 	}
 }
+
+func TestThePublicOriginIsTrustedThoughTheIngressRewroteHost(t *testing.T) {
+	t.Parallel()
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	tests := []struct {
+		name, publicURL, origin string
+		want                    int
+	}{
+		{"the public origin, trusted", "https://buytickets.dev/", "https://buytickets.dev", http.StatusNoContent},
+		{"the public origin, no setting", "", "https://buytickets.dev", http.StatusForbidden},
+		{"another site", "https://buytickets.dev", "https://evil.example", http.StatusForbidden},
+		{"the public host over plain http", "https://buytickets.dev", "http://buytickets.dev", http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			protect, err := httpx.CrossOriginProtectionFor(tc.publicURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// As the ingress forwards it: Host rewritten to the function's
+			// cluster-local name; a browser that sends Origin but not
+			// Sec-Fetch-Site (Safari before 16.4).
+			req := httptest.NewRequest(http.MethodPost, "http://orders.buytickets.svc.cluster.local/api/orders", nil)
+			req.Header.Set("Origin", tc.origin)
+			rec := httptest.NewRecorder()
+			protect(ok).ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Errorf("answered %d, want %d", rec.Code, tc.want)
+			}
+		})
+	}
+	if _, err := httpx.CrossOriginProtectionFor("buytickets.dev"); err == nil {
+		t.Error("a public address without a scheme was taken")
+	}
+}

@@ -1,37 +1,17 @@
-// Command auth serves the accounts function on its own, as it runs in
+// Command auth serves the auth function on its own, as it runs in
 // production: settings from the environment, accounts in Firestore, events
 // relayed to the broker at K_SINK.
 package main
 
 import (
-	"context"
-
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/auth"
 	"github.com/buytickets/buytickets/shared/launch"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
-type settings struct {
-	launch.Settings
-	Auth auth.Config
-	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink string `env:"K_SINK" required:"true"`
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
-}
+// realMain serves auth with its settings (auth.Config), the broker's
+// address (K_SINK), the public address whose origin it trusts
+// (PUBLIC_URL) and what every member of the event plane reads (DESIGN §7).
+var realMain = command.Publisher("auth", auth.New)
 
 func main() { launch.Main("auth", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		events, err := eventing.JoinCluster("auth", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return auth.New(s.Auth, auth.Deps{Events: events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
-	})
-}

@@ -18,13 +18,12 @@ func TestMain(m *testing.M) { testenv.MainOr(m, main) }
 
 func TestAMissingSettingStopsTheStartWithOneLine(t *testing.T) {
 	t.Parallel()
-	required := testenv.Settings{
-		"JWT_KEY=" + testenv.JWTKey, "K_SINK=http://broker",
-		"EVENTS_ISSUER=https://issuer.example", "EVENTS_AUDIENCE=buytickets/auth", "GOOGLE_CLOUD_PROJECT=p",
-	}
+	required := eventingtest.CommandSettings("auth", "K_SINK=http://broker", "JWT_KEY="+testenv.JWTKey)
 	starts := required.Refusals("auth", map[string]string{
-		"JWT_KEY=too-short-to-sign": "config: JWT_KEY must be at least 32 bytes",
-		"COOKIE_INSECURE=maybe":     "config: invalid COOKIE_INSECURE: must be true or false",
+		"JWT_KEY=too-short-to-sign":       "config: JWT_KEY must be at least 32 bytes",
+		"COOKIE_INSECURE=maybe":           "config: invalid COOKIE_INSECURE: must be true or false",
+		"RATE_LIMITS=sometimes":           "config: RATE_LIMITS must be on or off",
+		"ADMIN_EMAILS=root@example.com,x": `config: ADMIN_EMAILS holds "x", which is not an email address`,
 	})
 	// The sink is checked once the function is built, after the settings
 	// and the store (which the emulator's address keeps off the network).
