@@ -40,12 +40,19 @@ type Config struct {
 	// CookieInsecure drops the Secure flag of the web function's own
 	// cookie (COOKIE_INSECURE=true), for plain-HTTP loopback only.
 	CookieInsecure bool `env:"COOKIE_INSECURE"`
+	// PlatformFee is the platform's share of a sale, as payouts takes it
+	// (PLATFORM_FEE_PERCENT): a seller's listings show what they receive
+	// after it. Unset, it is payouts' default, 10 per cent.
+	PlatformFee FeePercent `env:"PLATFORM_FEE_PERCENT"`
 }
 
 // Validate reports an API URL the function cannot call.
 func (c *Config) Validate() error {
 	if _, err := api.New(c.APIURL, nil); err != nil {
 		return errors.New("API_URL must be an http or https URL")
+	}
+	if !c.PlatformFee.valid() {
+		return errors.New("PLATFORM_FEE_PERCENT must be a whole number from 0 to 100")
 	}
 	return nil
 }
@@ -69,6 +76,7 @@ type Function struct {
 	pages          *pages
 	stripeKey      string
 	cookieInsecure bool
+	feePercent     int
 	now            func() time.Time
 	logger         *slog.Logger
 }
@@ -104,6 +112,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		pages:          p,
 		stripeKey:      cfg.StripePublishableKey,
 		cookieInsecure: cfg.CookieInsecure,
+		feePercent:     cfg.PlatformFee.Percent(),
 		now:            now,
 		logger:         deps.Logger,
 	}, nil

@@ -368,7 +368,7 @@ func TestOrderPastItsExpiryShowsExpiredAndCannotBePaid(t *testing.T) {
 	s := newStorefront(t, a, "", orderExpiresAt.Add(time.Second))
 	page := body(t, s.get("/orders/"+orderID, signedInCookies...))
 	mustContain(t, page, `data-status="expired">Expired</span>`)
-	for _, gone := range []string{"data-countdown", "/pay", "/cancel", "countdown.js"} {
+	for _, gone := range []string{"data-countdown", orderID + "/pay", orderID + "/cancel", "countdown.js"} {
 		if strings.Contains(page, gone) {
 			t.Errorf("an expired order's page still has %q", gone)
 		}
