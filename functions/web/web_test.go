@@ -150,6 +150,18 @@ type storefront struct {
 
 func newStorefront(t *testing.T, a *recordedAPI, stripeKey string, now time.Time) *storefront {
 	t.Helper()
+	return newStorefrontAt(t, a, web.Config{StripePublishableKey: stripeKey}, now)
+}
+
+// newStorefrontWith is the web function with cfg in front of a; cfg's API
+// URL is a's.
+func newStorefrontWith(t *testing.T, a *recordedAPI, cfg web.Config) *storefront {
+	t.Helper()
+	return newStorefrontAt(t, a, cfg, time.Time{})
+}
+
+func newStorefrontAt(t *testing.T, a *recordedAPI, cfg web.Config, now time.Time) *storefront {
+	t.Helper()
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	var logs bytes.Buffer
@@ -157,7 +169,8 @@ func newStorefront(t *testing.T, a *recordedAPI, stripeKey string, now time.Time
 	if !now.IsZero() {
 		deps.Now = func() time.Time { return now }
 	}
-	f, err := web.New(web.Config{APIURL: srv.URL, StripePublishableKey: stripeKey}, deps)
+	cfg.APIURL = srv.URL
+	f, err := web.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
