@@ -23,6 +23,7 @@ const (
 	answerUsed        = "used"
 	answerInvalid     = "invalid"
 	answerRevoked     = "revoked"
+	answerListed      = "listed"
 	answerNotYours    = "not-yours"
 	answerNoCode      = "no-code"
 	answerUnavailable = "unavailable"
@@ -118,8 +119,8 @@ var invalidCode = checkinAnswer{Kind: answerInvalid, Mark: "✗", Heading: "Inva
 	Detail: "This is not a Buytickets e-ticket code. Check that it was typed in full, or scan it again."}
 
 // checkinAnswerOf is the answer to a check-in the API made (ci) or refused
-// (err), and the page's status. The API tells a revoked e-ticket from a
-// mistyped code, both 400, only by its message. A 401 here is the API
+// (err), and the page's status. The API tells a revoked or listed e-ticket
+// from a mistyped code, all 400, only by its message. A 401 here is the API
 // refusing a signed-in user who is not the ticket's seller. Any failure
 // that is not a refusal asks to try again: the door must not get an error
 // page.
@@ -131,6 +132,9 @@ func checkinAnswerOf(ci api.CheckIn, err error) (checkinAnswer, int) {
 	case status == http.StatusConflict:
 		return checkinAnswer{Kind: answerUsed, Mark: "✗", Heading: "Already used", At: checkedInAt(err),
 			Detail: "This e-ticket was checked in before: it admits nobody again."}, http.StatusConflict
+	case status == http.StatusBadRequest && saysListed(err):
+		return checkinAnswer{Kind: answerListed, Mark: "✗", Heading: "Listed for resale",
+			Detail: "Its holder has put this e-ticket on sale again: it admits nobody until they stop reselling it."}, http.StatusBadRequest
 	case status == http.StatusBadRequest && saysRevoked(err):
 		return checkinAnswer{Kind: answerRevoked, Mark: "✗", Heading: "Revoked",
 			Detail: "This e-ticket was revoked, because its payment was refunded: it admits nobody."}, http.StatusBadRequest
@@ -185,6 +189,12 @@ func checkedInAt(err error) *time.Time {
 // revoked.
 func saysRevoked(err error) bool {
 	return strings.Contains(strings.ToLower(firstMessage(err, "")), "revoked")
+}
+
+// saysListed reports whether the API's refusal err says the e-ticket is
+// listed for resale.
+func saysListed(err error) bool {
+	return strings.Contains(strings.ToLower(firstMessage(err, "")), "listed for resale")
 }
 
 // firstMessage returns the first message of the API's refusal err, or

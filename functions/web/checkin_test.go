@@ -45,6 +45,9 @@ func TestCheckInAnswersEachOutcomeInWords(t *testing.T) {
 		{"a revoked e-ticket", answer{status: 400, body: `{"errors":[{"message":"This e-ticket has been revoked"}]}`}, http.StatusBadRequest, []string{
 			`data-answer="revoked">`, `<span data-answer-heading>Revoked</span>`, `its payment was refunded`,
 		}},
+		{"an e-ticket listed for resale", answer{status: 400, body: `{"errors":[{"message":"This e-ticket is listed for resale"}]}`}, http.StatusBadRequest, []string{
+			`data-answer="listed">`, `<span data-answer-heading>Listed for resale</span>`, `it admits nobody until they stop reselling it`,
+		}},
 		{"another seller's e-ticket", answer{status: 401, body: notAuthBody}, http.StatusForbidden, []string{
 			`data-answer="not-yours">`, `<span data-answer-heading>Not your event</span>`, `Only the seller of this ticket can check it in.`,
 		}},

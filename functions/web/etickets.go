@@ -38,6 +38,7 @@ var eticketStatusLabels = map[string]string{
 	api.ETicketValid:   "Valid",
 	api.ETicketUsed:    "Used",
 	api.ETicketRevoked: "Revoked",
+	api.ETicketListed:  "Listed for resale",
 }
 
 func viewETicket(e api.ETicket) eticketView {
@@ -142,8 +143,9 @@ func (f *Function) handleETickets() http.Handler {
 }
 
 // handleETicket shows one e-ticket, to its holder or its issuer: its QR
-// symbol, its code and its status, ready to print. Anyone else's is not
-// found, as an unknown one is.
+// symbol, its code and its status, ready to print, and to its holder the
+// Resell form or the listing that resells it. Anyone else's is not found,
+// as an unknown one is.
 func (f *Function) handleETicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := f.visit(w, r)
@@ -155,12 +157,6 @@ func (f *Function) handleETicket() http.Handler {
 		if _, ok := v.requireUser(); !ok {
 			return
 		}
-		e, err := f.api.ETicket(v.ctx(), v.session, code)
-		if err != nil {
-			v.fail(err)
-			return
-		}
-		view := viewETicket(e)
-		v.render(http.StatusOK, "eticket", page{Title: "E-ticket for " + e.Title, Content: view, Scripts: []string{"/static/eticket.js"}})
+		f.showETicket(v, code, http.StatusOK, form{})
 	})
 }

@@ -4,4 +4,6 @@ go 1.26.0
 
 require github.com/buytickets/buytickets/shared v0.0.0
 
+require golang.org/x/time v0.16.0 // indirect
+
 replace github.com/buytickets/buytickets/shared => ../../shared

@@ -37,8 +37,13 @@ func (f *Function) routes() http.Handler {
 
 	mux.Handle("GET /etickets", f.handleETickets())
 	mux.Handle("GET /etickets/{code}", f.handleETicket())
+	mux.Handle("POST /etickets/{code}/resell", f.handleResell())
+	mux.Handle("POST /etickets/{code}/unlist", f.handleStopReselling())
 	mux.Handle("GET /checkin", f.handleCheckinForm())
 	mux.Handle("POST /checkin", f.handleCheckin())
+
+	mux.Handle("GET /payouts", f.handlePayouts())
+	mux.Handle("POST /payouts/onboarding", f.handleOnboarding())
 
 	mux.Handle("GET /admin", f.handleAdmin())
 	mux.Handle("POST /admin/users/{id}/ban", f.handleBan())
@@ -65,13 +70,15 @@ func (f *Function) crossOrigin(h http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy lets pages load only our own stylesheet and
-// scripts, and Stripe.js with the frames and calls it makes.
+// scripts, and Stripe.js with the frames and calls it makes. Forms post
+// only here; the Get paid form's answer sends the browser on to Stripe's
+// onboarding (stripeDomains), which form-action must allow as well.
 const contentSecurityPolicy = "default-src 'self'; " +
 	"script-src 'self' https://js.stripe.com; " +
 	"frame-src https://js.stripe.com https://hooks.stripe.com; " +
 	"connect-src 'self' https://api.stripe.com; " +
 	"img-src 'self' data:; style-src 'self'; " +
-	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+	"base-uri 'none'; form-action 'self' https://*.stripe.com https://*.stripe.me; frame-ancestors 'none'"
 
 // secureHeaders sets the headers every answer carries.
 func secureHeaders(h http.Handler) http.Handler {

@@ -83,7 +83,11 @@ func (f *Function) handleListings() http.Handler {
 			v.fail(err)
 			return
 		}
-		v.render(http.StatusOK, "listings", page{Title: "My listings", Content: listingOf(p, "/listings", after != "")})
+		l := listingOf(p, "/listings", after != "")
+		for i := range l.Tickets {
+			l.Tickets[i].Receive = f.receiveNote(l.Tickets[i].Ticket.Price)
+		}
+		v.render(http.StatusOK, "listings", page{Title: "My listings", Content: l})
 	})
 }
 
@@ -202,7 +206,11 @@ func (f *Function) showTicketRefused(v *visit, id string, fm form) {
 }
 
 func (v *visit) renderTicket(status int, t api.Ticket, user *api.User, fm form, refusal string) {
-	v.render(status, "ticket", page{Title: t.Title, Content: ticketPage{Ticket: viewTicket(t, user), Form: fm, Refusal: refusal}})
+	tv := viewTicket(t, user)
+	if tv.Mine {
+		tv.Receive = v.f.receiveNote(t.Price)
+	}
+	v.render(status, "ticket", page{Title: t.Title, Content: ticketPage{Ticket: tv, Form: fm, Refusal: refusal}})
 }
 
 // ticketInput reads a sell or edit form.

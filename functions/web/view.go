@@ -109,6 +109,7 @@ var ticketStatusLabels = map[string]string{
 	api.TicketAvailable: "Available",
 	api.TicketReserved:  "Reserved",
 	api.TicketSold:      "Sold",
+	api.TicketWithdrawn: "Withdrawn",
 }
 
 // ticketView is a ticket as its pages show it, for the signed-in user (if
@@ -123,6 +124,9 @@ type ticketView struct {
 	// (empty for a visitor who must sign in first).
 	CanBuy     bool
 	NotForSale string
+	// Receive, on the seller's own views, says what they receive of the
+	// price after the platform's fee; the buyer sees the price alone.
+	Receive string
 }
 
 func viewTicket(t api.Ticket, user *api.User) ticketView {

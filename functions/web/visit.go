@@ -32,6 +32,9 @@ var flashes = map[string]string{
 	"cancelled":  "Your order is cancelled.",
 	"banned":     "The user is banned.",
 	"unbanned":   "The ban is lifted.",
+
+	"resale-listed":    "Your e-ticket is listed for resale.",
+	"resale-withdrawn": "Your e-ticket is no longer for sale: it is yours to use.",
 }
 
 // visit is one browser request to a page or a form: its API session, the

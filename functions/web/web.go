@@ -45,6 +45,10 @@ type Config struct {
 	// origin the forms trust behind the ingress, which rewrites Host
 	// (httpx.OriginOf); none when empty.
 	PublicURL string `env:"PUBLIC_URL"`
+	// PlatformFee is the platform's share of a sale, as payouts takes it
+	// (PLATFORM_FEE_PERCENT): a seller's listings show what they receive
+	// after it. Unset, it is payouts' default, 10 per cent.
+	PlatformFee FeePercent `env:"PLATFORM_FEE_PERCENT"`
 }
 
 // Validate reports an API URL the function cannot call, or a public
@@ -55,6 +59,9 @@ func (c *Config) Validate() error {
 	}
 	if _, err := httpx.OriginOf(c.PublicURL); err != nil {
 		return err
+	}
+	if !c.PlatformFee.valid() {
+		return errors.New("PLATFORM_FEE_PERCENT must be a whole number from 0 to 100")
 	}
 	return nil
 }
@@ -79,6 +86,7 @@ type Function struct {
 	stripeKey      string
 	cookieInsecure bool
 	trusted        string // the origin of PUBLIC_URL; "" for none
+	feePercent     int
 	now            func() time.Time
 	logger         *slog.Logger
 }
@@ -116,6 +124,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		stripeKey:      cfg.StripePublishableKey,
 		cookieInsecure: cfg.CookieInsecure,
 		trusted:        trusted,
+		feePercent:     cfg.PlatformFee.Percent(),
 		now:            now,
 		logger:         deps.Logger,
 	}, nil

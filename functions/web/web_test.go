@@ -150,6 +150,18 @@ type storefront struct {
 
 func newStorefront(t *testing.T, a *recordedAPI, stripeKey string, now time.Time) *storefront {
 	t.Helper()
+	return newStorefrontAt(t, a, web.Config{StripePublishableKey: stripeKey}, now)
+}
+
+// newStorefrontWith is the web function with cfg in front of a; cfg's API
+// URL is a's.
+func newStorefrontWith(t *testing.T, a *recordedAPI, cfg web.Config) *storefront {
+	t.Helper()
+	return newStorefrontAt(t, a, cfg, time.Time{})
+}
+
+func newStorefrontAt(t *testing.T, a *recordedAPI, cfg web.Config, now time.Time) *storefront {
+	t.Helper()
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	var logs bytes.Buffer
@@ -157,7 +169,8 @@ func newStorefront(t *testing.T, a *recordedAPI, stripeKey string, now time.Time
 	if !now.IsZero() {
 		deps.Now = func() time.Time { return now }
 	}
-	f, err := web.New(web.Config{APIURL: srv.URL, StripePublishableKey: stripeKey}, deps)
+	cfg.APIURL = srv.URL
+	f, err := web.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +381,7 @@ func TestOrderPastItsExpiryShowsExpiredAndCannotBePaid(t *testing.T) {
 	s := newStorefront(t, a, "", orderExpiresAt.Add(time.Second))
 	page := body(t, s.get("/orders/"+orderID, signedInCookies...))
 	mustContain(t, page, `data-status="expired">Expired</span>`)
-	for _, gone := range []string{"data-countdown", "/pay", "/cancel", "countdown.js"} {
+	for _, gone := range []string{"data-countdown", orderID + "/pay", orderID + "/cancel", "countdown.js"} {
 		if strings.Contains(page, gone) {
 			t.Errorf("an expired order's page still has %q", gone)
 		}

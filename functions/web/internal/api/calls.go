@@ -163,7 +163,12 @@ type ticketBody struct {
 }
 
 func bodyOf(in TicketInput) ticketBody {
-	price := strings.TrimSpace(in.Price)
+	return ticketBody{Title: in.Title, Price: priceOf(in.Price)}
+}
+
+// priceOf is a price as typed, for the API to read.
+func priceOf(typed string) json.RawMessage {
+	price := strings.TrimSpace(typed)
 	var raw json.RawMessage
 	switch {
 	case price == "":
@@ -173,7 +178,7 @@ func bodyOf(in TicketInput) ticketBody {
 	default:
 		raw, _ = json.Marshal(price) // a string always encodes
 	}
-	return ticketBody{Title: in.Title, Price: raw}
+	return raw
 }
 
 // isNumber reports whether s, valid JSON, is a number rather than another
@@ -210,6 +215,15 @@ func (c *Client) Orders(ctx context.Context, s *Session) ([]Order, error) {
 func (c *Client) Order(ctx context.Context, s *Session, id string) (Order, error) {
 	var o Order
 	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/orders/" + url.PathEscape(id), auth: true}, &o)
+	return o, err
+}
+
+// HeldOrder is Order for a session the API has just accepted, to learn
+// whether s's user is the order's buyer: a 401 is then the API refusing
+// anyone else, and no refresh is tried.
+func (c *Client) HeldOrder(ctx context.Context, s *Session, id string) (Order, error) {
+	var o Order
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/orders/" + url.PathEscape(id), auth: true, accepted: true}, &o)
 	return o, err
 }
 
@@ -278,4 +292,58 @@ func (c *Client) CheckIn(ctx context.Context, s *Session, code string) (CheckIn,
 	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/checkins",
 		body: map[string]string{"code": code}, auth: true}, &ci)
 	return ci, err
+}
+
+// resaleBody is the body of a resale listing: the e-ticket's code and the
+// price; the title is the e-ticket's.
+type resaleBody struct {
+	ResaleOf string          `json:"resaleOf"`
+	Price    json.RawMessage `json:"price"`
+}
+
+// Resell lists again, at price (as typed), the e-ticket of code that s's
+// user holds: POST /api/tickets with resaleOf. A price over the face
+// value, or an e-ticket revoked, used or listed already, is an *Error
+// with status 400.
+func (c *Client) Resell(ctx context.Context, s *Session, code, price string) (Ticket, error) {
+	var t Ticket
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/tickets",
+		body: resaleBody{ResaleOf: code, Price: priceOf(price)}, auth: true}, &t)
+	return t, err
+}
+
+// WithdrawTicket takes s's user's listing id off sale:
+// DELETE /api/tickets/{id}. A listing an order holds is refused 400.
+func (c *Client) WithdrawTicket(ctx context.Context, s *Session, id string) (Ticket, error) {
+	var t Ticket
+	_, err := c.call(ctx, s, request{method: http.MethodDelete, path: "/api/tickets/" + url.PathEscape(id), auth: true}, &t)
+	return t, err
+}
+
+// StartOnboarding returns the URL of a Stripe Connect onboarding link for
+// s's user, whose connected account is created on the first call:
+// POST /api/payouts/onboarding.
+func (c *Client) StartOnboarding(ctx context.Context, s *Session) (string, error) {
+	var out struct {
+		URL string `json:"url"`
+	}
+	_, err := c.call(ctx, s, request{method: http.MethodPost, path: "/api/payouts/onboarding", auth: true}, &out)
+	return out.URL, err
+}
+
+// PayoutAccount returns s's user's connected account:
+// GET /api/payouts/account. Before the first onboarding it is an *Error
+// with status 404.
+func (c *Client) PayoutAccount(ctx context.Context, s *Session) (ConnectedAccount, error) {
+	var a ConnectedAccount
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/payouts/account", auth: true}, &a)
+	return a, err
+}
+
+// Payouts returns the newest of s's user's payouts, at most 100:
+// GET /api/payouts.
+func (c *Client) Payouts(ctx context.Context, s *Session) ([]Payout, error) {
+	var out []Payout
+	_, err := c.call(ctx, s, request{method: http.MethodGet, path: "/api/payouts", auth: true}, &out)
+	return out, err
 }

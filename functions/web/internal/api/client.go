@@ -121,6 +121,9 @@ type request struct {
 	path   string
 	body   any
 	auth   bool
+	// accepted is set when the API has just accepted the session in this
+	// visit: a 401 then refuses the caller, and no refresh is tried.
+	accepted bool
 }
 
 // call makes req for s and decodes a success into out, if given. It
@@ -137,7 +140,7 @@ func (c *Client) call(ctx context.Context, s *Session, req request, out any) (ht
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized && req.auth {
+	if resp.StatusCode == http.StatusUnauthorized && req.auth && !req.accepted {
 		switch err := c.refresh(ctx, s); {
 		case err == nil:
 			if resp, body, err = c.send(ctx, s, req); err != nil {

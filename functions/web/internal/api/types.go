@@ -28,6 +28,9 @@ const (
 	TicketAvailable = "available"
 	TicketReserved  = "reserved"
 	TicketSold      = "sold"
+	// TicketWithdrawn is a listing its seller took off sale, or a banned
+	// seller's.
+	TicketWithdrawn = "withdrawn"
 )
 
 // Ticket is a ticket as the tickets API answers it.
@@ -40,7 +43,18 @@ type Ticket struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"createdAt"`
 	OrderID   string    `json:"orderId,omitempty"`
+	// ResaleOf is the code of the e-ticket a resale listing sells again,
+	// and FaceValue what its holder paid; both are empty on a first sale.
+	ResaleOf  string `json:"resaleOf,omitempty"`
+	FaceValue Price  `json:"faceValue,omitempty"`
 }
+
+// Resale reports whether the ticket is a resale listing of an e-ticket.
+func (t Ticket) Resale() bool { return t.ResaleOf != "" }
+
+// Live reports whether the listing still holds its e-ticket: on sale, or
+// reserved by an order.
+func (t Ticket) Live() bool { return t.Status == TicketAvailable || t.Status == TicketReserved }
 
 // TicketPage is one page of a listing, newest first, and the cursor of the
 // page after it: empty on the last page.
@@ -147,6 +161,9 @@ const (
 	ETicketValid   = "valid"
 	ETicketUsed    = "used"
 	ETicketRevoked = "revoked"
+	// ETicketListed is an e-ticket on sale again: it admits nobody until
+	// its resale listing is withdrawn.
+	ETicketListed = "listed"
 )
 
 // ETicket is an e-ticket as the etickets API answers it: the code its QR
@@ -173,4 +190,37 @@ type ETicketPage struct {
 type CheckIn struct {
 	Code        string    `json:"code"`
 	CheckedInAt time.Time `json:"checkedInAt"`
+}
+
+// ConnectedAccount is a seller's Stripe connected account, as payouts knows it.
+type ConnectedAccount struct {
+	AccountID      string `json:"accountId"`
+	PayoutsEnabled bool   `json:"payoutsEnabled"`
+}
+
+// Payout statuses and the reasons a pending payout waits (DESIGN §3).
+const (
+	PayoutPending   = "pending"
+	PayoutPaid      = "paid"
+	PayoutCancelled = "cancelled"
+	PayoutReversed  = "reversed"
+
+	AwaitingOnboarding = "awaiting_onboarding"
+	AwaitingPayment    = "awaiting_payment"
+	TransferRefused    = "transfer_refused"
+)
+
+// Payout is what a sale owes its seller: Amount is what the seller
+// receives and Fee the platform's share, both in cents, as payouts
+// answers them.
+type Payout struct {
+	ID         string    `json:"id"`
+	OrderID    string    `json:"orderId"`
+	Amount     int64     `json:"amount"`
+	Fee        int64     `json:"fee"`
+	Currency   string    `json:"currency"`
+	Status     string    `json:"status"`
+	ReleaseAt  time.Time `json:"releaseAt"`
+	TransferID string    `json:"transferId,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
 }
