@@ -85,6 +85,14 @@ func TestAResaleAtFaceValueHandsTheETicketToTheNewBuyerAndTheOrganiserStillCheck
 			if got := buyer.ticket(listing.ID); got.Status != "sold" {
 				t.Errorf("the resale listing is %q, want sold", got.Status)
 			}
+			// The reseller is owed the resale price less the fee; the first
+			// sale still owes the seller theirs.
+			if owed := buyer.payoutFor(resale, "pending"); owed.Amount != 2700 || owed.Fee != 300 {
+				t.Errorf("the reseller's payout %+v, want 2700 owed after a 300 fee", owed)
+			}
+			if owed := seller.payoutFor(front, "pending"); owed.Amount != 2700 {
+				t.Errorf("the seller's payout of the first sale %+v, want 2700 owed", owed)
+			}
 			noDeadLetters(t, s)
 		})
 	}
