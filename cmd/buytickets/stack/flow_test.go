@@ -167,21 +167,29 @@ func TestPaymentLandingAfterCancellationIsRefunded(t *testing.T) {
 // stack's webhook secret, as Stripe does, and fails unless it is taken.
 func postStripeEvent(t *testing.T, s *stack.Stack, payload []byte) {
 	t.Helper()
-	secret, err := os.ReadFile(filepath.Join(s.DataDir(), "stripe-webhook.secret"))
+	postSigned(t, s, "/api/payments/webhook", "stripe-webhook.secret", payload)
+}
+
+// postSigned posts payload to path signed, as Stripe signs its webhooks,
+// with the secret the stack keeps in its data folder under secretFile, and
+// fails unless it is taken.
+func postSigned(t *testing.T, s *stack.Stack, path, secretFile string, payload []byte) {
+	t.Helper()
+	secret, err := os.ReadFile(filepath.Join(s.DataDir(), secretFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: strings.TrimSpace(string(secret)), Timestamp: time.Now()})
-	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/api/payments/webhook", bytes.NewReader(payload))
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+path, bytes.NewReader(payload))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Stripe-Signature", signed.Header)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("webhook: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("webhook answered %s, want 200", resp.Status)
+		t.Fatalf("%s answered %s, want 200", path, resp.Status)
 	}
 }
 

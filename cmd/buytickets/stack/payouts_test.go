@@ -1,18 +1,14 @@
 package stack_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
-	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 )
@@ -49,22 +45,7 @@ func (u *user) payoutFor(o order, status string) payoutOf {
 // Connect webhook secret the stack keeps in its data folder, as Stripe does.
 func postConnectEvent(t *testing.T, s *stack.Stack, payload []byte) {
 	t.Helper()
-	secret, err := os.ReadFile(filepath.Join(s.DataDir(), "stripe-connect-webhook.secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: strings.TrimSpace(string(secret)), Timestamp: time.Now()})
-	req, _ := http.NewRequest(http.MethodPost, s.URL()+"/api/payouts/webhook", bytes.NewReader(payload))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Stripe-Signature", signed.Header)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("webhook: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("webhook answered %s, want 200", resp.Status)
-	}
+	postSigned(t, s, "/api/payouts/webhook", "stripe-connect-webhook.secret", payload)
 }
 
 // payoutsEnabled is the account.updated Stripe posts once a connected
