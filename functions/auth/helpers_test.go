@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +101,8 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	return &fn{tb: tb, h: f.Handler(), db: deps.Store, clock: c, broker: b}
 }
 
-// response is an answer, read whole, with the cookies it sets by name.
+// response is an answer, read whole, with the cookies it sets by name (the
+// seed's name, whatever prefix auth gave it).
 type response struct {
 	httpxtest.Response
 	Cookies map[string]*http.Cookie
@@ -111,11 +113,14 @@ func (f *fn) serve(req *http.Request) response {
 	f.tb.Helper()
 	res := response{Response: httpxtest.Serve(f.h, req), Cookies: map[string]*http.Cookie{}}
 	// An http.Response reads the Set-Cookie lines as a client would.
+	// Cookies are kept by the seed's names: over HTTPS (the tests'
+	// default) auth writes them with the __Host- prefix, and takes either.
 	for _, c := range (&http.Response{Header: res.Header}).Cookies() {
-		if _, dup := res.Cookies[c.Name]; dup {
+		name := strings.TrimPrefix(c.Name, "__Host-")
+		if _, dup := res.Cookies[name]; dup {
 			f.tb.Errorf("%s %s set cookie %q twice", req.Method, req.URL.Path, c.Name)
 		}
-		res.Cookies[c.Name] = c
+		res.Cookies[name] = c
 	}
 	return res
 }

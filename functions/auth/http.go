@@ -270,7 +270,7 @@ func (f *Function) handleCurrentUser() http.Handler {
 				return
 			}
 		}
-		if _, err := r.Cookie(sharedauth.RefreshCookie); err != nil {
+		if sharedauth.RefreshToken(r) == "" {
 			httpx.JSON(w, http.StatusOK, currentUserResponse{})
 			return
 		}
@@ -319,11 +319,11 @@ func (f *Function) startSession(w http.ResponseWriter, u account.User, secret st
 
 // refreshSecret returns the secret of the request's refresh cookie.
 func refreshSecret(r *http.Request) (string, error) {
-	ck, err := r.Cookie(sharedauth.RefreshCookie)
-	if err != nil || ck.Value == "" {
+	secret := sharedauth.RefreshToken(r)
+	if secret == "" {
 		return "", errNoRefreshCookie
 	}
-	return ck.Value, nil
+	return secret, nil
 }
 
 // refreshID returns the store id of the request's refresh cookie.

@@ -78,6 +78,11 @@ func TestCookiesAreSecureUnlessCookieInsecureIsSet(t *testing.T) {
 				if c := res.Cookies[name]; c == nil || c.Secure != tc.secure || !c.HttpOnly || c.Path != "/" {
 					t.Errorf("signout's %s cookie %v, want a cleared cookie with Secure=%v", name, c, tc.secure)
 				}
+				// Over HTTPS, __Host- names: no other host can set or
+				// shadow them. Over plain HTTP, the seed's names.
+				if c := res.Cookies[name]; c != nil && strings.HasPrefix(c.Name, "__Host-") != tc.secure {
+					t.Errorf("%s cookie named %q over %s", name, c.Name, tc.name)
+				}
 			}
 		})
 	}

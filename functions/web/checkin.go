@@ -94,7 +94,7 @@ func (f *Function) handleCheckin() http.Handler {
 			ans, status = invalidCode, http.StatusBadRequest
 		default:
 			ci, err := f.api.CheckIn(v.ctx(), v.session, code)
-			signedIn := v.session.Has(api.SessionCookie)
+			signedIn := v.session.HasAccess()
 			if api.StatusOf(err) == http.StatusUnauthorized && !signedIn {
 				v.toSignIn() // the session ended meanwhile
 				return

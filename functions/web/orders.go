@@ -141,7 +141,7 @@ func (f *Function) showOrderChanged(v *visit, id string, err error, query, flash
 // someone else's order is not found, as an unknown one is.
 func (f *Function) order(v *visit, id string) (api.Order, bool) {
 	o, err := f.api.Order(v.ctx(), v.session, id)
-	if api.StatusOf(err) == http.StatusUnauthorized && v.user != nil && v.session.Has(api.SessionCookie) {
+	if api.StatusOf(err) == http.StatusUnauthorized && v.user != nil && v.session.HasAccess() {
 		v.notFound()
 		return api.Order{}, false
 	}

@@ -15,15 +15,16 @@ func TestCookiesCarryTheSessionFlags(t *testing.T) {
 	tests := []struct {
 		name       string
 		set        func(c auth.Cookies, w http.ResponseWriter)
-		wantName   string
+		wantName   string // over HTTPS; over plain HTTP, the seed's name
+		plainName  string
 		wantMaxAge int
 	}{
 		{"session", func(c auth.Cookies, w http.ResponseWriter) {
 			c.SetSession(w, "access-token", t0.Add(auth.AccessLifetime))
-		}, auth.SessionCookie, 900},
+		}, "__Host-session", auth.SessionCookie, 900},
 		{"refresh", func(c auth.Cookies, w http.ResponseWriter) {
 			c.SetRefresh(w, "refresh-token", t0.Add(auth.RefreshLifetime))
-		}, auth.RefreshCookie, 604800},
+		}, "__Host-refresh", auth.RefreshCookie, 604800},
 	}
 	for _, tc := range tests {
 		// Each cookie is set over HTTPS and, insecure, over plain HTTP.
@@ -40,9 +41,12 @@ func TestCookiesCarryTheSessionFlags(t *testing.T) {
 				if len(cookies) != 1 {
 					t.Fatalf("got %d cookies, want 1", len(cookies))
 				}
-				c := cookies[0]
-				if c.Name != tc.wantName || c.Value == "" {
-					t.Errorf("cookie %q=%q, want %q with a value", c.Name, c.Value, tc.wantName)
+				c, want := cookies[0], tc.wantName
+				if insecure {
+					want = tc.plainName
+				}
+				if c.Name != want || c.Value == "" {
+					t.Errorf("cookie %q=%q, want %q with a value", c.Name, c.Value, want)
 				}
 				checkFlags(t, c, !insecure)
 				if c.MaxAge != tc.wantMaxAge {
@@ -71,8 +75,37 @@ func TestClearExpiresBothCookies(t *testing.T) {
 			}
 			checkFlags(t, c, !insecure)
 		}
-		if !got[auth.SessionCookie] || !got[auth.RefreshCookie] || len(got) != 2 {
-			t.Errorf("cleared cookies %v, want session and refresh", got)
+		session, refresh := auth.SecureSessionCookie, auth.SecureRefreshCookie
+		if insecure {
+			session, refresh = auth.SessionCookie, auth.RefreshCookie
+		}
+		if !got[session] || !got[refresh] || len(got) != 2 {
+			t.Errorf("cleared cookies %v, want %s and %s", got, session, refresh)
+		}
+	}
+}
+
+func TestEitherNameOfACookieIsRead(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                     string
+		cookies                  []*http.Cookie
+		wantSession, wantRefresh string
+	}{
+		{"the seed's names", []*http.Cookie{{Name: "session", Value: "a"}, {Name: "refresh", Value: "r"}}, "a", "r"},
+		{"the __Host- names", []*http.Cookie{{Name: "__Host-session", Value: "a"}, {Name: "__Host-refresh", Value: "r"}}, "a", "r"},
+		{"both: the __Host- one wins", []*http.Cookie{{Name: "session", Value: "old"}, {Name: "__Host-session", Value: "a"}}, "a", ""},
+		{"none", nil, "", ""},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range tc.cookies {
+			req.AddCookie(c)
+		}
+		if got := auth.SessionToken(req); got != tc.wantSession {
+			t.Errorf("%s: SessionToken = %q, want %q", tc.name, got, tc.wantSession)
+		}
+		if got := auth.RefreshToken(req); got != tc.wantRefresh {
+			t.Errorf("%s: RefreshToken = %q, want %q", tc.name, got, tc.wantRefresh)
 		}
 	}
 }

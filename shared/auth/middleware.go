@@ -22,12 +22,12 @@ var _ Verifier = (*Tokens)(nil)
 func Middleware(v Verifier) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ck, err := r.Cookie(SessionCookie)
-			if err != nil || ck.Value == "" {
+			token := SessionToken(r)
+			if token == "" {
 				next.ServeHTTP(w, r)
 				return
 			}
-			u, err := v.Verify(ck.Value)
+			u, err := v.Verify(token)
 			if err != nil {
 				// The reason only, never the token.
 				logging.FromContext(r.Context()).DebugContext(r.Context(), "session rejected",

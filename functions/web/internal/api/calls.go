@@ -62,7 +62,7 @@ func (c *Client) CurrentUser(ctx context.Context, s *Session) (*User, error) {
 	if _, err := c.call(ctx, s, req, &out); err != nil {
 		return nil, err
 	}
-	if out.CurrentUser == nil && s.Has(SessionCookie) {
+	if out.CurrentUser == nil && s.HasAccess() {
 		// An access token the API no longer accepts (expired, or signed
 		// with a rotated key) reads as signed out rather than 401.
 		switch err := c.refresh(ctx, s); {

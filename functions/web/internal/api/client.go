@@ -129,7 +129,7 @@ type request struct {
 // call makes req for s and decodes a success into out, if given. It
 // returns the answer's header.
 func (c *Client) call(ctx context.Context, s *Session, req request, out any) (http.Header, error) {
-	if req.auth && !s.Has(SessionCookie) {
+	if req.auth && !s.HasAccess() {
 		// The browser dropped an expired access token but kept the
 		// refresh token: refresh first rather than be refused.
 		if err := c.refresh(ctx, s); err != nil && StatusOf(err) != http.StatusUnauthorized {

@@ -243,3 +243,26 @@ func TestNewRefusesAClientThatKeepsCookies(t *testing.T) {
 		}
 	}
 }
+
+func TestASessionUnderTheHTTPSNamesIsASession(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name              string
+		cookies           []*http.Cookie
+		access, signedOut bool
+	}{
+		{"the seed's names", []*http.Cookie{{Name: "session", Value: "a"}, {Name: "refresh", Value: "r"}}, true, false},
+		{"the __Host- names", []*http.Cookie{{Name: "__Host-session", Value: "a"}, {Name: "__Host-refresh", Value: "r"}}, true, false},
+		{"a __Host- refresh token alone", []*http.Cookie{{Name: "__Host-refresh", Value: "r"}}, false, false},
+		{"no session", []*http.Cookie{{Name: "theme", Value: "dark"}}, false, true},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range tc.cookies {
+			req.AddCookie(c)
+		}
+		s := api.NewSession(req, "")
+		if s.HasAccess() != tc.access || s.SignedOut() != tc.signedOut {
+			t.Errorf("%s: HasAccess %v, SignedOut %v; want %v, %v", tc.name, s.HasAccess(), s.SignedOut(), tc.access, tc.signedOut)
+		}
+	}
+}

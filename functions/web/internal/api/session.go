@@ -5,12 +5,17 @@ import (
 	"sync"
 )
 
-// Cookie names of the session (DESIGN §4), as auth sets them.
+// Cookie names of the session (DESIGN §4), as auth sets them: the seed's
+// over plain HTTP, and with the __Host- prefix over HTTPS.
 const (
 	// SessionCookie holds the access token.
 	SessionCookie = "session"
 	// RefreshCookie holds the refresh token.
 	RefreshCookie = "refresh"
+	// SecureSessionCookie and SecureRefreshCookie are their names over
+	// HTTPS.
+	SecureSessionCookie = "__Host-session"
+	SecureRefreshCookie = "__Host-refresh"
 )
 
 // Session is one browser request as the API sees it: the cookies the
@@ -70,10 +75,14 @@ func (s *Session) Has(name string) bool {
 	return s.indexOf(name) >= 0
 }
 
+// HasAccess reports whether the session holds an access token, under
+// either of its names.
+func (s *Session) HasAccess() bool { return s.Has(SessionCookie) || s.Has(SecureSessionCookie) }
+
 // SignedOut reports whether the session holds neither an access nor a
 // refresh token, so that no call can be made on anyone's behalf.
 func (s *Session) SignedOut() bool {
-	return !s.Has(SessionCookie) && !s.Has(RefreshCookie)
+	return !s.HasAccess() && !s.Has(RefreshCookie) && !s.Has(SecureRefreshCookie)
 }
 
 // cookieList returns a copy of the cookies to send.
