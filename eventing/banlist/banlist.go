@@ -120,11 +120,23 @@ func New(db store.Store, now func() time.Time) *List {
 
 // Banned reports whether userID is banned now.
 func (l *List) Banned(ctx context.Context, userID string) (bool, error) {
+	return l.bannedBy(func(dst any) error { return l.db.Get(ctx, Collection, userID, dst) }, userID)
+}
+
+// BannedIn reports, in tx, whether userID is banned now: for a rule that
+// must see the ban in the transaction it decides in.
+func (l *List) BannedIn(tx store.Tx, userID string) (bool, error) {
+	return l.bannedBy(func(dst any) error { return tx.Get(Collection, userID, dst) }, userID)
+}
+
+// bannedBy reports whether userID is banned now, reading their entry with
+// get (from the store, or in a transaction).
+func (l *List) bannedBy(get func(dst any) error, userID string) (bool, error) {
 	if !store.ValidID(userID) {
 		return false, nil
 	}
 	var e entry
-	switch err := l.db.Get(ctx, Collection, userID, &e); {
+	switch err := get(&e); {
 	case errors.Is(err, store.ErrNotFound):
 		return false, nil
 	case err != nil:
@@ -136,22 +148,6 @@ func (l *List) Banned(ctx context.Context, userID string) (bool, error) {
 // banned reports whether e bans its user at now.
 func (e entry) banned(now time.Time) bool {
 	return e.Banned && (e.Until.IsZero() || now.Before(e.Until))
-}
-
-// BannedIn reports, in tx, whether userID is banned now: for a rule that
-// must see the ban in the transaction it decides in.
-func (l *List) BannedIn(tx store.Tx, userID string) (bool, error) {
-	if !store.ValidID(userID) {
-		return false, nil
-	}
-	var e entry
-	switch err := tx.Get(Collection, userID, &e); {
-	case errors.Is(err, store.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("banlist: %w", err)
-	}
-	return e.banned(l.now()), nil
 }
 
 // Guard passes to next the requests of users not banned, and the signed

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,12 +70,16 @@ func (f *Function) adminsOnly(h http.Handler) http.Handler {
 			httpx.Error(w, r, sharedauth.ErrNotAuthorized)
 			return
 		}
-		admin, err := f.store.UserByID(r.Context(), u.ID)
-		if err == nil {
-			if out, serr := f.store.SignedOutToken(r.Context(), u.TokenID); serr != nil || out {
-				err = cmp.Or(serr, error(account.ErrUserNotFound))
-			}
+		out, err := f.store.SignedOutToken(r.Context(), u.TokenID)
+		if err != nil {
+			httpx.Error(w, r, fmt.Errorf("store.SignedOutToken: %w", err))
+			return
 		}
+		if out {
+			httpx.Error(w, r, sharedauth.ErrNotAuthorized)
+			return
+		}
+		admin, err := f.store.UserByID(r.Context(), u.ID)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			httpx.Error(w, r, sharedauth.ErrNotAuthorized)
