@@ -61,12 +61,17 @@ type Publishing[C any] struct {
 	Config    C
 }
 
+// Deps is the footing of a publisher served with env and these settings.
+func (s Publishing[C]) Deps(env Env) outbox.Deps {
+	return outbox.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger, PublicURL: s.PublicURL}
+}
+
 // Publisher returns the realMain of the command of function name, built
 // on an outbox (outbox.Deps) by newFn from its settings C: its events go
 // to the broker at K_SINK.
 func Publisher[C any, F launch.Function](name string, newFn func(C, outbox.Deps) (F, error)) func(context.Context) error {
 	return Serve(name, func(_ context.Context, s Publishing[C], env Env) (launch.Function, error) {
-		f, err := newFn(s.Config, outbox.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger, PublicURL: s.PublicURL})
+		f, err := newFn(s.Config, s.Deps(env))
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,27 @@ func TestStripeTellingOfARefundPaymentsMadeSendsNoSecondEvent(t *testing.T) {
 	}
 	if reason := f.ledger(orderID).Payments[0].Refund.Reason; reason != payment.ReasonCancelled {
 		t.Errorf("refund reason %q, want it kept as %q", reason, payment.ReasonCancelled)
+	}
+}
+
+func TestAPaymentFromThePublicOriginIsTakenBehindTheIngress(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, publicURL string
+		want            int
+	}{
+		{"PUBLIC_URL set", "https://buytickets.dev", http.StatusUnauthorized}, // past the origin check, to sign-in
+		{"PUBLIC_URL unset", "", http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFn(t, func(s *settings) { s.deps.PublicURL = tc.publicURL })
+			req := httptest.NewRequest(http.MethodPost, "http://payments.buytickets.svc.cluster.local/api/payments", strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", "https://buytickets.dev")
+			if res := f.serve(req); res.Code != tc.want {
+				t.Errorf("answered %d %s, want %d", res.Code, res.Body, tc.want)
+			}
+		})
 	}
 }

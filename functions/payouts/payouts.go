@@ -31,13 +31,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payouts/internal/gateway"
 	payoutsstore "github.com/buytickets/buytickets/functions/payouts/internal/store"
@@ -45,7 +43,6 @@ import (
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
-	"github.com/buytickets/buytickets/shared/store"
 )
 
 // The defaults of the settings (DESIGN §7).
@@ -113,30 +110,18 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Deps are what the function runs on.
+// Deps are what the function runs on: the footing of a publisher
+// (outbox.Deps; its Outbox.SweepEvery also makes Run sweep payouts on a
+// ticker, as the embedded default does, where 0 leaves that to the
+// PingSource), and its Stripe client.
 type Deps struct {
-	// Store keeps the payouts, the connected accounts, the outbox and the
-	// receipts of events; required.
-	Store store.Store
-	// Sink is where the outbox relay sends events (K_SINK); required.
-	Sink string
-	// Outbox tunes the relay; its zero value is the production setting.
-	// Its SweepEvery also makes Run sweep payouts on a ticker, as the
-	// embedded default does; 0 leaves that to the PingSource.
-	Outbox outbox.Options
-	// Events is the function's membership of the event plane; required.
-	Events *eventing.Member
+	outbox.Deps
 	// HTTPClient sends the requests to Stripe; one with a 20 s timeout
 	// when nil.
 	HTTPClient *http.Client
 	// RedriveAfter is how old a claim without a recorded outcome must be
 	// before the sweep re-drives it; DefaultRedriveAfter when zero.
 	RedriveAfter time.Duration
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
-	// Logger logs each request, the relay and the releases; when nil, the
-	// logger in the request's or Run's context is used.
-	Logger *slog.Logger
 }
 
 // Function is the payouts function, ready to serve.
@@ -157,8 +142,9 @@ type Function struct {
 // New returns the function for cfg on deps, or an error when a setting is
 // unusable or the store or the sink is missing.
 func New(cfg Config, deps Deps) (*Function, error) {
-	od := outbox.Deps{Store: deps.Store, Sink: deps.Sink, Outbox: deps.Outbox, Events: deps.Events, Now: deps.Now, Logger: deps.Logger, PublicURL: cfg.PublicURL}
-	ft, err := od.Start(cfg.Validate, cfg.JWTKey)
+	// The origin its pages trust is where Stripe sends the seller back.
+	deps.PublicURL = cfg.PublicURL
+	ft, err := deps.Start(cfg.Validate, cfg.JWTKey)
 	if err != nil {
 		return nil, fmt.Errorf("payouts.New: %w", err)
 	}

@@ -78,7 +78,7 @@ var functions = []function{
 				PasswordCost:   s.opts.PasswordCost,
 				AdminEmails:    s.opts.AdminEmails,
 				RateLimits:     onOff(s.opts.RateLimits),
-			}, auth.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+			}, s.publisher(env)))
 		},
 	},
 	{
@@ -87,7 +87,7 @@ var functions = []function{
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(tickets.New(tickets.Config{JWTKey: string(s.jwtKey)},
-				tickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+				s.publisher(env)))
 		},
 	},
 	{
@@ -95,9 +95,7 @@ var functions = []function{
 		routes: []string{"/api/payments"},
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
-			return served(payments.New(s.stripe, payments.Deps{
-				Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, RedriveAfter: s.opts.RedriveAfter, Logger: env.logger,
-			}))
+			return served(payments.New(s.stripe, payments.Deps{Deps: s.publisher(env), RedriveAfter: s.opts.RedriveAfter}))
 		},
 	},
 	{
@@ -116,7 +114,7 @@ var functions = []function{
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(orders.New(orders.Config{JWTKey: string(s.jwtKey), ExpirationWindow: s.opts.ExpirationWindow},
-				orders.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+				s.publisher(env)))
 		},
 	},
 	{
@@ -125,7 +123,7 @@ var functions = []function{
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(etickets.New(etickets.Config{JWTKey: string(s.jwtKey), SigningKey: s.eticketKey},
-				etickets.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}))
+				s.publisher(env)))
 		},
 	},
 	{
@@ -139,9 +137,7 @@ var functions = []function{
 				JWTKey: string(s.jwtKey), StripeKey: s.stripe.StripeKey, StripeAPIBase: s.stripe.StripeAPIBase,
 				StripeConnectWebhookSecret: s.connectWebhookSecret, PublicURL: s.url,
 				FeePercent: payouts.DefaultFeePercent, Delay: s.opts.PayoutDelay,
-			}, payouts.Deps{
-				Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, RedriveAfter: s.opts.RedriveAfter, Logger: env.logger,
-			}))
+			}, payouts.Deps{Deps: s.publisher(env), RedriveAfter: s.opts.RedriveAfter}))
 		},
 	},
 	{
@@ -250,6 +246,12 @@ func lookup(name string) (function, bool) {
 		return function{}, false
 	}
 	return functions[i], true
+}
+
+// publisher is the footing of a publishing replica on env: its store,
+// the broker, its membership of the event plane and its logger.
+func (s *Stack) publisher(env replicaEnv) outbox.Deps {
+	return outbox.Deps{Store: env.db, Sink: s.sink, Outbox: s.outboxOptions(), Events: env.events, Logger: env.logger}
 }
 
 // outboxOptions are the embedded default's: a ticker sweeps, since no

@@ -12,10 +12,11 @@ import (
 )
 
 // realMain serves payments with its settings (payments.Config), the
-// broker's address (K_SINK) and what every member of the event plane
+// broker's address (K_SINK), the public address whose origin it trusts
+// (PUBLIC_URL) and what every member of the event plane
 // reads (DESIGN §7).
 var realMain = command.Serve("payments", func(_ context.Context, s command.Publishing[payments.Config], env command.Env) (launch.Function, error) {
-	return payments.New(s.Config, payments.Deps{Events: env.Events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
+	return payments.New(s.Config, payments.Deps{Deps: s.Deps(env)})
 })
 
 func main() { launch.Main("payments", realMain) }

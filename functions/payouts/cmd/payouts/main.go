@@ -6,32 +6,16 @@ package main
 import (
 	"context"
 
-	"github.com/buytickets/buytickets/eventing"
-	"github.com/buytickets/buytickets/eventing/identity"
+	"github.com/buytickets/buytickets/eventing/command"
 	"github.com/buytickets/buytickets/functions/payouts"
 	"github.com/buytickets/buytickets/shared/launch"
-	"github.com/buytickets/buytickets/shared/store/firestore"
 )
 
-// settings is the process's environment (DESIGN §7).
-type settings struct {
-	launch.Settings
-	// Sink is the broker's address, which Knative's SinkBinding injects.
-	Sink    string `env:"K_SINK" required:"true"`
-	Payouts payouts.Config
-	// Events authenticates the event plane (EVENTS_ISSUER, EVENTS_AUDIENCE).
-	Events identity.Settings
-	firestore.Database
-}
+// realMain serves payouts with its settings (payouts.Config), the broker's
+// address (K_SINK) and what every member of the event plane reads
+// (DESIGN §7).
+var realMain = command.Serve("payouts", func(_ context.Context, s command.Publishing[payouts.Config], env command.Env) (launch.Function, error) {
+	return payouts.New(s.Config, payouts.Deps{Deps: s.Deps(env)})
+})
 
 func main() { launch.Main("payouts", realMain) }
-
-func realMain(ctx context.Context) error {
-	return launch.Serve(ctx, func(_ context.Context, s *settings, env launch.Env) (launch.Function, error) {
-		events, err := eventing.JoinCluster("payouts", s.Events)
-		if err != nil {
-			return nil, err
-		}
-		return payouts.New(s.Payouts, payouts.Deps{Events: events, Store: env.Store, Sink: s.Sink, Logger: env.Logger})
-	})
-}
