@@ -5,6 +5,16 @@
 // their start and run one after another: every read-modify-write is
 // serializable, and there is nothing to retry. Reads outside transactions
 // run concurrently on WAL snapshots.
+//
+// Within one process the writers of a DB queue for the lock in Go, first
+// come first served, before they ask SQLite for it. SQLite's own busy
+// handler is not fair: a waiting writer sleeps and polls, with sleeps
+// growing to 100 ms, and a writer arriving between its polls takes the lock
+// first, so under steady load some writers waited past the busy timeout
+// while later ones kept winning. The queue gives each writer its turn in
+// order, bounds the wait (Options.WriteWait), and lets a writer whose
+// context ends leave it. Open a file once per process and share the DB: two
+// DBs on one file meet only at SQLite's busy handler.
 package sqlite
 
 import (
@@ -13,10 +23,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -28,6 +41,27 @@ import (
 // DB is a store on one SQLite file.
 type DB struct {
 	db *sql.DB
+	// turn holds one token while a write transaction runs; writers wait
+	// for it in arrival order (a channel's waiting senders are served in
+	// the order they came).
+	turn      chan struct{}
+	writeWait time.Duration
+	// indexes holds the names of the query indexes the file has (index).
+	indexes sync.Map
+	// stmts holds the statements prepared, by their SQL (prepared).
+	stmts sync.Map
+}
+
+// Options tunes a DB; the zero value is the default.
+type Options struct {
+	// WriteWait bounds how long a write transaction waits for its turn
+	// before the store answers ErrUnavailable (default 10s): long enough
+	// that a burst drains, short enough that a caller is told to retry
+	// rather than hang.
+	WriteWait time.Duration
+	// Conns is how many connections are kept open for reads running at
+	// once (default 16); more readers wait for a free one.
+	Conns int
 }
 
 var _ store.Store = (*DB)(nil)
@@ -40,8 +74,20 @@ CREATE TABLE IF NOT EXISTS documents (
 	PRIMARY KEY (collection, id)
 ) WITHOUT ROWID`
 
-// Open opens (creating when needed) the store in the file at path.
+// Open opens (creating when needed) the store in the file at path, with
+// the default Options.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (creating when needed) the store in the file at path.
+func OpenWith(ctx context.Context, path string, opts Options) (*DB, error) {
+	if opts.WriteWait <= 0 {
+		opts.WriteWait = 10 * time.Second
+	}
+	if opts.Conns <= 0 {
+		opts.Conns = 16
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite.Open: %w", err)
@@ -60,11 +106,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite.Open: %w", err)
 	}
+	// Every connection opened costs a file open and the pragmas above;
+	// keeping them idle rather than closing all but two (database/sql's
+	// default) spares readers that cost under load.
+	db.SetMaxOpenConns(opts.Conns)
+	db.SetMaxIdleConns(opts.Conns)
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite.Open %s: %w", path, classify(err))
 	}
-	return &DB{db: db}, nil
+	d := &DB{db: db, turn: make(chan struct{}, 1), writeWait: opts.WriteWait}
+	if err := d.loadIndexes(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite.Open %s: %w", path, err)
+	}
+	return d, nil
 }
 
 // private makes the database file, and its journal files when they exist,
@@ -86,15 +142,26 @@ func private(path string) error {
 }
 
 // Close closes the file.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	return d.db.Close()
+}
 
-// RunTransaction runs fn in one IMMEDIATE transaction and applies its writes at commit.
+// RunTransaction waits for its turn among the DB's writers, then runs fn
+// in one IMMEDIATE transaction and applies its writes at commit.
 func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := d.awaitTurn(ctx); err != nil {
+		return err
+	}
+	defer func() { <-d.turn }()
 	sqlTx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", classify(err))
 	}
-	t := &tx{ctx: ctx, q: sqlTx}
+	t := &tx{ctx: ctx, q: prepared{d: d, tx: sqlTx}, db: d}
 	if err := fn(ctx, t); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -106,24 +173,155 @@ func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", classify(err))
 	}
+	for _, name := range t.indexed {
+		d.indexes.Store(name, true)
+	}
 	return nil
+}
+
+// awaitTurn waits, in arrival order, until no other write transaction of d
+// runs, ctx ends or the write wait passes.
+func (d *DB) awaitTurn(ctx context.Context) error {
+	select {
+	case d.turn <- struct{}{}:
+		return nil
+	default:
+	}
+	timer := time.NewTimer(d.writeWait)
+	defer timer.Stop()
+	select {
+	case d.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: waiting to write: %w", classify(ctx.Err()))
+	case <-timer.C:
+		return store.ErrUnavailable.With(fmt.Errorf("sqlite: waited %v to write", d.writeWait))
+	}
 }
 
 // Get reads one document outside any transaction.
 func (d *DB) Get(ctx context.Context, collection, id string, dst any) error {
-	return get(ctx, d.db, collection, id, dst)
+	return get(ctx, prepared{d: d}, collection, id, dst)
 }
 
-// Query reads documents outside any transaction.
+// Query reads documents outside any transaction. The first query of its
+// shape builds the shape's index when no writer is running; a read never
+// waits for writers, so while one runs the query goes without the index.
 func (d *DB) Query(ctx context.Context, collection string, q store.Query) ([]store.Doc, error) {
-	return query(ctx, d.db, collection, q)
+	if err := check(collection, q); err != nil {
+		return nil, err
+	}
+	using := ""
+	if ix, ok := indexFor(collection, q); ok {
+		if _, known := d.indexes.Load(ix.name); !known {
+			if err := d.tryIndex(ctx, ix); err != nil {
+				return nil, err
+			}
+		}
+		if _, known := d.indexes.Load(ix.name); known {
+			using = ix.name
+		}
+	}
+	return query(ctx, prepared{d: d}, collection, q, using)
 }
 
-// querier is what reads need: the database or a transaction.
+// tryIndex creates ix if no write transaction runs.
+func (d *DB) tryIndex(ctx context.Context, ix index) error {
+	select {
+	case d.turn <- struct{}{}:
+	default:
+		return nil
+	}
+	defer func() { <-d.turn }()
+	if _, err := d.db.ExecContext(ctx, ix.create); err != nil {
+		return fmt.Errorf("sqlite: index %s: %w", ix.name, classify(err))
+	}
+	d.indexes.Store(ix.name, true)
+	return nil
+}
+
+// loadIndexes records the query indexes the file already has.
+func (d *DB) loadIndexes(ctx context.Context) error {
+	rows, err := d.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'`)
+	if err != nil {
+		return classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return classify(err)
+		}
+		d.indexes.Store(name, true)
+	}
+	return classify(rows.Err())
+}
+
+// querier is what reads and writes need: the database or a transaction.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// prepared runs statements prepared once per DB and kept, in tx when it is
+// not nil: parsing a statement cost as much as running it.
+type prepared struct {
+	d  *DB
+	tx *sql.Tx
+}
+
+func (p prepared) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s, err := p.d.prepare(ctx, query)
+	if err != nil || p.tx == nil {
+		return s, err
+	}
+	return p.tx.StmtContext(ctx, s), nil
+}
+
+func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (p prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		// A *sql.Row carries its error only from database/sql: run the
+		// query unprepared, which reports the same error.
+		if p.tx != nil {
+			return p.tx.QueryRowContext(ctx, query, args...)
+		}
+		return p.d.db.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// prepare returns query prepared, preparing it the first time.
+func (d *DB) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := d.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := d.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if prev, loaded := d.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
 type write struct {
@@ -136,7 +334,11 @@ type write struct {
 type tx struct {
 	ctx    context.Context
 	q      querier
+	db     *DB
 	writes []write
+	// indexed names the indexes built in this transaction, known to the
+	// DB once it commits.
+	indexed []string
 }
 
 func (t *tx) Get(collection, id string, dst any) error {
@@ -150,7 +352,27 @@ func (t *tx) Query(collection string, q store.Query) ([]store.Doc, error) {
 	if len(t.writes) > 0 {
 		return nil, store.ErrReadAfterWrite
 	}
-	return query(t.ctx, t.q, collection, q)
+	if err := check(collection, q); err != nil {
+		return nil, err
+	}
+	using := ""
+	if ix, ok := indexFor(collection, q); ok {
+		_, known := t.db.indexes.Load(ix.name)
+		if !known && !slices.Contains(t.indexed, ix.name) {
+			// The transaction holds the write lock: the index is built
+			// in it, and stays if it commits.
+			if _, err := t.q.ExecContext(t.ctx, ix.create); err != nil {
+				return nil, fmt.Errorf("sqlite: index %s: %w", ix.name, classify(err))
+			}
+			t.indexed = append(t.indexed, ix.name)
+		}
+		// Statements are prepared outside the transaction, where an
+		// index it built does not exist until it commits.
+		if known {
+			using = ix.name
+		}
+	}
+	return query(t.ctx, t.q, collection, q, using)
 }
 
 func (t *tx) Create(collection, id string, doc any) error {
@@ -238,55 +460,28 @@ func get(ctx context.Context, q querier, collection, id string, dst any) error {
 	return store.Decode(fields, dst)
 }
 
-func query(ctx context.Context, q querier, collection string, qy store.Query) ([]store.Doc, error) {
+// check reports a collection or query neither driver can run.
+func check(collection string, q store.Query) error {
 	if err := store.CheckCollection(collection); err != nil {
-		return nil, err
+		return err
 	}
-	if err := store.CheckQuery(qy); err != nil {
-		return nil, err
-	}
-	var sb strings.Builder
-	args := []any{collection}
-	sb.WriteString(`SELECT id, data FROM documents WHERE collection = ?`)
-	for _, f := range qy.Filters {
-		cond, fargs, err := filterSQL(f)
-		if err != nil {
+	return store.CheckQuery(q)
+}
+
+// query runs qy, already checked, from the index named using when not empty.
+func query(ctx context.Context, q querier, collection string, qy store.Query, using string) ([]store.Doc, error) {
+	var cursor any
+	if qy.OrderBy != "" && qy.After != "" {
+		var err error
+		if cursor, err = cursorValue(ctx, q, collection, qy.After, jsonPath(qy.OrderBy)); err != nil {
 			return nil, err
 		}
-		sb.WriteString(" AND " + cond)
-		args = append(args, fargs...)
 	}
-	dir := "ASC"
-	cmp := ">"
-	if qy.Desc {
-		dir, cmp = "DESC", "<"
+	stmt, args, err := selectSQL(collection, qy, cursor, using)
+	if err != nil {
+		return nil, err
 	}
-	if qy.OrderBy != "" {
-		path := jsonPath(qy.OrderBy)
-		sb.WriteString(` AND json_type(data, ?) IS NOT NULL`)
-		args = append(args, path)
-		if qy.After != "" {
-			v, err := cursorValue(ctx, q, collection, qy.After, path)
-			if err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(&sb, ` AND (json_extract(data, ?) %s ? OR (json_extract(data, ?) = ? AND id %s ?))`, cmp, cmp)
-			args = append(args, path, v, path, v, qy.After)
-		}
-		sb.WriteString(` ORDER BY json_extract(data, ?) ` + dir + `, id ` + dir)
-		args = append(args, path)
-	} else {
-		if qy.After != "" {
-			sb.WriteString(` AND id ` + cmp + ` ?`)
-			args = append(args, qy.After)
-		}
-		sb.WriteString(` ORDER BY id ` + dir)
-	}
-	if qy.Limit > 0 {
-		sb.WriteString(` LIMIT ?`)
-		args = append(args, qy.Limit)
-	}
-	rows, err := q.QueryContext(ctx, sb.String(), args...)
+	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: query %s: %w", collection, classify(err))
 	}
@@ -307,6 +502,56 @@ func query(ctx context.Context, q querier, collection string, qy store.Query) ([
 		return nil, fmt.Errorf("sqlite: query %s: %w", collection, classify(err))
 	}
 	return docs, nil
+}
+
+// selectSQL is the statement of qy, already checked; cursor is the order
+// field's value in the document qy.After names, when qy has an order. The
+// collection and the field paths are written into the SQL as literals
+// (their names are checked to hold no quote), so that SQLite matches them
+// to the shape's partial index (indexFor). using names that index once it
+// exists: without statistics SQLite's planner often prefers the primary
+// key's range over the collection, which reads every document of it.
+func selectSQL(collection string, qy store.Query, cursor any, using string) (string, []any, error) {
+	var sb strings.Builder
+	var args []any
+	sb.WriteString(`SELECT id, data FROM documents`)
+	if using != "" {
+		sb.WriteString(` INDEXED BY ` + using)
+	}
+	fmt.Fprintf(&sb, ` WHERE collection = '%s'`, collection)
+	for _, f := range qy.Filters {
+		cond, fargs, err := filterSQL(f)
+		if err != nil {
+			return "", nil, err
+		}
+		sb.WriteString(" AND " + cond)
+		args = append(args, fargs...)
+	}
+	dir := "ASC"
+	cmp := ">"
+	if qy.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if qy.OrderBy != "" {
+		field := extract(qy.OrderBy)
+		fmt.Fprintf(&sb, ` AND json_type(data, '%s') IS NOT NULL`, jsonPath(qy.OrderBy))
+		if qy.After != "" {
+			fmt.Fprintf(&sb, ` AND (%[1]s %[2]s ? OR (%[1]s = ? AND id %[2]s ?))`, field, cmp)
+			args = append(args, cursor, cursor, qy.After)
+		}
+		fmt.Fprintf(&sb, ` ORDER BY %s %s, id %s`, field, dir, dir)
+	} else {
+		if qy.After != "" {
+			sb.WriteString(` AND id ` + cmp + ` ?`)
+			args = append(args, qy.After)
+		}
+		sb.WriteString(` ORDER BY id ` + dir)
+	}
+	if qy.Limit > 0 {
+		sb.WriteString(` LIMIT ?`)
+		args = append(args, qy.Limit)
+	}
+	return sb.String(), args, nil
 }
 
 // cursorValue reads the order field of the document a cursor names.
@@ -335,27 +580,67 @@ func filterSQL(f store.Filter) (string, []any, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("sqlite: filter %s: %w", f.Field, err)
 	}
-	path := jsonPath(f.Field)
+	path, field := jsonPath(f.Field), extract(f.Field)
 	switch x := v.(type) {
 	case nil:
-		return `json_type(data, ?) = 'null'`, []any{path}, nil
+		return fmt.Sprintf(`json_type(data, '%s') = 'null'`, path), nil, nil
 	case bool:
 		want := "false"
 		if x {
 			want = "true"
 		}
-		return `json_type(data, ?) = ?`, []any{path, want}, nil
+		return fmt.Sprintf(`json_type(data, '%s') = '%s'`, path, want), nil, nil
 	case int64, float64:
-		return `json_type(data, ?) IN ('integer', 'real') AND json_extract(data, ?) ` + string(f.Op) + ` ?`,
-			[]any{path, path, x}, nil
+		return fmt.Sprintf(`json_type(data, '%s') IN ('integer', 'real') AND %s %s ?`, path, field, f.Op), []any{x}, nil
 	case string:
-		return `json_type(data, ?) = 'text' AND json_extract(data, ?) ` + string(f.Op) + ` ?`, []any{path, path, x}, nil
+		return fmt.Sprintf(`json_type(data, '%s') = 'text' AND %s %s ?`, path, field, f.Op), []any{x}, nil
 	case time.Time:
-		return `json_type(data, ?) = 'text' AND json_extract(data, ?) ` + string(f.Op) + ` ?`,
-			[]any{path, path, x.Format(store.TimeFormat)}, nil
+		return fmt.Sprintf(`json_type(data, '%s') = 'text' AND %s %s ?`, path, field, f.Op), []any{x.Format(store.TimeFormat)}, nil
 	default:
 		return "", nil, fmt.Errorf("sqlite: filter %s: cannot compare a %T", f.Field, f.Value)
 	}
+}
+
+// extract is the SQL expression of a field's value; indexes are built on
+// the same expression.
+func extract(field string) string { return fmt.Sprintf(`json_extract(data, '%s')`, jsonPath(field)) }
+
+// index is the index a query shape needs.
+type index struct {
+	name, create string
+}
+
+// indexFor returns the index serving queries of q's shape on collection:
+// its equality fields, in order, then its order field and the document id
+// (every query's last order), over that collection's documents alone. It is what Firestore's single-field and
+// declared composite indexes are to Firestore: without it, every query
+// would read and parse each document of the collection, inside the write
+// transactions that query. ok is false for a query the primary key serves.
+func indexFor(collection string, q store.Query) (ix index, ok bool) {
+	var fields []string
+	for _, f := range q.Filters {
+		if f.Op == store.Eq && !slices.Contains(fields, f.Field) {
+			fields = append(fields, f.Field)
+		}
+	}
+	if q.OrderBy != "" {
+		fields = append(fields, q.OrderBy)
+	}
+	if len(fields) == 0 {
+		return index{}, false
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s\x00%s", collection, strings.Join(fields, "\x00"))
+	name := fmt.Sprintf("query_%x", h.Sum64())
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = extract(f)
+	}
+	return index{
+		name: name,
+		create: fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON documents (%s, id) WHERE collection = '%s'`,
+			name, strings.Join(cols, ", "), collection),
+	}, true
 }
 
 func jsonPath(field string) string { return "$." + field }
