@@ -52,13 +52,37 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction. Its reads come before its writes; writes are
-// applied at commit, all or nothing.
-type Tx interface {
+// Reader reads documents: a transaction, or a store outside any (Outside).
+type Reader interface {
 	// Get reads one document into dst; ErrNotFound when it does not exist.
 	Get(collection, id string, dst any) error
 	// Query reads the documents q selects.
 	Query(collection string, q Query) ([]Doc, error)
+}
+
+// Outside returns a Reader of s outside any transaction, its reads bound
+// to ctx: each sees what is committed when it runs. Code that decides on
+// reads can run on it first, to refuse what a transaction would refuse
+// without taking the transaction's place among the writers.
+func Outside(ctx context.Context, s Store) Reader { return outside{ctx: ctx, s: s} }
+
+type outside struct {
+	ctx context.Context
+	s   Store
+}
+
+func (o outside) Get(collection, id string, dst any) error {
+	return o.s.Get(o.ctx, collection, id, dst)
+}
+
+func (o outside) Query(collection string, q Query) ([]Doc, error) {
+	return o.s.Query(o.ctx, collection, q)
+}
+
+// Tx is one transaction. Its reads come before its writes; writes are
+// applied at commit, all or nothing.
+type Tx interface {
+	Reader
 	// Create writes a new document; the commit fails with ErrConflict when it exists.
 	Create(collection, id string, doc any) error
 	// Set writes a document whole, creating or replacing it.

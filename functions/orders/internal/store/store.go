@@ -163,7 +163,17 @@ type PlaceFunc func(in order.Placing) (order.Placement, []event.Event, error)
 // It returns the new order. Each of checks runs first, in the transaction,
 // and refuses the order by failing: a check that reads (the buyer's ban)
 // decides on what the transaction commits with.
+//
+// Before the transaction, place decides once on committed reads outside
+// any: an order it refuses there (a ticket already reserved, unknown, or
+// the buyer's limits) is refused as it stood a moment ago, without waiting
+// among the writers, which at an on-sale are mostly refusals queueing
+// behind the few orders that win. Only an order that could be placed
+// opens the transaction, which decides again on what it commits with.
 func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place PlaceFunc, checks ...func(store.Tx) error) (*order.Order, error) {
+	if err := refusedOutside(ctx, s.db, ticketID, buyerID, place); err != nil {
+		return nil, err
+	}
 	var placed *order.Order
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		placed = nil // the transaction may run more than once
@@ -204,8 +214,23 @@ func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place 
 	return placed, nil
 }
 
+// refusedOutside returns place's refusal of the order on reads outside any
+// transaction, or nil when place would place it, or the reads failed (the
+// transaction then decides).
+func refusedOutside(ctx context.Context, db store.Store, ticketID, buyerID string, place PlaceFunc) error {
+	in, err := readPlacing(store.Outside(ctx, db), ticketID, buyerID)
+	if errors.Is(err, order.ErrTicketNotFound) {
+		return err
+	}
+	if err != nil {
+		return nil
+	}
+	_, _, err = place(in)
+	return err
+}
+
 // readPlacing reads, in tx, what placing an order for ticketID is decided on.
-func readPlacing(tx store.Tx, ticketID, buyerID string) (order.Placing, error) {
+func readPlacing(tx store.Reader, ticketID, buyerID string) (order.Placing, error) {
 	in := order.Placing{BuyerID: buyerID}
 	var td ticketDoc
 	if err := tx.Get(Tickets, ticketID, &td); errors.Is(err, store.ErrNotFound) {
@@ -454,7 +479,7 @@ func (s *Store) Reservation(ctx context.Context, ticketID string) (reservation.R
 	return reservation.Reservation{TicketID: ticketID, Counter: d.Reservation, OrderID: d.OrderID}, nil
 }
 
-func getOrder(tx store.Tx, id string) (*order.Order, error) {
+func getOrder(tx store.Reader, id string) (*order.Order, error) {
 	var d orderDoc
 	if err := tx.Get(Orders, id, &d); errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", order.ErrNotFound, id)
@@ -464,7 +489,7 @@ func getOrder(tx store.Tx, id string) (*order.Order, error) {
 	return d.toOrder(id), nil
 }
 
-func getReservation(tx store.Tx, ticketID string) (reservation.Reservation, error) {
+func getReservation(tx store.Reader, ticketID string) (reservation.Reservation, error) {
 	var d reservationDoc
 	if err := tx.Get(Reservations, ticketID, &d); errors.Is(err, store.ErrNotFound) {
 		return reservation.Of(ticketID), nil

@@ -277,3 +277,39 @@ func placed(t *testing.T, db store.Store, s *ordersstore.Store) (context.Context
 	}
 	return context.Background(), o
 }
+
+// At an on-sale most orders are refusals: an order for a ticket already
+// reserved, or unknown, is refused while another writer holds the store,
+// rather than queueing behind it.
+func TestRefusalsDoNotWaitForWriters(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, db store.Store, s *ordersstore.Store) {
+		ctx, _ := placed(t, db, s)
+		release, holding := make(chan struct{}), make(chan struct{})
+		held := make(chan error, 1)
+		go func() {
+			held <- db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+				close(holding)
+				<-release
+				return tx.Set("unrelated", "doc", struct {
+					N int `store:"n"`
+				}{1})
+			})
+		}()
+		<-holding
+		defer func() {
+			close(release)
+			if err := <-held; err != nil {
+				t.Errorf("holder: %v", err)
+			}
+		}()
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, err := s.PlaceOrder(wait, "t1", "other", place(t0.Add(time.Minute))); !errors.Is(err, order.ErrReserved) {
+			t.Errorf("order for a reserved ticket while a writer holds the store = %v, want ErrReserved", err)
+		}
+		if _, err := s.PlaceOrder(wait, "t2", "other", place(t0)); !errors.Is(err, order.ErrTicketNotFound) {
+			t.Errorf("order for an unknown ticket while a writer holds the store = %v, want ErrTicketNotFound", err)
+		}
+	})
+}
