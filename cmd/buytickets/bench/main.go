@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -20,9 +21,22 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
 	only := flag.String("only", "", "run only the sections whose name contains this, and print them instead of writing the report")
 	runs := flag.Int("runs", 20, "cold starts per binary")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), *out, *only, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
@@ -55,6 +69,7 @@ func run(ctx context.Context, out, only string, runs int) error {
 		{"relay", func(ctx context.Context, w *bytes.Buffer) error { return relayThroughput(ctx, w, tmp) }},
 		{"broker", func(ctx context.Context, w *bytes.Buffer) error { return brokerThroughput(ctx, w, tmp) }},
 		{"market", func(ctx context.Context, w *bytes.Buffer) error { return marketLatency(ctx, w, tmp) }},
+		{"onsale", func(ctx context.Context, w *bytes.Buffer) error { return onSale(ctx, w, tmp) }},
 		{"expiry", func(ctx context.Context, w *bytes.Buffer) error { return schedulerLateness(ctx, w, tmp) }},
 		{"expiry-order", func(ctx context.Context, w *bytes.Buffer) error { return orderExpiry(ctx, w, tmp) }},
 		{"web", func(ctx context.Context, w *bytes.Buffer) error { return webRender(ctx, w, tmp) }},
