@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/buytickets/buytickets/functions/web/internal/api"
 	"github.com/buytickets/buytickets/shared/logging"
@@ -35,11 +36,10 @@ func (f *Function) handlePurchase() http.Handler {
 			return
 		}
 		v.back = "/tickets/" + ticketID
-		o, err := f.api.CreateOrder(v.ctx(), v.session, ticketID)
+		o, err := f.createOrder(v, ticketID)
 		switch {
 		case api.StatusOf(err) == http.StatusNotFound:
-			// Orders learns of a new ticket a moment after it is listed.
-			f.showTicketRefused(v, ticketID, form{Messages: []string{"This ticket cannot be ordered yet. Please try again in a moment."}})
+			f.showTicketRefused(v, ticketID, form{Messages: []string{"This ticket was listed a moment ago and cannot be ordered yet. Please try again in a moment."}})
 		case isRefusal(err):
 			f.showTicketRefused(v, ticketID, refusedForm(err, nil))
 		case err != nil:
@@ -48,6 +48,38 @@ func (f *Function) handlePurchase() http.Handler {
 			v.redirect("/orders/"+o.ID, "")
 		}
 	})
+}
+
+// justListedWaits are the pauses between tries of an order for a ticket
+// the shop lists but orders does not know yet: about 2.5 seconds in all.
+var justListedWaits = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond, 80 * time.Millisecond,
+	160 * time.Millisecond, 320 * time.Millisecond, 640 * time.Millisecond, 1280 * time.Millisecond}
+
+// createOrder orders ticketID for the visitor. Orders learns of a new
+// listing through ticket.created, a moment after the seller's 201 (longer
+// under load), and answers 404 until then: when the shop does list the
+// ticket, the order is tried again for a moment, so that a buyer who
+// clicks Buy on a fresh listing gets it rather than an error. A 404 for a
+// ticket not found by the shop either is answered at once.
+func (f *Function) createOrder(v *visit, ticketID string) (api.Order, error) {
+	o, err := f.api.CreateOrder(v.ctx(), v.session, ticketID)
+	if api.StatusOf(err) != http.StatusNotFound {
+		return o, err
+	}
+	if _, lerr := f.api.Ticket(v.ctx(), v.session, ticketID); lerr != nil {
+		return o, err
+	}
+	for _, wait := range justListedWaits {
+		select {
+		case <-v.ctx().Done():
+			return o, err
+		case <-time.After(wait):
+		}
+		if o, err = f.api.CreateOrder(v.ctx(), v.session, ticketID); api.StatusOf(err) != http.StatusNotFound {
+			return o, err
+		}
+	}
+	return o, err
 }
 
 // handleOrders shows the signed-in user's orders with their state.
