@@ -141,7 +141,11 @@ func New(opts Options) (*Broker, error) {
 		opts.Poll = 50 * time.Millisecond
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{}
+		// Keep a connection per worker: the default keeps two per host,
+		// and closes the rest after each delivery to a busy subscriber.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = opts.Workers
+		opts.Client = &http.Client{Transport: transport}
 	}
 	b := &Broker{
 		opts: opts, triggers: map[string]route{}, kick: dispatch.NewWaker(), now: time.Now,

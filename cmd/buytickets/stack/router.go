@@ -52,7 +52,13 @@ func (s *Stack) router() http.Handler {
 // proxy forwards each request to a replica of the backend that choose
 // names, or answers 404 when it names none.
 func (s *Stack) proxy(choose func(*http.Request) *backend) http.Handler {
+	// Keep connections to busy replicas open, as many as a burst of
+	// clients needs: the default keeps two per host and closes the rest
+	// after each request.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 256
 	proxy := &httputil.ReverseProxy{
+		Transport: transport,
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(r.In.Context().Value(replicaKey{}).(*url.URL))
 			r.Out.Host = r.In.Host
