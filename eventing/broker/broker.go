@@ -325,11 +325,19 @@ func (b *Broker) Run(ctx context.Context) error {
 
 // dispatch starts a worker, sem permitting, for each due delivery that no
 // worker is sending yet. It returns once each has started, or ctx ended.
+//
+// Each worker reads its delivery afresh, so the list is of IDs alone: the
+// oldest due deliveries are mostly those in flight, listed again each
+// round, and decoding their events each time cost more than sending them.
 func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) {
+	if len(sem) == cap(sem) {
+		return // every worker busy: each wakes the dispatcher when done
+	}
 	due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
-		Filters: []store.Filter{store.Where("due", store.Le, b.now())},
-		OrderBy: "due",
-		Limit:   2 * b.opts.Workers,
+		Filters:  []store.Filter{store.Where("due", store.Le, b.now())},
+		OrderBy:  "due",
+		Limit:    2 * b.opts.Workers,
+		KeysOnly: true,
 	})
 	if err != nil && ctx.Err() == nil {
 		logging.FromContext(ctx).WarnContext(ctx, "broker: reading due deliveries", slog.Any("error", err))

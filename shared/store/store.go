@@ -128,6 +128,10 @@ type Query struct {
 	// After is the ID of the last document of the previous page: the results
 	// start right after it in this query's order.
 	After string
+	// KeysOnly asks for the documents' IDs alone: each Doc's Fields is nil.
+	// For a caller that reads each document it takes afresh anyway, it
+	// spares reading and decoding every document the query selects.
+	KeysOnly bool
 }
 
 // Doc is a document as read by a query.

@@ -123,7 +123,7 @@ func (d *DB) Query(ctx context.Context, collection string, q store.Query) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	docs, err := collect(fq.Documents(ctx))
+	docs, err := collect(fq.Documents(ctx), q.KeysOnly)
 	return docs, classify(err)
 }
 
@@ -186,6 +186,9 @@ func (d *DB) query(ctx context.Context, collection string, q store.Query, read f
 	if q.Limit > 0 {
 		fq = fq.Limit(q.Limit)
 	}
+	if q.KeysOnly {
+		fq = fq.Select() // document names only
+	}
 	return fq, nil
 }
 
@@ -215,7 +218,7 @@ func (t *tx) Query(collection string, q store.Query) ([]store.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return collect(t.t.Documents(fq))
+	return collect(t.t.Documents(fq), q.KeysOnly)
 }
 
 func (t *tx) Create(collection, id string, doc any) error {
@@ -270,7 +273,7 @@ func decodeSnapshot(snap *fs.DocumentSnapshot, err error, dst any) error {
 	return store.Decode(snap.Data(), dst)
 }
 
-func collect(it *fs.DocumentIterator) ([]store.Doc, error) {
+func collect(it *fs.DocumentIterator, keysOnly bool) ([]store.Doc, error) {
 	defer it.Stop()
 	var docs []store.Doc
 	for {
@@ -281,7 +284,11 @@ func collect(it *fs.DocumentIterator) ([]store.Doc, error) {
 		if err != nil {
 			return nil, fmt.Errorf("firestore: query: %w", err)
 		}
-		docs = append(docs, store.Doc{ID: snap.Ref.ID, Fields: snap.Data()})
+		doc := store.Doc{ID: snap.Ref.ID}
+		if !keysOnly {
+			doc.Fields = snap.Data()
+		}
+		docs = append(docs, doc)
 	}
 }
 

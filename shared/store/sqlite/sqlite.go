@@ -488,15 +488,20 @@ func query(ctx context.Context, q querier, collection string, qy store.Query, us
 	defer rows.Close()
 	var docs []store.Doc
 	for rows.Next() {
-		var id, data string
+		var id string
+		var data sql.NullString
 		if err := rows.Scan(&id, &data); err != nil {
 			return nil, fmt.Errorf("sqlite: query %s: %w", collection, classify(err))
 		}
-		fields, err := parse(data)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: query %s/%s: %w", collection, id, err)
+		doc := store.Doc{ID: id}
+		if !qy.KeysOnly {
+			fields, err := parse(data.String)
+			if err != nil {
+				return nil, fmt.Errorf("sqlite: query %s/%s: %w", collection, id, err)
+			}
+			doc.Fields = fields
 		}
-		docs = append(docs, store.Doc{ID: id, Fields: fields})
+		docs = append(docs, doc)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: query %s: %w", collection, classify(err))
@@ -514,7 +519,11 @@ func query(ctx context.Context, q querier, collection string, qy store.Query, us
 func selectSQL(collection string, qy store.Query, cursor any, using string) (string, []any, error) {
 	var sb strings.Builder
 	var args []any
-	sb.WriteString(`SELECT id, data FROM documents`)
+	if qy.KeysOnly {
+		sb.WriteString(`SELECT id, NULL FROM documents`)
+	} else {
+		sb.WriteString(`SELECT id, data FROM documents`)
+	}
 	if using != "" {
 		sb.WriteString(` INDEXED BY ` + using)
 	}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"RangeFiltersCompareOnlyTheSameType", testRangeFilters},
 		{"OrderLimitAndCursorPageThroughEverything", testPaging},
 		{"UnknownCursorIsRefused", testBadCursor},
+		{"KeysOnlySelectsTheSameDocumentsWithoutFields", testKeysOnly},
 		{"RangeFilterNeedsItsFieldAsOrder", testRangeNeedsOrder},
 		{"NullAndMissingFieldsDiffer", testNullVersusMissing},
 		{"TimesAreUTCMilliseconds", testTimes},
@@ -384,6 +385,51 @@ func testPaging(t *testing.T, s store.Store) {
 	}
 	if got, want := ids(byID), []string{"d09", "other"}; !slices.Equal(got, want) {
 		t.Errorf("by id after d08 = %v, want %v", got, want)
+	}
+}
+
+func testKeysOnly(t *testing.T, s store.Store) {
+	coll := testenv.UniqueID("items")
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	docs := map[string]item{}
+	for i := range 6 {
+		docs[fmt.Sprintf("d%02d", i)] = item{Name: "p", N: i, At: base.Add(time.Duration(i%3) * time.Minute)}
+	}
+	docs["other"] = item{Name: "q", At: base}
+	seed(t, s, coll, docs)
+	for _, q := range []store.Query{
+		{Filters: []store.Filter{store.Where("name", store.Eq, "p")}, OrderBy: "at", Desc: true, Limit: 4, After: "d04"},
+		{Filters: []store.Filter{store.Where("at", store.Le, base.Add(time.Minute))}, OrderBy: "at", Limit: 5},
+		{After: "d01"},
+	} {
+		full, err := s.Query(context.Background(), coll, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := q
+		k.KeysOnly = true
+		keys, err := s.Query(context.Background(), coll, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(ids(keys), ids(full)) || len(keys) == 0 {
+			t.Errorf("%+v: keys only %v, whole documents %v", q, ids(keys), ids(full))
+		}
+		for _, d := range keys {
+			if d.Fields != nil {
+				t.Errorf("%+v: keys only gave %s's fields %v", q, d.ID, d.Fields)
+			}
+		}
+		err = s.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+			inTx, err := tx.Query(coll, k)
+			if err == nil && !slices.Equal(ids(inTx), ids(full)) {
+				t.Errorf("%+v: keys only in a transaction %v, want %v", q, ids(inTx), ids(full))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
