@@ -21,6 +21,7 @@ func main() {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
 	only := flag.String("only", "", "run only the sections whose name contains this, and print them instead of writing the report")
 	runs := flag.Int("runs", 20, "cold starts per binary")
+	soakFor := flag.Duration("soak", 10*time.Minute, "how long the soak section runs")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -34,14 +35,14 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(context.Background(), *out, *only, *runs); err != nil {
+	if err := run(context.Background(), *out, *only, *runs, *soakFor); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out, only string, runs int) error {
+func run(ctx context.Context, out, only string, runs int, soakFor time.Duration) error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -70,6 +71,7 @@ func run(ctx context.Context, out, only string, runs int) error {
 		{"broker", func(ctx context.Context, w *bytes.Buffer) error { return brokerThroughput(ctx, w, tmp) }},
 		{"market", func(ctx context.Context, w *bytes.Buffer) error { return marketLatency(ctx, w, tmp) }},
 		{"onsale", func(ctx context.Context, w *bytes.Buffer) error { return onSale(ctx, w, tmp) }},
+		{"soak", func(ctx context.Context, w *bytes.Buffer) error { return soak(ctx, w, tmp, soakFor) }},
 		{"expiry", func(ctx context.Context, w *bytes.Buffer) error { return schedulerLateness(ctx, w, tmp) }},
 		{"expiry-order", func(ctx context.Context, w *bytes.Buffer) error { return orderExpiry(ctx, w, tmp) }},
 		{"web", func(ctx context.Context, w *bytes.Buffer) error { return webRender(ctx, w, tmp) }},

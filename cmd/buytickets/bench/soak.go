@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/buytickets/buytickets/cmd/buytickets/stack"
+)
+
+// soakCall is one request of the soak: what it was, when it started, how
+// long it took and its status (0 when it got no answer).
+type soakCall struct {
+	endpoint string
+	at       time.Time
+	took     time.Duration
+	status   int
+}
+
+// soakLog collects what the soak's clients saw.
+type soakLog struct {
+	mu        sync.Mutex
+	calls     []soakCall
+	orderable []time.Duration // a listing's 201 to its first order answer other than 404
+	paid      []paidOrder
+}
+
+type paidOrder struct {
+	buyer   *session
+	orderID string
+	ticket  string
+}
+
+func (l *soakLog) call(s *session, endpoint, method, path string, body any) (int, []byte) {
+	start := time.Now()
+	status, raw, err := s.call(method, path, body)
+	if err != nil {
+		status = 0
+	}
+	l.mu.Lock()
+	l.calls = append(l.calls, soakCall{endpoint: endpoint, at: start, took: time.Since(start), status: status})
+	l.mu.Unlock()
+	return status, raw
+}
+
+// soakEndpoints are the rows of the soak's table, in order.
+var soakEndpoints = []string{"GET /api/tickets", "POST /api/tickets", "POST /api/orders", "DELETE /api/orders/{id}", "POST /api/payments"}
+
+// soak runs a steady mixed load on the embedded default for d: 16 clients,
+// each a seller and a buyer, in a loop: browse the shop, list a ticket,
+// order it at once (timing how soon orders takes it), and cancel a third
+// of the orders and pay for the rest with tok_visa.
+func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) error {
+	const clients = 16
+	dir := filepath.Join(tmp, "soak")
+	s, err := startStack(ctx, dir, stack.Options{PasswordCost: setupCost})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	sellers, err := newSessions(s.URL(), "soak-seller%d@example.com", clients)
+	if err != nil {
+		return err
+	}
+	buyers, err := newSessions(s.URL(), "soak-buyer%d@example.com", clients)
+	if err != nil {
+		return err
+	}
+	log := &soakLog{}
+	var rss []string
+	start := time.Now()
+	end := start.Add(d)
+	stopSampling := make(chan struct{})
+	var sampling sync.WaitGroup
+	sampling.Go(func() {
+		every := min(time.Minute, max(d/10, time.Second))
+		for {
+			rss = append(rss, fmt.Sprintf("%s: %s", time.Since(start).Round(time.Second), residentMemory()))
+			select {
+			case <-stopSampling:
+				return
+			case <-time.After(every):
+			}
+		}
+	})
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(end); i++ {
+				soakRound(log, sellers[c], buyers[c], fmt.Sprintf("Soak %d-%d", c, i), i%3 == 0)
+			}
+		})
+	}
+	wg.Wait()
+	close(stopSampling)
+	sampling.Wait()
+	rss = append(rss, fmt.Sprintf("end: %s", residentMemory()))
+	elapsed := time.Since(start)
+
+	complete, err := paidComplete(log.paid, time.Minute)
+	if err != nil {
+		return err
+	}
+	soldTwice, err := ticketsSoldTwice(log.paid)
+	if err != nil {
+		return err
+	}
+	writeSoak(w, log, start, elapsed, clients)
+	fivexx := 0
+	for _, c := range log.calls {
+		if c.status >= 500 || c.status == 0 {
+			fivexx++
+		}
+	}
+	fmt.Fprintf(w, "\n| what | figure |\n|---|---|\n")
+	fmt.Fprintf(w, "| requests | %d in %s |\n", len(log.calls), elapsed.Round(time.Second))
+	fmt.Fprintf(w, "| 5xx or no answer | %d |\n", fivexx)
+	fmt.Fprintf(w, "| listing → orderable (201 to the first order answer not 404) | p50 %s, p99 %s, max %s of %d |\n",
+		ms(percentile(log.orderable, 50)), ms(percentile(log.orderable, 99)), ms(percentile(log.orderable, 100)), len(log.orderable))
+	fmt.Fprintf(w, "| paid orders complete | %d of %d |\n", complete, len(log.paid))
+	fmt.Fprintf(w, "| tickets sold twice | %d |\n", soldTwice)
+	fmt.Fprintf(w, "| resident memory of the process (stack and clients) | %s |\n", strings.Join(rss, "; "))
+	fmt.Fprintf(w, "| data folder at the end | %s |\n", folderSizes(dir))
+	return nil
+}
+
+// soakRound is one client's round: browse, list, order at once, then
+// cancel or pay.
+func soakRound(log *soakLog, seller, buyer *session, title string, cancel bool) {
+	log.call(buyer, "GET /api/tickets", "GET", "/api/tickets?limit=20", nil)
+	status, raw := log.call(seller, "POST /api/tickets", "POST", "/api/tickets", map[string]any{"title": title, "price": 12.5})
+	if status != http.StatusCreated {
+		return
+	}
+	listed := time.Now()
+	var tk struct{ ID string }
+	if json.Unmarshal(raw, &tk) != nil {
+		return
+	}
+	var o struct{ ID string }
+	for {
+		status, raw = log.call(buyer, "POST /api/orders", "POST", "/api/orders", map[string]string{"ticketId": tk.ID})
+		if status != http.StatusNotFound || time.Since(listed) > 30*time.Second {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	log.mu.Lock()
+	log.orderable = append(log.orderable, time.Since(listed))
+	log.mu.Unlock()
+	if status != http.StatusCreated || json.Unmarshal(raw, &o) != nil {
+		return
+	}
+	if cancel {
+		log.call(buyer, "DELETE /api/orders/{id}", "DELETE", "/api/orders/"+o.ID, nil)
+		return
+	}
+	// Payments learns of the order through order.created: a 404 is that
+	// moment, tried again.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		status, _ = log.call(buyer, "POST /api/payments", "POST", "/api/payments", map[string]string{"orderId": o.ID, "token": "tok_visa"})
+		if status != http.StatusNotFound || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if status == http.StatusCreated {
+		log.mu.Lock()
+		log.paid = append(log.paid, paidOrder{buyer: buyer, orderID: o.ID, ticket: tk.ID})
+		log.mu.Unlock()
+	}
+}
+
+// writeSoak writes the per-minute table: throughput and each endpoint's
+// p50/p99.
+func writeSoak(w *bytes.Buffer, log *soakLog, start time.Time, elapsed time.Duration, clients int) {
+	cols := []string{"minute", "requests/s"}
+	for _, e := range soakEndpoints {
+		cols = append(cols, e+" p50 / p99")
+	}
+	cols = append(cols, "5xx")
+	heading(w, "Steady load (soak) on the embedded default",
+		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 2 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). One replica per function; passwords at a low cost since sign-ups are set-up. Per minute of the run:", clients, elapsed.Round(time.Second)),
+		cols...)
+	minutes := int(elapsed/time.Minute) + 1
+	for m := range minutes {
+		from, to := start.Add(time.Duration(m)*time.Minute), start.Add(time.Duration(m+1)*time.Minute)
+		by := map[string][]time.Duration{}
+		n, fivexx := 0, 0
+		for _, c := range log.calls {
+			if c.at.Before(from) || !c.at.Before(to) {
+				continue
+			}
+			n++
+			by[c.endpoint] = append(by[c.endpoint], c.took)
+			if c.status >= 500 || c.status == 0 {
+				fivexx++
+			}
+		}
+		span := min(to.Sub(from), start.Add(elapsed).Sub(from))
+		if n == 0 || span <= 0 {
+			continue
+		}
+		row := []string{strconv.Itoa(m + 1), fmt.Sprintf("%.0f", float64(n)/span.Seconds())}
+		for _, e := range soakEndpoints {
+			row = append(row, fmt.Sprintf("%s / %s", ms(percentile(by[e], 50)), ms(percentile(by[e], 99))))
+		}
+		row = append(row, strconv.Itoa(fivexx))
+		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
+	}
+}
+
+// paidComplete counts the paid orders that show complete within timeout.
+func paidComplete(paid []paidOrder, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	complete := 0
+	for _, p := range paid {
+		for {
+			raw, err := p.buyer.expect(http.StatusOK, "GET", "/api/orders/"+p.orderID, nil)
+			if err != nil {
+				return 0, err
+			}
+			var o struct{ Status string }
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return 0, err
+			}
+			if o.Status == "complete" {
+				complete++
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return complete, nil
+}
+
+// ticketsSoldTwice counts the tickets paid for by more than one order.
+func ticketsSoldTwice(paid []paidOrder) (int, error) {
+	n := map[string]int{}
+	for _, p := range paid {
+		n[p.ticket]++
+	}
+	twice := 0
+	for _, c := range n {
+		if c > 1 {
+			twice++
+		}
+	}
+	return twice, nil
+}
+
+// residentMemory is this process's resident set size.
+func residentMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return fmt.Sprintf("%.0f MB", float64(kb)/1000)
+		}
+	}
+	return "unknown"
+}
+
+// folderSizes lists the size of each file in dir, largest first, with
+// the total.
+func folderSizes(dir string) string {
+	type file struct {
+		name string
+		size int64
+	}
+	var files []file
+	var total int64
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, file{rel, info.Size()})
+			total += info.Size()
+		}
+		return nil
+	})
+	slices.SortFunc(files, func(a, b file) int { return int(b.size - a.size) })
+	var parts []string
+	for _, f := range files[:min(len(files), 8)] {
+		parts = append(parts, fmt.Sprintf("%s %.1f MB", f.name, float64(f.size)/1e6))
+	}
+	return fmt.Sprintf("%.1f MB in all; %s", float64(total)/1e6, strings.Join(parts, ", "))
+}
