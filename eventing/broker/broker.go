@@ -310,17 +310,65 @@ func (b *Broker) wake() { b.kick.Notify() }
 // is sent again after a restart.
 func (b *Broker) Run(ctx context.Context) error {
 	sem := make(chan struct{}, b.opts.Workers)
+	acks := make(chan string, b.opts.Workers)
+	acknowledged := make(chan struct{})
+	go func() {
+		defer close(acknowledged)
+		b.acknowledge(ctx, acks)
+	}()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	dispatch.Loop{
 		Name: "broker dispatch",
 		Round: func(ctx context.Context) (time.Duration, error) {
-			b.dispatch(ctx, sem, &wg)
+			b.dispatch(ctx, sem, acks, &wg)
 			return b.opts.Poll, nil
 		},
 		Wake: b.kick,
 	}.Run(ctx)
+	wg.Wait()
+	close(acks)
+	<-acknowledged
 	return nil
+}
+
+// acknowledge deletes the deliveries their subscribers took, whose IDs
+// arrive on acks, many in one transaction: whatever arrived while the last
+// one committed. Each delivery stays in flight until its deletion commits,
+// so that it is not dispatched again. One transaction per delivery made the
+// broker's own store its bottleneck under load. A deletion that fails
+// leaves the delivery to be sent again, which receivers take as a
+// duplicate. It returns once acks is closed and drained.
+func (b *Broker) acknowledge(ctx context.Context, acks <-chan string) {
+	ctx = context.WithoutCancel(ctx) // what was taken is recorded, even while stopping
+	for id := range acks {
+		ids := []string{id}
+	more:
+		for len(ids) < store.MaxBatch {
+			select {
+			case id, ok := <-acks:
+				if !ok {
+					break more
+				}
+				ids = append(ids, id)
+			default:
+				break more
+			}
+		}
+		err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+			for _, id := range ids {
+				if err := tx.Delete(deliveries, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			logging.FromContext(ctx).WarnContext(ctx, "broker: recording deliveries taken", slog.Int("deliveries", len(ids)), slog.Any("error", err))
+		}
+		for _, id := range ids {
+			b.release(id)
+		}
+	}
 }
 
 // dispatch starts a worker, sem permitting, for each due delivery that no
@@ -329,7 +377,7 @@ func (b *Broker) Run(ctx context.Context) error {
 // Each worker reads its delivery afresh, so the list is of IDs alone: the
 // oldest due deliveries are mostly those in flight, listed again each
 // round, and decoding their events each time cost more than sending them.
-func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) {
+func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, acks chan<- string, wg *sync.WaitGroup) {
 	if len(sem) == cap(sem) {
 		return // every worker busy: each wakes the dispatcher when done
 	}
@@ -357,8 +405,11 @@ func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, wg *sync.WaitG
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			defer b.release(doc.ID)
-			b.deliver(ctx, doc)
+			if b.deliver(ctx, doc) {
+				acks <- doc.ID // released once its deletion commits
+				return
+			}
+			b.release(doc.ID)
 		})
 	}
 }
@@ -370,34 +421,36 @@ func (b *Broker) release(id string) {
 	b.wake()
 }
 
-// deliver sends one delivery and records its outcome. It reads the
-// delivery afresh first: the dispatcher's list may predate another
-// worker's settling of it, and a settled delivery must not go out again.
-func (b *Broker) deliver(ctx context.Context, doc store.Doc) {
+// deliver sends one delivery and records its outcome, but for one its
+// subscriber took: it reports true for that one, whose deletion is the
+// caller's to record. It reads the delivery afresh first: the dispatcher's
+// list may predate another worker's settling of it, and a settled delivery
+// must not go out again.
+func (b *Broker) deliver(ctx context.Context, doc store.Doc) (taken bool) {
 	logger := logging.FromContext(ctx)
 	var d delivery
 	switch err := b.opts.Store.Get(ctx, deliveries, doc.ID, &d); {
 	case errors.Is(err, store.ErrNotFound):
-		return
+		return false
 	case err != nil:
 		if ctx.Err() == nil {
 			logger.ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", doc.ID), slog.Any("error", err))
 		}
-		return
+		return false
 	}
 	if d.Due.After(b.now()) {
-		return // rescheduled meanwhile
+		return false // rescheduled meanwhile
 	}
 	rt, known := b.triggers[d.Trigger]
 	if !known {
 		b.settle(ctx, doc.ID, d, outcome{dead: true, reason: "trigger " + d.Trigger + " no longer exists"}, rt)
-		return
+		return false
 	}
 	if b.opts.Chaos.MaxDelay > 0 {
 		select {
 		case <-time.After(mathrand.N(b.opts.Chaos.MaxDelay)):
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 	if b.opts.Chaos.Duplicate > 0 && mathrand.Float64() < b.opts.Chaos.Duplicate {
@@ -407,9 +460,13 @@ func (b *Broker) deliver(ctx context.Context, doc store.Doc) {
 	}
 	out := b.send(ctx, rt, d.Event)
 	if ctx.Err() != nil {
-		return // stopped mid-delivery: stays pending, resent after a restart
+		return false // stopped mid-delivery: stays pending, resent after a restart
+	}
+	if out.ok {
+		return true
 	}
 	b.settle(ctx, doc.ID, d, out, rt)
+	return false
 }
 
 // outcome is what one attempt came to.
