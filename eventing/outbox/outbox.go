@@ -47,6 +47,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -130,7 +132,13 @@ type Outbox struct {
 	backoff dispatch.Backoff
 	wake    *dispatch.Waker
 
-	inflight dispatch.InFlight // ids this process is sending right now
+	inflight dispatch.InFlight // ids this process is sending, or marking sent, right now
+	marking  sync.WaitGroup    // the relay's markings still committing
+
+	batches chan struct{}  // a token per batch the relay is sending (Run)
+	sending sync.WaitGroup // the relay's batches being sent
+	mu      sync.Mutex
+	failure error // the last failure of a batch sent since the relay's last round
 }
 
 // New returns the outbox of st, sending to sink (K_SINK: the broker's
@@ -156,7 +164,8 @@ func New(st store.Store, sink string, opts Options) (*Outbox, error) {
 	if opts.Parallel <= 0 {
 		opts.Parallel = 16
 	}
-	return &Outbox{store: st, sink: sink, opts: opts, backoff: backoff, wake: dispatch.NewWaker()}, nil
+	return &Outbox{store: st, sink: sink, opts: opts, backoff: backoff, wake: dispatch.NewWaker(),
+		batches: make(chan struct{}, relayBatches)}, nil
 }
 
 // Add records events in tx, the transaction of the change that causes them:
@@ -200,11 +209,13 @@ const FlushTimeout = 5 * time.Second
 // are not left to the next sweep. Entries still unsent then stay pending
 // for the next relay or sweep.
 func (o *Outbox) Run(ctx context.Context) {
+	defer o.marking.Wait()
 	defer o.flush(ctx)
+	defer o.sending.Wait()
 	dispatch.Loop{
 		Name: "outbox relay",
 		Round: func(ctx context.Context) (time.Duration, error) {
-			return dispatch.Idle, o.relay(ctx)
+			return dispatch.Idle, o.relayRound(ctx)
 		},
 		Wake:    o.wake,
 		Backoff: o.backoff,
@@ -226,14 +237,66 @@ func (o *Outbox) flush(ctx context.Context) {
 	}
 }
 
+// relayBatches is how many batches the relay sends at once.
+const relayBatches = 4
+
+// relayRound starts sending the pending entries no batch is sending yet,
+// oldest first, and returns without waiting for the sink's answers: an
+// entry committed while a batch waits for its answers goes out at once in
+// a batch of its own, rather than after it (each answer waits for the
+// broker to store the event). Up to relayBatches batches are sent at
+// once; a round waits for a free one. It returns the failure of a batch
+// sent since the last round, if any, for the loop to back off.
+func (o *Outbox) relayRound(ctx context.Context) error {
+	if err := o.takeFailure(); err != nil {
+		return err
+	}
+	docs, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
+	if err != nil {
+		return fmt.Errorf("outbox.relay: %w", err)
+	}
+	if !slices.ContainsFunc(docs, func(d store.Doc) bool { return !o.inflight.Has(d.ID) }) {
+		return nil
+	}
+	select {
+	case o.batches <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
+	o.sending.Go(func() {
+		defer func() { <-o.batches }()
+		// A full batch's marking wakes the relay for the entries after it.
+		if _, err := o.send(ctx, docs, true); err != nil {
+			o.mu.Lock()
+			o.failure = fmt.Errorf("outbox.relay: %w", err)
+			o.mu.Unlock()
+			o.Notify() // the next round backs off
+		}
+	})
+	return nil
+}
+
+// takeFailure returns and forgets the failure recorded since it was last
+// called.
+func (o *Outbox) takeFailure() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	err := o.failure
+	o.failure = nil
+	return err
+}
+
 // relay sends every pending entry, oldest first, one batch after another.
+// It marks what it sent in the background: the next batch need not wait
+// for the mark's transaction, which queues behind the function's own
+// writes, and an entry stays in flight until its mark commits.
 func (o *Outbox) relay(ctx context.Context) error {
 	for {
 		docs, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
 		if err != nil {
 			return fmt.Errorf("outbox.relay: %w", err)
 		}
-		r, err := o.deliver(ctx, docs)
+		r, err := o.send(ctx, docs, true)
 		if err != nil {
 			return fmt.Errorf("outbox.relay: %w", err)
 		}
@@ -295,7 +358,7 @@ func (o *Outbox) sweepPending(ctx context.Context, res *SweepResult) error {
 		if err != nil {
 			return fmt.Errorf("outbox.Sweep: %w", err)
 		}
-		r, err := o.deliver(ctx, docs)
+		r, err := o.send(ctx, docs, false)
 		res.Sent += r.done
 		if err != nil {
 			return fmt.Errorf("outbox.Sweep: %w", err)
@@ -339,13 +402,14 @@ type delivery struct {
 	failed int // to be retried
 }
 
-// deliver sends the entries of docs that no other goroutine of this process
+// send sends the entries of docs that no other goroutine of this process
 // is sending, then marks the delivered and rejected ones in one
-// transaction. It fails when a send must be retried or the marking failed.
-func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error) {
+// transaction: in the background when background is set (done then counts
+// the entries being marked), and then an entry is released only once its
+// mark commits. It fails when a send must be retried or the marking failed.
+func (o *Outbox) send(ctx context.Context, docs []store.Doc, background bool) (delivery, error) {
 	logger := logging.FromContext(ctx)
 	claimed := o.claim(docs)
-	defer o.release(claimed)
 
 	type result struct {
 		id     string
@@ -360,7 +424,7 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 		if err := d.DataTo(&res.entry); err != nil {
 			res.err = fmt.Errorf("%w: %v", errCorrupt, err)
 		} else {
-			res.status, res.err = o.send(ctx, res.entry.Event)
+			res.status, res.err = o.post(ctx, res.entry.Event)
 		}
 		results[i] = res
 	})
@@ -393,11 +457,14 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 		}
 	}
 	out.failed = len(errs)
-	if len(done) > 0 {
-		// Blind writes: an entry only ever goes from pending to sent, so
-		// marking it again (another relay sent it too) or re-creating a sent
-		// entry that a sweep just deleted loses nothing.
-		err := o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	// Blind writes: an entry only ever goes from pending to sent, so
+	// marking it again (another relay sent it too) or re-creating a sent
+	// entry that a sweep just deleted loses nothing.
+	mark := func(ctx context.Context) error {
+		if len(done) == 0 {
+			return nil
+		}
+		return o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 			for _, r := range done {
 				e := r.entry
 				e.PendingAt, e.SentAt, e.Status = time.Time{}, now, r.status
@@ -407,11 +474,32 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 			}
 			return nil
 		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mark sent: %w", err))
-		} else {
-			out.done = len(done)
-		}
+	}
+	if background {
+		out.done = len(done)
+		// Once released, what is left pending (the entries after a full
+		// batch, or those whose send failed) waits for the relay.
+		again := len(docs) == o.opts.Batch || out.failed > 0
+		o.marking.Go(func() {
+			defer func() {
+				o.release(claimed)
+				if again {
+					o.Notify()
+				}
+			}()
+			// An entry left unmarked is sent again, which its receivers
+			// take as a duplicate.
+			if err := mark(context.WithoutCancel(ctx)); err != nil {
+				logger.WarnContext(ctx, "outbox: marking sent events", slog.Int("events", len(done)), slog.Any("error", err))
+			}
+		})
+		return out, errors.Join(errs...)
+	}
+	defer o.release(claimed)
+	if err := mark(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("mark sent: %w", err))
+	} else {
+		out.done = len(done)
 	}
 	return out, errors.Join(errs...)
 }
@@ -419,8 +507,8 @@ func (o *Outbox) deliver(ctx context.Context, docs []store.Doc) (delivery, error
 // errCorrupt marks an entry whose stored event cannot be decoded.
 var errCorrupt = errors.New("stored event unreadable")
 
-// send posts one stored event to the sink and returns the sink's status.
-func (o *Outbox) send(ctx context.Context, stored string) (int, error) {
+// post posts one stored event to the sink and returns the sink's status.
+func (o *Outbox) post(ctx context.Context, stored string) (int, error) {
 	var ev event.Event
 	err := json.Unmarshal([]byte(stored), &ev)
 	if err != nil {

@@ -214,6 +214,13 @@ func (s *InFlight) Claim(id string) bool {
 	return true
 }
 
+// Has reports whether id is in flight.
+func (s *InFlight) Has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[id]
+}
+
 // Release ends id's flight, so it may be claimed again.
 func (s *InFlight) Release(id string) {
 	s.mu.Lock()
