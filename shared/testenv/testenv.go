@@ -77,11 +77,28 @@ func UniqueID(prefix string) string {
 // test binary, starting it on first use.
 func FirestoreEmulator(tb testing.TB) string {
 	tb.Helper()
-	return standIn(tb, &firebase, "firestore emulator", firestoreJar, func(jar string, port int) *exec.Cmd {
-		return exec.Command("java", "-cp", jar,
-			"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
-			"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
-	}, firestoreReady)
+	return standIn(tb, &firebase, "firestore emulator", firestoreJar, firestoreCommand, firestoreReady)
+}
+
+// StartFirestoreEmulator starts a Firestore emulator of its own for a
+// program that is not a test (a benchmark), and returns its host:port and
+// what stops it.
+func StartFirestoreEmulator() (addr string, stop func(), err error) {
+	jar, err := firestoreJar()
+	if err != nil {
+		return "", nil, err
+	}
+	p, err := startProcess("firestore emulator", func(port int) *exec.Cmd { return firestoreCommand(jar, port) }, firestoreReady)
+	if err != nil {
+		return "", nil, err
+	}
+	return p.addr, p.stop, nil
+}
+
+func firestoreCommand(jar string, port int) *exec.Cmd {
+	return exec.Command("java", "-cp", jar,
+		"com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
+		"--host=127.0.0.1", fmt.Sprintf("--port=%d", port))
 }
 
 // standIn returns the address of the stand-in *p, starting it on first

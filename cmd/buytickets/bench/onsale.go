@@ -12,12 +12,19 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
+	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/store/firestore"
+	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // race is one on-sale: tickets released at once to buyers, who place
-// attempts orders through clients concurrent connections.
+// attempts orders through clients concurrent connections, on the
+// embedded default or, with firestore set, with every function's store on
+// the Firestore emulator at that address.
 type race struct {
 	tickets, buyers, clients, attempts int
+	firestore                          string
 }
 
 // raceResult is what a race saw: each attempt's answer and time.
@@ -32,11 +39,17 @@ type raceResult struct {
 // embedded default, and reports the answers of POST /api/orders.
 func onSale(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	heading(w, "On-sale race on the embedded default",
-		"A seller lists the tickets; once orders' replica holds all of them (the release), the clients, each a signed-in buyer's connection, place orders for tickets picked at random until the attempts are spent, as a crowd does at an on-sale. Each attempt is POST /api/orders through the router on loopback; 201 reserves the ticket, 400 is `Ticket is already reserved` (or the buyer's `Too many open orders`). Double-held is the number of tickets answered 201 for more than one order; it must be 0, as must 5xx. One replica per function, production event path; passwords at a low cost since sign-ups are set-up.",
-		"tickets", "buyers", "clients", "attempts", "requests/s", "orders/s", "201 p50 / p99 / max", "400 p50 / p99 / max", "all p50 / p99 / max", "201", "400", "5xx", "double-held")
+		"A seller lists the tickets; once orders' replica holds all of them (the release), the clients, each a signed-in buyer's connection, place orders for tickets picked at random until the attempts are spent, as a crowd does at an on-sale. Each attempt is POST /api/orders through the router on loopback; 201 reserves the ticket, 400 is `Ticket is already reserved` (or the buyer's `Too many open orders`). Double-held is the number of tickets answered 201 for more than one order; it must be 0, as must 5xx on the embedded default. The last row runs the same race with every function's store on the Firestore emulator (the embedded broker stays on SQLite), production's driver with its default 5 attempts per transaction: a 5xx there is a 503 `Service is busy, please try again` after the attempts, counted as it comes. One replica per function, production event path; passwords at a low cost since sign-ups are set-up.",
+		"store", "tickets", "buyers", "clients", "attempts", "requests/s", "orders/s", "201 p50 / p99 / max", "400 p50 / p99 / max", "all p50 / p99 / max", "201", "400", "5xx", "double-held")
+	emulator, stop, err := testenv.StartFirestoreEmulator()
+	if err != nil {
+		return fmt.Errorf("the Firestore emulator: %w", err)
+	}
+	defer stop()
 	for i, r := range []race{
 		{tickets: 100, buyers: 40, clients: 32, attempts: 1200},
 		{tickets: 1000, buyers: 400, clients: 64, attempts: 6000},
+		{tickets: 100, buyers: 40, clients: 32, attempts: 1200, firestore: emulator},
 	} {
 		res, err := runRace(ctx, filepath.Join(tmp, fmt.Sprintf("onsale-%d", i)), r)
 		if err != nil {
@@ -58,8 +71,12 @@ func onSale(ctx context.Context, w *bytes.Buffer, tmp string) error {
 			}
 		}
 		created := res.byCode[http.StatusCreated]
-		fmt.Fprintf(w, "| %d | %d | %d | %d | %.0f | %.0f | %s | %s | %s | %d | %d | %d | %d |\n",
-			r.tickets, r.buyers, r.clients, r.attempts,
+		storeName := "SQLite (embedded default)"
+		if r.firestore != "" {
+			storeName = "Firestore emulator"
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %.0f | %.0f | %s | %s | %s | %d | %d | %d | %d |\n",
+			storeName, r.tickets, r.buyers, r.clients, r.attempts,
 			float64(len(all))/res.elapsed.Seconds(), float64(len(created))/res.elapsed.Seconds(),
 			spread(created), spread(res.byCode[http.StatusBadRequest]), spread(all),
 			len(created), len(res.byCode[http.StatusBadRequest]), fivexx+res.failed, doubled)
@@ -76,7 +93,16 @@ func spread(ds []time.Duration) string {
 }
 
 func runRace(ctx context.Context, dir string, r race) (raceResult, error) {
-	s, err := startStack(ctx, dir, stack.Options{PasswordCost: setupCost})
+	opts := stack.Options{PasswordCost: setupCost}
+	ordersStore := func() (store.Store, error) { return sqlite.Open(ctx, filepath.Join(dir, "orders.db")) }
+	if r.firestore != "" {
+		project := testenv.UniqueID("onsale")
+		opts.OpenStore = func(ctx context.Context, name string) (store.Store, error) {
+			return firestore.Open(ctx, firestore.Config{ProjectID: project, Database: name, EmulatorHost: r.firestore})
+		}
+		ordersStore = func() (store.Store, error) { return opts.OpenStore(ctx, "orders") }
+	}
+	s, err := startStack(ctx, dir, opts)
 	if err != nil {
 		return raceResult{}, err
 	}
@@ -96,7 +122,12 @@ func runRace(ctx context.Context, dir string, r race) (raceResult, error) {
 	}); err != nil {
 		return raceResult{}, err
 	}
-	if err := waitReplica(ctx, filepath.Join(s.DataDir(), "orders.db"), ids, 0, 2*time.Minute); err != nil {
+	orders, err := ordersStore()
+	if err != nil {
+		return raceResult{}, err
+	}
+	defer orders.Close()
+	if err := waitReplicaIn(ctx, orders, ids, 0, 2*time.Minute); err != nil {
 		return raceResult{}, err
 	}
 

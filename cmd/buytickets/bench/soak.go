@@ -152,7 +152,7 @@ func soakRound(log *soakLog, seller, buyer *session, title string, cancel bool) 
 		if status != http.StatusNotFound || time.Since(listed) > 30*time.Second {
 			break
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	log.mu.Lock()
 	log.orderable = append(log.orderable, time.Since(listed))
@@ -189,7 +189,7 @@ func writeSoak(w *bytes.Buffer, log *soakLog, start time.Time, elapsed time.Dura
 	}
 	cols = append(cols, "5xx")
 	heading(w, "Steady load (soak) on the embedded default",
-		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 2 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). One replica per function; passwords at a low cost since sign-ups are set-up. Per minute of the run:", clients, elapsed.Round(time.Second)),
+		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 10 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). One replica per function; passwords at a low cost since sign-ups are set-up. Per minute of the run:", clients, elapsed.Round(time.Second)),
 		cols...)
 	minutes := int(elapsed/time.Minute) + 1
 	for m := range minutes {

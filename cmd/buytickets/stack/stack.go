@@ -82,6 +82,10 @@ type Options struct {
 	// Mail is where notifications sends its emails: mailpit, started by
 	// the stack, unless a relay is given.
 	Mail MailOptions
+	// OpenStore, when set, opens the store of the function named name in
+	// place of its SQLite file under DataDir: a benchmark runs the stack
+	// on the Firestore emulator with it. Each replica opens its own.
+	OpenStore func(ctx context.Context, name string) (store.Store, error)
 }
 
 // Stack is a running marketplace.
@@ -226,7 +230,13 @@ func (s *Stack) startReplica(ctx context.Context, fn function, i int) (addr *url
 	var owned []store.Store
 	var db store.Store
 	if !fn.stateless {
-		file, err := sqlite.Open(ctx, filepath.Join(s.opts.DataDir, fn.name+".db"))
+		open := s.opts.OpenStore
+		if open == nil {
+			open = func(ctx context.Context, name string) (store.Store, error) {
+				return sqlite.Open(ctx, filepath.Join(s.opts.DataDir, name+".db"))
+			}
+		}
+		file, err := open(ctx, fn.name)
 		if err != nil {
 			return nil, nil, err
 		}
