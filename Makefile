@@ -10,16 +10,22 @@ FUZZTIME ?= 5000x
 # Fuzz targets run for FUZZTIME each in `make test`: package and target.
 FUZZ_TARGETS := ./functions/auth:FuzzSignup ./functions/tickets:FuzzCreateTicket ./functions/tickets:FuzzUpdateTicket ./functions/orders:FuzzCreateOrder ./functions/payments:FuzzCreatePayment ./functions/expiration:FuzzExpire ./functions/etickets:FuzzCheckIn
 
+# The pinned tools each target starts, so that a target builds only what it
+# uses: the marketplace starts stripe-mock and mailpit (and so does bench,
+# which runs it), the tests also the Cloud Tasks emulator.
+RUN_TOOLS := $(TOOLS_BIN)/stripe-mock $(TOOLS_BIN)/mailpit
+TEST_TOOLS := $(RUN_TOOLS) $(TOOLS_BIN)/cloud-tasks-emulator
+
 .PHONY: run test test-go test-validate fuzz bench lint tools clean
 
 ## run: the whole marketplace on http://localhost:8080 (embedded default)
-run: tools
+run: $(RUN_TOOLS)
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets
 
 ## test: every test of every module, with the stand-ins the tests start themselves
-test: tools test-go test-validate fuzz
+test: test-go test-validate fuzz
 
-test-go:
+test-go: $(TEST_TOOLS)
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) test -timeout $(TEST_TIMEOUT) work
 
 # config/validate lives outside go.work: it alone pays knative's build cost.
@@ -27,14 +33,14 @@ test-validate:
 	cd config/validate && GOWORK=off $(GO) test -timeout $(TEST_TIMEOUT) ./...
 
 ## fuzz: each fuzz target for FUZZTIME (go test -fuzz takes one target per run)
-fuzz:
+fuzz: $(TEST_TOOLS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "$(GO) test -run='^$$' -fuzz=^$${t#*:}\$$ -fuzztime=$(FUZZTIME) $${t%%:*}"; \
 		$(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
 	done
 
 ## bench: the benchmarks of BENCHMARKS.md
-bench: tools
+bench: $(RUN_TOOLS)
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) run ./cmd/buytickets/bench -out BENCHMARKS.md
 
 ## lint: formatting, vet (Linux and macOS), staticcheck and tidy go.mod files across every module
@@ -53,7 +59,7 @@ lint: $(TOOLS_BIN)/staticcheck
 	cd tools && GOWORK=off $(GO) mod verify >/dev/null
 
 ## tools: stripe-mock, the Cloud Tasks emulator, mailpit and staticcheck, pinned in tools/go.mod
-tools: $(TOOLS_BIN)/stripe-mock $(TOOLS_BIN)/cloud-tasks-emulator $(TOOLS_BIN)/mailpit $(TOOLS_BIN)/staticcheck
+tools: $(TEST_TOOLS) $(TOOLS_BIN)/staticcheck
 
 $(TOOLS_BIN)/%: tools/go.mod tools/go.sum
 	cd tools && GOWORK=off $(GO) build -o $(TOOLS_BIN)/ $$(GOWORK=off $(GO) list -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' tool | grep "/$*$$")

@@ -15,12 +15,19 @@ const BrokerName = "default"
 
 // Plane returns the marketplace's event plane as its manifests declare it:
 // the Triggers and PingSources of the Broker, and the identities they
-// speak with. The manifests are embedded in the binary, so they are read
-// once per process (a few milliseconds of YAML) and the one Plane is
-// shared: callers read it and never change it.
+// speak with. The one Plane is shared: callers read it and never change it.
 func Plane() (*manifest.Plane, error) { return plane() }
 
+//go:generate go run ./internal/planegen -broker default
+
+// plane is the plane compiled into plane_gen.go when it was compiled from
+// the manifests embedded here, as a test checks; only otherwise are they
+// read. Reading them is YAML, which took more of a function's cold start
+// than anything else it does.
 var plane = sync.OnceValues(func() (*manifest.Plane, error) {
+	if d, err := manifest.Digest(Manifests); err == nil && d == compiledDigest {
+		return compiledPlane(), nil
+	}
 	p, err := manifest.Load(Manifests, BrokerName)
 	if err != nil {
 		return nil, fmt.Errorf("eventing.Plane: %w", err)

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -139,4 +141,25 @@ func (p *Plane) Subscribers() []Subscriber {
 // plane's namespace to: http://NAME.NAMESPACE.svc.cluster.local.
 func (p *Plane) ClusterAddress(function string) *url.URL {
 	return &url.URL{Scheme: "http", Host: function + "." + p.Namespace + ".svc.cluster.local"}
+}
+
+// Digest is the SHA-256, in hex, of the YAML files in fsys: their names
+// and contents, in name order. A plane compiled into a binary records the
+// digest of the manifests it was read from, so the binary can tell
+// whether the manifests it embeds are still those.
+func Digest(fsys fs.FS) (string, error) {
+	files, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return "", fmt.Errorf("manifest.Digest: %w", err)
+	}
+	h := sha256.New()
+	for _, name := range files {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return "", fmt.Errorf("manifest.Digest: %w", err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
@@ -45,7 +46,9 @@ func (f *Function) unsubscriber(r *http.Request) (string, error) {
 	return userID, nil
 }
 
-var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
+// unsubscribePage is parsed on first use, not at every cold start.
+var unsubscribePage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("unsubscribe").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · Buytickets</title></head>
 <body><main>
@@ -54,6 +57,7 @@ var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype
 {{if .Ask}}<form method="post"><button type="submit">Unsubscribe</button></form>{{end}}
 </main></body></html>
 `))
+})
 
 type unsubscribeView struct {
 	Title, Text string
@@ -97,5 +101,5 @@ func (f *Function) handleUnsubscribe() http.Handler {
 func page(w http.ResponseWriter, v unsubscribeView) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = unsubscribePage.Execute(w, v) // a write error is the client's going away
+	_ = unsubscribePage().Execute(w, v) // a write error is the client's going away
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/functions/web/internal/api"
@@ -23,35 +24,46 @@ var templateFS embed.FS
 // partials pages share.
 const layoutFile = "templates/layout.html"
 
-// pages are the parsed templates, by page name (the file name without
-// .html).
+// pages are the page templates, by page name (the file name without
+// .html), each parsed on its first render: parsing them all took most of
+// the storefront's cold start. TestEveryPageParses parses each.
 type pages struct {
-	byName map[string]*template.Template
+	byName map[string]func() (*template.Template, error)
 }
 
-// parsePages parses the layout once and each page on a clone of it.
+// parsePages lists the pages; each is parsed, when first rendered, on a
+// clone of the layout, which is parsed once.
 func parsePages() (*pages, error) {
-	layout, err := template.New("layout").Funcs(templateFuncs).ParseFS(templateFS, layoutFile)
-	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
-	}
+	layout := sync.OnceValues(func() (*template.Template, error) {
+		t, err := template.New("layout").Funcs(templateFuncs).ParseFS(templateFS, layoutFile)
+		if err != nil {
+			return nil, fmt.Errorf("parse layout: %w", err)
+		}
+		return t, nil
+	})
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)
 	}
-	p := &pages{byName: map[string]*template.Template{}}
+	p := &pages{byName: map[string]func() (*template.Template, error){}}
 	for _, file := range files {
 		if file == layoutFile {
 			continue
 		}
-		t, err := layout.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("clone layout: %w", err)
-		}
-		if t, err = t.ParseFS(templateFS, file); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", file, err)
-		}
-		p.byName[strings.TrimSuffix(path.Base(file), ".html")] = t
+		p.byName[strings.TrimSuffix(path.Base(file), ".html")] = sync.OnceValues(func() (*template.Template, error) {
+			l, err := layout()
+			if err != nil {
+				return nil, err
+			}
+			t, err := l.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("clone layout: %w", err)
+			}
+			if t, err = t.ParseFS(templateFS, file); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", file, err)
+			}
+			return t, nil
+		})
 	}
 	return p, nil
 }
@@ -76,9 +88,13 @@ type page struct {
 
 // render writes page name with p.
 func (ps *pages) render(w io.Writer, name string, p page) error {
-	t, ok := ps.byName[name]
+	parse, ok := ps.byName[name]
 	if !ok {
 		return fmt.Errorf("no page %q", name)
+	}
+	t, err := parse()
+	if err != nil {
+		return err
 	}
 	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)

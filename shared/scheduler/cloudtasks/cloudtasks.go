@@ -17,7 +17,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
+	"strings"
 
 	cloudtasks "cloud.google.com/go/cloudtasks/apiv2"
 	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
@@ -50,14 +51,20 @@ type Config struct {
 	Audience string `env:"EXPIRE_AUDIENCE"`
 }
 
-var queuePattern = regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/queues/[^/]+$`)
-
 // Validate reports a queue name that is not a full queue path.
 func (c *Config) Validate() error {
-	if !queuePattern.MatchString(c.Queue) {
+	if !queuePath(c.Queue) {
 		return errors.New("CLOUD_TASKS_QUEUE must be projects/PROJECT/locations/LOCATION/queues/QUEUE")
 	}
 	return nil
+}
+
+// queuePath reports whether name is projects/P/locations/L/queues/Q, none
+// of P, L and Q empty.
+func queuePath(name string) bool {
+	parts := strings.Split(name, "/")
+	return len(parts) == 6 && parts[0] == "projects" && parts[2] == "locations" && parts[4] == "queues" &&
+		!slices.Contains(parts, "")
 }
 
 // Scheduler schedules tasks on one Cloud Tasks queue.

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -86,10 +87,16 @@ const QRContentID = "eticket-qr"
 //go:embed templates
 var files embed.FS
 
-// templates holds the subject, text and HTML templates of each kind.
+// textTemplates and htmlTemplates hold the subject, text and HTML
+// templates of each kind, parsed on the first email rather than at
+// package init, where they cost every cold start of notifications.
 var (
-	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.txt"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
+	textTemplates = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.txt"))
+	})
+	htmlTemplates = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
+	})
 )
 
 var funcs = map[string]any{"dollars": Dollars}
@@ -108,7 +115,7 @@ var ErrUnknownKind = errors.New("mail: unknown kind")
 
 // Compose writes the email of kind k that tells facts, pointing to links.
 func Compose(k Kind, facts Facts, links Links) (Message, error) {
-	if textTemplates.Lookup(string(k)+".txt") == nil {
+	if textTemplates().Lookup(string(k)+".txt") == nil {
 		return Message{}, fmt.Errorf("%w %q", ErrUnknownKind, k)
 	}
 	data := struct {
@@ -117,13 +124,13 @@ func Compose(k Kind, facts Facts, links Links) (Message, error) {
 		QRContentID string
 	}{facts, links, QRContentID}
 	var subject, text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&subject, string(k)+".subject.txt", data); err != nil {
+	if err := textTemplates().ExecuteTemplate(&subject, string(k)+".subject.txt", data); err != nil {
 		return Message{}, fmt.Errorf("mail.Compose %s subject: %w", k, err)
 	}
-	if err := textTemplates.ExecuteTemplate(&text, string(k)+".txt", data); err != nil {
+	if err := textTemplates().ExecuteTemplate(&text, string(k)+".txt", data); err != nil {
 		return Message{}, fmt.Errorf("mail.Compose %s text: %w", k, err)
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, string(k)+".html", data); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(&html, string(k)+".html", data); err != nil {
 		return Message{}, fmt.Errorf("mail.Compose %s HTML: %w", k, err)
 	}
 	m := Message{Subject: strings.Join(strings.Fields(subject.String()), " "), Text: text.String(), HTML: html.String()}
