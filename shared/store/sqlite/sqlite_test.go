@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -177,4 +178,44 @@ func TestCancelledWriterLeavesTheQueue(t *testing.T) {
 	if err := <-behind; err != nil {
 		t.Errorf("writer behind the cancelled one: %v", err)
 	}
+}
+
+// Under steady writes with readers reading without pause, as under load,
+// the write-ahead log is emptied from time to time rather than growing
+// without end.
+func TestWriteAheadLogStaysSmallUnderSteadyReadsAndWrites(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "store.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for ctx.Err() == nil {
+				db.Query(ctx, "docs", store.Query{Filters: []store.Filter{store.Where("n", store.Ge, 0)}, OrderBy: "n", Limit: 50})
+			}
+		})
+	}
+	largest := int64(0)
+	for i := range 4000 {
+		err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
+			return tx.Set("docs", fmt.Sprintf("d%d", i%200), doc{N: i})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info, err := os.Stat(path + "-wal"); err == nil {
+			largest = max(largest, info.Size())
+		}
+	}
+	stop()
+	readers.Wait()
+	if largest > 8<<20 {
+		t.Errorf("the write-ahead log grew to %d MB over 4,000 commits", largest>>20)
+	}
+	t.Logf("largest write-ahead log: %.1f MB", float64(largest)/(1<<20))
 }
