@@ -206,12 +206,18 @@ func writeSoak(w *bytes.Buffer, log *soakLog, start time.Time, elapsed time.Dura
 				fivexx++
 			}
 		}
+		// The last, short minute holds the requests started as the run
+		// ended: too few for a rate.
 		span := min(to.Sub(from), start.Add(elapsed).Sub(from))
-		if n == 0 || span <= 0 {
+		if n == 0 || span < 10*time.Second {
 			continue
 		}
 		row := []string{strconv.Itoa(m + 1), fmt.Sprintf("%.0f", float64(n)/span.Seconds())}
 		for _, e := range soakEndpoints {
+			if len(by[e]) == 0 {
+				row = append(row, "–")
+				continue
+			}
 			row = append(row, fmt.Sprintf("%s / %s", ms(percentile(by[e], 50)), ms(percentile(by[e], 99))))
 		}
 		row = append(row, strconv.Itoa(fivexx))
