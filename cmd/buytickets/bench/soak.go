@@ -17,21 +17,21 @@ import (
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 )
 
-// soakCall is one request of the soak: what it was, when it started, how
-// long it took and its status (0 when it got no answer).
-type soakCall struct {
-	endpoint string
-	at       time.Time
-	took     time.Duration
-	status   int
-}
-
-// soakLog collects what the soak's clients saw.
+// soakLog collects what the soak's clients saw, minute by minute of the
+// run; it keeps only each request's time, so that the process's resident
+// memory is mostly the stack's.
 type soakLog struct {
+	start     time.Time
 	mu        sync.Mutex
-	calls     []soakCall
+	minutes   []soakMinute
 	orderable []time.Duration // a listing's 201 to its first order answer other than 404
 	paid      []paidOrder
+}
+
+// soakMinute is what the requests started in one minute of the run saw.
+type soakMinute struct {
+	requests, fivexx int // fivexx counts 5xx and requests with no answer
+	took             map[string][]time.Duration
 }
 
 type paidOrder struct {
@@ -46,9 +46,18 @@ func (l *soakLog) call(s *session, endpoint, method, path string, body any) (int
 	if err != nil {
 		status = 0
 	}
+	took := time.Since(start)
 	l.mu.Lock()
-	l.calls = append(l.calls, soakCall{endpoint: endpoint, at: start, took: time.Since(start), status: status})
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	m := int(start.Sub(l.start) / time.Minute)
+	for len(l.minutes) <= m {
+		l.minutes = append(l.minutes, soakMinute{took: map[string][]time.Duration{}})
+	}
+	l.minutes[m].requests++
+	l.minutes[m].took[endpoint] = append(l.minutes[m].took[endpoint], took)
+	if status >= 500 || status == 0 {
+		l.minutes[m].fivexx++
+	}
 	return status, raw
 }
 
@@ -75,9 +84,9 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 	if err != nil {
 		return err
 	}
-	log := &soakLog{}
-	var rss []string
 	start := time.Now()
+	log := &soakLog{start: start}
+	var rss []string
 	end := start.Add(d)
 	stopSampling := make(chan struct{})
 	var sampling sync.WaitGroup
@@ -114,15 +123,14 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 	if err != nil {
 		return err
 	}
-	writeSoak(w, log, start, elapsed, clients)
-	fivexx := 0
-	for _, c := range log.calls {
-		if c.status >= 500 || c.status == 0 {
-			fivexx++
-		}
+	writeSoak(w, log, elapsed, clients)
+	requests, fivexx := 0, 0
+	for _, m := range log.minutes {
+		requests += m.requests
+		fivexx += m.fivexx
 	}
 	fmt.Fprintf(w, "\n| what | figure |\n|---|---|\n")
-	fmt.Fprintf(w, "| requests | %d in %s |\n", len(log.calls), elapsed.Round(time.Second))
+	fmt.Fprintf(w, "| requests | %d in %s |\n", requests, elapsed.Round(time.Second))
 	fmt.Fprintf(w, "| 5xx or no answer | %d |\n", fivexx)
 	fmt.Fprintf(w, "| listing → orderable (201 to the first order answer not 404) | p50 %s, p99 %s, max %s of %d |\n",
 		ms(percentile(log.orderable, 50)), ms(percentile(log.orderable, 99)), ms(percentile(log.orderable, 100)), len(log.orderable))
@@ -182,7 +190,7 @@ func soakRound(log *soakLog, seller, buyer *session, title string, cancel bool) 
 
 // writeSoak writes the per-minute table: throughput and each endpoint's
 // p50/p99.
-func writeSoak(w *bytes.Buffer, log *soakLog, start time.Time, elapsed time.Duration, clients int) {
+func writeSoak(w *bytes.Buffer, log *soakLog, elapsed time.Duration, clients int) {
 	cols := []string{"minute", "requests/s"}
 	for _, e := range soakEndpoints {
 		cols = append(cols, e+" p50 / p99")
@@ -191,36 +199,22 @@ func writeSoak(w *bytes.Buffer, log *soakLog, start time.Time, elapsed time.Dura
 	heading(w, "Steady load (soak) on the embedded default",
 		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 10 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). One replica per function; passwords at a low cost since sign-ups are set-up. Per minute of the run:", clients, elapsed.Round(time.Second)),
 		cols...)
-	minutes := int(elapsed/time.Minute) + 1
-	for m := range minutes {
-		from, to := start.Add(time.Duration(m)*time.Minute), start.Add(time.Duration(m+1)*time.Minute)
-		by := map[string][]time.Duration{}
-		n, fivexx := 0, 0
-		for _, c := range log.calls {
-			if c.at.Before(from) || !c.at.Before(to) {
-				continue
-			}
-			n++
-			by[c.endpoint] = append(by[c.endpoint], c.took)
-			if c.status >= 500 || c.status == 0 {
-				fivexx++
-			}
-		}
+	for i, m := range log.minutes {
 		// The last, short minute holds the requests started as the run
 		// ended: too few for a rate.
-		span := min(to.Sub(from), start.Add(elapsed).Sub(from))
-		if n == 0 || span < 10*time.Second {
+		span := min(time.Minute, elapsed-time.Duration(i)*time.Minute)
+		if m.requests == 0 || span < 10*time.Second {
 			continue
 		}
-		row := []string{strconv.Itoa(m + 1), fmt.Sprintf("%.0f", float64(n)/span.Seconds())}
+		row := []string{strconv.Itoa(i + 1), fmt.Sprintf("%.0f", float64(m.requests)/span.Seconds())}
 		for _, e := range soakEndpoints {
-			if len(by[e]) == 0 {
+			if len(m.took[e]) == 0 {
 				row = append(row, "–")
 				continue
 			}
-			row = append(row, fmt.Sprintf("%s / %s", ms(percentile(by[e], 50)), ms(percentile(by[e], 99))))
+			row = append(row, fmt.Sprintf("%s / %s", ms(percentile(m.took[e], 50)), ms(percentile(m.took[e], 99))))
 		}
-		row = append(row, strconv.Itoa(fivexx))
+		row = append(row, strconv.Itoa(m.fivexx))
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
 }
