@@ -209,8 +209,10 @@ const FlushTimeout = 5 * time.Second
 // are not left to the next sweep. Entries still unsent then stay pending
 // for the next relay or sweep.
 func (o *Outbox) Run(ctx context.Context) {
-	defer o.marking.Wait()
+	// After the loop: the batches under way end, their marks commit, and
+	// then the final flush finds every entry still pending.
 	defer o.flush(ctx)
+	defer o.marking.Wait()
 	defer o.sending.Wait()
 	dispatch.Loop{
 		Name: "outbox relay",
@@ -251,7 +253,7 @@ func (o *Outbox) relayRound(ctx context.Context) error {
 	if err := o.takeFailure(); err != nil {
 		return err
 	}
-	docs, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
+	docs, err := o.pending(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox.relay: %w", err)
 	}
@@ -286,17 +288,20 @@ func (o *Outbox) takeFailure() error {
 	return err
 }
 
-// relay sends every pending entry, oldest first, one batch after another.
-// It marks what it sent in the background: the next batch need not wait
-// for the mark's transaction, which queues behind the function's own
-// writes, and an entry stays in flight until its mark commits.
+// pending reads the oldest pending entries, a batch of them.
+func (o *Outbox) pending(ctx context.Context) ([]store.Doc, error) {
+	return o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
+}
+
+// relay sends every pending entry, oldest first, one batch after another,
+// each marked sent before the next is read: the final flush.
 func (o *Outbox) relay(ctx context.Context) error {
 	for {
-		docs, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: o.opts.Batch})
+		docs, err := o.pending(ctx)
 		if err != nil {
 			return fmt.Errorf("outbox.relay: %w", err)
 		}
-		r, err := o.send(ctx, docs, true)
+		r, err := o.send(ctx, docs, false)
 		if err != nil {
 			return fmt.Errorf("outbox.relay: %w", err)
 		}
