@@ -511,18 +511,17 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 	return out
 }
 
-// settle records an attempt's outcome: done, retried later, or dead.
+// settle records an attempt that failed: retried later, or dead. A
+// delivery its subscriber took is the acknowledger's (acknowledge).
 func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome, rt route) {
 	d.Attempts++
-	retry := !out.ok && !out.dead && d.Attempts <= rt.Delivery.Retry
+	retry := !out.dead && d.Attempts <= rt.Delivery.Retry
 	err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var current delivery
 		if err := tx.Get(deliveries, id, &current); err != nil {
 			return err // settled meanwhile (a replay, a duplicate dispatch)
 		}
 		switch {
-		case out.ok:
-			return tx.Delete(deliveries, id)
 		case retry:
 			d.Due = b.now().Add(time.Duration(float64(rt.Delivery.Backoff(d.Attempts)) * b.opts.BackoffScale))
 			d.LastError = out.reason
@@ -547,7 +546,7 @@ func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		logging.FromContext(ctx).WarnContext(ctx, "broker: recording a delivery", slog.String("id", id), slog.Any("error", err))
 	}
-	if !out.ok && !retry && err == nil {
+	if !retry && err == nil {
 		logging.FromContext(ctx).WarnContext(ctx, "broker: dead letter", slog.String("trigger", d.Trigger),
 			slog.String("id", id), slog.String("reason", out.reason))
 	}
