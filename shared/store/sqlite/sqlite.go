@@ -173,7 +173,7 @@ func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", classify(err))
 	}
-	t := &tx{ctx: ctx, q: prepared{d: d, tx: sqlTx}, db: d}
+	t := &tx{ctx: ctx, q: prepared{d: d, tx: sqlTx}, sqlTx: sqlTx, db: d}
 	if err := fn(ctx, t); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -234,31 +234,34 @@ func (d *DB) Query(ctx context.Context, collection string, q store.Query) ([]sto
 	}
 	using := ""
 	if ix, ok := indexFor(collection, q); ok {
-		if _, known := d.indexes.Load(ix.name); !known {
-			if err := d.tryIndex(ctx, ix); err != nil {
-				return nil, err
-			}
+		built, err := d.tryIndex(ctx, ix)
+		if err != nil {
+			return nil, err
 		}
-		if _, known := d.indexes.Load(ix.name); known {
+		if built {
 			using = ix.name
 		}
 	}
 	return query(ctx, prepared{d: d}, collection, q, using)
 }
 
-// tryIndex creates ix if no write transaction runs.
-func (d *DB) tryIndex(ctx context.Context, ix index) error {
+// tryIndex reports whether the file has ix, creating it first when no
+// write transaction runs.
+func (d *DB) tryIndex(ctx context.Context, ix index) (bool, error) {
+	if _, known := d.indexes.Load(ix.name); known {
+		return true, nil
+	}
 	select {
 	case d.turn <- struct{}{}:
 	default:
-		return nil
+		return false, nil
 	}
 	defer func() { <-d.turn }()
 	if _, err := d.db.ExecContext(ctx, ix.create); err != nil {
-		return fmt.Errorf("sqlite: index %s: %w", ix.name, classify(err))
+		return false, fmt.Errorf("sqlite: index %s: %w", ix.name, classify(err))
 	}
 	d.indexes.Store(ix.name, true)
-	return nil
+	return true, nil
 }
 
 // loadIndexes records the query indexes the file already has.
@@ -355,6 +358,7 @@ type write struct {
 type tx struct {
 	ctx    context.Context
 	q      querier
+	sqlTx  *sql.Tx // for statements run once, such as building an index
 	db     *DB
 	writes []write
 	// indexed names the indexes built in this transaction, known to the
@@ -382,7 +386,7 @@ func (t *tx) Query(collection string, q store.Query) ([]store.Doc, error) {
 		if !known && !slices.Contains(t.indexed, ix.name) {
 			// The transaction holds the write lock: the index is built
 			// in it, and stays if it commits.
-			if _, err := t.q.ExecContext(t.ctx, ix.create); err != nil {
+			if _, err := t.sqlTx.ExecContext(t.ctx, ix.create); err != nil {
 				return nil, fmt.Errorf("sqlite: index %s: %w", ix.name, classify(err))
 			}
 			t.indexed = append(t.indexed, ix.name)
@@ -564,7 +568,7 @@ func selectSQL(collection string, qy store.Query, cursor any, using string) (str
 	}
 	if qy.OrderBy != "" {
 		field := extract(qy.OrderBy)
-		fmt.Fprintf(&sb, ` AND json_type(data, '%s') IS NOT NULL`, jsonPath(qy.OrderBy))
+		sb.WriteString(" AND " + present(qy.OrderBy))
 		if qy.After != "" {
 			fmt.Fprintf(&sb, ` AND (%[1]s %[2]s ? OR (%[1]s = ? AND id %[2]s ?))`, field, cmp)
 			args = append(args, cursor, cursor, qy.After)
@@ -635,6 +639,13 @@ func filterSQL(f store.Filter) (string, []any, error) {
 // the same expression.
 func extract(field string) string { return fmt.Sprintf(`json_extract(data, '%s')`, jsonPath(field)) }
 
+// present is the SQL condition that a document has field, null or not:
+// what an order asks of the documents it orders. A partial index whose
+// condition holds it serves only queries that hold it word for word.
+func present(field string) string {
+	return fmt.Sprintf(`json_type(data, '%s') IS NOT NULL`, jsonPath(field))
+}
+
 // index is the index a query shape needs.
 type index struct {
 	name, create string
@@ -666,7 +677,7 @@ func indexFor(collection string, q store.Query) (ix index, ok bool) {
 		// left out. Kept in, they would sort first and be read past on
 		// every query, such as the outbox's sent entries, which keep no
 		// pendingAt, on every round of the relay.
-		where += fmt.Sprintf(` AND json_type(data, '%s') IS NOT NULL`, jsonPath(q.OrderBy))
+		where += " AND " + present(q.OrderBy)
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", collection, strings.Join(fields, "\x00"), where)
