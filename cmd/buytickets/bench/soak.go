@@ -119,10 +119,7 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 	if err != nil {
 		return err
 	}
-	soldTwice, err := ticketsSoldTwice(log.paid)
-	if err != nil {
-		return err
-	}
+	soldTwice := ticketsSoldTwice(log.paid)
 	writeSoak(w, log, elapsed, clients)
 	requests, fivexx := 0, 0
 	for _, m := range log.minutes {
@@ -247,7 +244,7 @@ func paidComplete(paid []paidOrder, timeout time.Duration) (int, error) {
 }
 
 // ticketsSoldTwice counts the tickets paid for by more than one order.
-func ticketsSoldTwice(paid []paidOrder) (int, error) {
+func ticketsSoldTwice(paid []paidOrder) int {
 	n := map[string]int{}
 	for _, p := range paid {
 		n[p.ticket]++
@@ -258,7 +255,7 @@ func ticketsSoldTwice(paid []paidOrder) (int, error) {
 			twice++
 		}
 	}
-	return twice, nil
+	return twice
 }
 
 // residentMemory is this process's resident set size.
