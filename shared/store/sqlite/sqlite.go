@@ -31,6 +31,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -48,7 +49,8 @@ type DB struct {
 	// the order they came).
 	turn      chan struct{}
 	writeWait time.Duration
-	commits   int // since the last checkpoint; read and written in turn
+	commits   int          // since the last checkpoint; read and written in turn
+	waiting   atomic.Int32 // writers waiting for their turn
 	// indexes holds the names of the query indexes the file has (index).
 	indexes sync.Map
 	// stmts holds the statements prepared, by their SQL (prepared).
@@ -210,6 +212,8 @@ func (d *DB) awaitTurn(ctx context.Context) error {
 	}
 	timer := time.NewTimer(d.writeWait)
 	defer timer.Stop()
+	d.waiting.Add(1)
+	defer d.waiting.Add(-1)
 	select {
 	case d.turn <- struct{}{}:
 		return nil

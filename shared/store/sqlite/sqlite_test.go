@@ -107,9 +107,15 @@ func TestWritersBehindALongHolderAllCommitInArrivalOrder(t *testing.T) {
 				return tx.Set("docs", fmt.Sprintf("w%d", i), doc{N: i})
 			})
 		}()
-		time.Sleep(2 * time.Millisecond) // arrive one after another
+		// The next writer arrives once this one waits in the queue.
+		for {
+			time.Sleep(time.Millisecond)
+			if sqlite.Waiting(db) == i+1 {
+				break
+			}
+		}
 	}
-	time.Sleep(5500*time.Millisecond - writers*2*time.Millisecond)
+	time.Sleep(5500 * time.Millisecond)
 	close(release)
 	if err := <-holder; err != nil {
 		t.Fatalf("holder: %v", err)
