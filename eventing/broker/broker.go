@@ -3,8 +3,9 @@
 // rules, so that what works locally works on the cluster.
 //
 // Its ingress answers 202 once an event is durably stored, with one pending
-// delivery per matching Trigger. A dispatcher delivers those concurrently
-// in binary mode, retries what Knative retries (network errors, 404, 408,
+// delivery per matching Trigger, and hands each to a free worker at once.
+// A dispatcher sends what no worker took, and what falls due again. Both
+// deliver concurrently in binary mode, retries what Knative retries (network errors, 404, 408,
 // 409, 429 and 5xx) with the Trigger's backoff, and keeps what exhausted its
 // retries, or was refused outright, as a dead letter that can be listed and
 // replayed. Pending deliveries live in the store, so a restart resumes them:
@@ -25,6 +26,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
@@ -109,7 +111,66 @@ type Broker struct {
 	order    []string
 	kick     *dispatch.Waker
 	now      func() time.Time
-	inflight dispatch.InFlight // deliveries being sent
+	inflight dispatch.InFlight    // deliveries being sent
+	pool     atomic.Pointer[pool] // while Run runs
+}
+
+// pool is Run's workers, lent to Publish so that a delivery just stored
+// goes out at once, rather than after the dispatcher has read it back
+// from the store (the longest wait of an event on its way under load).
+type pool struct {
+	ctx  context.Context
+	sem  chan struct{}
+	acks chan string
+
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	stopped bool
+}
+
+// tryGo runs f on a free worker and reports true, or reports false when
+// every worker is busy or the pool has stopped.
+func (p *pool) tryGo(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return false
+	}
+	select {
+	case p.sem <- struct{}{}:
+	default:
+		return false
+	}
+	p.wg.Go(func() {
+		defer func() { <-p.sem }()
+		f()
+	})
+	return true
+}
+
+// goWait runs f once a worker is free, and reports false when ctx ended
+// first.
+func (p *pool) goWait(ctx context.Context, f func()) bool {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.wg.Go(func() {
+		defer func() { <-p.sem }()
+		f()
+	})
+	return true
+}
+
+// stop takes no more work and waits for the work in hand.
+func (p *pool) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	p.wg.Wait()
 }
 
 // route is a Trigger with its subscriber resolved, and the tokens of its
@@ -271,10 +332,13 @@ func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
 	if len(matched) == 0 {
 		return nil
 	}
+	stored := make(map[string]delivery, len(matched))
+	for _, name := range matched {
+		stored[newID()] = delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now}
+	}
 	err = b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
-		for _, name := range matched {
-			d := delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now}
-			if err := tx.Create(deliveries, newID(), d); err != nil {
+		for id, d := range stored {
+			if err := tx.Create(deliveries, id, d); err != nil {
 				return err
 			}
 		}
@@ -283,8 +347,26 @@ func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
 	if err != nil {
 		return fmt.Errorf("broker.Publish: %w", err)
 	}
-	b.wake()
+	for id, d := range stored {
+		if !b.hand(id, d) {
+			b.wake() // the dispatcher reads it back
+		}
+	}
 	return nil
+}
+
+// hand gives a delivery just stored to a free worker of the running
+// broker, and reports whether one took it.
+func (b *Broker) hand(id string, d delivery) bool {
+	p := b.pool.Load()
+	if p == nil || !b.inflight.Claim(id) {
+		return false
+	}
+	if !p.tryGo(func() { b.finish(p, id, b.attempt(p.ctx, id, d)) }) {
+		b.inflight.Release(id)
+		return false
+	}
+	return true
 }
 
 // attributes are the event's context attributes and extensions as strings,
@@ -309,24 +391,24 @@ func (b *Broker) wake() { b.kick.Notify() }
 // deliveries in flight. A delivery cut short by the stop stays pending and
 // is sent again after a restart.
 func (b *Broker) Run(ctx context.Context) error {
-	sem := make(chan struct{}, b.opts.Workers)
-	acks := make(chan string, b.opts.Workers)
+	p := &pool{ctx: ctx, sem: make(chan struct{}, b.opts.Workers), acks: make(chan string, b.opts.Workers)}
 	acknowledged := make(chan struct{})
 	go func() {
 		defer close(acknowledged)
-		b.acknowledge(ctx, acks)
+		b.acknowledge(ctx, p.acks)
 	}()
-	var wg sync.WaitGroup
+	b.pool.Store(p)
 	dispatch.Loop{
 		Name: "broker dispatch",
 		Round: func(ctx context.Context) (time.Duration, error) {
-			b.dispatch(ctx, sem, acks, &wg)
+			b.dispatch(ctx, p)
 			return b.opts.Poll, nil
 		},
 		Wake: b.kick,
 	}.Run(ctx)
-	wg.Wait()
-	close(acks)
+	b.pool.CompareAndSwap(p, nil)
+	p.stop()
+	close(p.acks)
 	<-acknowledged
 	return nil
 }
@@ -371,14 +453,15 @@ func (b *Broker) acknowledge(ctx context.Context, acks <-chan string) {
 	}
 }
 
-// dispatch starts a worker, sem permitting, for each due delivery that no
-// worker is sending yet. It returns once each has started, or ctx ended.
+// dispatch starts a worker, as workers come free, for each due delivery
+// that no worker is sending yet. It returns once each has started, or ctx
+// ended.
 //
 // Each worker reads its delivery afresh, so the list is of IDs alone: the
 // oldest due deliveries are mostly those in flight, listed again each
 // round, and decoding their events each time cost more than sending them.
-func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, acks chan<- string, wg *sync.WaitGroup) {
-	if len(sem) == cap(sem) {
+func (b *Broker) dispatch(ctx context.Context, p *pool) {
+	if len(p.sem) == cap(p.sem) {
 		return // every worker busy: each wakes the dispatcher when done
 	}
 	due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
@@ -397,21 +480,21 @@ func (b *Broker) dispatch(ctx context.Context, sem chan struct{}, acks chan<- st
 		if !b.inflight.Claim(doc.ID) {
 			continue
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+		if !p.goWait(ctx, func() { b.finish(p, doc.ID, b.deliver(ctx, doc.ID)) }) {
 			b.inflight.Release(doc.ID)
 			return
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if b.deliver(ctx, doc) {
-				acks <- doc.ID // released once its deletion commits
-				return
-			}
-			b.release(doc.ID)
-		})
 	}
+}
+
+// finish ends a worker's delivery: one its subscriber took stays in
+// flight until the acknowledger has recorded it; any other is released.
+func (b *Broker) finish(p *pool, id string, taken bool) {
+	if taken {
+		p.acks <- id
+		return
+	}
+	b.release(id)
 }
 
 // release ends the delivery's flight and wakes the dispatcher, for a
@@ -426,24 +509,29 @@ func (b *Broker) release(id string) {
 // caller's to record. It reads the delivery afresh first: the dispatcher's
 // list may predate another worker's settling of it, and a settled delivery
 // must not go out again.
-func (b *Broker) deliver(ctx context.Context, doc store.Doc) (taken bool) {
-	logger := logging.FromContext(ctx)
+func (b *Broker) deliver(ctx context.Context, id string) (taken bool) {
 	var d delivery
-	switch err := b.opts.Store.Get(ctx, deliveries, doc.ID, &d); {
+	switch err := b.opts.Store.Get(ctx, deliveries, id, &d); {
 	case errors.Is(err, store.ErrNotFound):
 		return false
 	case err != nil:
 		if ctx.Err() == nil {
-			logger.ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", doc.ID), slog.Any("error", err))
+			logging.FromContext(ctx).ErrorContext(ctx, "broker: unreadable delivery", slog.String("id", id), slog.Any("error", err))
 		}
 		return false
 	}
 	if d.Due.After(b.now()) {
 		return false // rescheduled meanwhile
 	}
+	return b.attempt(ctx, id, d)
+}
+
+// attempt sends delivery d, as stored under id, and records its outcome
+// as deliver does.
+func (b *Broker) attempt(ctx context.Context, id string, d delivery) (taken bool) {
 	rt, known := b.triggers[d.Trigger]
 	if !known {
-		b.settle(ctx, doc.ID, d, outcome{dead: true, reason: "trigger " + d.Trigger + " no longer exists"}, rt)
+		b.settle(ctx, id, d, outcome{dead: true, reason: "trigger " + d.Trigger + " no longer exists"}, rt)
 		return false
 	}
 	if b.opts.Chaos.MaxDelay > 0 {
@@ -465,7 +553,7 @@ func (b *Broker) deliver(ctx context.Context, doc store.Doc) (taken bool) {
 	if out.ok {
 		return true
 	}
-	b.settle(ctx, doc.ID, d, out, rt)
+	b.settle(ctx, id, d, out, rt)
 	return false
 }
 

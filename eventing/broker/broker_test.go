@@ -104,6 +104,7 @@ type setup struct {
 	chaos    broker.Chaos
 	scale    float64 // backoff scale; 0.1 when zero
 	services []service
+	store    func(store.Store) store.Store // wraps the broker's store when set
 }
 
 func newHarness(t *testing.T, cfg setup) *harness {
@@ -132,8 +133,12 @@ func (h *harness) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var st store.Store = db
+	if h.cfg.store != nil {
+		st = h.cfg.store(db)
+	}
 	b, err := broker.New(broker.Options{
-		Store:        db,
+		Store:        st,
 		Triggers:     triggers,
 		Chaos:        h.cfg.chaos,
 		BackoffScale: cmp.Or(h.cfg.scale, 0.1),

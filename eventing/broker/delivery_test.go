@@ -138,3 +138,21 @@ func TestVersionedReplicaConvergesUnderChaos(t *testing.T) {
 		t.Errorf("%d dead letters, first %+v", len(dls), dls[0])
 	}
 }
+
+// unlisting hides the broker's pending deliveries from its queries: the
+// dispatcher finds none to send.
+type unlisting struct{ store.Store }
+
+func (u unlisting) Query(ctx context.Context, collection string, q store.Query) ([]store.Doc, error) {
+	if collection == "deliveries" {
+		return nil, nil
+	}
+	return u.Store.Query(ctx, collection, q)
+}
+
+func TestAcceptedEventGoesOutWithoutWaitingForTheDispatcher(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, setup{store: func(st store.Store) store.Store { return unlisting{st} }})
+	h.mustPublish("dev.test.order.created", "straight-out")
+	testenv.Eventually(t, 10*time.Second, "subscriber a receives the event", func() bool { return h.subs["a"].count() == 1 })
+}
