@@ -3,13 +3,14 @@
 // rules, so that what works locally works on the cluster.
 //
 // Its ingress answers 202 once an event is durably stored, with one pending
-// delivery per matching Trigger, and hands each to a free worker at once.
-// A dispatcher sends what no worker took, and what falls due again. Both
-// deliver concurrently in binary mode, retries what Knative retries (network errors, 404, 408,
-// 409, 429 and 5xx) with the Trigger's backoff, and keeps what exhausted its
-// retries, or was refused outright, as a dead letter that can be listed and
-// replayed. Pending deliveries live in the store, so a restart resumes them:
-// every accepted event is delivered at least once.
+// delivery per matching Trigger, and hands each to a free worker at once;
+// a dispatcher sends what no worker took and what falls due again.
+// Deliveries go out concurrently in binary mode. The broker retries what
+// Knative retries (network errors, 404, 408, 409, 429 and 5xx) with the
+// Trigger's backoff, and keeps what exhausted its retries, or was refused
+// outright, as a dead letter that can be listed and replayed. Pending
+// deliveries live in the store, so a restart resumes them: every accepted
+// event is delivered at least once.
 package broker
 
 import (
