@@ -58,6 +58,7 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	logger := logging.New(os.Stderr, cfg.LogLevel)
+	stack.TuneGC()
 	s, err := stack.Start(ctx, stack.Options{
 		Addr:        net.JoinHostPort(cfg.BindAddr, cfg.Port),
 		DataDir:     cfg.DataDir,

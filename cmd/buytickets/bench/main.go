@@ -15,6 +15,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 )
 
 func main() {
@@ -24,6 +26,7 @@ func main() {
 	soakFor := flag.Duration("soak", 10*time.Minute, "how long the soak section runs")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	stack.TuneGC() // the stack runs in this process, as it does in make run's
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
