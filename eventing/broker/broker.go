@@ -114,6 +114,7 @@ type Broker struct {
 	now      func() time.Time
 	inflight dispatch.InFlight    // deliveries being sent
 	pool     atomic.Pointer[pool] // while Run runs
+	starved  atomic.Bool          // the dispatcher found no free worker
 }
 
 // pool is Run's workers, lent to Publish so that a delivery just stored
@@ -463,7 +464,8 @@ func (b *Broker) acknowledge(ctx context.Context, acks <-chan string) {
 // round, and decoding their events each time cost more than sending them.
 func (b *Broker) dispatch(ctx context.Context, p *pool) {
 	if len(p.sem) == cap(p.sem) {
-		return // every worker busy: each wakes the dispatcher when done
+		b.starved.Store(true) // the next worker done wakes the dispatcher
+		return
 	}
 	due, err := b.opts.Store.Query(ctx, deliveries, store.Query{
 		Filters:  []store.Filter{store.Where("due", store.Le, b.now())},
@@ -498,11 +500,13 @@ func (b *Broker) finish(p *pool, id string, taken bool) {
 	b.release(id)
 }
 
-// release ends the delivery's flight and wakes the dispatcher, for a
-// retry that fell due meanwhile or a delivery left for want of a worker.
+// release ends the delivery's flight, and wakes the dispatcher if it
+// last found every worker busy. Retries falling due are its poll's.
 func (b *Broker) release(id string) {
 	b.inflight.Release(id)
-	b.wake()
+	if b.starved.CompareAndSwap(true, false) {
+		b.wake()
+	}
 }
 
 // deliver sends one delivery and records its outcome, but for one its
