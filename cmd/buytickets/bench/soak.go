@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,16 +259,22 @@ func ticketsSoldTwice(paid []paidOrder) int {
 	return twice
 }
 
-// residentMemory is this process's resident set size.
+// residentMemory is this process's resident set size, and how much of it
+// Go's runtime holds (its heap, stacks and metadata, less what it has
+// returned to the system): the rest is mostly SQLite's page caches, which
+// live outside Go's heap.
 func residentMemory() string {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "unknown"
 	}
+	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(samples)
+	goHeld := float64(samples[0].Value.Uint64()-samples[1].Value.Uint64()) / 1e6
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return fmt.Sprintf("%.0f MB", float64(kb)/1000)
+			return fmt.Sprintf("%.0f MB (Go %.0f MB)", float64(kb)/1000, goHeld)
 		}
 	}
 	return "unknown"
