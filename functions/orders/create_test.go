@@ -73,6 +73,23 @@ func TestOrderReservesTheTicketForTheWindow(t *testing.T) {
 	}
 }
 
+func TestOrderPlacedAMomentBeforeTheListingArrivesWaitsForIt(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	ticketID := newTicketID()
+	answered := make(chan response, 1)
+	go func() { answered <- f.user("buyer").orderTicket(ticketID) }()
+	time.Sleep(200 * time.Millisecond) // the order waits; ticket.created is on its way
+	f.MustDeliver(created(t, ticketID, "seller", "Concert", 19.99))
+	res := <-answered
+	if res.Code != http.StatusCreated {
+		t.Fatalf("order: %d %s, want 201 once the listing arrived", res.Code, res.Body)
+	}
+	if o := orderOf(t, res.Body); o.Ticket.ID != ticketID || o.Status != "created" {
+		t.Errorf("order %+v, want the created order of %s", o, ticketID)
+	}
+}
+
 func TestOrderRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
