@@ -75,7 +75,7 @@ func run(ctx context.Context, out, only string, runs int, soakFor time.Duration)
 		{"market", func(ctx context.Context, w *bytes.Buffer) error { return marketLatency(ctx, w, tmp) }},
 		{"onsale", func(ctx context.Context, w *bytes.Buffer) error { return onSale(ctx, w, tmp) }},
 		{"firestore", func(ctx context.Context, w *bytes.Buffer) error { return onSaleFirestore(ctx, w, tmp) }},
-		{"soak", func(ctx context.Context, w *bytes.Buffer) error { return soak(ctx, w, tmp, soakFor) }},
+		{"soak", func(ctx context.Context, w *bytes.Buffer) error { return soak(ctx, w, root, tmp, soakFor) }},
 		{"expiry", func(ctx context.Context, w *bytes.Buffer) error { return schedulerLateness(ctx, w, tmp) }},
 		{"expiry-order", func(ctx context.Context, w *bytes.Buffer) error { return orderExpiry(ctx, w, tmp) }},
 		{"web", func(ctx context.Context, w *bytes.Buffer) error { return webRender(ctx, w, tmp) }},

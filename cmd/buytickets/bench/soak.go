@@ -5,22 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 )
 
 // soakLog collects what the soak's clients saw, minute by minute of the
-// run; it keeps only each request's time, so that the process's resident
-// memory is mostly the stack's.
+// run.
 type soakLog struct {
 	start     time.Time
 	mu        sync.Mutex
@@ -69,19 +67,19 @@ var soakEndpoints = []string{"GET /api/tickets", "POST /api/tickets", "POST /api
 // each a seller and a buyer, in a loop: browse the shop, list a ticket,
 // order it at once (timing how soon orders takes it), and cancel a third
 // of the orders and pay for the rest with tok_visa.
-func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) error {
+func soak(ctx context.Context, w *bytes.Buffer, root, tmp string, d time.Duration) error {
 	const clients = 16
 	dir := filepath.Join(tmp, "soak")
-	s, err := startStack(ctx, dir, stack.Options{PasswordCost: setupCost})
+	s, err := startMarketplace(ctx, root, tmp, dir)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	sellers, err := newSessions(s.URL(), "soak-seller%d@example.com", clients)
+	defer s.stop()
+	sellers, err := newSessions(s.url, "soak-seller%d@example.com", clients)
 	if err != nil {
 		return err
 	}
-	buyers, err := newSessions(s.URL(), "soak-buyer%d@example.com", clients)
+	buyers, err := newSessions(s.url, "soak-buyer%d@example.com", clients)
 	if err != nil {
 		return err
 	}
@@ -94,7 +92,7 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 	sampling.Go(func() {
 		every := min(time.Minute, max(d/10, time.Second))
 		for {
-			rss = append(rss, fmt.Sprintf("%s: %s", time.Since(start).Round(time.Second), residentMemory()))
+			rss = append(rss, fmt.Sprintf("%s: %s", time.Since(start).Round(time.Second), s.residentMemory()))
 			select {
 			case <-stopSampling:
 				return
@@ -113,7 +111,7 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 	wg.Wait()
 	close(stopSampling)
 	sampling.Wait()
-	rss = append(rss, fmt.Sprintf("end: %s", residentMemory()))
+	rss = append(rss, fmt.Sprintf("end: %s", s.residentMemory()))
 	elapsed := time.Since(start)
 
 	complete, err := paidComplete(log.paid, time.Minute)
@@ -134,7 +132,7 @@ func soak(ctx context.Context, w *bytes.Buffer, tmp string, d time.Duration) err
 		ms(percentile(log.orderable, 50)), ms(percentile(log.orderable, 99)), ms(percentile(log.orderable, 100)), len(log.orderable))
 	fmt.Fprintf(w, "| paid orders complete | %d of %d |\n", complete, len(log.paid))
 	fmt.Fprintf(w, "| tickets sold twice | %d |\n", soldTwice)
-	fmt.Fprintf(w, "| resident memory of the process (stack and clients) | %s |\n", strings.Join(rss, "; "))
+	fmt.Fprintf(w, "| resident memory of the marketplace's process | %s |\n", strings.Join(rss, "; "))
 	fmt.Fprintf(w, "| data folder at the end | %s |\n", folderSizes(dir))
 	return nil
 }
@@ -195,7 +193,7 @@ func writeSoak(w *bytes.Buffer, log *soakLog, elapsed time.Duration, clients int
 	}
 	cols = append(cols, "5xx")
 	heading(w, "Steady load (soak) on the embedded default",
-		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 10 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). One replica per function; passwords at a low cost since sign-ups are set-up. Per minute of the run:", clients, elapsed.Round(time.Second)),
+		fmt.Sprintf("%d clients for %s, each a seller and a buyer, in a loop: browse the shop (GET /api/tickets?limit=20), list a ticket, order it at once (trying again on 404 every 10 ms, which times how soon a listing can be ordered), then cancel a third of the orders and pay for the rest with tok_visa through stripe-mock (trying again on 404 while payments learns of the order). The marketplace runs as `make run` runs it, in a process of its own (built from cmd/buytickets, with `RATE_LIMITS=off` since every client comes from one address), whose resident memory is sampled. Per minute of the run:", clients, elapsed.Round(time.Second)),
 		cols...)
 	for i, m := range log.minutes {
 		// The last, short minute holds the requests started as the run
@@ -259,25 +257,86 @@ func ticketsSoldTwice(paid []paidOrder) int {
 	return twice
 }
 
-// residentMemory is this process's resident set size, and how much of it
-// Go's runtime holds (its heap, stacks and metadata, less what it has
-// returned to the system): the rest is mostly SQLite's page caches, which
-// live outside Go's heap.
-func residentMemory() string {
-	b, err := os.ReadFile("/proc/self/status")
+// marketplace is `make run`'s process, built and started for the soak, so
+// that the memory measured is the marketplace's alone, not its clients'.
+type marketplace struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startMarketplace builds cmd/buytickets and runs it on the data folder
+// dir, as make run does but with the per-address budget of sign-ups off
+// (every client comes from one address), and waits until it serves.
+func startMarketplace(ctx context.Context, root, tmp, dir string) (*marketplace, error) {
+	bin := filepath.Join(tmp, "buytickets")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/buytickets")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build the marketplace: %v\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	mailUI, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "DATA_DIR="+dir, "RATE_LIMITS=off",
+		fmt.Sprintf("MAIL_UI_ADDR=127.0.0.1:%d", mailUI), "LOG_LEVEL=error")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the marketplace: %w", err)
+	}
+	m := &marketplace{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(m.url + "/api/tickets?limit=1")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return m, nil
+			}
+		}
+	}
+	m.stop()
+	return nil, fmt.Errorf("the marketplace did not serve within a minute: %s", stderr.String())
+}
+
+// stop ends the marketplace as make run's Ctrl-C does, and waits for it.
+func (m *marketplace) stop() {
+	m.cmd.Process.Signal(os.Interrupt)
+	m.cmd.Wait()
+}
+
+// residentMemory is the marketplace's resident set size.
+func (m *marketplace) residentMemory() string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
 	if err != nil {
 		return "unknown"
 	}
-	samples := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(samples)
-	goHeld := float64(samples[0].Value.Uint64()-samples[1].Value.Uint64()) / 1e6
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return fmt.Sprintf("%.0f MB (Go %.0f MB)", float64(kb)/1000, goHeld)
+			return fmt.Sprintf("%.0f MB", float64(kb)/1000)
 		}
 	}
 	return "unknown"
+}
+
+// freePort returns a loopback port free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // folderSizes lists the size of each file in dir, largest first, with
