@@ -143,15 +143,12 @@ func (p *pool) tryGo(f func()) bool {
 	default:
 		return false
 	}
-	p.wg.Go(func() {
-		defer func() { <-p.sem }()
-		f()
-	})
+	p.start(f)
 	return true
 }
 
 // goWait runs f once a worker is free, and reports false when ctx ended
-// first.
+// first. Only the dispatcher calls it, before the pool stops.
 func (p *pool) goWait(ctx context.Context, f func()) bool {
 	select {
 	case p.sem <- struct{}{}:
@@ -160,11 +157,18 @@ func (p *pool) goWait(ctx context.Context, f func()) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.start(f)
+	return true
+}
+
+// start runs f on the worker whose slot of sem the caller has taken, and
+// frees the slot when f returns. The caller holds mu, so that stop does
+// not wait while a worker is being added.
+func (p *pool) start(f func()) {
 	p.wg.Go(func() {
 		defer func() { <-p.sem }()
 		f()
 	})
-	return true
 }
 
 // stop takes no more work and waits for the work in hand.
