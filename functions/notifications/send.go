@@ -99,22 +99,22 @@ func (f *Function) deliver(ctx context.Context, id string) error {
 	}
 	switch {
 	case to.OptedOut && !q.Kind.Transactional():
-		return f.store.Drop(ctx, id, f.now(), "unsubscribed")
+		return f.store.Drop(ctx, q, f.now(), "unsubscribed")
 	case to.Email == "":
 		return f.later(ctx, logger, q, fmt.Errorf("the address of user %q is not known yet", to.UserID))
 	}
 	env, err := f.envelope(q, to, facts)
 	if err != nil {
 		logger.ErrorContext(ctx, "mail cannot be composed; dropped", slog.Any("error", err))
-		return f.store.Drop(ctx, id, f.now(), "cannot be composed")
+		return f.store.Drop(ctx, q, f.now(), "cannot be composed")
 	}
 	switch err := f.sender.Send(ctx, env); {
 	case err == nil:
 		logger.InfoContext(ctx, "mail sent", slog.String("kind", string(q.Kind)))
-		return f.store.Sent(ctx, id, f.now())
+		return f.store.Sent(ctx, q, f.now())
 	case sender.IsPermanent(err):
 		logger.WarnContext(ctx, "mail refused for good; dropped", slog.Any("error", err))
-		return f.store.Drop(ctx, id, f.now(), "refused by the relay")
+		return f.store.Drop(ctx, q, f.now(), "refused by the relay")
 	default:
 		return f.later(ctx, logger, q, err)
 	}
@@ -126,12 +126,12 @@ func (f *Function) later(ctx context.Context, logger *slog.Logger, q notificatio
 	now := f.now()
 	if mail.GivenUp(q.CreatedAt, now) {
 		logger.ErrorContext(ctx, "mail given up", slog.Int("attempts", q.Attempts), slog.Any("error", cause))
-		return f.store.Drop(ctx, q.ID, now, "given up: "+cause.Error())
+		return f.store.Drop(ctx, q, now, "given up: "+cause.Error())
 	}
 	delay := mail.Retry(q.Attempts)
 	logger.WarnContext(ctx, "mail not sent, trying again", slog.Int("attempts", q.Attempts),
 		slog.Duration("delay", delay), slog.Any("error", cause))
-	return f.store.Retry(ctx, q.ID, now.Add(delay), cause)
+	return f.store.Retry(ctx, q, now.Add(delay), cause)
 }
 
 // envelope composes q for to, with the links its kind shows.

@@ -262,39 +262,48 @@ func (s *Store) Resolve(ctx context.Context, q Queued) (Recipient, mail.Facts, e
 	return r, facts, nil
 }
 
-// Sent finishes the email id as sent at now.
-func (s *Store) Sent(ctx context.Context, id string, now time.Time) error {
-	return s.finish(ctx, "store.Sent", id, func(d *mailDoc) {
+// Sent finishes the email q as sent at now. It holds even when another
+// try has claimed q since: the email did go out.
+func (s *Store) Sent(ctx context.Context, q Queued, now time.Time) error {
+	return s.finish(ctx, "store.Sent", q, false, func(d *mailDoc) {
 		d.PendingAt, d.DoneAt, d.SentAt, d.LastError = time.Time{}, now, now, ""
 	})
 }
 
-// Drop finishes the email id unsent at now, for reason.
-func (s *Store) Drop(ctx context.Context, id string, now time.Time, reason string) error {
-	return s.finish(ctx, "store.Drop", id, func(d *mailDoc) {
+// Drop finishes the email q unsent at now, for reason, unless a later try
+// has claimed it since.
+func (s *Store) Drop(ctx context.Context, q Queued, now time.Time, reason string) error {
+	return s.finish(ctx, "store.Drop", q, true, func(d *mailDoc) {
 		d.PendingAt, d.DoneAt, d.DropReason = time.Time{}, now, reason
 	})
 }
 
-// Retry makes the email id due again at at, after a try that failed with
-// cause.
-func (s *Store) Retry(ctx context.Context, id string, at time.Time, cause error) error {
-	return s.finish(ctx, "store.Retry", id, func(d *mailDoc) {
+// Retry makes the email q due again at at, after its try failed with cause,
+// unless a later try has claimed it since.
+func (s *Store) Retry(ctx context.Context, q Queued, at time.Time, cause error) error {
+	return s.finish(ctx, "store.Retry", q, true, func(d *mailDoc) {
 		d.PendingAt, d.LastError = at, cause.Error()
 	})
 }
 
-func (s *Store) finish(ctx context.Context, op, id string, change func(*mailDoc)) error {
+// finish records the outcome of q's try. An email already finished stays
+// as it is, whatever a slower try reports after: a try that outlived its
+// lease must not queue again an email another try has sent. With
+// ownClaimOnly, the outcome is dropped too when a later try holds q.
+func (s *Store) finish(ctx context.Context, op string, q Queued, ownClaimOnly bool, change func(*mailDoc)) error {
 	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var d mailDoc
-		if err := tx.Get(Mail, id, &d); err != nil {
+		if err := tx.Get(Mail, q.ID, &d); err != nil {
 			return err
 		}
+		if !d.DoneAt.IsZero() || (ownClaimOnly && d.Attempts != q.Attempts) {
+			return nil
+		}
 		change(&d)
-		return tx.Set(Mail, id, d)
+		return tx.Set(Mail, q.ID, d)
 	})
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", op, id, err)
+		return fmt.Errorf("%s %s: %w", op, q.ID, err)
 	}
 	return nil
 }
