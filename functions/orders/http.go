@@ -91,24 +91,31 @@ func (f *Function) handleCreate() http.Handler {
 // rather than refused. A ticket still unknown after the wait is 404.
 const listingWait = time.Second
 
-// listingPoll is how often a waiting order reads the replica again. It
-// reads the store rather than waiting for this replica's receiver, since
-// the event may reach another replica.
-const listingPoll = 20 * time.Millisecond
+// listingPoll is how often a waiting order reads the store again when no
+// event has reached this replica meanwhile: the ticket's event may have
+// reached another replica, which shares the store.
+const listingPoll = 50 * time.Millisecond
 
 // placeOrder places buyer's order for ticketID, waiting up to listingWait
-// for a ticket the replica does not hold yet.
+// for a ticket the replica does not hold yet: it looks again as soon as an
+// event this replica took has committed, and every listingPoll.
 func (f *Function) placeOrder(ctx context.Context, ticketID string, buyer sharedauth.User) (*order.Order, error) {
 	deadline := time.Now().Add(listingWait)
 	for {
+		received := f.received.C()
 		o, err := f.store.PlaceOrder(ctx, ticketID, buyer.ID, f.place(buyer.Email, f.ft.Now()), f.notBanned(buyer.ID))
-		if !errors.Is(err, order.ErrTicketNotFound) || time.Until(deadline) < listingPoll {
+		left := time.Until(deadline)
+		if !errors.Is(err, order.ErrTicketNotFound) || left <= 0 {
 			return o, err
 		}
+		poll := time.NewTimer(min(listingPoll, left))
 		select {
 		case <-ctx.Done():
+			poll.Stop()
 			return nil, err
-		case <-time.After(listingPoll):
+		case <-received:
+			poll.Stop()
+		case <-poll.C:
 		}
 	}
 }

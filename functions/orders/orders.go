@@ -27,6 +27,7 @@ import (
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
+	"github.com/buytickets/buytickets/shared/dispatch"
 )
 
 // Config is the orders function's settings, from the environment (DESIGN §7).
@@ -60,6 +61,9 @@ type Function struct {
 	ft     outbox.Footing
 	store  *ordersstore.Store
 	window time.Duration
+	// received is notified whenever an event this replica took has
+	// committed: an order waiting for its ticket looks again.
+	received *dispatch.Signal
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -70,9 +74,10 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
 	return &Function{
-		ft:     ft,
-		store:  ordersstore.New(ft.DB, ft.Box),
-		window: cmp.Or(cfg.ExpirationWindow, order.DefaultWindow),
+		ft:       ft,
+		store:    ordersstore.New(ft.DB, ft.Box),
+		window:   cmp.Or(cfg.ExpirationWindow, order.DefaultWindow),
+		received: dispatch.NewSignal(),
 	}, nil
 }
 

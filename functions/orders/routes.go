@@ -8,7 +8,10 @@ import "net/http"
 // sweeps the outbox at /outbox/sweep (outbox.Footing.Mux), neither with a
 // session.
 func (f *Function) routes() http.Handler {
-	mux := f.ft.Mux(f.receiver(), nil)
+	mux := f.ft.Mux(f.receiver(), func() {
+		f.ft.Box.Notify()
+		f.received.Notify()
+	})
 	mux.Handle("POST /api/orders", f.ft.Mutation(f.handleCreate()))
 	mux.Handle("GET /api/orders", f.ft.SignedIn(f.handleList()))
 	mux.Handle("GET /api/orders/{id}", f.ft.SignedIn(f.handleShow()))

@@ -62,6 +62,33 @@ func (w *Waker) Notify() {
 // C is the channel a due wake-up is received from.
 func (w *Waker) C() <-chan struct{} { return w.c }
 
+// Signal wakes every goroutine waiting for something to have happened,
+// each of which then looks for itself. Its zero value is not usable: make
+// one with NewSignal.
+type Signal struct {
+	mu sync.Mutex
+	c  chan struct{}
+}
+
+// NewSignal returns a Signal nothing waits on yet.
+func NewSignal() *Signal { return &Signal{c: make(chan struct{})} }
+
+// C is closed at the next Notify. Take it before looking, so that what
+// happens while looking wakes the waiter.
+func (s *Signal) C() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c
+}
+
+// Notify wakes every waiter on C; it never blocks.
+func (s *Signal) Notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.c)
+	s.c = make(chan struct{})
+}
+
 // Backoff is an exponential backoff with jitter, between Min and Max.
 type Backoff struct {
 	Min, Max time.Duration

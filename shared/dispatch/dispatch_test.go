@@ -45,6 +45,25 @@ func TestInFlightClaimsAnIDOnce(t *testing.T) {
 	}
 }
 
+func TestSignalWakesEveryWaiterAndOnlyThoseWaitingBeforeIt(t *testing.T) {
+	t.Parallel()
+	s := dispatch.NewSignal()
+	before := []<-chan struct{}{s.C(), s.C(), s.C()}
+	s.Notify()
+	for i, c := range before {
+		select {
+		case <-c:
+		default:
+			t.Errorf("waiter %d was not woken", i)
+		}
+	}
+	select {
+	case <-s.C():
+		t.Error("a waiter that came after the notice was woken by it")
+	default:
+	}
+}
+
 func TestLoopRunsAtOnceOnWakeAndBacksOffWhileFailing(t *testing.T) {
 	t.Parallel()
 	var rounds atomic.Int32
