@@ -33,7 +33,11 @@ type function struct {
 	stateless bool
 	// member functions are on the event plane: they get their membership.
 	member bool
-	build  func(s *Stack, env replicaEnv) (replica, error)
+	// frontend functions serve pages whose work is the API requests they
+	// make through the router: the router's gate counts those, not the
+	// pages.
+	frontend bool
+	build    func(s *Stack, env replicaEnv) (replica, error)
 }
 
 // replicaEnv is what one replica of a function is built on.
@@ -156,6 +160,7 @@ var functions = []function{
 		name:      "web",
 		routes:    []string{"/"},
 		stateless: true,
+		frontend:  true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
 			return served(web.New(web.Config{APIURL: s.url, CookieInsecure: !s.opts.SecureCookies}, web.Deps{Logger: env.logger}))
 		},

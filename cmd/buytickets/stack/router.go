@@ -44,14 +44,38 @@ func (b *backend) pick() *url.URL {
 }
 
 // router sends each request to the function whose path prefix it matches,
-// as the production ingress's HTTPRoutes do.
-func (s *Stack) router() http.Handler {
-	return s.proxy(func(r *http.Request) *backend { return s.route(r.URL.Path) })
+// as the production ingress's HTTPRoutes do, the API's through the gate.
+// The storefront's pages pass it: their work is the API requests they
+// make through the router, which the gate counts, and a page holding a
+// place while it waits for one would hold up its own requests.
+func (s *Stack) router() http.Handler { return s.routerWith(newGate(s.opts.APIConcurrency)) }
+
+// routerWith is the router with the gate g.
+func (s *Stack) routerWith(g *gate) http.Handler {
+	forward := s.forwarder()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fn, b := s.route(r.URL.Path)
+		switch {
+		case b == nil:
+			httpx.NotFound(w, r)
+		case fn.frontend:
+			forward(w, r, b)
+		default:
+			g.serve(w, r, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forward(w, r, b) }))
+		}
+	})
 }
 
-// proxy forwards each request to a replica of the backend that choose
-// names, or answers 404 when it names none.
-func (s *Stack) proxy(choose func(*http.Request) *backend) http.Handler {
+// service forwards every request to a replica of b, as its service
+// address does.
+func (s *Stack) service(b *backend) http.Handler {
+	forward := s.forwarder()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forward(w, r, b) })
+}
+
+// forwarder returns what forwards a request to a replica of a backend,
+// answering 503 while none runs.
+func (s *Stack) forwarder() func(http.ResponseWriter, *http.Request, *backend) {
 	// Keep connections to busy replicas open, as many as a burst of
 	// clients needs: the default keeps two per host and closes the rest
 	// after each request.
@@ -70,33 +94,32 @@ func (s *Stack) proxy(choose func(*http.Request) *backend) http.Handler {
 			httpx.JSON(w, http.StatusServiceUnavailable, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Service unavailable"}}})
 		},
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := choose(r)
-		if b == nil {
-			httpx.NotFound(w, r)
-			return
-		}
+	return func(w http.ResponseWriter, r *http.Request, b *backend) {
 		replica := b.pick()
 		if replica == nil {
 			proxy.ErrorHandler(w, r, fmt.Errorf("%s has no replica running", b.name))
 			return
 		}
 		proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), replicaKey{}, replica)))
-	})
+	}
 }
 
-// route finds the function serving path by the longest matching prefix.
-func (s *Stack) route(path string) *backend {
+// route finds the function serving path by the longest matching prefix,
+// and its backend; nil when none does.
+func (s *Stack) route(path string) (*function, *backend) {
 	best := ""
-	var found *backend
-	for _, fn := range functions {
+	var found *function
+	for i, fn := range functions {
 		for _, prefix := range fn.routes {
 			if matches(path, prefix) && len(prefix) > len(best) {
-				best, found = prefix, s.backends[fn.name]
+				best, found = prefix, &functions[i]
 			}
 		}
 	}
-	return found
+	if found == nil {
+		return nil, nil
+	}
+	return found, s.backends[found.name]
 }
 
 // matches reports whether path is prefix or lies below it, as a

@@ -56,6 +56,10 @@ type Options struct {
 	// that sign many users up from one host leave it off. The per-account
 	// limit on wrong passwords holds either way.
 	RateLimits bool
+	// APIConcurrency is how many API requests the router lets run at once,
+	// queueing the rest (gate): 2 × GOMAXPROCS when zero, no bound when
+	// negative.
+	APIConcurrency int
 	// AdminEmails are the accounts that are admins (ADMIN_EMAILS).
 	AdminEmails []string
 	// PasswordCost is scrypt's N; 0 keeps the production cost. Tests lower it.
@@ -219,7 +223,7 @@ func (s *Stack) listenBackend(ctx context.Context, name string) (*backend, error
 		return nil, fmt.Errorf("%s service: %w", name, err)
 	}
 	b := &backend{name: name, addr: &url.URL{Scheme: "http", Host: ln.Addr().String()}}
-	s.serve(ctx, name+" service", ln, s.proxy(func(*http.Request) *backend { return b }), nil)
+	s.serve(ctx, name+" service", ln, s.service(b), nil)
 	return b, nil
 }
 
