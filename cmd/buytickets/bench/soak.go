@@ -85,14 +85,14 @@ func soak(ctx context.Context, w *bytes.Buffer, root, tmp string, d time.Duratio
 	}
 	start := time.Now()
 	log := &soakLog{start: start}
-	var rss []string
+	var rss []memorySample
 	end := start.Add(d)
 	stopSampling := make(chan struct{})
 	var sampling sync.WaitGroup
 	sampling.Go(func() {
 		every := min(time.Minute, max(d/10, time.Second))
 		for {
-			rss = append(rss, fmt.Sprintf("%s: %s", time.Since(start).Round(time.Second), s.residentMemory()))
+			rss = append(rss, memorySample{at: time.Since(start), mb: s.residentMemory()})
 			select {
 			case <-stopSampling:
 				return
@@ -111,7 +111,7 @@ func soak(ctx context.Context, w *bytes.Buffer, root, tmp string, d time.Duratio
 	wg.Wait()
 	close(stopSampling)
 	sampling.Wait()
-	rss = append(rss, fmt.Sprintf("end: %s", s.residentMemory()))
+	endMemory := s.residentMemory()
 	elapsed := time.Since(start)
 
 	complete, err := paidComplete(log.paid, time.Minute)
@@ -132,7 +132,8 @@ func soak(ctx context.Context, w *bytes.Buffer, root, tmp string, d time.Duratio
 		ms(percentile(log.orderable, 50)), ms(percentile(log.orderable, 99)), ms(percentile(log.orderable, 100)), len(log.orderable))
 	fmt.Fprintf(w, "| paid orders complete | %d of %d |\n", complete, len(log.paid))
 	fmt.Fprintf(w, "| tickets sold twice | %d |\n", soldTwice)
-	fmt.Fprintf(w, "| resident memory of the marketplace's process | %s |\n", strings.Join(rss, "; "))
+	fmt.Fprintf(w, "| resident memory of the marketplace's process | %s; end: %.0f MB |\n", joinSamples(rss), endMemory)
+	fmt.Fprintf(w, "| resident memory over the second half | %s |\n", secondHalf(rss, elapsed))
 	fmt.Fprintf(w, "| data folder at the end | %s |\n", folderSizes(dir))
 	return nil
 }
@@ -314,19 +315,61 @@ func (m *marketplace) stop() {
 	m.cmd.Wait()
 }
 
-// residentMemory is the marketplace's resident set size.
-func (m *marketplace) residentMemory() string {
+// residentMemory is the marketplace's resident set size in MB; 0 when it
+// cannot be read.
+func (m *marketplace) residentMemory() float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", m.cmd.Process.Pid))
 	if err != nil {
-		return "unknown"
+		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return fmt.Sprintf("%.0f MB", float64(kb)/1000)
+			return float64(kb) / 1000
 		}
 	}
-	return "unknown"
+	return 0
+}
+
+// memorySample is the marketplace's resident memory at a moment of the soak.
+type memorySample struct {
+	at time.Duration
+	mb float64
+}
+
+// joinSamples lists samples as "1m0s: 116 MB; …".
+func joinSamples(samples []memorySample) string {
+	parts := make([]string, len(samples))
+	for i, m := range samples {
+		parts[i] = fmt.Sprintf("%s: %.0f MB", m.at.Round(time.Second), m.mb)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// secondHalf describes the samples taken in the second half of a soak of
+// length d: their range and their least-squares trend per minute, which is
+// what "flat" is judged on.
+func secondHalf(samples []memorySample, d time.Duration) string {
+	var xs, ys []float64
+	for _, m := range samples {
+		if m.at >= d/2 && m.mb > 0 {
+			xs, ys = append(xs, m.at.Minutes()), append(ys, m.mb)
+		}
+	}
+	if len(xs) < 2 {
+		return "too few samples"
+	}
+	var mx, my float64
+	for i := range xs {
+		mx, my = mx+xs[i], my+ys[i]
+	}
+	mx, my = mx/float64(len(xs)), my/float64(len(ys))
+	var cov, vx float64
+	for i := range xs {
+		cov += (xs[i] - mx) * (ys[i] - my)
+		vx += (xs[i] - mx) * (xs[i] - mx)
+	}
+	return fmt.Sprintf("%.0f–%.0f MB in %d samples, trend %+.1f MB a minute", slices.Min(ys), slices.Max(ys), len(ys), cov/vx)
 }
 
 // freePort returns a loopback port free a moment ago.
