@@ -8,10 +8,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/buytickets/buytickets/shared/apperr"
 )
@@ -301,18 +299,5 @@ func visible(r rune) bool {
 }
 
 func parseTitle(title string) (string, *apperr.Error) {
-	t := strings.TrimSpace(title)
-	switch {
-	case t == "":
-		return "", apperr.Field("title", "Title is required")
-	case utf8.RuneCountInString(t) > MaxTitleLen:
-		return "", apperr.Field("title", fmt.Sprintf("Title must be between 1 and %d characters", MaxTitleLen))
-	case strings.IndexFunc(t, unicode.IsControl) >= 0:
-		return "", apperr.Field("title", "Title must not contain control characters")
-	case strings.IndexFunc(t, hidden) >= 0:
-		return "", apperr.Field("title", "Title must not contain invisible formatting characters")
-	case strings.IndexFunc(t, visible) < 0:
-		return "", apperr.Field("title", "Title must contain a visible character")
-	}
-	return t, nil
+	return parseText("title", "Title", title, MaxTitleLen, true)
 }
