@@ -82,6 +82,25 @@ type TicketCreated struct {
 	CreatedAt time.Time `json:"createdAt"`
 	FaceValue float64   `json:"faceValue,omitempty"` // in dollars
 	ResaleOf  string    `json:"resaleOf,omitempty"`
+	// Event and Seat say what the ticket admits to, when its seller said.
+	Event *TicketEvent `json:"event,omitempty"`
+	Seat  *TicketSeat  `json:"seat,omitempty"`
+}
+
+// TicketEvent is the event a ticket admits to: its name, venue, city and
+// start. A ticket for an event that has started cannot be ordered.
+type TicketEvent struct {
+	Name     string    `json:"name"`
+	Venue    string    `json:"venue,omitempty"`
+	City     string    `json:"city,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+}
+
+// TicketSeat is where a ticket's holder sits; any part may be absent.
+type TicketSeat struct {
+	Section string `json:"section,omitempty"`
+	Row     string `json:"row,omitempty"`
+	Number  string `json:"number,omitempty"`
 }
 
 // TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
@@ -97,6 +116,9 @@ type TicketUpdated struct {
 	Status    string  `json:"status"`
 	FaceValue float64 `json:"faceValue,omitempty"` // in dollars
 	ResaleOf  string  `json:"resaleOf,omitempty"`
+	// Event and Seat are TicketCreated's, as the ticket has them now.
+	Event *TicketEvent `json:"event,omitempty"`
+	Seat  *TicketSeat  `json:"seat,omitempty"`
 }
 
 // OrderCreated is the data of TypeOrderCreated. Version is 0 and Status

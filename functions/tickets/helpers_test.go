@@ -156,6 +156,23 @@ type ticketBody struct {
 	OrderID   string      `json:"orderId"`
 	FaceValue json.Number `json:"faceValue"`
 	ResaleOf  string      `json:"resaleOf"`
+	Event     eventJSON   `json:"event"`
+	Seat      seatJSON    `json:"seat"`
+}
+
+// eventJSON is a ticket's event as the API shows it; zero when absent.
+type eventJSON struct {
+	Name     string    `json:"name"`
+	Venue    string    `json:"venue"`
+	City     string    `json:"city"`
+	StartsAt time.Time `json:"startsAt"`
+}
+
+// seatJSON is a ticket's seat as the API shows it; zero when absent.
+type seatJSON struct {
+	Section string `json:"section"`
+	Row     string `json:"row"`
+	Number  string `json:"number"`
 }
 
 // decodeStrict decodes body into v, refusing any field v does not have.

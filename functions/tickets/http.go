@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -25,6 +26,36 @@ type ticketRequest struct {
 	Title    string          `json:"title"`
 	Price    json.RawMessage `json:"price"`
 	ResaleOf string          `json:"resaleOf"`
+	Event    *eventBody      `json:"event"`
+	Seat     *seatBody       `json:"seat"`
+}
+
+// eventBody is the event a ticket admits to, as the API reads and shows
+// it; StartsAt is RFC 3339.
+type eventBody struct {
+	Name     string `json:"name"`
+	Venue    string `json:"venue,omitempty"`
+	City     string `json:"city,omitempty"`
+	StartsAt string `json:"startsAt"`
+}
+
+// seatBody is a ticket's seat, as the API reads and shows it.
+type seatBody struct {
+	Section string `json:"section,omitempty"`
+	Row     string `json:"row,omitempty"`
+	Number  string `json:"number,omitempty"`
+}
+
+// input is in as the ticket rules read it.
+func (in ticketRequest) input() ticket.Input {
+	out := ticket.Input{Title: in.Title, Price: string(in.Price)}
+	if e := in.Event; e != nil {
+		out.Event = &ticket.EventInput{Name: e.Name, Venue: e.Venue, City: e.City, StartsAt: e.StartsAt}
+	}
+	if s := in.Seat; s != nil {
+		out.Seat = &ticket.SeatInput{Section: s.Section, Row: s.Row, Number: s.Number}
+	}
+	return out
 }
 
 // ticketResponse is a ticket as the API shows it. Price is the exact
@@ -40,6 +71,8 @@ type ticketResponse struct {
 	OrderID   string      `json:"orderId,omitempty"`
 	FaceValue json.Number `json:"faceValue,omitempty"`
 	ResaleOf  string      `json:"resaleOf,omitempty"`
+	Event     *eventBody  `json:"event,omitempty"`
+	Seat      *seatBody   `json:"seat,omitempty"`
 }
 
 func responseOf(t ticket.Ticket) ticketResponse {
@@ -50,6 +83,12 @@ func responseOf(t ticket.Ticket) ticketResponse {
 	}
 	if t.ResaleOf() != "" {
 		resp.FaceValue = json.Number(t.FaceValue().String())
+	}
+	if e := t.Event(); !e.IsZero() {
+		resp.Event = &eventBody{Name: e.Name, Venue: e.Venue, City: e.City, StartsAt: e.StartsAt.Format(time.RFC3339Nano)}
+	}
+	if s := t.Seat(); s != (ticket.Seat{}) {
+		resp.Seat = &seatBody{Section: s.Section, Row: s.Row, Number: s.Number}
 	}
 	return resp
 }
@@ -82,11 +121,12 @@ func (f *Function) handleCreate() http.Handler {
 
 // create lists the new ticket in for userID.
 func (f *Function) create(ctx context.Context, userID string, in ticketRequest) (ticket.Ticket, error) {
-	d, err := ticket.ParseDetails(in.Title, string(in.Price))
+	now := f.ft.Now()
+	d, err := ticket.Parse(in.input(), now)
 	if err != nil {
 		return ticket.Ticket{}, err
 	}
-	t := ticket.New(userID, d, f.ft.Now())
+	t := ticket.New(userID, d, now)
 	ev, err := createdEvent(t)
 	if err != nil {
 		return ticket.Ticket{}, err
@@ -180,13 +220,14 @@ func (f *Function) handleUpdate() http.Handler {
 			httpx.Error(w, r, ticket.ErrNotFound)
 			return
 		}
-		d, ok := decodeDetails(w, r)
+		now := f.ft.Now()
+		d, ok := decodeDetails(w, r, now)
 		if !ok {
 			return
 		}
 		u, _ := sharedauth.FromContext(r.Context())
 		t, err := f.store.Update(r.Context(), id, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
-			if err := t.Edit(u.ID, d); err != nil {
+			if err := t.Edit(u.ID, d, now); err != nil {
 				return ticket.Ignored, nil, err
 			}
 			return withUpdated(t, ticket.Changed)
@@ -234,7 +275,7 @@ var errResaleOfEdit = apperr.Field("resaleOf", "Only a new listing can resell an
 
 // decodeDetails reads the title and price of a ticket request, or answers
 // why they cannot be a ticket's, and ok is false.
-func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok bool) {
+func decodeDetails(w http.ResponseWriter, r *http.Request, now time.Time) (d ticket.Details, ok bool) {
 	var in ticketRequest
 	if err := httpx.Decode(w, r, &in); err != nil {
 		httpx.Error(w, r, err)
@@ -244,7 +285,7 @@ func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok
 		httpx.Error(w, r, errResaleOfEdit)
 		return d, false
 	}
-	d, err := ticket.ParseDetails(in.Title, string(in.Price))
+	d, err := ticket.Parse(in.input(), now)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return d, false
@@ -256,7 +297,7 @@ func decodeDetails(w http.ResponseWriter, r *http.Request) (d ticket.Details, ok
 func createdEvent(t ticket.Ticket) (event.Event, error) {
 	ev, err := eventing.NewTicketCreated(eventing.TicketCreated{
 		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), CreatedAt: t.CreatedAt(),
-		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(),
+		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(), Event: eventOf(t), Seat: seatOf(t),
 	})
 	if err != nil {
 		return event.Event{}, fmt.Errorf("eventing.NewTicketCreated: %w", err)
@@ -272,10 +313,30 @@ func withUpdated(t *ticket.Ticket, out ticket.Outcome) (ticket.Outcome, []event.
 	}
 	ev, err := eventing.NewTicketUpdated(eventing.TicketUpdated{
 		ID: t.ID(), Version: t.Version(), Title: t.Title(), Price: t.Price().Dollars(), UserID: t.UserID(), Status: string(t.Status()),
-		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(),
+		FaceValue: t.FaceValue().Dollars(), ResaleOf: t.ResaleOf(), Event: eventOf(*t), Seat: seatOf(*t),
 	})
 	if err != nil {
 		return out, nil, fmt.Errorf("eventing.NewTicketUpdated: %w", err)
 	}
 	return out, []event.Event{ev}, nil
+}
+
+// eventOf is the event t admits to, as ticket events carry it; nil when
+// its seller said none.
+func eventOf(t ticket.Ticket) *eventing.TicketEvent {
+	e := t.Event()
+	if e.IsZero() {
+		return nil
+	}
+	return &eventing.TicketEvent{Name: e.Name, Venue: e.Venue, City: e.City, StartsAt: e.StartsAt}
+}
+
+// seatOf is t's seat, as ticket events carry it; nil when its seller said
+// none.
+func seatOf(t ticket.Ticket) *eventing.TicketSeat {
+	s := t.Seat()
+	if s == (ticket.Seat{}) {
+		return nil
+	}
+	return &eventing.TicketSeat{Section: s.Section, Row: s.Row, Number: s.Number}
 }

@@ -64,6 +64,13 @@ type ticketDoc struct {
 	ReservationState   string    `store:"reservationState,omitempty"`
 	FaceValueCents     int64     `store:"faceValueCents,omitempty"`
 	ResaleOf           string    `store:"resaleOf,omitempty"`
+	EventName          string    `store:"eventName,omitempty"`
+	Venue              string    `store:"venue,omitempty"`
+	City               string    `store:"city,omitempty"`
+	StartsAt           time.Time `store:"startsAt,omitempty"`
+	SeatSection        string    `store:"seatSection,omitempty"`
+	SeatRow            string    `store:"seatRow,omitempty"`
+	SeatNumber         string    `store:"seatNumber,omitempty"`
 }
 
 type eticketDoc struct {
@@ -99,6 +106,8 @@ func marshal(tk ticket.Ticket) ticketDoc {
 		Reservation: t.Reservation.Number, ReservationOrderID: t.Reservation.OrderID,
 		ReservationState: string(t.ReservationState),
 		FaceValueCents:   t.FaceValue.Cents(), ResaleOf: t.ResaleOf,
+		EventName: t.Event.Name, Venue: t.Event.Venue, City: t.Event.City, StartsAt: t.Event.StartsAt,
+		SeatSection: t.Seat.Section, SeatRow: t.Seat.Row, SeatNumber: t.Seat.Number,
 	}
 }
 
@@ -109,6 +118,8 @@ func (d ticketDoc) unmarshal(id string) (ticket.Ticket, error) {
 		Reservation:      ticket.Reservation{Number: d.Reservation, OrderID: d.ReservationOrderID},
 		ReservationState: ticket.ReservationState(d.ReservationState),
 		FaceValue:        ticket.Price(d.FaceValueCents), ResaleOf: d.ResaleOf,
+		Event: ticket.Event{Name: d.EventName, Venue: d.Venue, City: d.City, StartsAt: d.StartsAt},
+		Seat:  ticket.Seat{Section: d.SeatSection, Row: d.SeatRow, Number: d.SeatNumber},
 	})
 	if err != nil {
 		return ticket.Ticket{}, fmt.Errorf("store: %w", err)

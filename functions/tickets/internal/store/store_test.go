@@ -215,7 +215,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 
 		// An UpdateFunc's error writes nothing.
 		refuse := func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
-			return ticket.Ignored, nil, t.Edit("seller", ticket.Details{Title: "x", Price: 100})
+			return ticket.Ignored, nil, t.Edit("seller", ticket.Details{Title: "x", Price: 100}, t0)
 		}
 		if _, err := s.Update(ctx, tk.ID(), refuse); !errors.Is(err, ticket.ErrReserved) {
 			t.Errorf("Update(edit while reserved) = %v, want ErrReserved", err)

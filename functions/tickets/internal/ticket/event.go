@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,4 +131,41 @@ func parseText(field, label, s string, max int, required bool) (string, *apperr.
 		return "", apperr.Field(field, label+" must contain a visible character")
 	}
 	return t, nil
+}
+
+// Input is a listing or an edit as a client wrote it: ParseDetails' title
+// and price, and an event and a seat when the client gave them.
+type Input struct {
+	Title, Price string
+	Event        *EventInput
+	Seat         *SeatInput
+}
+
+// Parse checks in at now, reporting every failed field at once as
+// apperr.Fields: the title and price as ParseDetails does, the event as
+// ParseEvent does and the seat as ParseSeat does.
+func Parse(in Input, now time.Time) (Details, error) {
+	var fields apperr.Fields
+	collect := func(err error) {
+		var fs apperr.Fields
+		if errors.As(err, &fs) {
+			fields = append(fields, fs...)
+		}
+	}
+	d, err := ParseDetails(in.Title, in.Price)
+	collect(err)
+	if in.Event != nil {
+		e, err := ParseEvent(*in.Event, now)
+		collect(err)
+		d.Event = &e
+	}
+	if in.Seat != nil {
+		s, err := ParseSeat(*in.Seat)
+		collect(err)
+		d.Seat = &s
+	}
+	if err := fields.Err(); err != nil {
+		return Details{}, err
+	}
+	return d, nil
 }

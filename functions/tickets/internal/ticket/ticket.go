@@ -76,6 +76,8 @@ type Ticket struct {
 	reservationState ReservationState
 	faceValue        Price
 	resaleOf         string
+	event            Event
+	seat             Seat
 }
 
 // ID is the ticket's id.
@@ -116,6 +118,12 @@ func (t Ticket) ResaleOf() string { return t.resaleOf }
 // it, the most the listing may cost; 0 on any other listing.
 func (t Ticket) FaceValue() Price { return t.faceValue }
 
+// Event is what the ticket admits to; zero when its seller said nothing.
+func (t Ticket) Event() Event { return t.event }
+
+// Seat is where its holder sits; zero when its seller said nothing.
+func (t Ticket) Seat() Seat { return t.seat }
+
 // State is a ticket field by field, as the store keeps it.
 type State struct {
 	ID               string
@@ -130,6 +138,8 @@ type State struct {
 	ReservationState ReservationState
 	FaceValue        Price
 	ResaleOf         string
+	Event            Event
+	Seat             Seat
 }
 
 // State returns the ticket field by field, for the store.
@@ -137,7 +147,7 @@ func (t Ticket) State() State {
 	return State{
 		ID: t.id, Title: t.title, Price: t.price, UserID: t.userID, Status: t.status, Version: t.version,
 		CreatedAt: t.createdAt, OrderID: t.orderID, Reservation: t.reservation, ReservationState: t.reservationState,
-		FaceValue: t.faceValue, ResaleOf: t.resaleOf,
+		FaceValue: t.faceValue, ResaleOf: t.resaleOf, Event: t.event, Seat: t.seat,
 	}
 }
 
@@ -152,14 +162,19 @@ func UnmarshalFromStore(s State) (Ticket, error) {
 	return Ticket{
 		id: s.ID, title: s.Title, price: s.Price, userID: s.UserID, status: s.Status, version: s.Version,
 		createdAt: s.CreatedAt, orderID: s.OrderID, reservation: s.Reservation, reservationState: s.ReservationState,
-		faceValue: s.FaceValue, resaleOf: s.ResaleOf,
+		faceValue: s.FaceValue, resaleOf: s.ResaleOf, event: s.Event, seat: s.Seat,
 	}, nil
 }
 
-// Details are what a seller writes: a title and a price.
+// Details are what a seller writes: a title and a price, and what the
+// ticket admits to.
 type Details struct {
 	Title string
 	Price Price
+	// Event and Seat describe the ticket; on an edit, nil keeps what it
+	// said before.
+	Event *Event
+	Seat  *Seat
 }
 
 // New returns a new Available ticket at version 0 with a fresh id, sold by
@@ -173,15 +188,26 @@ func New(userID string, d Details, now time.Time) Ticket {
 		userID:    userID,
 		status:    Available,
 		createdAt: now.UTC().Truncate(time.Millisecond),
+		event:     deref(d.Event),
+		seat:      deref(d.Seat),
 	}
 }
 
-// Edit replaces the title and price of t as userID asks, and counts the
-// change in its version. It refuses with ErrNotOwner when userID is not the
-// seller, with ErrWithdrawn when t is Withdrawn, and with ErrReserved when
-// it is reserved or sold. A resale listing keeps its e-ticket's title
+// deref is *p, or the zero value when p is nil.
+func deref[T any](p *T) (v T) {
+	if p != nil {
+		v = *p
+	}
+	return v
+}
+
+// Edit replaces the title and price of t as userID asks at now, and its
+// event and seat when d gives them, and counts the change in its version.
+// It refuses with ErrNotOwner when userID is not the seller, with
+// ErrWithdrawn when t is Withdrawn, with ErrReserved when it is reserved or
+// sold, and with ErrEventStarted once its event has begun. A resale listing keeps its e-ticket's title
 // (ErrResaleTitle) and costs at most its face value (AboveFaceValue).
-func (t *Ticket) Edit(userID string, d Details) error {
+func (t *Ticket) Edit(userID string, d Details, now time.Time) error {
 	if userID != t.userID {
 		return ErrNotOwner
 	}
@@ -192,6 +218,9 @@ func (t *Ticket) Edit(userID string, d Details) error {
 	default:
 		return ErrReserved
 	}
+	if t.event.StartedAt(now) {
+		return ErrEventStarted
+	}
 	if t.resaleOf != "" {
 		if d.Title != t.title {
 			return ErrResaleTitle
@@ -201,6 +230,12 @@ func (t *Ticket) Edit(userID string, d Details) error {
 		}
 	}
 	t.title, t.price = d.Title, d.Price
+	if d.Event != nil {
+		t.event = *d.Event
+	}
+	if d.Seat != nil {
+		t.seat = *d.Seat
+	}
 	t.version++
 	return nil
 }

@@ -190,19 +190,19 @@ func TestOnlyTheSellerEditsAnAvailableTicket(t *testing.T) {
 	if !tk.CreatedAt().Equal(time.Date(2030, 1, 2, 2, 4, 5, 678000000, time.UTC)) || tk.CreatedAt().Location() != time.UTC {
 		t.Errorf("CreatedAt = %v, want UTC to the millisecond", tk.CreatedAt())
 	}
-	if err := tk.Edit("someone else", d); !errors.Is(err, ticket.ErrNotOwner) || apperr.KindOf(err) != apperr.Unauthorized {
+	if err := tk.Edit("someone else", d, time.Now()); !errors.Is(err, ticket.ErrNotOwner) || apperr.KindOf(err) != apperr.Unauthorized {
 		t.Errorf("Edit by another = %v, want ErrNotOwner", err)
 	}
-	if err := tk.Edit("seller", d); err != nil || tk.Title() != "Opera" || tk.Price() != 5000 || tk.Version() != 1 {
+	if err := tk.Edit("seller", d, time.Now()); err != nil || tk.Title() != "Opera" || tk.Price() != 5000 || tk.Version() != 1 {
 		t.Fatalf("Edit = %v, ticket %+v", err, tk)
 	}
 	r, _ := ticket.NewReservation(1, "order-1")
 	tk.Lock(r)
-	if err := tk.Edit("seller", d); !errors.Is(err, ticket.ErrReserved) {
+	if err := tk.Edit("seller", d, time.Now()); !errors.Is(err, ticket.ErrReserved) {
 		t.Errorf("Edit while reserved = %v, want ErrReserved", err)
 	}
 	tk.Sell(r)
-	if err := tk.Edit("seller", d); !errors.Is(err, ticket.ErrReserved) {
+	if err := tk.Edit("seller", d, time.Now()); !errors.Is(err, ticket.ErrReserved) {
 		t.Errorf("Edit once sold = %v, want ErrReserved", err)
 	}
 	if tk.Version() != 3 {

@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -65,7 +66,7 @@ func TestAWithdrawnTicketCannotBeEdited(t *testing.T) {
 	t.Parallel()
 	tk := newTicket()
 	tk.Withdraw()
-	err := tk.Edit("seller", ticket.Details{Title: "Opera", Price: 5000})
+	err := tk.Edit("seller", ticket.Details{Title: "Opera", Price: 5000}, time.Now())
 	if !errors.Is(err, ticket.ErrWithdrawn) || apperr.KindOf(err) != apperr.Invalid {
 		t.Errorf("Edit of a withdrawn ticket = %v, want ErrWithdrawn (400)", err)
 	}
