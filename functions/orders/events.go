@@ -51,8 +51,16 @@ func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	t.ResaleOf = p.ResaleOf
+	t.ResaleOf, t.StartsAt = p.ResaleOf, startsAt(p.Event)
 	return f.mirrorTicket(tx, ev, t)
+}
+
+// startsAt is when e begins; zero when the ticket names no event.
+func startsAt(e *eventing.TicketEvent) time.Time {
+	if e == nil {
+		return time.Time{}
+	}
+	return e.StartsAt.UTC()
 }
 
 func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
@@ -60,7 +68,7 @@ func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	t.ResaleOf = p.ResaleOf
+	t.ResaleOf, t.StartsAt = p.ResaleOf, startsAt(p.Event)
 	return f.mirrorTicket(tx, ev, t)
 }
 

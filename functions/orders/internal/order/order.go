@@ -77,6 +77,8 @@ var (
 	// not ErrTicketNotFound: the ticket still exists, and GET
 	// /api/tickets/{id} still shows it, withdrawn.
 	ErrWithdrawn = apperr.New(apperr.Invalid, "Ticket is no longer for sale")
+	// ErrEventStarted refuses a ticket for an event that has begun.
+	ErrEventStarted = apperr.New(apperr.Invalid, "This event has already started")
 	// ErrTooManyOpen refuses an order to a buyer who holds MaxOpen open ones.
 	ErrTooManyOpen = apperr.New(apperr.Invalid, "Too many open orders")
 	// ErrTooManyHolds refuses an order to a buyer who has held the ticket
@@ -297,7 +299,8 @@ type Placement struct {
 // Place decides a new order with id for in.BuyerID at now, reserving the
 // ticket for window. It refuses the buyer's own ticket (ErrOwnTicket), a
 // ticket held by an open or complete order (ErrReserved), a ticket tickets
-// withdrew (ErrWithdrawn), a buyer who
+// withdrew (ErrWithdrawn), a ticket for an event that has begun
+// (ErrEventStarted), a buyer who
 // holds MaxOpen open orders (ErrTooManyOpen), and a buyer who held the
 // ticket MaxHolds times within HoldPeriod (ErrTooManyHolds). A holder
 // whose window has passed does not block: the placement cancels it as
@@ -308,6 +311,9 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 	}
 	if in.Ticket.Withdrawn() {
 		return Placement{}, ErrWithdrawn
+	}
+	if in.Ticket.StartedAt(now) {
+		return Placement{}, ErrEventStarted
 	}
 	var expired *Order
 	if in.Holder != nil {

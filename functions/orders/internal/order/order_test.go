@@ -21,6 +21,9 @@ var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "
 // withdrawn is concert, taken off sale by tickets when its seller was banned.
 var withdrawn = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Withdrawn, Version: 1}
 
+// tonight is a ticket for an event that starts an hour after t0.
+var tonight = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Available, StartsAt: t0.Add(time.Hour)}
+
 // stored returns an order of buyer for ticket t1 in status, placed at t0.
 func stored(buyer string, status order.Status) *order.Order {
 	return order.UnmarshalFromStore(order.State{
@@ -54,6 +57,8 @@ func TestPlace(t *testing.T) {
 			Reservation: reservation.Reservation{TicketID: "t1", Counter: 3}}, t0, nil, false, 4},
 		{"the buyer's own ticket", order.Placing{BuyerID: "seller", Ticket: concert, Reservation: reservation.Of("t1")}, t0, order.ErrOwnTicket, false, 0},
 		{"a withdrawn ticket", order.Placing{BuyerID: "buyer", Ticket: withdrawn, Reservation: reservation.Of("t1")}, t0, order.ErrWithdrawn, false, 0},
+		{"a ticket for an event a moment before it starts", order.Placing{BuyerID: "buyer", Ticket: tonight, Reservation: reservation.Of("t1")}, t0.Add(time.Hour - time.Millisecond), nil, false, 1},
+		{"a ticket for an event that has started", order.Placing{BuyerID: "buyer", Ticket: tonight, Reservation: reservation.Of("t1")}, t0.Add(time.Hour), order.ErrEventStarted, false, 0},
 		{"held by an open order", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: held,
 			Holder: stored("other", order.Created)}, t0.Add(window - time.Millisecond), order.ErrReserved, false, 0},
 		{"held by a complete order", order.Placing{BuyerID: "buyer", Ticket: concert, Reservation: held,

@@ -82,6 +82,7 @@ type ticketDoc struct {
 	Version    int       `store:"version"`
 	CreatedAt  time.Time `store:"createdAt,omitempty"`
 	ResaleOf   string    `store:"resaleOf,omitempty"`
+	StartsAt   time.Time `store:"startsAt,omitempty"`
 }
 
 type reservationDoc struct {
@@ -129,14 +130,14 @@ func (d orderDoc) toOrder(id string) *order.Order {
 func marshalTicket(t ticket.Ticket) ticketDoc {
 	return ticketDoc{
 		Title: t.Title, PriceCents: int64(t.Price), UserID: t.SellerID,
-		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf,
+		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf, StartsAt: t.StartsAt,
 	}
 }
 
 func (d ticketDoc) toTicket(id string) ticket.Ticket {
 	return ticket.Ticket{
 		ID: id, Title: d.Title, Price: ticket.Cents(d.PriceCents), SellerID: d.UserID,
-		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf,
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf, StartsAt: d.StartsAt,
 	}
 }
 

@@ -60,6 +60,9 @@ type Ticket struct {
 	// ResaleOf is the code of the e-ticket a resale listing sells again;
 	// "" for any other ticket. An order of it carries it to etickets.
 	ResaleOf string
+	// StartsAt is when the event the ticket admits to begins; zero when
+	// its seller named none. From then on it can no longer be ordered.
+	StartsAt time.Time
 }
 
 // New returns the ticket at version 0 as tickets describes it, or an error
@@ -80,6 +83,10 @@ func New(id, title string, price float64, sellerID, status string, createdAt tim
 
 // Withdrawn reports whether tickets took the ticket off sale.
 func (t Ticket) Withdrawn() bool { return t.Status == Withdrawn }
+
+// StartedAt reports whether the ticket's event has begun at now; a ticket
+// naming no event never has.
+func (t Ticket) StartedAt(now time.Time) bool { return !t.StartsAt.IsZero() && !now.Before(t.StartsAt) }
 
 // At returns t at version, which must not be negative.
 func (t Ticket) At(version int) (Ticket, error) {
