@@ -108,3 +108,38 @@ func TestATicketForAnEventThatHasStartedCannotBeEdited(t *testing.T) {
 		t.Errorf("the refused edit changed the ticket: %+v", read)
 	}
 }
+
+func TestAListingLeavesTheShopWhenItsEventStartsAndPagesReadOnPastIt(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	seller := f.as("seller-1")
+	var listed []string
+	for i, body := range []string{
+		`{"title":"Later show","price":10,"event":{"name":"Later","startsAt":"2030-02-01T20:00:00Z"}}`,
+		gala,
+		gala,
+		`{"title":"No date","price":10}`,
+	} {
+		listed = append(listed, ticketOf(t, seller.post("/api/tickets", body), http.StatusCreated).ID)
+		f.clock.Advance(time.Duration(i+1) * time.Second)
+	}
+	if got := ids(ticketsOf(t, f.anon().get("/api/tickets"))); !slices.Equal(got, []string{listed[3], listed[2], listed[1], listed[0]}) {
+		t.Fatalf("before the gala the shop lists %v", got)
+	}
+
+	f.clock.Advance(galaStarts.Sub(f.clock.Now()))
+	var got []string
+	for _, p := range f.anon().pages("/api/tickets?limit=1") {
+		got = append(got, ids(p)...)
+	}
+	if want := []string{listed[3], listed[0]}; !slices.Equal(got, want) {
+		t.Errorf("once the gala started the shop lists %v, want %v", got, want)
+	}
+	// The seller still sees them, and anyone can still read them.
+	if mine := ticketsOf(t, f.as("seller-1").get("/api/tickets?seller=me")); len(mine) != 4 {
+		t.Errorf("the seller's own list holds %d tickets, want 4", len(mine))
+	}
+	if read := f.ticket(listed[1]); read.Status != "available" {
+		t.Errorf("a started event's ticket reads %+v", read)
+	}
+}

@@ -175,7 +175,7 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, sharedauth.ErrNotAuthorized)
 			return
 		}
-		page, more, err := f.store.List(r.Context(), l, u.ID)
+		page, more, err := f.store.List(r.Context(), l, u.ID, f.ft.Now())
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.List: %w", err))
 			return

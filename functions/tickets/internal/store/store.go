@@ -4,7 +4,9 @@
 //	tickets/{id}    title, priceCents, userId, status, version, createdAt,
 //	                orderId (while reserved or sold), reservation,
 //	                reservationOrderId, reservationState (once an order event named it),
-//	                faceValueCents, resaleOf (on a resale listing)
+//	                faceValueCents, resaleOf (on a resale listing),
+//	                eventName, venue, city, startsAt, seatSection, seatRow,
+//	                seatNumber (as the seller described the ticket)
 //	etickets/{code} the replica of an e-ticket: holderId, issuerId, orderId,
 //	                title, faceValueCents, revoked, checkedIn, listing (the id
 //	                of its last resale listing)
@@ -166,38 +168,48 @@ func (s *Store) Get(ctx context.Context, id string) (ticket.Ticket, error) {
 	return d.unmarshal(id)
 }
 
-// List returns the page l of the tickets on sale, or of the tickets of
-// seller userID when l.Mine, newest first (ties by id, also descending),
-// and whether more follow it. An l.After that names no ticket fails with
+// List returns the page l of the tickets on sale at now, or of the
+// tickets of seller userID when l.Mine, newest first (ties by id, also
+// descending), and whether more follow it. A ticket whose event has begun
+// at now is no longer on sale, though its status may still say available:
+// the page reads on past them. An l.After that names no ticket fails with
 // ticket.ErrBadCursor.
-func (s *Store) List(ctx context.Context, l ticket.Listing, userID string) (page []ticket.Ticket, more bool, err error) {
+func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now time.Time) (page []ticket.Ticket, more bool, err error) {
 	filter := store.Where("status", store.Eq, string(ticket.Available))
 	if l.Mine {
 		filter = store.Where("userId", store.Eq, userID)
 	}
-	docs, err := s.db.Query(ctx, Tickets, store.Query{
-		Filters: []store.Filter{filter}, OrderBy: orderField, Desc: true, Limit: l.Limit + 1, After: l.After,
-	})
-	if errors.Is(err, store.ErrBadCursor) {
-		return nil, false, fmt.Errorf("%w: %w", ticket.ErrBadCursor, err)
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if len(docs) > l.Limit {
-		docs, more = docs[:l.Limit], true
-	}
-	page = make([]ticket.Ticket, 0, len(docs))
-	for _, doc := range docs {
-		var d ticketDoc
-		if err := doc.DataTo(&d); err != nil {
-			return nil, false, fmt.Errorf("store.Doc.DataTo %s: %w", doc.ID, err)
+	page = make([]ticket.Ticket, 0, l.Limit+1)
+	for after := l.After; len(page) <= l.Limit; {
+		docs, err := s.db.Query(ctx, Tickets, store.Query{
+			Filters: []store.Filter{filter}, OrderBy: orderField, Desc: true, Limit: l.Limit + 1, After: after,
+		})
+		if errors.Is(err, store.ErrBadCursor) {
+			return nil, false, fmt.Errorf("%w: %w", ticket.ErrBadCursor, err)
 		}
-		t, err := d.unmarshal(doc.ID)
 		if err != nil {
 			return nil, false, err
 		}
-		page = append(page, t)
+		for _, doc := range docs {
+			var d ticketDoc
+			if err := doc.DataTo(&d); err != nil {
+				return nil, false, fmt.Errorf("store.Doc.DataTo %s: %w", doc.ID, err)
+			}
+			t, err := d.unmarshal(doc.ID)
+			if err != nil {
+				return nil, false, err
+			}
+			if l.Mine || !t.Event().StartedAt(now) {
+				page = append(page, t)
+			}
+			after = doc.ID
+		}
+		if len(docs) <= l.Limit {
+			break // the end of the list
+		}
+	}
+	if len(page) > l.Limit {
+		page, more = page[:l.Limit], true
 	}
 	return page, more, nil
 }

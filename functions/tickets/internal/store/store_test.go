@@ -127,7 +127,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 		var got []string
 		l := ticket.Listing{Limit: 3}
 		for pages := 1; ; pages++ {
-			page, more, err := s.List(ctx, l, "")
+			page, more, err := s.List(ctx, l, "", t0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 			t.Errorf("listing\n%v, want\n%v", got, want)
 		}
 
-		mine, more, err := s.List(ctx, ticket.Listing{Limit: 100, Mine: true}, "other")
+		mine, more, err := s.List(ctx, ticket.Listing{Limit: 100, Mine: true}, "other", t0)
 		if err != nil || more || len(mine) != 5 {
 			t.Fatalf("List(mine) = %d tickets, more %v, %v; want 5", len(mine), more, err)
 		}
@@ -155,11 +155,11 @@ func TestListingPagesNewestFirstUntilExhausted(t *testing.T) {
 				t.Errorf("List(mine) holds %+v", tk)
 			}
 		}
-		if _, _, err := s.List(ctx, ticket.Listing{Limit: 10, After: ticket.NewID()}, ""); !errors.Is(err, ticket.ErrBadCursor) ||
+		if _, _, err := s.List(ctx, ticket.Listing{Limit: 10, After: ticket.NewID()}, "", t0); !errors.Is(err, ticket.ErrBadCursor) ||
 			apperr.KindOf(err) != apperr.Invalid {
 			t.Errorf("List after an unknown id = %v, want ErrBadCursor", err)
 		}
-		if page, more, err := s.List(ctx, ticket.Listing{Limit: 10}, ""); err != nil || more || len(page) != 10 {
+		if page, more, err := s.List(ctx, ticket.Listing{Limit: 10}, "", t0); err != nil || more || len(page) != 10 {
 			t.Errorf("a page of all 10 = %d, more %v, %v", len(page), more, err)
 		}
 	})
