@@ -101,6 +101,10 @@ const (
 	Le Op = "<="
 	Gt Op = ">"
 	Ge Op = ">="
+	// Contains matches documents whose field is an array holding Value
+	// (a string or a number), as Firestore's array-contains does. A query
+	// has at most one.
+	Contains Op = "array-contains"
 )
 
 // Filter selects documents whose field compares to Value. Field may name a
@@ -207,12 +211,23 @@ func CheckCollection(name string) error {
 
 // CheckQuery reports a query that neither driver can run the same way.
 func CheckQuery(q Query) error {
+	contains := 0
 	for _, f := range q.Filters {
 		if !validField(f.Field) {
 			return fmt.Errorf("store: invalid field path %q", f.Field)
 		}
 		switch f.Op {
 		case Eq:
+		case Contains:
+			switch f.Value.(type) {
+			case string, int, int64, float64:
+			default:
+				return fmt.Errorf("store: %s filter on %q needs a string or a number", f.Op, f.Field)
+			}
+			contains++
+			if contains > 1 {
+				return fmt.Errorf("store: more than one %s filter", f.Op)
+			}
 		case Lt, Le, Gt, Ge:
 			switch f.Value.(type) {
 			case nil, bool:

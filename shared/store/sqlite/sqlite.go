@@ -636,6 +636,9 @@ func filterSQL(f store.Filter) (string, []any, error) {
 		return "", nil, fmt.Errorf("sqlite: filter %s: %w", f.Field, err)
 	}
 	path, field := jsonPath(f.Field), extract(f.Field)
+	if f.Op == store.Contains {
+		return containsSQL(path, v)
+	}
 	switch x := v.(type) {
 	case nil:
 		return fmt.Sprintf(`json_type(data, '%s') = 'null'`, path), nil, nil
@@ -654,6 +657,17 @@ func filterSQL(f store.Filter) (string, []any, error) {
 	default:
 		return "", nil, fmt.Errorf("sqlite: filter %s: cannot compare a %T", f.Field, f.Value)
 	}
+}
+
+// containsSQL is the condition that the array at path holds v, of the
+// same JSON type, as Firestore's array-contains matches it.
+func containsSQL(path string, v any) (string, []any, error) {
+	types := `'text'`
+	if _, ok := v.(string); !ok {
+		types = `'integer', 'real'`
+	}
+	return fmt.Sprintf(`json_type(data, '%s') = 'array' AND EXISTS (SELECT 1 FROM json_each(data, '%s') AS e WHERE e.type IN (%s) AND e.value = ?)`,
+		path, path, types), []any{v}, nil
 }
 
 // extract is the SQL expression of a field's value; indexes are built on

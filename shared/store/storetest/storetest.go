@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"UnknownCursorIsRefused", testBadCursor},
 		{"KeysOnlySelectsTheSameDocumentsWithoutFields", testKeysOnly},
 		{"RangeFilterNeedsItsFieldAsOrder", testRangeNeedsOrder},
+		{"ContainsMatchesAnArrayHoldingTheValue", testContains},
 		{"NullAndMissingFieldsDiffer", testNullVersusMissing},
 		{"TimesAreUTCMilliseconds", testTimes},
 		{"TransactionReadsAndQueries", testTransactionQuery},
@@ -602,6 +603,34 @@ func testConcurrentCreates(t *testing.T, s store.Store) {
 	}
 	if wins != 1 {
 		t.Errorf("%d creates of one id won, want exactly 1", wins)
+	}
+}
+
+func testContains(t *testing.T, s store.Store) {
+	coll := testenv.UniqueID("items")
+	seed(t, s, coll, map[string]item{
+		"a": {Name: "x", N: 1, Tags: []string{"rock", "paris"}},
+		"b": {Name: "x", N: 2, Tags: []string{"jazz", "1"}},
+		"c": {Name: "y", N: 3, Tags: []string{"rock"}},
+		"d": {Name: "rock", N: 4},
+	})
+	tests := []struct {
+		name string
+		q    store.Query
+		want []string
+	}{
+		{"a string", store.Query{Filters: []store.Filter{store.Where("tags", store.Contains, "rock")}}, []string{"a", "c"}},
+		{"a number never matches a string", store.Query{Filters: []store.Filter{store.Where("tags", store.Contains, 1)}}, nil},
+		{"a field that is not an array", store.Query{Filters: []store.Filter{store.Where("name", store.Contains, "rock")}}, nil},
+		{"with an equality", store.Query{Filters: []store.Filter{store.Where("tags", store.Contains, "rock"), store.Where("name", store.Eq, "y")}}, []string{"c"}},
+		{"ordered and paged", store.Query{Filters: []store.Filter{store.Where("tags", store.Contains, "rock")}, OrderBy: "n", Desc: true, After: "c"}, []string{"a"}},
+	}
+	for _, tc := range tests {
+		wantQuery(t, s, coll, tc.name, tc.q, tc.want)
+	}
+	twice := store.Query{Filters: []store.Filter{store.Where("tags", store.Contains, "rock"), store.Where("tags", store.Contains, "jazz")}}
+	if _, err := s.Query(context.Background(), coll, twice); err == nil {
+		t.Error("a query with two array-contains filters ran; Firestore refuses it")
 	}
 }
 
