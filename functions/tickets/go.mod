@@ -6,6 +6,7 @@ require (
 	github.com/buytickets/buytickets/eventing v0.0.0
 	github.com/buytickets/buytickets/shared v0.0.0
 	github.com/cloudevents/sdk-go/v2 v2.16.2
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -52,7 +53,6 @@ require (
 	golang.org/x/oauth2 v0.38.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/api v0.313.0 // indirect
 	google.golang.org/genproto v0.0.0-20261012220534-4341edf3f941 // indirect

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -164,8 +165,7 @@ func (f *Function) resell(ctx context.Context, userID string, in ticketRequest) 
 // ?limit, ?after or ?seller; 401 for ?seller=me signed out.
 func (f *Function) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		l, err := ticket.ParseListing(q.Get("limit"), q.Get("after"), q.Get("seller"))
+		l, err := parseListing(r.URL.Query())
 		if err != nil {
 			httpx.Error(w, r, err)
 			return
@@ -183,16 +183,35 @@ func (f *Function) handleList() http.Handler {
 		if l.Mine {
 			w.Header().Set("Cache-Control", "no-store")
 		}
-		httpx.Page(w, page, responseOf, more, func(last ticket.Ticket) string { return nextLink(l, last.ID()) })
+		httpx.Page(w, page, responseOf, more, func(last ticket.Ticket) string { return nextLink(l, r.URL.Query(), last.ID()) })
+	})
+}
+
+// searchParams are the query parameters of a search, which the next
+// page's link repeats.
+var searchParams = []string{"q", "city", "from", "to", "minPrice", "maxPrice", "sort"}
+
+// parseListing reads a listing's query: its page, seller and search. Every
+// bad parameter is reported at once.
+func parseListing(q url.Values) (ticket.Listing, error) {
+	return ticket.ParseQuery(q.Get("limit"), q.Get("after"), q.Get("seller"), ticket.Params{
+		Q: q.Get("q"), City: q.Get("city"), From: q.Get("from"), To: q.Get("to"),
+		MinPrice: q.Get("minPrice"), MaxPrice: q.Get("maxPrice"), Sort: q.Get("sort"),
 	})
 }
 
 // nextLink is the Link header of the page after the ticket last.
-func nextLink(l ticket.Listing, last string) string {
+func nextLink(l ticket.Listing, q url.Values, last string) string {
 	if l.Mine {
 		return paging.NextLink("/api/tickets", l.Limit, last, "seller="+ticket.SellerMe)
 	}
-	return paging.NextLink("/api/tickets", l.Limit, last)
+	var search []string
+	for _, k := range searchParams {
+		if v := q.Get(k); v != "" {
+			search = append(search, k+"="+url.QueryEscape(v))
+		}
+	}
+	return paging.NextLink("/api/tickets", l.Limit, last, search...)
 }
 
 // handleGet answers one ticket in any status: 200, or 404 for an unknown

@@ -6,7 +6,8 @@
 //	                reservationOrderId, reservationState (once an order event named it),
 //	                faceValueCents, resaleOf (on a resale listing),
 //	                eventName, venue, city, startsAt, seatSection, seatRow,
-//	                seatNumber (as the seller described the ticket)
+//	                seatNumber (as the seller described the ticket),
+//	                terms, cityKey (what searches match)
 //	etickets/{code} the replica of an e-ticket: holderId, issuerId, orderId,
 //	                title, faceValueCents, revoked, checkedIn, listing (the id
 //	                of its last resale listing)
@@ -34,6 +35,7 @@ import (
 
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
+	"github.com/buytickets/buytickets/functions/tickets/internal/search"
 	"github.com/buytickets/buytickets/functions/tickets/internal/ticket"
 	"github.com/buytickets/buytickets/shared/store"
 )
@@ -73,6 +75,10 @@ type ticketDoc struct {
 	SeatSection        string    `store:"seatSection,omitempty"`
 	SeatRow            string    `store:"seatRow,omitempty"`
 	SeatNumber         string    `store:"seatNumber,omitempty"`
+	// Terms are the words and word prefixes the ticket is found by
+	// (search.Terms), and CityKey its city folded, for searches.
+	Terms   []string `store:"terms,omitempty"`
+	CityKey string   `store:"cityKey,omitempty"`
 }
 
 type eticketDoc struct {
@@ -110,6 +116,8 @@ func marshal(tk ticket.Ticket) ticketDoc {
 		FaceValueCents:   t.FaceValue.Cents(), ResaleOf: t.ResaleOf,
 		EventName: t.Event.Name, Venue: t.Event.Venue, City: t.Event.City, StartsAt: t.Event.StartsAt,
 		SeatSection: t.Seat.Section, SeatRow: t.Seat.Row, SeatNumber: t.Seat.Number,
+		Terms:   search.Terms(t.Title, t.Event.Name, t.Event.Venue, t.Event.City),
+		CityKey: search.Fold(t.Event.City),
 	}
 }
 
@@ -168,22 +176,19 @@ func (s *Store) Get(ctx context.Context, id string) (ticket.Ticket, error) {
 	return d.unmarshal(id)
 }
 
-// List returns the page l of the tickets on sale at now, or of the
-// tickets of seller userID when l.Mine, newest first (ties by id, also
-// descending), and whether more follow it. A ticket whose event has begun
-// at now is no longer on sale, though its status may still say available:
-// the page reads on past them. An l.After that names no ticket fails with
-// ticket.ErrBadCursor.
+// List returns the page l of the tickets on sale at now, narrowed and
+// ordered by l.Search, or of the tickets of seller userID when l.Mine,
+// newest first (ties by id, in the same direction), and whether more
+// follow it. The store answers what its indexes can (the status, a word,
+// the city, a bound on the field the page is ordered by); the page reads
+// on past the tickets that fail the rest, such as a listing whose event
+// has begun though its status still says available. An l.After that names
+// no ticket fails with ticket.ErrBadCursor.
 func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now time.Time) (page []ticket.Ticket, more bool, err error) {
-	filter := store.Where("status", store.Eq, string(ticket.Available))
-	if l.Mine {
-		filter = store.Where("userId", store.Eq, userID)
-	}
+	q := listQuery(l, userID, now)
 	page = make([]ticket.Ticket, 0, l.Limit+1)
-	for after := l.After; len(page) <= l.Limit; {
-		docs, err := s.db.Query(ctx, Tickets, store.Query{
-			Filters: []store.Filter{filter}, OrderBy: orderField, Desc: true, Limit: l.Limit + 1, After: after,
-		})
+	for q.After = l.After; len(page) <= l.Limit; {
+		docs, err := s.db.Query(ctx, Tickets, q)
 		if errors.Is(err, store.ErrBadCursor) {
 			return nil, false, fmt.Errorf("%w: %w", ticket.ErrBadCursor, err)
 		}
@@ -199,12 +204,12 @@ func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now t
 			if err != nil {
 				return nil, false, err
 			}
-			if l.Mine || !t.Event().StartedAt(now) {
+			if l.Mine || l.Search.Admits(t, now) {
 				page = append(page, t)
 			}
-			after = doc.ID
+			q.After = doc.ID
 		}
-		if len(docs) <= l.Limit {
+		if len(docs) < q.Limit {
 			break // the end of the list
 		}
 	}
@@ -212,6 +217,45 @@ func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now t
 		page, more = page[:l.Limit], true
 	}
 	return page, more, nil
+}
+
+// listQuery is the store query of l: what of it the store's indexes
+// answer (config/tickets/firestore.indexes.json declares Firestore's).
+func listQuery(l ticket.Listing, userID string, now time.Time) store.Query {
+	q := store.Query{OrderBy: orderField, Desc: true, Limit: l.Limit + 1}
+	if l.Mine {
+		q.Filters = []store.Filter{store.Where("userId", store.Eq, userID)}
+		return q
+	}
+	s := l.Search
+	q.Filters = []store.Filter{store.Where("status", store.Eq, string(ticket.Available))}
+	if len(s.Words) > 0 {
+		q.Filters = append(q.Filters, store.Where("terms", store.Contains, search.Narrowest(s.Words)))
+	}
+	if s.City != "" {
+		q.Filters = append(q.Filters, store.Where("cityKey", store.Eq, s.City))
+	}
+	switch s.Sort {
+	case ticket.Soonest:
+		q.OrderBy, q.Desc = "startsAt", false
+		// Events that have begun sort first: the store leaves them out.
+		q.Filters = append(q.Filters, store.Where("startsAt", store.Gt, now))
+		if !s.From.IsZero() {
+			q.Filters = append(q.Filters, store.Where("startsAt", store.Ge, s.From))
+		}
+		if !s.To.IsZero() {
+			q.Filters = append(q.Filters, store.Where("startsAt", store.Lt, s.To))
+		}
+	case ticket.Cheapest:
+		q.OrderBy, q.Desc = "priceCents", false
+		if s.MinPrice > 0 {
+			q.Filters = append(q.Filters, store.Where("priceCents", store.Ge, s.MinPrice.Cents()))
+		}
+		if s.MaxPrice > 0 {
+			q.Filters = append(q.Filters, store.Where("priceCents", store.Le, s.MaxPrice.Cents()))
+		}
+	}
+	return q
 }
 
 // UpdateFunc changes the ticket t it is given and says what it did: an

@@ -91,7 +91,7 @@ func TestACreatedTicketIsStoredWithItsEventAndReadBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		keys := slices.Sorted(maps.Keys(docs[0].Fields))
-		if wantKeys := []string{"createdAt", "priceCents", "status", "title", "userId", "version"}; !slices.Equal(keys, wantKeys) ||
+		if wantKeys := []string{"createdAt", "priceCents", "status", "terms", "title", "userId", "version"}; !slices.Equal(keys, wantKeys) ||
 			docs[0].ID != tk.ID() || stored.Title != "Concert" || stored.PriceCents != 1999 || stored.UserID != "seller" ||
 			stored.Status != "available" || stored.Version != 0 || !stored.CreatedAt.Equal(t0) {
 			t.Errorf("stored %s %v, want the ticket's fields %v", docs[0].ID, docs[0].Fields, wantKeys)
@@ -201,7 +201,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 		if err != nil || len(docs) != 1 {
 			t.Fatalf("tickets: %v, %v", docs, err)
 		}
-		wantKeys := []string{"createdAt", "orderId", "priceCents", "reservation", "reservationOrderId", "reservationState", "status", "title", "userId", "version"}
+		wantKeys := []string{"createdAt", "orderId", "priceCents", "reservation", "reservationOrderId", "reservationState", "status", "terms", "title", "userId", "version"}
 		if keys := slices.Sorted(maps.Keys(docs[0].Fields)); !slices.Equal(keys, wantKeys) ||
 			docs[0].Fields["reservationState"] != "locked" || docs[0].Fields["status"] != "reserved" {
 			t.Errorf("a locked ticket is stored as %v, want the fields %v", docs[0].Fields, wantKeys)

@@ -1,6 +1,8 @@
 package ticket
 
 import (
+	"errors"
+
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/paging"
 )
@@ -29,6 +31,22 @@ type Listing struct {
 	// Mine lists the caller's own tickets in every status, rather than the
 	// tickets on sale.
 	Mine bool
+	// Search narrows and orders the tickets on sale.
+	Search Search
+}
+
+// ErrSearchOfMine refuses a search of the caller's own tickets: a search
+// looks through the shop.
+var ErrSearchOfMine = apperr.Field("seller", "A search looks through the shop; it cannot be combined with seller=me")
+
+// WithSearch returns l narrowed by s, or ErrSearchOfMine when l lists the
+// caller's own tickets and s narrows or orders them.
+func (l Listing) WithSearch(s Search) (Listing, error) {
+	if l.Mine && (s.Narrows() || s.Sort != Newest) {
+		return Listing{}, ErrSearchOfMine
+	}
+	l.Search = s
+	return l, nil
 }
 
 // ParseListing reads a listing's ?limit, ?after and ?seller parameters,
@@ -48,3 +66,24 @@ func ParseListing(limit, after, seller string) (Listing, error) {
 
 // pages is what a listing accepts as a page.
 var pages = paging.Rule{DefaultLimit: DefaultLimit, MaxLimit: MaxLimit, ValidAfter: ValidID, BadAfter: ErrBadCursor}
+
+// ParseQuery reads a listing's page, seller (ParseListing) and search
+// (ParseSearch) at once, reporting every bad parameter together, and
+// ErrSearchOfMine for a search of the caller's own tickets.
+func ParseQuery(limit, after, seller string, p Params) (Listing, error) {
+	var bad apperr.Fields
+	collect := func(err error) {
+		var fs apperr.Fields
+		if errors.As(err, &fs) {
+			bad = append(bad, fs...)
+		}
+	}
+	l, err := ParseListing(limit, after, seller)
+	collect(err)
+	s, err := ParseSearch(p)
+	collect(err)
+	if err := bad.Err(); err != nil {
+		return Listing{}, err
+	}
+	return l.WithSearch(s)
+}

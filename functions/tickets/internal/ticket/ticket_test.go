@@ -2,6 +2,7 @@ package ticket_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -246,7 +247,7 @@ func TestParseListing(t *testing.T) {
 	for _, tc := range tests {
 		got, err := ticket.ParseListing(tc.limit, tc.after, tc.seller)
 		if tc.errs == nil {
-			if err != nil || got != tc.want {
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("ParseListing(%q, %q, %q) = %+v, %v; want %+v", tc.limit, tc.after, tc.seller, got, err, tc.want)
 			}
 			continue
