@@ -143,3 +143,26 @@ func TestAListingLeavesTheShopWhenItsEventStartsAndPagesReadOnPastIt(t *testing.
 		t.Errorf("a started event's ticket reads %+v", read)
 	}
 }
+
+func TestAResaleSaysItsListingsEventAndIsRefusedOnceItStarted(t *testing.T) {
+	t.Parallel()
+	f := newFn(t)
+	listed := ticketOf(t, f.as("seller-1").post("/api/tickets", gala), http.StatusCreated)
+	issuedFor := func(code string) {
+		f.mustDeliver(eventingtest.Event(t, eventing.NewETicketIssued, eventing.ETicketIssued{
+			Code: code, OrderID: "o-" + code[:8], TicketID: listed.ID, HolderID: "buyer", IssuerID: "seller-1",
+			Title: "Gala night", FaceValue: 8000,
+		}))
+	}
+	before, after := newCode(), newCode()
+	issuedFor(before)
+	issuedFor(after)
+
+	resold := ticketOf(t, f.as("buyer").post("/api/tickets", resale(before, 80)), http.StatusCreated)
+	if resold.Event != listed.Event || resold.Seat != listed.Seat {
+		t.Errorf("the resale says event %+v seat %+v, want its listing's %+v %+v", resold.Event, resold.Seat, listed.Event, listed.Seat)
+	}
+	f.clock.Advance(galaStarts.Sub(f.clock.Now()))
+	httpxtest.WantErrors(t, f.as("buyer").post("/api/tickets", resale(after, 80)), http.StatusBadRequest,
+		item("This event has already started", ""))
+}

@@ -53,7 +53,7 @@ func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event
 		return eventing.Undecodable(ev, fmt.Errorf("e-ticket %q of holder %q at %d cents", p.Code, p.HolderID, p.FaceValue))
 	}
 	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) {
-		e.Issued(p.HolderID, p.IssuerID, p.OrderID, p.Title, ticket.Price(p.FaceValue))
+		e.Issued(p.HolderID, p.IssuerID, p.OrderID, p.TicketID, p.Title, ticket.Price(p.FaceValue))
 	})
 }
 

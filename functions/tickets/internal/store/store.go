@@ -90,12 +90,14 @@ type eticketDoc struct {
 	Revoked        bool   `store:"revoked,omitempty"`
 	CheckedIn      bool   `store:"checkedIn,omitempty"`
 	Listing        string `store:"listing,omitempty"`
+	TicketID       string `store:"ticketId,omitempty"`
 }
 
 func marshalETicket(e ticket.ETicket) eticketDoc {
 	return eticketDoc{
 		HolderID: e.HolderID, IssuerID: e.IssuerID, OrderID: e.OrderID, Title: e.Title,
 		FaceValueCents: e.FaceValue.Cents(), Revoked: e.Revoked, CheckedIn: e.CheckedIn, Listing: e.Listing,
+		TicketID: e.TicketID,
 	}
 }
 
@@ -103,6 +105,7 @@ func (d eticketDoc) unmarshal(code string) ticket.ETicket {
 	return ticket.ETicket{
 		Code: code, HolderID: d.HolderID, IssuerID: d.IssuerID, OrderID: d.OrderID, Title: d.Title,
 		FaceValue: ticket.Price(d.FaceValueCents), Revoked: d.Revoked, CheckedIn: d.CheckedIn, Listing: d.Listing,
+		TicketID: d.TicketID,
 	}
 }
 
@@ -440,6 +443,17 @@ func (s *Store) eticketIn(tx store.Tx, code string) (ticket.ETicket, *ticket.Tic
 		return ticket.ETicket{}, nil, err
 	}
 	e := d.unmarshal(code)
+	if e.TicketID != "" && store.ValidID(e.TicketID) {
+		// What the e-ticket admits to is what its listing said.
+		var od ticketDoc
+		switch err := tx.Get(Tickets, e.TicketID, &od); {
+		case err == nil:
+			e.Event = ticket.Event{Name: od.EventName, Venue: od.Venue, City: od.City, StartsAt: od.StartsAt}
+			e.Seat = ticket.Seat{Section: od.SeatSection, Row: od.SeatRow, Number: od.SeatNumber}
+		case !errors.Is(err, store.ErrNotFound):
+			return ticket.ETicket{}, nil, fmt.Errorf("listing %s of an e-ticket: %w", e.TicketID, err)
+		}
+	}
 	if e.Listing == "" {
 		return e, nil, nil
 	}

@@ -24,12 +24,17 @@ type ETicket struct {
 	Revoked   bool
 	CheckedIn bool
 	Listing   string // the id of its last resale listing, "" for none
+	// TicketID is the listing it was issued for; Event and Seat are what
+	// that listing said it admits to, which a resale says again.
+	TicketID string
+	Event    Event
+	Seat     Seat
 }
 
 // Issued records what eticket.issued says of e: its holder, issuer, order,
-// title and face value.
-func (e *ETicket) Issued(holderID, issuerID, orderID, title string, faceValue Price) {
-	e.HolderID, e.IssuerID, e.OrderID, e.Title, e.FaceValue = holderID, issuerID, orderID, title, faceValue
+// the listing it was issued for, title and face value.
+func (e *ETicket) Issued(holderID, issuerID, orderID, ticketID, title string, faceValue Price) {
+	e.HolderID, e.IssuerID, e.OrderID, e.TicketID, e.Title, e.FaceValue = holderID, issuerID, orderID, ticketID, title, faceValue
 }
 
 // The refusals of a resale listing (POST /api/tickets with resaleOf).
@@ -130,10 +135,12 @@ func (e ETicket) Resell(userID string, r Resale, live bool, now time.Time) (Tick
 		return Ticket{}, ErrETicketUsed
 	case e.Listing != "" && live:
 		return Ticket{}, ErrAlreadyListed
+	case e.Event.StartedAt(now):
+		return Ticket{}, ErrEventStarted
 	case r.Price > e.FaceValue:
 		return Ticket{}, AboveFaceValue(e.FaceValue)
 	}
-	t := New(userID, Details{Title: e.Title, Price: r.Price}, now)
+	t := New(userID, Details{Title: e.Title, Price: r.Price, Event: &e.Event, Seat: &e.Seat}, now)
 	t.faceValue, t.resaleOf = e.FaceValue, e.Code
 	return t, nil
 }
