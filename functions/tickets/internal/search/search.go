@@ -21,14 +21,17 @@ import (
 // characters, which keeps a listing's terms bounded.
 const MaxPrefix = 20
 
-// folder removes accents (the combining marks of the canonical
-// decomposition) and folds case.
-var folder = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC, cases.Fold())
+// folder returns what removes accents (the combining marks of the
+// canonical decomposition) and folds case. A transformer keeps state as it
+// runs, so each use has its own.
+func folder() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC, cases.Fold())
+}
 
 // Fold returns s without accents and in folded case: "Zürich" and
-// "ZURICH" fold alike.
+// "ZURICH" fold alike. It is safe for concurrent use.
 func Fold(s string) string {
-	out, _, err := transform.String(folder, s)
+	out, _, err := transform.String(folder(), s)
 	if err != nil {
 		return strings.ToLower(s)
 	}

@@ -1,7 +1,9 @@
 package search_test
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/buytickets/buytickets/functions/tickets/internal/search"
@@ -16,6 +18,23 @@ func TestCaseAndAccentsDoNotMatter(t *testing.T) {
 			t.Errorf("Fold(%q) = %q, Fold(%q) = %q; want equal", tc.a, search.Fold(tc.a), tc.b, search.Fold(tc.b))
 		}
 	}
+}
+
+func TestFoldingAtOnceFromManyRequestsGivesEachItsOwnAnswer(t *testing.T) {
+	t.Parallel()
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			in, want := fmt.Sprintf("Théâtre Zürich %d", i), fmt.Sprintf("theatre zurich %d", i)
+			for range 500 {
+				if got := search.Fold(in); got != want {
+					t.Errorf("Fold(%q) = %q, want %q", in, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestWordsAreRunsOfLettersAndDigits(t *testing.T) {
