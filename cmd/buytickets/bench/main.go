@@ -79,6 +79,7 @@ func run(ctx context.Context, out, only string, runs int, soakFor time.Duration)
 		{"expiry", func(ctx context.Context, w *bytes.Buffer) error { return schedulerLateness(ctx, w, tmp) }},
 		{"expiry-order", func(ctx context.Context, w *bytes.Buffer) error { return orderExpiry(ctx, w, tmp) }},
 		{"web", func(ctx context.Context, w *bytes.Buffer) error { return webRender(ctx, w, tmp) }},
+		{"search", func(ctx context.Context, w *bytes.Buffer) error { return searchLatency(ctx, w, tmp) }},
 		{"bans", func(ctx context.Context, w *bytes.Buffer) error { return banDelay(ctx, w, tmp) }},
 	}
 	for _, section := range sections {
