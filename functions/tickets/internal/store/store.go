@@ -52,6 +52,10 @@ func Collections() []string {
 	return []string{Tickets, ETickets, outbox.Collection, receive.Collection}
 }
 
+// siftBatch is how many tickets a search that the store answers only in
+// part reads at a time.
+const siftBatch = 200
+
 // orderField is the field listings are sorted by, newest first.
 const orderField = "createdAt"
 
@@ -207,7 +211,11 @@ func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now t
 			if err != nil {
 				return nil, false, err
 			}
-			if l.Mine || l.Search.Admits(t, now) {
+			terms := d.Terms
+			if terms == nil {
+				terms = t.Terms() // stored before listings kept their terms
+			}
+			if l.Mine || l.Search.Admits(t, terms, now) {
 				page = append(page, t)
 			}
 			q.After = doc.ID
@@ -226,6 +234,11 @@ func (s *Store) List(ctx context.Context, l ticket.Listing, userID string, now t
 // answer (config/tickets/firestore.indexes.json declares Firestore's).
 func listQuery(l ticket.Listing, userID string, now time.Time) store.Query {
 	q := store.Query{OrderBy: orderField, Desc: true, Limit: l.Limit + 1}
+	if !l.Mine && l.Search.Sifts() {
+		// Many of what the store finds may fail the rest of the search:
+		// read on in larger steps.
+		q.Limit = max(q.Limit, siftBatch)
+	}
 	if l.Mine {
 		q.Filters = []store.Filter{store.Where("userId", store.Eq, userID)}
 		return q

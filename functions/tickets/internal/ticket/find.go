@@ -46,19 +46,34 @@ type Search struct {
 	Sort               Sort
 }
 
+// Sifts reports whether the store leaves any of s to be checked ticket by
+// ticket (Admits) rather than by its indexes: a second word, or a bound
+// on a field other than the one the page is sorted by.
+func (s Search) Sifts() bool {
+	return len(s.Words) > 1 ||
+		(s.Sort != Soonest && (!s.From.IsZero() || !s.To.IsZero())) ||
+		(s.Sort != Cheapest && (s.MinPrice > 0 || s.MaxPrice > 0))
+}
+
 // Narrows reports whether s selects fewer tickets than the whole shop.
 func (s Search) Narrows() bool {
 	return len(s.Words) > 0 || s.City != "" || !s.From.IsZero() || !s.To.IsZero() || s.MinPrice > 0 || s.MaxPrice > 0
 }
 
-// Admits reports whether t meets every condition of s, and is on sale at
-// now: available, and for an event that has not begun.
-func (s Search) Admits(t Ticket, now time.Time) bool {
+// Terms are the words and word starts t is found by (search.Terms).
+func (t Ticket) Terms() []string {
+	return search.Terms(t.title, t.event.Name, t.event.Venue, t.event.City)
+}
+
+// Admits reports whether t, found by terms (its Terms, as the store keeps
+// them), meets every condition of s, and is on sale at now: available,
+// and for an event that has not begun.
+func (s Search) Admits(t Ticket, terms []string, now time.Time) bool {
 	e := t.Event()
 	switch {
 	case t.Status() != Available || e.StartedAt(now):
 		return false
-	case len(s.Words) > 0 && !search.Matches(search.Terms(t.Title(), e.Name, e.Venue, e.City), s.Words):
+	case len(s.Words) > 0 && !search.Matches(terms, s.Words):
 		return false
 	case s.City != "" && search.Fold(e.City) != s.City:
 		return false
