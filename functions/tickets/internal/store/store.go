@@ -255,9 +255,11 @@ func listQuery(l ticket.Listing, userID string, now time.Time) store.Query {
 	case ticket.Soonest:
 		q.OrderBy, q.Desc = "startsAt", false
 		// Events that have begun sort first: the store leaves them out.
-		q.Filters = append(q.Filters, store.Where("startsAt", store.Gt, now))
-		if !s.From.IsZero() {
+		// One lower bound, the later, so that the store seeks to it.
+		if s.From.After(now) {
 			q.Filters = append(q.Filters, store.Where("startsAt", store.Ge, s.From))
+		} else {
+			q.Filters = append(q.Filters, store.Where("startsAt", store.Gt, now))
 		}
 		if !s.To.IsZero() {
 			q.Filters = append(q.Filters, store.Where("startsAt", store.Lt, s.To))
