@@ -145,8 +145,10 @@ var templateFuncs = template.FuncMap{
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	// field describes the input name of f: its label, its type ("decimal"
 	// is a text input with a decimal keyboard) and its autocomplete token.
+	// Its id is name's with dots as dashes ("event.name" is
+	// field-event-name), so that a CSS selector needs no escape.
 	"field": func(f form, name, label, typ, autocomplete string) fieldView {
-		v := fieldView{ID: "field-" + name, Name: name, Label: label, Type: typ,
+		v := fieldView{ID: "field-" + strings.ReplaceAll(name, ".", "-"), Name: name, Label: label, Type: typ,
 			Autocomplete: autocomplete, Value: f.Values[name], Error: f.Errors[name]}
 		if typ == "decimal" {
 			v.Type, v.InputMode = "text", "decimal"

@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/buytickets/buytickets/functions/web/internal/api"
 )
@@ -21,10 +24,19 @@ type listing struct {
 	ShowStatus bool
 }
 
-func listingOf(p api.TicketPage, base string, paged bool) listing {
-	l := listing{Tickets: viewTickets(p.Tickets, nil), First: base, Paged: paged, ShowStatus: base != "/"}
+// listingOf is page p of the listing at base whose query (a search, or
+// none) the links to its first and next pages keep, with its times in loc.
+func listingOf(p api.TicketPage, base string, query url.Values, paged bool, loc *time.Location, now time.Time) listing {
+	l := listing{Tickets: viewTickets(p.Tickets, nil, loc, now), First: base, Paged: paged, ShowStatus: base != "/"}
+	if len(query) > 0 {
+		l.First = base + "?" + query.Encode()
+	}
 	if p.Next != "" {
-		l.Next = base + "?after=" + url.QueryEscape(p.Next)
+		next := url.Values{"after": {p.Next}}
+		for k, vs := range query {
+			next[k] = vs
+		}
+		l.Next = base + "?" + next.Encode()
 	}
 	return l
 }
@@ -42,32 +54,6 @@ func (f *Function) visitPage(w http.ResponseWriter, r *http.Request) (v *visit, 
 	return v, after, true
 }
 
-// handleHome shows the tickets on sale, newest first, a page at a time.
-func (f *Function) handleHome() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, after, ok := f.visitPage(w, r)
-		if !ok {
-			return
-		}
-		// Who is signed in first, so that an expired session is refreshed
-		// before anything else is asked.
-		if _, err := v.currentUser(); err != nil {
-			v.fail(err)
-			return
-		}
-		p, err := f.api.Tickets(v.ctx(), v.session, after, pageSize)
-		if api.StatusOf(err) == http.StatusBadRequest {
-			v.notFound() // a cursor that names no ticket
-			return
-		}
-		if err != nil {
-			v.fail(err)
-			return
-		}
-		v.render(http.StatusOK, "home", page{Title: "Tickets for sale", Content: listingOf(p, "/", after != "")})
-	})
-}
-
 // handleListings shows the signed-in seller's tickets in every status.
 func (f *Function) handleListings() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +69,7 @@ func (f *Function) handleListings() http.Handler {
 			v.fail(err)
 			return
 		}
-		l := listingOf(p, "/listings", after != "")
+		l := listingOf(p, "/listings", nil, after != "", visitorZone(r), v.now())
 		for i := range l.Tickets {
 			l.Tickets[i].Receive = f.receiveNote(l.Tickets[i].Ticket.Price)
 		}
@@ -91,9 +77,14 @@ func (f *Function) handleListings() http.Handler {
 	})
 }
 
-// ticketForm is the content of the sell page.
+// ticketForm is a sell or edit form: the values typed or saved, the
+// API's refusal of them, and the time zone the event's start is typed in
+// (an IANA name, "UTC" until the page's script names the browser's).
 type ticketForm struct {
 	Form form
+	Zone string
+	// Edit is set on the edit form, where an event cannot be removed.
+	Edit bool
 }
 
 // handleNewTicket shows the form to sell a ticket.
@@ -103,7 +94,7 @@ func (f *Function) handleNewTicket() http.Handler {
 		if _, ok := v.requireUser(); !ok {
 			return
 		}
-		v.render(http.StatusOK, "sell", page{Title: "Sell a ticket", Content: ticketForm{}})
+		v.render(http.StatusOK, "sell", page{Title: "Sell a ticket", Content: ticketForm{Zone: visitorZone(r).String()}})
 	})
 }
 
@@ -113,11 +104,11 @@ func (f *Function) handleCreateTicket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := f.visit(w, r)
 		v.back = "/tickets/new"
-		in := ticketInput(r)
-		t, err := f.api.CreateTicket(v.ctx(), v.session, in)
+		values, loc := ticketValues(r), formZone(r)
+		t, err := f.api.CreateTicket(v.ctx(), v.session, ticketInput(values, loc, false))
 		if isRefusal(err) {
 			v.render(http.StatusBadRequest, "sell", page{Title: "Sell a ticket",
-				Content: ticketForm{Form: refusedForm(err, ticketValues(in))}})
+				Content: ticketForm{Form: refusedForm(err, values), Zone: loc.String()}})
 			return
 		}
 		if err != nil {
@@ -132,7 +123,7 @@ func (f *Function) handleCreateTicket() http.Handler {
 // for its seller, and why the last purchase or edit was refused.
 type ticketPage struct {
 	Ticket  ticketView
-	Form    form
+	Edit    ticketForm
 	Refusal string
 }
 
@@ -148,7 +139,8 @@ func (f *Function) handleTicket() http.Handler {
 		if !ok {
 			return
 		}
-		v.renderTicket(http.StatusOK, t, user, form{Values: ticketValues(api.TicketInput{Title: t.Title, Price: t.Price.Dollars()})}, "")
+		loc := visitorZone(r)
+		v.renderTicket(http.StatusOK, t, user, form{Values: savedValues(t, loc)}, loc, "")
 	})
 }
 
@@ -160,10 +152,10 @@ func (f *Function) handleEditTicket() http.Handler {
 		if !ok {
 			return
 		}
-		in := ticketInput(r)
-		_, err := f.api.UpdateTicket(v.ctx(), v.session, id, in)
+		values := ticketValues(r)
+		_, err := f.api.UpdateTicket(v.ctx(), v.session, id, ticketInput(values, formZone(r), true))
 		if isRefusal(err) {
-			f.showTicketRefused(v, id, refusedForm(err, ticketValues(in)))
+			f.showTicketRefused(v, id, refusedForm(err, values))
 			return
 		}
 		if err != nil {
@@ -188,7 +180,9 @@ func (f *Function) ticketFor(v *visit, id string) (t api.Ticket, user *api.User,
 	return t, user, true
 }
 
-// showTicketRefused shows ticket id again, 400, with what was refused.
+// showTicketRefused shows ticket id again, 400, with what was refused. The
+// edit form shows the values refused next to their errors, or the
+// ticket's own when no field was at fault, in the zone they were typed in.
 func (f *Function) showTicketRefused(v *visit, id string, fm form) {
 	t, user, ok := f.ticketFor(v, id)
 	if !ok {
@@ -198,26 +192,73 @@ func (f *Function) showTicketRefused(v *visit, id string, fm form) {
 	if len(fm.Messages) > 0 {
 		refusal = fm.Messages[0]
 	}
+	loc := formZone(v.r)
 	if len(fm.Errors) == 0 {
-		fm.Values = ticketValues(api.TicketInput{Title: t.Title, Price: t.Price.Dollars()})
+		fm.Values = savedValues(t, loc)
 	}
 	fm.Messages = nil
-	v.renderTicket(http.StatusBadRequest, t, user, fm, refusal)
+	v.renderTicket(http.StatusBadRequest, t, user, fm, loc, refusal)
 }
 
-func (v *visit) renderTicket(status int, t api.Ticket, user *api.User, fm form, refusal string) {
-	tv := viewTicket(t, user)
+// renderTicket shows ticket t to user with its edit form fm, whose start
+// is typed in loc, and refusal, in status.
+func (v *visit) renderTicket(status int, t api.Ticket, user *api.User, fm form, loc *time.Location, refusal string) {
+	tv := viewTicket(t, user, visitorZone(v.r), v.now())
 	if tv.Mine {
 		tv.Receive = v.f.receiveNote(t.Price)
 	}
-	v.render(status, "ticket", page{Title: t.Title, Content: ticketPage{Ticket: tv, Form: fm, Refusal: refusal}})
+	v.render(status, "ticket", page{Title: t.Title, Content: ticketPage{Ticket: tv,
+		Edit: ticketForm{Form: fm, Zone: loc.String(), Edit: true}, Refusal: refusal}})
 }
 
-// ticketInput reads a sell or edit form.
-func ticketInput(r *http.Request) api.TicketInput {
-	return api.TicketInput{Title: r.PostFormValue("title"), Price: r.PostFormValue("price")}
+// The inputs of a sell or edit form beyond the title and price, named as
+// the API names the fields it refuses. The event's start is a
+// datetime-local value in the form's zone.
+var (
+	eventInputs = []string{"event.name", "event.venue", "event.city", "event.startsAt"}
+	seatInputs  = []string{"seat.section", "seat.row", "seat.number"}
+)
+
+// ticketValues reads a sell or edit form as typed.
+func ticketValues(r *http.Request) map[string]string {
+	values := map[string]string{"title": r.PostFormValue("title"), "price": r.PostFormValue("price")}
+	for _, name := range append(slices.Clone(eventInputs), seatInputs...) {
+		values[name] = strings.TrimSpace(r.PostFormValue(name))
+	}
+	return values
 }
 
-func ticketValues(in api.TicketInput) map[string]string {
-	return map[string]string{"title": in.Title, "price": in.Price}
+// ticketInput is the ticket values describe, its start typed in loc. The
+// event goes to the API only when one of its inputs is filled (on an edit,
+// none keeps the ticket's event). So does the seat on a new ticket; an
+// edit always sends it, so that emptying its inputs removes it.
+func ticketInput(values map[string]string, loc *time.Location, edit bool) api.TicketInput {
+	in := api.TicketInput{Title: values["title"], Price: values["price"]}
+	if anySet(values, eventInputs) {
+		in.Event = &api.EventInput{Name: values["event.name"], Venue: values["event.venue"],
+			City: values["event.city"], StartsAt: startOf(values["event.startsAt"], loc)}
+	}
+	if edit || anySet(values, seatInputs) {
+		in.Seat = &api.Seat{Section: values["seat.section"], Row: values["seat.row"], Number: values["seat.number"]}
+	}
+	return in
+}
+
+// anySet reports whether any of names has a value.
+func anySet(values map[string]string, names []string) bool {
+	return slices.ContainsFunc(names, func(name string) bool { return values[name] != "" })
+}
+
+// savedValues are ticket t's details as its edit form shows them, its
+// start in loc.
+func savedValues(t api.Ticket, loc *time.Location) map[string]string {
+	values := map[string]string{"title": t.Title, "price": t.Price.Dollars()}
+	if e := t.Event; e != nil {
+		values["event.name"], values["event.venue"], values["event.city"] = e.Name, e.Venue, e.City
+		values["event.startsAt"] = localInput(e.StartsAt, loc)
+	}
+	if s := t.Seat; s != nil {
+		values["seat.section"], values["seat.row"], values["seat.number"] = s.Section, s.Row, s.Number
+	}
+	return values
 }

@@ -118,6 +118,10 @@ type ticketView struct {
 	api.Ticket
 	StatusLabel string
 	Price       string
+	// Event is the event the ticket admits to, nil when it names none;
+	// Seat says where, "" when it says nothing.
+	Event *eventView
+	Seat  string
 	// Mine is the viewer's own ticket; Editable while it is on sale.
 	Mine, Editable bool
 	// CanBuy shows the Purchase button; otherwise NotForSale says why
@@ -129,13 +133,65 @@ type ticketView struct {
 	Receive string
 }
 
-func viewTicket(t api.Ticket, user *api.User) ticketView {
-	v := ticketView{Ticket: t, StatusLabel: ticketStatusLabels[t.Status], Price: money(t.Price)}
+// eventView is a ticket's event as its pages show it, in the visitor's
+// time zone.
+type eventView struct {
+	Name string
+	// When is the start for people, naming the zone; At is the start
+	// itself, for <time datetime>.
+	When string
+	At   time.Time
+	// Place is the venue and the city, "" when neither is known.
+	Place string
+	// Started is set once the event has begun: the ticket can no longer
+	// be ordered.
+	Started bool
+}
+
+func viewEvent(e *api.Event, loc *time.Location, now time.Time) *eventView {
+	if e == nil {
+		return nil
+	}
+	return &eventView{Name: e.Name, When: eventTime(e.StartsAt, loc), At: e.StartsAt,
+		Place: joinSet(", ", e.Venue, e.City), Started: !e.StartsAt.IsZero() && !now.Before(e.StartsAt)}
+}
+
+// seatText writes a seat for people: "Section A, Row 3, Seat 12", with
+// only the parts it has; "" for none.
+func seatText(s *api.Seat) string {
+	if s == nil {
+		return ""
+	}
+	label := func(name, v string) string {
+		if v == "" {
+			return ""
+		}
+		return name + " " + v
+	}
+	return joinSet(", ", label("Section", s.Section), label("Row", s.Row), label("Seat", s.Number))
+}
+
+// joinSet joins the parts that are not empty with sep.
+func joinSet(sep string, parts ...string) string {
+	set := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p != "" {
+			set = append(set, p)
+		}
+	}
+	return strings.Join(set, sep)
+}
+
+// viewTicket is t as user sees it at now, its times in loc.
+func viewTicket(t api.Ticket, user *api.User, loc *time.Location, now time.Time) ticketView {
+	v := ticketView{Ticket: t, StatusLabel: ticketStatusLabels[t.Status], Price: money(t.Price),
+		Event: viewEvent(t.Event, loc, now), Seat: seatText(t.Seat)}
 	if v.StatusLabel == "" {
 		v.StatusLabel = t.Status
 	}
+	started := v.Event != nil && v.Event.Started
 	v.Mine = user != nil && user.ID == t.UserID
-	v.Editable = v.Mine && t.Status == api.TicketAvailable
+	v.Editable = v.Mine && t.Status == api.TicketAvailable && !started
 	switch {
 	case v.Mine:
 		v.NotForSale = "This is your ticket."
@@ -145,16 +201,18 @@ func viewTicket(t api.Ticket, user *api.User) ticketView {
 		v.NotForSale = "Sold."
 	case t.Status != api.TicketAvailable:
 		v.NotForSale = "Not for sale."
+	case started:
+		v.NotForSale = "This event has already started."
 	case user != nil:
 		v.CanBuy = true
 	}
 	return v
 }
 
-func viewTickets(ts []api.Ticket, user *api.User) []ticketView {
+func viewTickets(ts []api.Ticket, user *api.User, loc *time.Location, now time.Time) []ticketView {
 	out := make([]ticketView, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, viewTicket(t, user))
+		out = append(out, viewTicket(t, user, loc, now))
 	}
 	return out
 }

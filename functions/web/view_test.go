@@ -78,23 +78,30 @@ func TestPurchaseIsOfferedOnlyForSomeoneElsesAvailableTicket(t *testing.T) {
 	t.Parallel()
 	buyer := &api.User{ID: "buyer"}
 	seller := &api.User{ID: "seller"}
+	now := time.Date(2030, 1, 3, 19, 0, 0, 0, time.UTC)
+	tonight := &api.Event{Name: "Gig", StartsAt: now.Add(time.Hour)}
+	begun := &api.Event{Name: "Gig", StartsAt: now}
 	tests := []struct {
 		name       string
 		status     string
+		event      *api.Event
 		viewer     *api.User
 		canBuy     bool
 		editable   bool
 		notForSale string
 	}{
-		{"available to a buyer", "available", buyer, true, false, ""},
-		{"available to its seller", "available", seller, false, true, "This is your ticket."},
-		{"available to a visitor", "available", nil, false, false, ""},
-		{"reserved", "reserved", buyer, false, false, "Reserved: a buyer is paying for it. It goes back on sale if they do not pay in time."},
-		{"reserved, to its seller", "reserved", seller, false, false, "This is your ticket."},
-		{"sold", "sold", buyer, false, false, "Sold."},
+		{"available to a buyer", "available", nil, buyer, true, false, ""},
+		{"available to its seller", "available", nil, seller, false, true, "This is your ticket."},
+		{"available to a visitor", "available", nil, nil, false, false, ""},
+		{"reserved", "reserved", nil, buyer, false, false, "Reserved: a buyer is paying for it. It goes back on sale if they do not pay in time."},
+		{"reserved, to its seller", "reserved", nil, seller, false, false, "This is your ticket."},
+		{"sold", "sold", nil, buyer, false, false, "Sold."},
+		{"for an event to come", "available", tonight, buyer, true, false, ""},
+		{"for an event that has started", "available", begun, buyer, false, false, "This event has already started."},
+		{"for an event that has started, to its seller", "available", begun, seller, false, false, "This is your ticket."},
 	}
 	for _, tc := range tests {
-		v := viewTicket(api.Ticket{UserID: "seller", Status: tc.status, Price: 1999}, tc.viewer)
+		v := viewTicket(api.Ticket{UserID: "seller", Status: tc.status, Price: 1999, Event: tc.event}, tc.viewer, time.UTC, now)
 		if v.CanBuy != tc.canBuy || v.Editable != tc.editable || v.NotForSale != tc.notForSale {
 			t.Errorf("%s: CanBuy %v Editable %v NotForSale %q; want %v %v %q",
 				tc.name, v.CanBuy, v.Editable, v.NotForSale, tc.canBuy, tc.editable, tc.notForSale)
@@ -122,5 +129,65 @@ func TestSignInReturnsOnlyToPagesOfThisSite(t *testing.T) {
 		if got := localPath(next); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
 		}
+	}
+}
+
+func TestEventsAndSeatsShowForPeopleInTheVisitorsZone(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2030, 1, 3, 19, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		zone      string
+		event     api.Event
+		seat      *api.Seat
+		when      string
+		place     string
+		seatShown string
+	}{
+		{"in UTC without a zone", "", api.Event{Name: "Gig", Venue: "Olympia", City: "Paris", StartsAt: start},
+			&api.Seat{Section: "A", Row: "3", Number: "12"}, "Thu 3 Jan 2030, 19:00 UTC", "Olympia, Paris", "Section A, Row 3, Seat 12"},
+		{"in the visitor's zone", "Europe/Paris", api.Event{Name: "Gig", City: "Paris", StartsAt: start},
+			&api.Seat{Row: "3"}, "Thu 3 Jan 2030, 20:00 CET", "Paris", "Row 3"},
+		{"across midnight", "Asia/Tokyo", api.Event{Name: "Gig", Venue: "Budokan", StartsAt: start},
+			nil, "Fri 4 Jan 2030, 04:00 JST", "Budokan", ""},
+		{"an unknown zone is UTC", "Mars/Olympus", api.Event{Name: "Gig", StartsAt: start},
+			&api.Seat{}, "Thu 3 Jan 2030, 19:00 UTC", "", ""},
+		{"the server's own zone is never the visitor's", "Local", api.Event{Name: "Gig", StartsAt: start},
+			nil, "Thu 3 Jan 2030, 19:00 UTC", "", ""},
+	}
+	for _, tc := range tests {
+		v := viewTicket(api.Ticket{Event: &tc.event, Seat: tc.seat}, nil, zoneOf(tc.zone), start.Add(-time.Hour))
+		if v.Event.When != tc.when || v.Event.Place != tc.place || v.Seat != tc.seatShown {
+			t.Errorf("%s: shows %q, %q, %q; want %q, %q, %q", tc.name, v.Event.When, v.Event.Place, v.Seat, tc.when, tc.place, tc.seatShown)
+		}
+	}
+}
+
+func TestAStartTypedInAZoneIsSentInRFC3339(t *testing.T) {
+	t.Parallel()
+	paris := zoneOf("Europe/Paris")
+	tests := []struct {
+		typed string
+		loc   *time.Location
+		want  string
+	}{
+		{"2030-01-03T20:00", paris, "2030-01-03T20:00:00+01:00"},
+		{"2030-07-03T20:00", paris, "2030-07-03T20:00:00+02:00"},
+		{"2030-01-03T20:00:30", time.UTC, "2030-01-03T20:00:30Z"},
+		{" 2030-01-03T20:00 ", time.UTC, "2030-01-03T20:00:00Z"},
+		{"tomorrow night", paris, "tomorrow night"}, // for the API to refuse
+		{"", paris, ""},
+	}
+	for _, tc := range tests {
+		if got := startOf(tc.typed, tc.loc); got != tc.want {
+			t.Errorf("startOf(%q, %s) = %q, want %q", tc.typed, tc.loc, got, tc.want)
+		}
+	}
+	at := time.Date(2030, 1, 3, 19, 0, 0, 0, time.UTC)
+	if got := localInput(at, paris); got != "2030-01-03T20:00" {
+		t.Errorf("localInput = %q, want the Paris time without seconds", got)
+	}
+	if got := localInput(at.Add(30*time.Second), time.UTC); got != "2030-01-03T19:00:30" {
+		t.Errorf("localInput = %q, want the seconds kept", got)
 	}
 }

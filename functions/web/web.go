@@ -7,8 +7,10 @@
 // the cookies the API sets, as the browser itself would; an expired access
 // token is refreshed with the refresh cookie before the user is asked to
 // sign in again. Every page works without JavaScript: forms post to the web
-// function, which redirects after a success. Our own scripts only count
-// down an order's time to pay, mount Stripe's Payment Element when
+// function, which redirects after a success, and the shop's search is a
+// plain GET form. Our own scripts only tell the server the browser's time
+// zone (event times are shown in UTC until they do), count down an
+// order's time to pay, mount Stripe's Payment Element when
 // STRIPE_PUBLISHABLE_KEY is set, print an e-ticket and show a paid order's
 // e-ticket once it is issued, and scan an e-ticket's QR symbol with the
 // camera at check-in where the browser can.

@@ -71,6 +71,14 @@ type recordedAPI struct {
 
 	mu    sync.Mutex
 	calls []string
+	sent  []sentRequest
+}
+
+// sentRequest is what the web function sent the API in one call.
+type sentRequest struct {
+	route string // "METHOD /path"
+	query url.Values
+	body  string
 }
 
 type answer struct {
@@ -83,8 +91,10 @@ type answer struct {
 
 func (a *recordedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
+	sent, _ := io.ReadAll(r.Body)
 	a.mu.Lock()
 	a.calls = append(a.calls, route)
+	a.sent = append(a.sent, sentRequest{route: route, query: r.URL.Query(), body: string(sent)})
 	a.mu.Unlock()
 	session, _ := r.Cookie("session")
 	refresh, _ := r.Cookie("refresh")
@@ -132,6 +142,21 @@ func (a *recordedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		io.WriteString(w, ans.body)
 	}
+}
+
+// lastSent is the last request sent to route, failing the test when none
+// was.
+func (a *recordedAPI) lastSent(t *testing.T, route string) sentRequest {
+	t.Helper()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := len(a.sent) - 1; i >= 0; i-- {
+		if a.sent[i].route == route {
+			return a.sent[i]
+		}
+	}
+	t.Fatalf("no %s was sent; calls: %q", route, a.calls)
+	return sentRequest{}
 }
 
 func (a *recordedAPI) made() []string {
@@ -441,6 +466,7 @@ func TestAssetsAndUnknownPaths(t *testing.T) {
 		{"/static/payment.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/eticket.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/scan.js", "200", "text/javascript; charset=utf-8"},
+		{"/static/zone.js", "200", "text/javascript; charset=utf-8"},
 		{"/static/", "404", ""},
 		{"/static/missing.css", "404", ""},
 		{"/no/such/page", "404", "text/html; charset=utf-8"},

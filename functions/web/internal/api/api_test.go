@@ -94,3 +94,41 @@ func TestTicketBodySendsThePriceAsTypedForTheAPIToJudge(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchSendsOnlyTheParametersSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		s    Search
+		want string
+	}{
+		{Search{}, ""},
+		{Search{Q: "jazz night", Sort: "soonest"}, "q=jazz+night&sort=soonest"},
+		{Search{City: "São Paulo", From: "2030-01-01T00:00:00-03:00", To: "2030-01-02", MinPrice: "10", MaxPrice: "99.5"},
+			"city=S%C3%A3o+Paulo&from=2030-01-01T00%3A00%3A00-03%3A00&maxPrice=99.5&minPrice=10&to=2030-01-02"},
+	}
+	for _, tc := range tests {
+		if got := tc.s.Values().Encode(); got != tc.want {
+			t.Errorf("%+v sends %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestTicketBodySendsTheEventAndSeatOnlyWhenGiven(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   TicketInput
+		want string
+	}{
+		{TicketInput{Title: "Gig", Price: "10"}, `{"title":"Gig","price":10}`},
+		{TicketInput{Title: "Gig", Price: "10", Event: &EventInput{Name: "Tosca", StartsAt: "2030-02-14T19:30:00+01:00"}},
+			`{"title":"Gig","price":10,"event":{"name":"Tosca","startsAt":"2030-02-14T19:30:00+01:00"}}`},
+		{TicketInput{Title: "Gig", Price: "10", Seat: &Seat{Row: "3"}}, `{"title":"Gig","price":10,"seat":{"row":"3"}}`},
+		{TicketInput{Title: "Gig", Price: "10", Seat: &Seat{}}, `{"title":"Gig","price":10,"seat":{}}`},
+	}
+	for _, tc := range tests {
+		b, err := json.Marshal(bodyOf(tc.in))
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%+v sent as %s (%v), want %s", tc.in, b, err, tc.want)
+		}
+	}
+}

@@ -77,11 +77,16 @@ func (c *Client) CurrentUser(ctx context.Context, s *Session) (*User, error) {
 	return out.CurrentUser, nil
 }
 
-// Tickets returns a page of at most limit tickets on sale, newest first,
-// starting after the cursor after (empty for the first page):
-// GET /api/tickets.
-func (c *Client) Tickets(ctx context.Context, s *Session, after string, limit int) (TicketPage, error) {
-	return c.tickets(ctx, s, listQuery(after, limit, false))
+// Tickets returns a page of at most limit tickets on sale that search
+// selects, in its order (newest first by default), starting after the
+// cursor after (empty for the first page): GET /api/tickets. A search the
+// API refuses is an *Error with a problem per parameter.
+func (c *Client) Tickets(ctx context.Context, s *Session, search Search, after string, limit int) (TicketPage, error) {
+	q := listQuery(after, limit, false)
+	for k, vs := range search.Values() {
+		q[k] = vs
+	}
+	return c.tickets(ctx, s, q)
 }
 
 // MyTickets returns a page of s's own tickets in every status, newest
@@ -160,10 +165,12 @@ func (c *Client) Ticket(ctx context.Context, s *Session, id string) (Ticket, err
 type ticketBody struct {
 	Title string          `json:"title"`
 	Price json.RawMessage `json:"price"`
+	Event *EventInput     `json:"event,omitempty"`
+	Seat  *Seat           `json:"seat,omitempty"`
 }
 
 func bodyOf(in TicketInput) ticketBody {
-	return ticketBody{Title: in.Title, Price: priceOf(in.Price)}
+	return ticketBody{Title: in.Title, Price: priceOf(in.Price), Event: in.Event, Seat: in.Seat}
 }
 
 // priceOf is a price as typed, for the API to read.
@@ -195,7 +202,8 @@ func (c *Client) CreateTicket(ctx context.Context, s *Session, in TicketInput) (
 	return t, err
 }
 
-// UpdateTicket edits the title and price of s's user's ticket:
+// UpdateTicket edits the title, price, event and seat of s's user's
+// ticket (a nil Event or Seat keeps the ticket's):
 // PUT /api/tickets/{id}.
 func (c *Client) UpdateTicket(ctx context.Context, s *Session, id string, in TicketInput) (Ticket, error) {
 	var t Ticket

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -47,6 +48,26 @@ type Ticket struct {
 	// and FaceValue what its holder paid; both are empty on a first sale.
 	ResaleOf  string `json:"resaleOf,omitempty"`
 	FaceValue Price  `json:"faceValue,omitempty"`
+	// Event and Seat describe what the ticket admits to; nil when the
+	// seller said none.
+	Event *Event `json:"event,omitempty"`
+	Seat  *Seat  `json:"seat,omitempty"`
+}
+
+// Event is the event a ticket admits to, as the tickets API answers it:
+// its name, where and when. Venue and City may be empty.
+type Event struct {
+	Name     string    `json:"name"`
+	Venue    string    `json:"venue,omitempty"`
+	City     string    `json:"city,omitempty"`
+	StartsAt time.Time `json:"startsAt"`
+}
+
+// Seat is where a ticket's holder sits; any part may be empty.
+type Seat struct {
+	Section string `json:"section,omitempty"`
+	Row     string `json:"row,omitempty"`
+	Number  string `json:"number,omitempty"`
 }
 
 // Resale reports whether the ticket is a resale listing of an e-ticket.
@@ -63,11 +84,46 @@ type TicketPage struct {
 	Next    string
 }
 
-// TicketInput is the title and price of a ticket as a seller typed them.
-// Price is text: the API reads it and says what is wrong with it.
+// TicketInput is a ticket as a seller typed it: its title and price, and
+// its event and seat when the seller gave them (nil otherwise: on an edit,
+// a nil Event keeps the ticket's event). Price is text: the API reads it
+// and says what is wrong with it.
 type TicketInput struct {
 	Title string
 	Price string
+	Event *EventInput
+	Seat  *Seat
+}
+
+// EventInput is an event as a seller typed it. StartsAt is RFC 3339 as
+// the page converted it, or the text typed when it could not: the API
+// says what is wrong with it.
+type EventInput struct {
+	Name     string `json:"name"`
+	Venue    string `json:"venue,omitempty"`
+	City     string `json:"city,omitempty"`
+	StartsAt string `json:"startsAt"`
+}
+
+// Search narrows and orders the tickets on sale, each parameter as the
+// visitor typed it ("" for none): GET /api/tickets?q=&city=&from=&to=&
+// minPrice=&maxPrice=&sort=. The API says what is wrong with each.
+type Search struct {
+	Q, City, From, To, MinPrice, MaxPrice, Sort string
+}
+
+// Values are the search's parameters that are set, by their API names.
+func (s Search) Values() url.Values {
+	q := url.Values{}
+	for _, p := range []struct{ name, value string }{
+		{"q", s.Q}, {"city", s.City}, {"from", s.From}, {"to", s.To},
+		{"minPrice", s.MinPrice}, {"maxPrice", s.MaxPrice}, {"sort", s.Sort},
+	} {
+		if p.value != "" {
+			q.Set(p.name, p.value)
+		}
+	}
+	return q
 }
 
 // Order statuses and cancel reasons (DESIGN §3).
