@@ -180,6 +180,10 @@ type OrderCompletedTicket struct {
 	Price       float64 `json:"price"` // in dollars
 	Reservation int     `json:"reservation"`
 	ResaleOf    string  `json:"resaleOf,omitempty"`
+	// Event and Seat are what the ticket admits to, as its listing said
+	// when the order was created; absent when it said nothing.
+	Event *TicketEvent `json:"event,omitempty"`
+	Seat  *TicketSeat  `json:"seat,omitempty"`
 }
 
 // ExpirationCompleted is the data of TypeExpirationCompleted: orders cancels
@@ -236,6 +240,10 @@ type ETicketIssued struct {
 	IssuerID  string `json:"issuerId"`
 	Title     string `json:"title"`
 	FaceValue int64  `json:"faceValue"` // in cents
+	// Event and Seat are what the e-ticket admits to, as order.completed
+	// said; absent when its listing said nothing.
+	Event *TicketEvent `json:"event,omitempty"`
+	Seat  *TicketSeat  `json:"seat,omitempty"`
 }
 
 // ETicketCheckedIn is the data of TypeETicketCheckedIn.

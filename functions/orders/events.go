@@ -51,16 +51,40 @@ func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	t.ResaleOf, t.StartsAt = p.ResaleOf, startsAt(p.Event)
+	t.ResaleOf, t.Event, t.Seat = p.ResaleOf, eventOf(p.Event), seatOf(p.Seat)
 	return f.mirrorTicket(tx, ev, t)
 }
 
-// startsAt is when e begins; zero when the ticket names no event.
-func startsAt(e *eventing.TicketEvent) time.Time {
+// eventOf is the event a ticket event describes; zero when it names none.
+func eventOf(e *eventing.TicketEvent) ticket.Event {
 	if e == nil {
-		return time.Time{}
+		return ticket.Event{}
 	}
-	return e.StartsAt.UTC()
+	return ticket.Event{Name: e.Name, Venue: e.Venue, City: e.City, StartsAt: e.StartsAt.UTC()}
+}
+
+// seatOf is the seat a ticket event describes; zero when it names none.
+func seatOf(s *eventing.TicketSeat) ticket.Seat {
+	if s == nil {
+		return ticket.Seat{}
+	}
+	return ticket.Seat{Section: s.Section, Row: s.Row, Number: s.Number}
+}
+
+// eventData is e as events carry it; nil when it is zero.
+func eventData(e ticket.Event) *eventing.TicketEvent {
+	if e == (ticket.Event{}) {
+		return nil
+	}
+	return &eventing.TicketEvent{Name: e.Name, Venue: e.Venue, City: e.City, StartsAt: e.StartsAt}
+}
+
+// seatData is s as events carry it; nil when it is zero.
+func seatData(s ticket.Seat) *eventing.TicketSeat {
+	if s == (ticket.Seat{}) {
+		return nil
+	}
+	return &eventing.TicketSeat{Section: s.Section, Row: s.Row, Number: s.Number}
 }
 
 func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
@@ -68,7 +92,7 @@ func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	t.ResaleOf, t.StartsAt = p.ResaleOf, startsAt(p.Event)
+	t.ResaleOf, t.Event, t.Seat = p.ResaleOf, eventOf(p.Event), seatOf(p.Seat)
 	return f.mirrorTicket(tx, ev, t)
 }
 

@@ -178,9 +178,11 @@ type orderBody struct {
 	ExpiresAt string `json:"expiresAt"`
 	CreatedAt string `json:"createdAt"`
 	Ticket    struct {
-		ID    string  `json:"id"`
-		Title string  `json:"title"`
-		Price float64 `json:"price"`
+		ID    string               `json:"id"`
+		Title string               `json:"title"`
+		Price float64              `json:"price"`
+		Event eventing.TicketEvent `json:"event"`
+		Seat  eventing.TicketSeat  `json:"seat"`
 	} `json:"ticket"`
 	Version      int    `json:"version"`
 	CancelReason string `json:"cancelReason,omitempty"`

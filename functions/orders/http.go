@@ -9,6 +9,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
 	"github.com/buytickets/buytickets/functions/orders/internal/reservation"
 	ordersstore "github.com/buytickets/buytickets/functions/orders/internal/store"
@@ -36,22 +37,27 @@ type orderResponse struct {
 }
 
 // ticketResponse is the ticket an order embeds, as the order was created
-// with it; the price is in dollars.
+// with it; the price is in dollars, the event and seat as tickets shows
+// them, when its listing said them.
 type ticketResponse struct {
-	ID    string  `json:"id"`
-	Title string  `json:"title"`
-	Price float64 `json:"price"`
+	ID    string                `json:"id"`
+	Title string                `json:"title"`
+	Price float64               `json:"price"`
+	Event *eventing.TicketEvent `json:"event,omitempty"`
+	Seat  *eventing.TicketSeat  `json:"seat,omitempty"`
 }
 
 func newOrderResponse(o *order.Order) orderResponse {
 	it := o.Item()
 	return orderResponse{
-		ID:           o.ID(),
-		UserID:       o.UserID(),
-		Status:       string(o.Status()),
-		ExpiresAt:    httpx.TimeOf(o.ExpiresAt()),
-		CreatedAt:    httpx.TimeOf(o.CreatedAt()),
-		Ticket:       ticketResponse{ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars()},
+		ID:        o.ID(),
+		UserID:    o.UserID(),
+		Status:    string(o.Status()),
+		ExpiresAt: httpx.TimeOf(o.ExpiresAt()),
+		CreatedAt: httpx.TimeOf(o.CreatedAt()),
+		Ticket: ticketResponse{
+			ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars(), Event: eventData(it.Event), Seat: seatData(it.Seat),
+		},
 		Version:      o.Version(),
 		CancelReason: string(o.CancelReason()),
 	}

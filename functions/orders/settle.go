@@ -66,7 +66,7 @@ func (f *Function) complete(p eventing.PaymentCreated, now time.Time) ordersstor
 			SellerID:   it.SellerID,
 			Ticket: eventing.OrderCompletedTicket{
 				ID: it.TicketID, Title: it.Title, Price: it.Price.Dollars(), Reservation: o.Reservation(),
-				ResaleOf: it.ResaleOf,
+				ResaleOf: it.ResaleOf, Event: eventData(it.Event), Seat: seatData(it.Seat),
 			},
 		})
 		if err != nil {

@@ -121,6 +121,10 @@ type Item struct {
 	// ResaleOf is the code of the e-ticket the ticket sells again, when it
 	// is a resale listing.
 	ResaleOf string
+	// Event and Seat are what the ticket admits to, as its listing said
+	// when the order was placed.
+	Event ticket.Event
+	Seat  ticket.Seat
 }
 
 // Order is one buyer's order for one ticket. Its fields change only through
@@ -354,7 +358,7 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 		status:     Created,
 		item: Item{
 			TicketID: in.Ticket.ID, Title: in.Ticket.Title, Price: in.Ticket.Price, SellerID: in.Ticket.SellerID,
-			ResaleOf: in.Ticket.ResaleOf,
+			ResaleOf: in.Ticket.ResaleOf, Event: in.Ticket.Event, Seat: in.Ticket.Seat,
 		},
 		reservation: r.Counter,
 		createdAt:   now,

@@ -22,7 +22,7 @@ var concert = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "
 var withdrawn = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Withdrawn, Version: 1}
 
 // tonight is a ticket for an event that starts an hour after t0.
-var tonight = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Available, StartsAt: t0.Add(time.Hour)}
+var tonight = ticket.Ticket{ID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Status: ticket.Available, Event: ticket.Event{Name: "Gala", StartsAt: t0.Add(time.Hour)}}
 
 // stored returns an order of buyer for ticket t1 in status, placed at t0.
 func stored(buyer string, status order.Status) *order.Order {
@@ -102,7 +102,7 @@ func TestPlace(t *testing.T) {
 			}
 			o := p.Order
 			if o.ID() != id || o.UserID() != "buyer" || o.BuyerEmail() != tc.in.BuyerEmail || o.Status() != order.Created || o.Version() != 0 ||
-				o.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 2000, SellerID: "seller"}) || o.Reservation() != tc.counter ||
+				o.Item() != (order.Item{TicketID: "t1", Title: "Concert", Price: 2000, SellerID: "seller", Event: tc.in.Ticket.Event}) || o.Reservation() != tc.counter ||
 				!o.CreatedAt().Equal(tc.now) || !o.ExpiresAt().Equal(tc.now.Add(window)) {
 				t.Errorf("order %+v", o)
 			}

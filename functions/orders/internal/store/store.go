@@ -72,6 +72,14 @@ type orderTicketDoc struct {
 	PriceCents int64  `store:"priceCents"`
 	SellerID   string `store:"sellerId,omitempty"`
 	ResaleOf   string `store:"resaleOf,omitempty"`
+	// What the ticket admits to, as described when the order was placed.
+	EventName   string    `store:"eventName,omitempty"`
+	Venue       string    `store:"venue,omitempty"`
+	City        string    `store:"city,omitempty"`
+	StartsAt    time.Time `store:"startsAt,omitempty"`
+	SeatSection string    `store:"seatSection,omitempty"`
+	SeatRow     string    `store:"seatRow,omitempty"`
+	SeatNumber  string    `store:"seatNumber,omitempty"`
 }
 
 type ticketDoc struct {
@@ -82,7 +90,14 @@ type ticketDoc struct {
 	Version    int       `store:"version"`
 	CreatedAt  time.Time `store:"createdAt,omitempty"`
 	ResaleOf   string    `store:"resaleOf,omitempty"`
-	StartsAt   time.Time `store:"startsAt,omitempty"`
+	// What the ticket admits to, as tickets describes it.
+	EventName   string    `store:"eventName,omitempty"`
+	Venue       string    `store:"venue,omitempty"`
+	City        string    `store:"city,omitempty"`
+	StartsAt    time.Time `store:"startsAt,omitempty"`
+	SeatSection string    `store:"seatSection,omitempty"`
+	SeatRow     string    `store:"seatRow,omitempty"`
+	SeatNumber  string    `store:"seatNumber,omitempty"`
 }
 
 type reservationDoc struct {
@@ -101,9 +116,13 @@ func marshalOrder(o *order.Order) orderDoc {
 		ExpiresAt:    o.ExpiresAt(),
 		CancelledAt:  o.CancelledAt(),
 		CompletedAt:  o.CompletedAt(),
-		Ticket:       orderTicketDoc{ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID, ResaleOf: it.ResaleOf},
-		Reservation:  o.Reservation(),
-		Version:      o.Version(),
+		Ticket: orderTicketDoc{
+			ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID, ResaleOf: it.ResaleOf,
+			EventName: it.Event.Name, Venue: it.Event.Venue, City: it.Event.City, StartsAt: it.Event.StartsAt,
+			SeatSection: it.Seat.Section, SeatRow: it.Seat.Row, SeatNumber: it.Seat.Number,
+		},
+		Reservation: o.Reservation(),
+		Version:     o.Version(),
 	}
 }
 
@@ -117,6 +136,8 @@ func (d orderDoc) toOrder(id string) *order.Order {
 		Item: order.Item{
 			TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents), SellerID: d.Ticket.SellerID,
 			ResaleOf: d.Ticket.ResaleOf,
+			Event:    ticket.Event{Name: d.Ticket.EventName, Venue: d.Ticket.Venue, City: d.Ticket.City, StartsAt: d.Ticket.StartsAt},
+			Seat:     ticket.Seat{Section: d.Ticket.SeatSection, Row: d.Ticket.SeatRow, Number: d.Ticket.SeatNumber},
 		},
 		Reservation: d.Reservation,
 		Version:     d.Version,
@@ -130,14 +151,18 @@ func (d orderDoc) toOrder(id string) *order.Order {
 func marshalTicket(t ticket.Ticket) ticketDoc {
 	return ticketDoc{
 		Title: t.Title, PriceCents: int64(t.Price), UserID: t.SellerID,
-		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf, StartsAt: t.StartsAt,
+		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf,
+		EventName: t.Event.Name, Venue: t.Event.Venue, City: t.Event.City, StartsAt: t.Event.StartsAt,
+		SeatSection: t.Seat.Section, SeatRow: t.Seat.Row, SeatNumber: t.Seat.Number,
 	}
 }
 
 func (d ticketDoc) toTicket(id string) ticket.Ticket {
 	return ticket.Ticket{
 		ID: id, Title: d.Title, Price: ticket.Cents(d.PriceCents), SellerID: d.UserID,
-		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf, StartsAt: d.StartsAt,
+		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf,
+		Event: ticket.Event{Name: d.EventName, Venue: d.Venue, City: d.City, StartsAt: d.StartsAt},
+		Seat:  ticket.Seat{Section: d.SeatSection, Row: d.SeatRow, Number: d.SeatNumber},
 	}
 }
 

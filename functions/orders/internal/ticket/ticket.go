@@ -60,9 +60,22 @@ type Ticket struct {
 	// ResaleOf is the code of the e-ticket a resale listing sells again;
 	// "" for any other ticket. An order of it carries it to etickets.
 	ResaleOf string
-	// StartsAt is when the event the ticket admits to begins; zero when
-	// its seller named none. From then on it can no longer be ordered.
-	StartsAt time.Time
+	// Event is what the ticket admits to; zero when its seller named
+	// none. From its start on the ticket can no longer be ordered.
+	Event Event
+	// Seat is where its holder sits; zero when its seller said nothing.
+	Seat Seat
+}
+
+// Event is the event a ticket admits to, as tickets describes it.
+type Event struct {
+	Name, Venue, City string
+	StartsAt          time.Time
+}
+
+// Seat is where a ticket's holder sits; any part may be empty.
+type Seat struct {
+	Section, Row, Number string
 }
 
 // New returns the ticket at version 0 as tickets describes it, or an error
@@ -86,7 +99,9 @@ func (t Ticket) Withdrawn() bool { return t.Status == Withdrawn }
 
 // StartedAt reports whether the ticket's event has begun at now; a ticket
 // naming no event never has.
-func (t Ticket) StartedAt(now time.Time) bool { return !t.StartsAt.IsZero() && !now.Before(t.StartsAt) }
+func (t Ticket) StartedAt(now time.Time) bool {
+	return !t.Event.StartsAt.IsZero() && !now.Before(t.Event.StartsAt)
+}
 
 // At returns t at version, which must not be negative.
 func (t Ticket) At(version int) (Ticket, error) {
