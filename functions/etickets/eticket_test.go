@@ -255,3 +255,27 @@ func TestACodeVerifiesOfflineWithThePublishedKey(t *testing.T) {
 		t.Error("a code with another order id verifies")
 	}
 }
+
+func TestAnETicketSaysTheEventAndSeatItsOrderBought(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, nil)
+	orderID := newOrderID()
+	gala := eventing.TicketEvent{Name: "Spring Gala", Venue: "Salle Pleyel", City: "Paris", StartsAt: t0.Add(48 * time.Hour)}
+	seat := eventing.TicketSeat{Section: "Balcony", Row: "C", Number: "12"}
+	f.MustDeliver(eventingtest.Event(t, eventing.NewOrderCompleted, eventing.OrderCompleted{
+		ID: orderID, Version: 1, UserID: "buyer", BuyerEmail: "buyer@example.com", SellerID: "seller",
+		Ticket: eventing.OrderCompletedTicket{ID: "t-" + orderID, Title: "Gala night", Price: 20.5, Reservation: 1, Event: &gala, Seat: &seat},
+	}))
+	list := f.held("buyer")
+	if len(list) != 1 || list[0].Event == nil || list[0].Event.Name != gala.Name || !list[0].Event.StartsAt.Equal(gala.StartsAt) ||
+		list[0].Seat == nil || *list[0].Seat != seat {
+		t.Fatalf("the buyer's e-tickets %+v", list)
+	}
+	ev := f.broker.Wait(t, 10*time.Second, "eticket.issued", func(ev event.Event) bool {
+		return ev.Type() == eventing.TypeETicketIssued && ev.Subject() == orderID
+	})
+	issued := eventingtest.Decode[eventing.ETicketIssued](t, ev)
+	if issued.Event == nil || issued.Event.City != "Paris" || issued.Seat == nil || issued.Seat.Row != "C" {
+		t.Errorf("eticket.issued carries event %+v seat %+v", issued.Event, issued.Seat)
+	}
+}

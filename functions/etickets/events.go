@@ -39,6 +39,12 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 		OrderID: p.ID, TicketID: p.Ticket.ID, HolderID: p.UserID, IssuerID: p.SellerID,
 		Title: p.Ticket.Title, FaceValue: eventing.Cents(p.Ticket.Price),
 	}
+	if p.Ticket.Event != nil {
+		sale.Event = *p.Ticket.Event
+	}
+	if p.Ticket.Seat != nil {
+		sale.Seat = *p.Ticket.Seat
+	}
 	issue := func(sale eticket.Sale) (*eticket.ETicket, error) {
 		code, err := f.signer.Code(sale.OrderID)
 		if err != nil {
@@ -111,7 +117,7 @@ func issuedEvents(e *eticket.ETicket) ([]event.Event, error) {
 	s := e.Sale()
 	ev, err := eventing.NewETicketIssued(eventing.ETicketIssued{
 		Code: e.Code(), OrderID: s.OrderID, TicketID: s.TicketID, HolderID: s.HolderID,
-		IssuerID: s.IssuerID, Title: s.Title, FaceValue: s.FaceValue,
+		IssuerID: s.IssuerID, Title: s.Title, FaceValue: s.FaceValue, Event: eventOf(s), Seat: seatOf(s),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("eventing.NewETicketIssued: %w", err)
@@ -136,4 +142,22 @@ func checkedInEvents(e *eticket.ETicket) ([]event.Event, error) {
 		return nil, fmt.Errorf("eventing.NewETicketCheckedIn: %w", err)
 	}
 	return []event.Event{ev}, nil
+}
+
+// eventOf is what s admits to, as events and answers carry it; nil when
+// its listing said nothing.
+func eventOf(s eticket.Sale) *eventing.TicketEvent {
+	if s.Event == (eventing.TicketEvent{}) {
+		return nil
+	}
+	return &s.Event
+}
+
+// seatOf is the seat of s, as events and answers carry it; nil when its
+// listing said none.
+func seatOf(s eticket.Sale) *eventing.TicketSeat {
+	if s.Seat == (eventing.TicketSeat{}) {
+		return nil
+	}
+	return &s.Seat
 }

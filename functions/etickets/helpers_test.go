@@ -99,13 +99,15 @@ func refunded(tb testing.TB, orderID string) event.Event {
 
 // eticketBody is an e-ticket as the API shows it.
 type eticketBody struct {
-	Code        string     `json:"code"`
-	OrderID     string     `json:"orderId"`
-	TicketID    string     `json:"ticketId"`
-	Title       string     `json:"title"`
-	Status      string     `json:"status"`
-	IssuedAt    time.Time  `json:"issuedAt"`
-	CheckedInAt *time.Time `json:"checkedInAt"`
+	Code        string                `json:"code"`
+	OrderID     string                `json:"orderId"`
+	TicketID    string                `json:"ticketId"`
+	Title       string                `json:"title"`
+	Status      string                `json:"status"`
+	IssuedAt    time.Time             `json:"issuedAt"`
+	CheckedInAt *time.Time            `json:"checkedInAt"`
+	Event       *eventing.TicketEvent `json:"event"`
+	Seat        *eventing.TicketSeat  `json:"seat"`
 }
 
 // held returns the e-tickets user holds, failing unless the answer is 200.

@@ -6,6 +6,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/functions/etickets/internal/eticket"
 	"github.com/buytickets/buytickets/functions/etickets/internal/qr"
 	"github.com/buytickets/buytickets/shared/apperr"
@@ -24,13 +25,16 @@ type eticketResponse struct {
 	Status      string      `json:"status"`
 	IssuedAt    httpx.Time  `json:"issuedAt"`
 	CheckedInAt *httpx.Time `json:"checkedInAt,omitempty"`
+	// Event and Seat are what it admits to, when its listing said.
+	Event *eventing.TicketEvent `json:"event,omitempty"`
+	Seat  *eventing.TicketSeat  `json:"seat,omitempty"`
 }
 
 func responseOf(e *eticket.ETicket) eticketResponse {
 	s := e.Sale()
 	resp := eticketResponse{
 		Code: e.Code(), OrderID: s.OrderID, TicketID: s.TicketID, Title: s.Title,
-		Status: string(e.Status()), IssuedAt: httpx.TimeOf(e.IssuedAt()),
+		Status: string(e.Status()), IssuedAt: httpx.TimeOf(e.IssuedAt()), Event: eventOf(s), Seat: seatOf(s),
 	}
 	if at := e.CheckedInAt(); !at.IsZero() {
 		t := httpx.TimeOf(at)

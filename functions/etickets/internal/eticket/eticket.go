@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
@@ -74,6 +75,10 @@ type Sale struct {
 	Title    string
 	// FaceValue is what the holder paid, in cents.
 	FaceValue int64
+	// Event and Seat are what it admits to, as the order said; zero when
+	// its listing said nothing.
+	Event eventing.TicketEvent
+	Seat  eventing.TicketSeat
 }
 
 // ETicket is the e-ticket of one completed order. Its fields change only
