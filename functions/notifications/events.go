@@ -51,7 +51,10 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 	if err := validOrder(ev, p.ID); err != nil {
 		return err
 	}
-	facts := mail.Facts{OrderID: p.ID, TicketID: p.Ticket.ID, Title: p.Ticket.Title, Amount: eventing.Cents(p.Ticket.Price)}
+	facts := mail.Facts{
+		OrderID: p.ID, TicketID: p.Ticket.ID, Title: p.Ticket.Title, Amount: eventing.Cents(p.Ticket.Price),
+		Admits: admits(p.Ticket.Event, p.Ticket.Seat),
+	}
 	var sale []notificationsstore.Queued
 	if store.ValidID(p.SellerID) {
 		sale = append(sale, notificationsstore.Queued{ID: mail.ID(mail.Sale, p.ID), Kind: mail.Sale, UserID: p.SellerID, Facts: facts})
@@ -100,7 +103,10 @@ func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event
 	}
 	return f.queue(tx, p.OrderID, notificationsstore.OrderFacts{BuyerID: p.HolderID, TicketID: p.TicketID, Title: p.Title}, notificationsstore.Queued{
 		ID: mail.ID(mail.Confirmation, p.OrderID), Kind: mail.Confirmation, UserID: p.HolderID,
-		Facts: mail.Facts{OrderID: p.OrderID, TicketID: p.TicketID, Title: p.Title, Amount: p.FaceValue, Code: p.Code},
+		Facts: mail.Facts{
+			OrderID: p.OrderID, TicketID: p.TicketID, Title: p.Title, Amount: p.FaceValue, Code: p.Code,
+			Admits: admits(p.Event, p.Seat),
+		},
 	})
 }
 
@@ -138,4 +144,18 @@ func validOrder(ev event.Event, orderID string) error {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
 	}
 	return nil
+}
+
+// admits is the line an email says what a ticket admits to with
+// (mail.Admits); "" when its event says nothing.
+func admits(e *eventing.TicketEvent, s *eventing.TicketSeat) string {
+	var ev eventing.TicketEvent
+	var seat eventing.TicketSeat
+	if e != nil {
+		ev = *e
+	}
+	if s != nil {
+		seat = *s
+	}
+	return mail.Admits(ev.Name, ev.Venue, ev.City, ev.StartsAt, seat.Section, seat.Row, seat.Number)
 }

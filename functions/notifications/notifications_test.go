@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/notifications/internal/mail"
 	notificationsstore "github.com/buytickets/buytickets/functions/notifications/internal/store"
@@ -211,6 +212,30 @@ func TestEventsThatCanNeverBeTakenAreRefused(t *testing.T) {
 	} {
 		if code := f.Deliver(ev); code != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", name, code)
+		}
+	}
+}
+
+func TestTheConfirmationAndTheSaleSayTheEventAndSeat(t *testing.T) {
+	t.Parallel()
+	f := newFn(t, nil, "")
+	buyer, seller := newPerson("buyer"), newPerson("seller")
+	order := newOrderID()
+	gala := &eventing.TicketEvent{Name: "Spring Gala", Venue: "Salle Pleyel", City: "Paris", StartsAt: time.Date(2027, 6, 1, 18, 0, 0, 0, time.UTC)}
+	seat := &eventing.TicketSeat{Section: "Balcony", Row: "C", Number: "12"}
+	f.MustDeliver(registered(t, seller))
+	f.MustDeliver(eventingtest.Event(t, eventing.NewOrderCompleted, eventing.OrderCompleted{
+		ID: order, Version: 1, UserID: buyer.id, BuyerEmail: buyer.email, SellerID: seller.id,
+		Ticket: eventing.OrderCompletedTicket{ID: "t1", Title: "Gala night", Price: 80, Reservation: 1, Event: gala, Seat: seat},
+	}))
+	f.MustDeliver(eventingtest.Event(t, eventing.NewETicketIssued, eventing.ETicketIssued{
+		Code: "CODE" + strings.ToUpper(order[:8]), OrderID: order, TicketID: "t1", HolderID: buyer.id, IssuerID: seller.id,
+		Title: "Gala night", FaceValue: 8000, Event: gala, Seat: seat,
+	}))
+	const line = "Spring Gala · Tue 1 Jun 2027, 18:00 UTC · Salle Pleyel, Paris · section Balcony, row C, seat 12"
+	for _, m := range append(f.inbox(t, buyer, 1), f.inbox(t, seller, 1)...) {
+		if !strings.Contains(m.Text, line) || !strings.Contains(m.HTML, "Salle Pleyel, Paris") {
+			t.Errorf("%q does not say what the ticket admits to:\n%s", m.Subject, m.Text)
 		}
 	}
 }

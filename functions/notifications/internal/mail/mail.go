@@ -59,6 +59,51 @@ type Facts struct {
 	Amount int64
 	// Code is the e-ticket's code (Confirmation).
 	Code string
+	// Admits says what the ticket admits to, in one line (Admits); "" when
+	// its listing said nothing.
+	Admits string
+}
+
+// Admits is the line that says what a ticket admits to: the event's name,
+// its start in UTC (an email's reader may be anywhere, so the zone is
+// named), its venue and city, and the seat, each left out when unknown;
+// "" for a ticket that names no event and no seat.
+func Admits(name, venue, city string, startsAt time.Time, section, row, number string) string {
+	var parts []string
+	if name != "" {
+		parts = append(parts, name)
+	}
+	if !startsAt.IsZero() {
+		parts = append(parts, startsAt.UTC().Format("Mon 2 Jan 2006, 15:04 MST"))
+	}
+	if place := joinNonEmpty(", ", venue, city); place != "" {
+		parts = append(parts, place)
+	}
+	var seat []string
+	if section != "" {
+		seat = append(seat, "section "+section)
+	}
+	if row != "" {
+		seat = append(seat, "row "+row)
+	}
+	if number != "" {
+		seat = append(seat, "seat "+number)
+	}
+	if len(seat) > 0 {
+		parts = append(parts, strings.Join(seat, ", "))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// joinNonEmpty joins the parts that are not empty with sep.
+func joinNonEmpty(sep string, parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, sep)
 }
 
 // Links are the addresses an email points its reader to.

@@ -120,3 +120,24 @@ func TestRetriesSpreadOutUpToTheCeilingAndGiveUpAfterAWeek(t *testing.T) {
 		t.Errorf("ID(sale, o1) = %q", mail.ID(mail.Sale, "o1"))
 	}
 }
+
+func TestAnEmailSaysWhatTheTicketAdmitsToInOneLine(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2027, 6, 1, 18, 0, 0, 0, time.FixedZone("CEST", 2*3600))
+	for _, tc := range []struct {
+		name                       string
+		event, venue, city         string
+		startsAt                   time.Time
+		section, row, number, want string
+	}{
+		{"everything", "Spring Gala", "Salle Pleyel", "Paris", at, "Balcony", "C", "12",
+			"Spring Gala · Tue 1 Jun 2027, 16:00 UTC · Salle Pleyel, Paris · section Balcony, row C, seat 12"},
+		{"an event without a place or seat", "Gig", "", "", at, "", "", "", "Gig · Tue 1 Jun 2027, 16:00 UTC"},
+		{"a city alone and a seat number", "Gig", "", "Lyon", at, "", "", "7", "Gig · Tue 1 Jun 2027, 16:00 UTC · Lyon · seat 7"},
+		{"nothing", "", "", "", time.Time{}, "", "", "", ""},
+	} {
+		if got := mail.Admits(tc.event, tc.venue, tc.city, tc.startsAt, tc.section, tc.row, tc.number); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -70,6 +70,7 @@ type mailDoc struct {
 	Title      string    `store:"title,omitempty"`
 	Amount     int64     `store:"amount,omitempty"`
 	Code       string    `store:"code,omitempty"`
+	Admits     string    `store:"admits,omitempty"`
 	CreatedAt  time.Time `store:"createdAt"`
 	PendingAt  time.Time `store:"pendingAt,omitempty"`
 	Attempts   int       `store:"attempts"`
@@ -147,7 +148,7 @@ func (s *Store) QueueIn(tx store.Tx, q Queued, now time.Time) (func() error, err
 	}
 	d = mailDoc{
 		Kind: string(q.Kind), UserID: q.UserID, OrderID: q.Facts.OrderID, TicketID: q.Facts.TicketID,
-		Title: q.Facts.Title, Amount: q.Facts.Amount, Code: q.Facts.Code,
+		Title: q.Facts.Title, Amount: q.Facts.Amount, Code: q.Facts.Code, Admits: q.Facts.Admits,
 		CreatedAt: now, PendingAt: now,
 	}
 	return func() error { return tx.Create(Mail, q.ID, d) }, nil
@@ -208,7 +209,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 		d.PendingAt = now.Add(lease)
 		q = Queued{
 			ID: id, Kind: mail.Kind(d.Kind), UserID: d.UserID, CreatedAt: d.CreatedAt, Attempts: d.Attempts,
-			Facts: mail.Facts{OrderID: d.OrderID, TicketID: d.TicketID, Title: d.Title, Amount: d.Amount, Code: d.Code},
+			Facts: mail.Facts{OrderID: d.OrderID, TicketID: d.TicketID, Title: d.Title, Amount: d.Amount, Code: d.Code, Admits: d.Admits},
 		}
 		return tx.Set(Mail, id, d)
 	})
