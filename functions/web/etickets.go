@@ -31,6 +31,10 @@ type eticketView struct {
 	// checked in.
 	StatusLabel string
 	UsedAt      *time.Time
+	// Event and Seat are what it admits to, in the visitor's zone; nil and
+	// "" when its listing said nothing.
+	Event *eventView
+	Seat  string
 }
 
 // eticketStatusLabels name an e-ticket's status on the page.
@@ -41,8 +45,9 @@ var eticketStatusLabels = map[string]string{
 	api.ETicketListed:  "Listed for resale",
 }
 
-func viewETicket(e api.ETicket) eticketView {
-	v := eticketView{ETicket: e, Grouped: groupCode(e.Code), StatusLabel: eticketStatusLabels[e.Status]}
+func viewETicket(e api.ETicket, loc *time.Location, now time.Time) eticketView {
+	v := eticketView{ETicket: e, Grouped: groupCode(e.Code), StatusLabel: eticketStatusLabels[e.Status],
+		Event: viewEvent(e.Event, loc, now), Seat: seatText(e.Seat)}
 	if v.StatusLabel == "" {
 		v.StatusLabel = e.Status
 	}
@@ -92,7 +97,7 @@ func (f *Function) orderETicket(v *visit, orderID string) (*eticketView, string)
 		}
 		for _, e := range p.ETickets {
 			if e.OrderID == orderID {
-				view := viewETicket(e)
+				view := viewETicket(e, visitorZone(v.r), v.now())
 				return &view, ""
 			}
 		}
@@ -133,7 +138,7 @@ func (f *Function) handleETickets() http.Handler {
 		}
 		l := eticketListing{ETickets: make([]eticketView, 0, len(p.ETickets)), First: "/etickets", Paged: after != ""}
 		for _, e := range p.ETickets {
-			l.ETickets = append(l.ETickets, viewETicket(e))
+			l.ETickets = append(l.ETickets, viewETicket(e, visitorZone(v.r), v.now()))
 		}
 		if p.Next != "" {
 			l.Next = "/etickets?after=" + url.QueryEscape(p.Next)

@@ -168,3 +168,27 @@ func TestETicketPageShowsItsQRAndCodeToItsHolder(t *testing.T) {
 		}
 	}
 }
+
+func TestAPaidOrderAndItsETicketSayTheEventAndSeat(t *testing.T) {
+	t.Parallel()
+	const event = `"event":{"name":"Spring Gala","venue":"Salle Pleyel","city":"Paris","startsAt":"2027-06-01T18:00:00Z"},"seat":{"section":"Balcony","row":"C","number":"12"}`
+	order := strings.Replace(paidOrder, `"price":13.5}`, `"price":13.5,`+event+`}`, 1)
+	eticket := strings.Replace(validETicket, `"status":"valid"`, `"status":"valid",`+event, 1)
+	a := &recordedAPI{answers: map[string]answer{
+		"GET /api/orders/" + orderID: {body: order},
+		"GET /api/etickets":          {body: `[` + eticket + `]`},
+	}}
+	s := newStorefront(t, a, "", time.Time{})
+	resp := s.get("/orders/"+orderID, signedInCookies...)
+	page := body(t, resp)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status = %d, want 200:\n%s", resp.StatusCode, page)
+	}
+	mustContain(t, page,
+		`<p class="event" data-order-event><span data-event-name>Spring Gala</span>`,
+		`data-event-place>Salle Pleyel, Paris</span>`,
+		`<p data-order-seat>Section Balcony, Row C, Seat 12</p>`,
+		`<dt>Event</dt>`,
+		`<dd data-eticket-seat>Section Balcony, Row C, Seat 12</dd>`,
+		`Tue 1 Jun 2027, 18:00 UTC`)
+}

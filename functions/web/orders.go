@@ -97,7 +97,7 @@ func (f *Function) handleOrders() http.Handler {
 		now := v.now()
 		views := make([]orderView, 0, len(orders))
 		for _, o := range orders {
-			views = append(views, viewOrder(o, now))
+			views = append(views, viewOrder(o, visitorZone(v.r), now))
 		}
 		v.render(http.StatusOK, "orders", page{Title: "My orders", Content: views})
 	})
@@ -229,7 +229,7 @@ type stripeElement struct {
 
 // renderOrder shows order o with status.
 func (f *Function) renderOrder(v *visit, status int, o api.Order, refusal string, confirming bool) {
-	view := viewOrder(o, v.now())
+	view := viewOrder(o, visitorZone(v.r), v.now())
 	p := page{Title: "Order for " + o.Ticket.Title}
 	content := orderPage{Order: view, Refusal: refusal, TestCards: testCards}
 	switch {

@@ -50,7 +50,7 @@ func (f *Function) showETicket(v *visit, code string, status int, fm form) {
 		v.fail(err)
 		return
 	}
-	content := eticketPage{ETicket: viewETicket(e), Resale: f.resaleOf(v, e)}
+	content := eticketPage{ETicket: viewETicket(e, visitorZone(v.r), v.now()), Resale: f.resaleOf(v, e)}
 	if content.Resale != nil {
 		content.Resale.Form = fm
 	}

@@ -80,7 +80,7 @@ func (f *Function) handleSupportOrder() http.Handler {
 			v.fail(err)
 			return
 		}
-		content := supportPage{Order: viewOrder(o, v.now()), Story: storyOfOrder(steps)}
+		content := supportPage{Order: viewOrder(o, visitorZone(v.r), v.now()), Story: storyOfOrder(steps)}
 		if payments, err := f.api.OrderPayments(v.ctx(), v.session, id); err != nil {
 			f.missing(v, &content, "payments", err)
 		} else {

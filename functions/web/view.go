@@ -88,11 +88,16 @@ type orderView struct {
 	Countdown   string
 	// Price is the order's price as money.
 	Price string
+	// Event and Seat are what its ticket admits to, in the visitor's zone;
+	// nil and "" when its listing said nothing.
+	Event *eventView
+	Seat  string
 }
 
-func viewOrder(o api.Order, now time.Time) orderView {
+func viewOrder(o api.Order, loc *time.Location, now time.Time) orderView {
 	state := orderState(o, now)
-	v := orderView{Order: o, State: state, StateLabel: stateLabels[state], Price: money(o.Ticket.Price)}
+	v := orderView{Order: o, State: state, StateLabel: stateLabels[state], Price: money(o.Ticket.Price),
+		Event: viewEvent(o.Ticket.Event, loc, now), Seat: seatText(o.Ticket.Seat)}
 	if state == stateAwaiting {
 		left := o.ExpiresAt.Sub(now)
 		v.SecondsLeft, v.Countdown = secondsLeft(left), countdown(left)

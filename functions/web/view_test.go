@@ -61,7 +61,7 @@ func TestOrdersShowPaidAwaitingCancelledOrExpired(t *testing.T) {
 		{"cancelled by expiry", api.Order{Status: "cancelled", CancelReason: "expired", ExpiresAt: earlier}, "expired"},
 	}
 	for _, tc := range tests {
-		v := viewOrder(tc.o, now)
+		v := viewOrder(tc.o, time.UTC, now)
 		if v.State != tc.want {
 			t.Errorf("%s: state %q, want %q", tc.name, v.State, tc.want)
 		}

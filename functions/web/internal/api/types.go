@@ -154,6 +154,10 @@ type OrderTicket struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
 	Price Price  `json:"price"`
+	// Event and Seat are what the ticket admits to, as its listing said
+	// when ordered; nil when it said none.
+	Event *Event `json:"event,omitempty"`
+	Seat  *Seat  `json:"seat,omitempty"`
 }
 
 // Payment is a charge the payments API made for an order.
@@ -233,6 +237,10 @@ type ETicket struct {
 	Status      string     `json:"status"`
 	IssuedAt    time.Time  `json:"issuedAt"`
 	CheckedInAt *time.Time `json:"checkedInAt,omitempty"`
+	// Event and Seat are what it admits to; nil when its listing said
+	// none.
+	Event *Event `json:"event,omitempty"`
+	Seat  *Seat  `json:"seat,omitempty"`
 }
 
 // ETicketPage is one page of the user's e-tickets, newest first, and the
