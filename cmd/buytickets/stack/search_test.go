@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/broker"
+	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // eventListing is a listing's body with an event in city at startsAt.
@@ -114,5 +116,49 @@ func TestSearchingTheShopByEveryFilterAndPagingWhileListingsArrive(t *testing.T)
 	})
 	if want := []string{fado, blues, opera}; !slices.Equal(got, want) || arrived != 2 {
 		t.Errorf("paging while %d listings arrived found %v, want %v", arrived, got, want)
+	}
+}
+
+// A buyer of a ticket for an event finds the event on the order, on the
+// e-ticket and in the e-ticket's email, and the seller in the sale's.
+func TestTheEventAndSeatFollowTheTicketToTheOrderTheETicketAndTheEmails(t *testing.T) {
+	t.Parallel()
+	s := market(t, nil, broker.Chaos{})
+	mail := testenv.Mailpit{API: s.MailURL()}
+	seller, buyer := signUp(t, s, "seller"), signUp(t, s, "buyer")
+	starts := time.Now().UTC().Truncate(time.Hour).Add(72 * time.Hour)
+	body := eventListing("Gala night", 30, "Spring Gala", "Paris", starts)
+	body["seat"] = map[string]any{"section": "Balcony", "row": "C", "number": "12"}
+	var tk ticket
+	seller.must(http.StatusCreated, "POST", "/api/tickets", body, &tk)
+	o := buyer.order(tk.ID)
+	buyer.paid(o)
+	buyer.eticketOf(o, "valid")
+
+	type described struct {
+		Ticket struct {
+			Event struct{ Name string } `json:"event"`
+			Seat  struct{ Row string }  `json:"seat"`
+		} `json:"ticket"`
+		Event struct{ Name string } `json:"event"`
+		Seat  struct{ Row string }  `json:"seat"`
+	}
+	var read described
+	buyer.must(http.StatusOK, "GET", "/api/orders/"+o.ID, nil, &read)
+	if read.Ticket.Event.Name != "Spring Gala" || read.Ticket.Seat.Row != "C" {
+		t.Errorf("the order says %+v", read.Ticket)
+	}
+	var held []described
+	buyer.must(http.StatusOK, "GET", "/api/etickets", nil, &held)
+	if len(held) != 1 || held[0].Event.Name != "Spring Gala" || held[0].Seat.Row != "C" {
+		t.Errorf("the e-tickets say %+v", held)
+	}
+	line := "Spring Gala · " + starts.Format("Mon 2 Jan 2006, 15:04 MST") + " · Paris · section Balcony, row C, seat 12"
+	for _, who := range []*user{buyer, seller} {
+		subjects(t, mail, who.email, 1)
+		m := mail.Read(t, mail.To(t, who.email)[0].ID)
+		if !strings.Contains(m.Text, line) {
+			t.Errorf("the email to %s does not say %q:\n%s", who.email, line, m.Text)
+		}
 	}
 }
