@@ -57,7 +57,15 @@ func realMain(ctx context.Context) error {
 	if err := config.FromEnv(&cfg); err != nil {
 		return err
 	}
-	logger := logging.New(os.Stderr, cfg.LogLevel)
+	format := cfg.LogFormat
+	if format == "" && logging.IsTerminal(os.Stderr) {
+		// make run in a terminal: a person reads it.
+		format = logging.Text
+	}
+	logger, err := logging.Open(os.Stderr, cfg.LogLevel, format)
+	if err != nil {
+		return err
+	}
 	stack.TuneGC()
 	s, err := stack.Start(ctx, stack.Options{
 		Addr:        net.JoinHostPort(cfg.BindAddr, cfg.Port),

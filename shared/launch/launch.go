@@ -27,6 +27,9 @@ import (
 type Settings struct {
 	Port     string `env:"PORT" default:"8080"`
 	LogLevel string `env:"LOG_LEVEL" default:"info"`
+	// LogFormat is json (Cloud Logging's) or text (a person's); json when
+	// empty.
+	LogFormat string `env:"LOG_FORMAT"`
 }
 
 func (s *Settings) settings() *Settings { return s }
@@ -90,7 +93,10 @@ func Serve[S any, PS interface {
 	if err := config.FromEnv(s); err != nil {
 		return err
 	}
-	logger := logging.New(os.Stdout, s.settings().LogLevel)
+	logger, err := logging.Open(os.Stdout, s.settings().LogLevel, s.settings().LogFormat)
+	if err != nil {
+		return err
+	}
 	ctx = logging.WithLogger(ctx, logger)
 	var closers []io.Closer
 	defer func() {

@@ -1,13 +1,54 @@
 // Package logging provides the one logger: log/slog writing JSON with a
-// Cloud Logging "severity", carried in the context.
+// Cloud Logging "severity", or, for a person at a terminal, one readable
+// line per record; carried in the context.
 package logging
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
+	"time"
+
+	"github.com/lmittmann/tint"
+	"golang.org/x/term"
 )
+
+// The formats a logger writes (LOG_FORMAT).
+const (
+	// JSON is one JSON object per record, as Cloud Logging reads them.
+	JSON = "json"
+	// Text is one line per record for a person: time, level, message and
+	// the record's fields (function, request, error…), colored on a
+	// terminal.
+	Text = "text"
+)
+
+// ErrFormat is a LOG_FORMAT that names no format.
+var ErrFormat = errors.New(`LOG_FORMAT must be "json" or "text"`)
+
+// Open returns the logger writing to w at level in format (JSON or Text;
+// JSON when empty).
+func Open(w io.Writer, level, format string) (*slog.Logger, error) {
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", JSON:
+		return New(w, level), nil
+	case Text:
+		return slog.New(tint.NewHandler(w, &tint.Options{
+			Level: ParseLevel(level), TimeFormat: time.TimeOnly, NoColor: !IsTerminal(w),
+		})), nil
+	default:
+		return nil, ErrFormat
+	}
+}
+
+// IsTerminal reports whether w is a terminal a person reads.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
 
 type contextKey struct{}
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/buytickets/buytickets/shared/logging"
@@ -118,5 +120,41 @@ func TestANilLoggerLeavesTheContextsLoggerInPlace(t *testing.T) {
 	}
 	if got := logging.FromContext(logging.WithLogger(context.Background(), nil)); got == nil {
 		t.Error("a nil logger alone gives a nil logger, want slog's default")
+	}
+}
+
+func TestAPersonReadsOneLinePerRecordAndCloudLoggingReadsJSON(t *testing.T) {
+	t.Parallel()
+	var text bytes.Buffer
+	logger, err := logging.Open(&text, "info", "text")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger.With("function", "tickets").Warn("relay failed", "error", "connection refused")
+	logger.Debug("not shown")
+	line := strings.TrimSuffix(text.String(), "\n")
+	if strings.Contains(line, "\n") || strings.Contains(line, "{") || strings.Contains(line, "\x1b[") {
+		t.Fatalf("text is not one plain line per record: %q", text.String())
+	}
+	for _, want := range []string{"WRN", "relay failed", "function=tickets", `error="connection refused"`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("line %q lacks %q", line, want)
+		}
+	}
+
+	for _, format := range []string{"", "json", "JSON"} {
+		var js bytes.Buffer
+		logger, err := logging.Open(&js, "info", format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger.Info("served")
+		var rec map[string]any
+		if err := json.Unmarshal(js.Bytes(), &rec); err != nil || rec["severity"] != "INFO" || rec["message"] != "served" {
+			t.Errorf("LOG_FORMAT %q wrote %q (%v), want Cloud Logging's JSON", format, js.String(), err)
+		}
+	}
+	if _, err := logging.Open(&text, "info", "xml"); !errors.Is(err, logging.ErrFormat) {
+		t.Errorf("LOG_FORMAT xml: %v, want ErrFormat", err)
 	}
 }
