@@ -36,7 +36,7 @@ func Open(w io.Writer, level, format string) (*slog.Logger, error) {
 	case "", JSON:
 		return New(w, level), nil
 	case Text:
-		return slog.New(tint.NewHandler(w, &tint.Options{
+		return slog.New(tint.NewTextHandler(w, &tint.Options{
 			Level: ParseLevel(level), TimeFormat: time.TimeOnly, NoColor: !IsTerminal(w),
 		})), nil
 	default:
