@@ -292,9 +292,16 @@ func (f *fn) wantRegistered(users ...userBody) {
 	for _, u := range users {
 		f.broker.WaitAbout(f.tb, waitFor, eventing.TypeUserRegistered, u.ID)
 	}
+	// The relay sends at least once: a round that read an entry pending a
+	// moment before another round sent it and let it go may send it again,
+	// under its id, which receivers take once.
 	taken := f.broker.Events()
-	if len(taken) != len(users) {
-		f.tb.Errorf("the broker took %d events, want %d user.registered", len(taken), len(users))
+	ids := map[string]bool{}
+	for _, ev := range taken {
+		ids[ev.ID()] = true
+	}
+	if len(ids) != len(users) {
+		f.tb.Errorf("the broker took %d events, want %d user.registered", len(ids), len(users))
 	}
 	for _, ev := range taken {
 		f.wantRegisteredEvent("the broker took", ev, want)
