@@ -8,6 +8,7 @@ package search
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/text/cases"
@@ -21,17 +22,20 @@ import (
 // characters, which keeps a listing's terms bounded.
 const MaxPrefix = 20
 
-// folder returns what removes accents (the combining marks of the
-// canonical decomposition) and folds case. A transformer keeps state as it
-// runs, so each use has its own.
-func folder() transform.Transformer {
+// folders holds the transformers that remove accents (the combining marks
+// of the canonical decomposition) and fold case. A transformer keeps state
+// as it runs, so each use takes one of its own; building one costs more
+// than the folding itself, and every write of a ticket folds its texts.
+var folders = sync.Pool{New: func() any {
 	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC, cases.Fold())
-}
+}}
 
 // Fold returns s without accents and in folded case: "Zürich" and
 // "ZURICH" fold alike. It is safe for concurrent use.
 func Fold(s string) string {
-	out, _, err := transform.String(folder(), s)
+	folder := folders.Get().(transform.Transformer)
+	defer folders.Put(folder)
+	out, _, err := transform.String(folder, s) // which resets folder first
 	if err != nil {
 		return strings.ToLower(s)
 	}
