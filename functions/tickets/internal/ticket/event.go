@@ -61,29 +61,23 @@ type SeatInput struct {
 // now. It reports every failed field at once as apperr.Fields, named
 // "event.name" and so on.
 func ParseEvent(in EventInput, now time.Time) (Event, error) {
-	var fields apperr.Fields
-	keep := func(s string, err *apperr.Error) string {
-		if err != nil {
-			fields = append(fields, err)
-		}
-		return s
-	}
+	var bad refusals
 	e := Event{
-		Name:  keep(parseText("event.name", "Event name", in.Name, MaxEventNameLen, true)),
-		Venue: keep(parseText("event.venue", "Venue", in.Venue, MaxPlaceLen, false)),
-		City:  keep(parseText("event.city", "City", in.City, MaxPlaceLen, false)),
+		Name:  bad.text(parseText("event.name", "Event name", in.Name, MaxEventNameLen, true)),
+		Venue: bad.text(parseText("event.venue", "Venue", in.Venue, MaxPlaceLen, false)),
+		City:  bad.text(parseText("event.city", "City", in.City, MaxPlaceLen, false)),
 	}
 	switch at, err := time.Parse(time.RFC3339, strings.TrimSpace(in.StartsAt)); {
 	case strings.TrimSpace(in.StartsAt) == "":
-		fields = append(fields, apperr.Field("event.startsAt", "Start time is required"))
+		bad.add(apperr.Field("event.startsAt", "Start time is required"))
 	case err != nil:
-		fields = append(fields, apperr.Field("event.startsAt", "Start time must be a date and time such as 2027-06-01T20:00:00+02:00"))
+		bad.add(apperr.Field("event.startsAt", "Start time must be a date and time such as 2027-06-01T20:00:00+02:00"))
 	case !at.After(now):
-		fields = append(fields, apperr.Field("event.startsAt", "Start time must be in the future"))
+		bad.add(apperr.Field("event.startsAt", "Start time must be in the future"))
 	default:
 		e.StartsAt = at.UTC().Truncate(time.Millisecond)
 	}
-	if err := fields.Err(); err != nil {
+	if err := bad.Err(); err != nil {
 		return Event{}, err
 	}
 	return e, nil
@@ -92,19 +86,13 @@ func ParseEvent(in EventInput, now time.Time) (Event, error) {
 // ParseSeat checks a seat: each part optional, up to MaxSeatPartLen
 // characters of visible text, reported as "seat.section" and so on.
 func ParseSeat(in SeatInput) (Seat, error) {
-	var fields apperr.Fields
-	keep := func(s string, err *apperr.Error) string {
-		if err != nil {
-			fields = append(fields, err)
-		}
-		return s
-	}
+	var bad refusals
 	s := Seat{
-		Section: keep(parseText("seat.section", "Section", in.Section, MaxSeatPartLen, false)),
-		Row:     keep(parseText("seat.row", "Row", in.Row, MaxSeatPartLen, false)),
-		Number:  keep(parseText("seat.number", "Seat number", in.Number, MaxSeatPartLen, false)),
+		Section: bad.text(parseText("seat.section", "Section", in.Section, MaxSeatPartLen, false)),
+		Row:     bad.text(parseText("seat.row", "Row", in.Row, MaxSeatPartLen, false)),
+		Number:  bad.text(parseText("seat.number", "Seat number", in.Number, MaxSeatPartLen, false)),
 	}
-	if err := fields.Err(); err != nil {
+	if err := bad.Err(); err != nil {
 		return Seat{}, err
 	}
 	return s, nil
@@ -145,27 +133,46 @@ type Input struct {
 // apperr.Fields: the title and price as ParseDetails does, the event as
 // ParseEvent does and the seat as ParseSeat does.
 func Parse(in Input, now time.Time) (Details, error) {
-	var fields apperr.Fields
-	collect := func(err error) {
-		var fs apperr.Fields
-		if errors.As(err, &fs) {
-			fields = append(fields, fs...)
-		}
-	}
+	var bad refusals
 	d, err := ParseDetails(in.Title, in.Price)
-	collect(err)
+	bad.all(err)
 	if in.Event != nil {
 		e, err := ParseEvent(*in.Event, now)
-		collect(err)
+		bad.all(err)
 		d.Event = &e
 	}
 	if in.Seat != nil {
 		s, err := ParseSeat(*in.Seat)
-		collect(err)
+		bad.all(err)
 		d.Seat = &s
 	}
-	if err := fields.Err(); err != nil {
+	if err := bad.Err(); err != nil {
 		return Details{}, err
 	}
 	return d, nil
+}
+
+// refusals gathers the field refusals of one parse, so that all of them
+// are reported at once (apperr.Fields).
+type refusals struct{ apperr.Fields }
+
+// add records the refusal err.
+func (r *refusals) add(err *apperr.Error) { r.Fields = append(r.Fields, err) }
+
+// text records err, the refusal of one field's text, if any, and returns
+// the text: parseText's results, as they come.
+func (r *refusals) text(s string, err *apperr.Error) string {
+	if err != nil {
+		r.add(err)
+	}
+	return s
+}
+
+// all records every refusal of err, a parse's apperr.Fields; nil records
+// none.
+func (r *refusals) all(err error) {
+	var fs apperr.Fields
+	if errors.As(err, &fs) {
+		r.Fields = append(r.Fields, fs...)
+	}
 }

@@ -1,8 +1,6 @@
 package ticket
 
 import (
-	"errors"
-
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/paging"
 )
@@ -71,17 +69,11 @@ var pages = paging.Rule{DefaultLimit: DefaultLimit, MaxLimit: MaxLimit, ValidAft
 // (ParseSearch) at once, reporting every bad parameter together, and
 // ErrSearchOfMine for a search of the caller's own tickets.
 func ParseQuery(limit, after, seller string, p Params) (Listing, error) {
-	var bad apperr.Fields
-	collect := func(err error) {
-		var fs apperr.Fields
-		if errors.As(err, &fs) {
-			bad = append(bad, fs...)
-		}
-	}
+	var bad refusals
 	l, err := ParseListing(limit, after, seller)
-	collect(err)
+	bad.all(err)
 	s, err := ParseSearch(p)
-	collect(err)
+	bad.all(err)
 	if err := bad.Err(); err != nil {
 		return Listing{}, err
 	}
