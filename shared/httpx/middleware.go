@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // RequestIDHeader carries a request's id: taken from the request when a
@@ -131,13 +132,14 @@ func newRequestID() string {
 }
 
 // Standard returns h inside the middleware every function's surface has,
-// outermost first: logger (when not nil) put into the request's context,
-// RequestLogger, StrictTransport, Recover.
+// outermost first: the request's trace continued or started
+// (tracing.Middleware), logger (when not nil) put into the request's
+// context, RequestLogger, StrictTransport, Recover.
 func Standard(logger *slog.Logger, h http.Handler) http.Handler {
 	h = RequestLogger(StrictTransport(Recover(h)))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return tracing.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r.WithContext(logging.WithLogger(r.Context(), logger)))
-	})
+	}))
 }
 
 // HSTS is the Strict-Transport-Security every answer over HTTPS carries:

@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"net/http"
+
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Mux is an http.ServeMux that answers in the error shape where ServeMux
@@ -18,10 +20,12 @@ func NewMux() *Mux {
 	return &Mux{ServeMux: http.NewServeMux()}
 }
 
-// ServeHTTP dispatches r to the handler whose pattern matches it, or
-// answers 404 or 405 in the error shape.
+// ServeHTTP dispatches r to the handler whose pattern matches it, naming
+// the request's span for the pattern, or answers 404 or 405 in the error
+// shape.
 func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := m.Handler(r); pattern != "" {
+		tracing.Route(r.Context(), pattern)
 		m.ServeMux.ServeHTTP(w, r)
 		return
 	}

@@ -13,13 +13,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/buytickets/buytickets/shared/config"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/server"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Settings are what every command reads: embed them first in the
@@ -30,6 +33,47 @@ type Settings struct {
 	// LogFormat is json (Cloud Logging's) or text (a person's); json when
 	// empty.
 	LogFormat string `env:"LOG_FORMAT"`
+	// Project is the Google Cloud project, whose Cloud Trace the log
+	// lines' trace fields name.
+	Project string `env:"GOOGLE_CLOUD_PROJECT"`
+	// Service is the Knative Service the function runs as, the name of
+	// its spans' service.
+	Service string `env:"K_SERVICE"`
+	// OTLPEndpoint, when set, is where spans and metrics are pushed by
+	// OTLP over HTTP (the exporters read it, and the other
+	// OTEL_EXPORTER_OTLP_* settings, themselves); none are when empty.
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+}
+
+// Tracing sets up the process's tracing as the settings say (see package
+// tracing), for service when K_SERVICE names none, and returns the
+// function that flushes and stops it, once the process has stopped
+// serving: within FlushTimeout, and logging to logger what it could not
+// send.
+func (s *Settings) Tracing(ctx context.Context, service string, logger *slog.Logger) (stop func(), err error) {
+	if s.Service != "" {
+		service = s.Service
+	}
+	shutdown, err := tracing.Setup(ctx, tracing.Options{Service: service, Export: s.OTLPEndpoint != ""})
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
+		defer cancel()
+		if err := shutdown(ctx); err != nil {
+			logger.WarnContext(ctx, "traces not flushed", slog.Any("error", err))
+		}
+	}, nil
+}
+
+// FlushTimeout bounds the last flush of spans and metrics, within the
+// time Knative leaves a stopping pod.
+const FlushTimeout = 5 * time.Second
+
+// Logger opens the logger the settings describe, writing to w.
+func (s *Settings) Logger(w io.Writer) (*slog.Logger, error) {
+	return logging.Open(w, logging.Options{Level: s.LogLevel, Format: s.LogFormat, Project: s.Project})
 }
 
 func (s *Settings) settings() *Settings { return s }
@@ -93,11 +137,16 @@ func Serve[S any, PS interface {
 	if err := config.FromEnv(s); err != nil {
 		return err
 	}
-	logger, err := logging.Open(os.Stdout, s.settings().LogLevel, s.settings().LogFormat)
+	logger, err := s.settings().Logger(os.Stdout)
 	if err != nil {
 		return err
 	}
 	ctx = logging.WithLogger(ctx, logger)
+	stopTracing, err := s.settings().Tracing(ctx, filepath.Base(os.Args[0]), logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	var closers []io.Closer
 	defer func() {
 		for _, c := range slices.Backward(closers) {

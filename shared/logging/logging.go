@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lmittmann/tint"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/term"
 )
 
@@ -29,16 +30,28 @@ const (
 // ErrFormat is a LOG_FORMAT that names no format.
 var ErrFormat = errors.New(`LOG_FORMAT must be "json" or "text"`)
 
-// Open returns the logger writing to w at level in format (JSON or Text;
-// JSON when empty).
-func Open(w io.Writer, level, format string) (*slog.Logger, error) {
-	switch strings.ToLower(strings.TrimSpace(format)) {
+// Options say how a logger writes.
+type Options struct {
+	// Level is LOG_LEVEL: "debug", "info", "warn" or "error"; info when
+	// empty or unknown.
+	Level string
+	// Format is LOG_FORMAT: JSON or Text; JSON when empty.
+	Format string
+	// Project is the Google Cloud project whose Cloud Trace holds the
+	// traces the log lines name (GOOGLE_CLOUD_PROJECT); when empty, a
+	// line names its trace by id alone.
+	Project string
+}
+
+// Open returns the logger writing to w as o says.
+func Open(w io.Writer, o Options) (*slog.Logger, error) {
+	switch strings.ToLower(strings.TrimSpace(o.Format)) {
 	case "", JSON:
-		return New(w, level), nil
+		return slog.New(traceHandler{Handler: jsonHandler(w, o.Level), project: o.Project}), nil
 	case Text:
-		return slog.New(tint.NewTextHandler(w, &tint.Options{
-			Level: ParseLevel(level), TimeFormat: time.TimeOnly, NoColor: !IsTerminal(w),
-		})), nil
+		return slog.New(traceHandler{Handler: tint.NewTextHandler(w, &tint.Options{
+			Level: ParseLevel(o.Level), TimeFormat: time.TimeOnly, NoColor: !IsTerminal(w),
+		}), short: true}), nil
 	default:
 		return nil, ErrFormat
 	}
@@ -53,10 +66,15 @@ func IsTerminal(w io.Writer) bool {
 type contextKey struct{}
 
 // New returns a JSON logger writing to w at level ("debug", "info", "warn",
-// "error"; info when empty or unknown), with the level under "severity" and
-// the text under "message", as Cloud Logging reads them.
+// "error"; info when empty or unknown), with the level under "severity",
+// the text under "message" and the trace of the record's context under
+// Cloud Logging's trace fields (TraceKey), as Cloud Logging reads them.
 func New(w io.Writer, level string) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+	return slog.New(traceHandler{Handler: jsonHandler(w, level)})
+}
+
+func jsonHandler(w io.Writer, level string) slog.Handler {
+	return slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level: ParseLevel(level),
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
@@ -73,7 +91,51 @@ func New(w io.Writer, level string) *slog.Logger {
 			}
 			return a
 		},
-	}))
+	})
+}
+
+// The fields by which Cloud Logging joins a log line to its trace and span
+// (cloud.google.com/logging/docs/structured-logging).
+const (
+	TraceKey        = "logging.googleapis.com/trace"
+	SpanKey         = "logging.googleapis.com/spanId"
+	TraceSampledKey = "logging.googleapis.com/trace_sampled"
+)
+
+// traceHandler adds to each record logged with a context that carries a
+// span the record's trace: Cloud Logging's three fields, or, when short
+// (for a person), the trace id under "trace".
+type traceHandler struct {
+	slog.Handler
+	project string
+	short   bool
+}
+
+func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		id := sc.TraceID().String()
+		switch {
+		case h.short:
+			r.AddAttrs(slog.String("trace", id))
+		default:
+			if h.project != "" {
+				id = "projects/" + h.project + "/traces/" + id
+			}
+			r.AddAttrs(slog.String(TraceKey, id), slog.String(SpanKey, sc.SpanID().String()),
+				slog.Bool(TraceSampledKey, sc.IsSampled()))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h.Handler = h.Handler.WithAttrs(attrs)
+	return h
+}
+
+func (h traceHandler) WithGroup(name string) slog.Handler {
+	h.Handler = h.Handler.WithGroup(name)
+	return h
 }
 
 // ParseLevel reads a LOG_LEVEL value; unknown or empty is info.

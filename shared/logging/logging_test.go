@@ -126,7 +126,7 @@ func TestANilLoggerLeavesTheContextsLoggerInPlace(t *testing.T) {
 func TestAPersonReadsOneLinePerRecordAndCloudLoggingReadsJSON(t *testing.T) {
 	t.Parallel()
 	var text bytes.Buffer
-	logger, err := logging.Open(&text, "info", "text")
+	logger, err := logging.Open(&text, logging.Options{Level: "info", Format: "text"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestAPersonReadsOneLinePerRecordAndCloudLoggingReadsJSON(t *testing.T) {
 
 	for _, format := range []string{"", "json", "JSON"} {
 		var js bytes.Buffer
-		logger, err := logging.Open(&js, "info", format)
+		logger, err := logging.Open(&js, logging.Options{Level: "info", Format: format})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestAPersonReadsOneLinePerRecordAndCloudLoggingReadsJSON(t *testing.T) {
 			t.Errorf("LOG_FORMAT %q wrote %q (%v), want Cloud Logging's JSON", format, js.String(), err)
 		}
 	}
-	if _, err := logging.Open(&text, "info", "xml"); !errors.Is(err, logging.ErrFormat) {
+	if _, err := logging.Open(&text, logging.Options{Level: "info", Format: "xml"}); !errors.Is(err, logging.ErrFormat) {
 		t.Errorf("LOG_FORMAT xml: %v, want ErrFormat", err)
 	}
 }

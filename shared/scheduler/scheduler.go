@@ -42,6 +42,10 @@ type Task struct {
 	Body []byte
 	// At is when the call is due.
 	At time.Time
+	// Trace is the W3C traceparent of the work that scheduled the task
+	// (tracing.Traceparent), sent with the call so that it continues that
+	// trace; none when empty.
+	Trace string
 }
 
 // Scheduler schedules and cancels tasks.

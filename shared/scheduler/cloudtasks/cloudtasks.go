@@ -101,7 +101,8 @@ func Open(ctx context.Context, cfg Config) (*Scheduler, error) {
 func (s *Scheduler) Close() error { return s.client.Close() }
 
 // Schedule creates t as an HTTP task due at t.At: a POST of t.Body as
-// JSON, with an OIDC token when Config.ServiceAccountEmail is set. A task
+// JSON, with an OIDC token when Config.ServiceAccountEmail is set and the
+// task's traceparent when it has one. A task
 // of the same name, scheduled before (AlreadyExists), is success.
 func (s *Scheduler) Schedule(ctx context.Context, t scheduler.Task) error {
 	if err := scheduler.CheckName(t.Name); err != nil {
@@ -115,6 +116,9 @@ func (s *Scheduler) Schedule(ctx context.Context, t scheduler.Task) error {
 		HttpMethod: cloudtaskspb.HttpMethod_POST,
 		Headers:    map[string]string{"Content-Type": "application/json"},
 		Body:       t.Body,
+	}
+	if t.Trace != "" {
+		req.Headers["traceparent"] = t.Trace
 	}
 	if s.cfg.ServiceAccountEmail != "" {
 		req.AuthorizationHeader = &cloudtaskspb.HttpRequest_OidcToken{OidcToken: &cloudtaskspb.OidcToken{

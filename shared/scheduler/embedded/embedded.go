@@ -57,6 +57,7 @@ const Collection = "scheduledTasks"
 type taskDoc struct {
 	URL        string    `store:"url"`
 	Body       string    `store:"body"`
+	Trace      string    `store:"trace,omitempty"` // the task's traceparent
 	At         time.Time `store:"at"`
 	Due        time.Time `store:"due,omitempty"`
 	Attempts   int       `store:"attempts"`
@@ -226,7 +227,7 @@ func (s *Scheduler) newDoc(t scheduler.Task) (taskDoc, error) {
 	if due.Before(t.At) {
 		due = due.Add(time.Millisecond)
 	}
-	return taskDoc{URL: t.URL, Body: base64.StdEncoding.EncodeToString(t.Body), At: due, Due: due}, nil
+	return taskDoc{URL: t.URL, Body: base64.StdEncoding.EncodeToString(t.Body), Trace: t.Trace, At: due, Due: due}, nil
 }
 
 // resolve returns the URL a task calls: raw itself when it is an absolute
@@ -386,6 +387,9 @@ func (s *Scheduler) send(ctx context.Context, c claimed) (int, error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(scheduler.HeaderTaskName, c.name)
 	req.Header.Set(scheduler.HeaderRetryCount, strconv.Itoa(c.doc.Attempts-1))
+	if c.doc.Trace != "" {
+		req.Header.Set("traceparent", c.doc.Trace)
+	}
 	res, err := s.opts.Client.Do(req)
 	if err != nil {
 		return 0, err

@@ -50,6 +50,7 @@ type intent struct {
 	URL       string    `store:"url,omitempty"`
 	Body      string    `store:"body,omitempty"` // base64
 	At        time.Time `store:"at,omitempty"`
+	Trace     string    `store:"trace,omitempty"` // the task's traceparent
 	Seq       string    `store:"seq"`
 	PendingAt time.Time `store:"pendingAt,omitempty"`
 	DoneAt    time.Time `store:"doneAt,omitempty"`
@@ -109,7 +110,7 @@ func (r *Relay) ScheduleTx(tx store.Tx, t scheduler.Task) error {
 	if t.At.IsZero() {
 		return fmt.Errorf("relay.ScheduleTx %s: no time", t.Name)
 	}
-	return r.put(tx, t.Name, intent{Op: opSchedule, URL: t.URL, Body: base64.StdEncoding.EncodeToString(t.Body), At: t.At})
+	return r.put(tx, t.Name, intent{Op: opSchedule, URL: t.URL, Body: base64.StdEncoding.EncodeToString(t.Body), At: t.At, Trace: t.Trace})
 }
 
 // CancelTx records in tx the intent to cancel the task name, replacing any
@@ -220,7 +221,7 @@ func (r *Relay) applyOne(ctx context.Context, name string, in intent) error {
 		if err != nil {
 			return fmt.Errorf("relay: intent %s body: %w", name, err)
 		}
-		return r.sched.Schedule(ctx, scheduler.Task{Name: name, URL: in.URL, Body: body, At: in.At})
+		return r.sched.Schedule(ctx, scheduler.Task{Name: name, URL: in.URL, Body: body, At: in.At, Trace: in.Trace})
 	case opCancel:
 		return r.sched.Cancel(ctx, name)
 	default:

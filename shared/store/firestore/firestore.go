@@ -18,6 +18,7 @@ import (
 
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Config names the database. EmulatorHost, when set, points the driver at a
@@ -100,11 +101,12 @@ func (d *DB) Close() error { return d.client.Close() }
 
 // RunTransaction runs fn in a Firestore transaction; Firestore re-runs it
 // when it collides with another (up to its default of 5 attempts).
-func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	err := d.client.RunTransaction(ctx, func(ctx context.Context, t *fs.Transaction) error {
+func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	ctx, span := tracing.Start(ctx, "firestore transaction")
+	defer func() { tracing.End(span, err) }()
+	return classify(d.client.RunTransaction(ctx, func(ctx context.Context, t *fs.Transaction) error {
 		return fn(ctx, &tx{client: d.client, t: t})
-	}, d.txOpts...)
-	return classify(err)
+	}, d.txOpts...))
 }
 
 // Get reads one document outside any transaction.

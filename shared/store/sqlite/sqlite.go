@@ -39,6 +39,7 @@ import (
 
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // DB is a store on one SQLite file.
@@ -168,7 +169,9 @@ func (d *DB) Close() error {
 
 // RunTransaction waits for its turn among the DB's writers, then runs fn
 // in one IMMEDIATE transaction and applies its writes at commit.
-func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+func (d *DB) RunTransaction(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) (err error) {
+	ctx, span := tracing.Start(ctx, "sqlite transaction")
+	defer func() { tracing.End(span, err) }()
 	if err := d.awaitTurn(ctx); err != nil {
 		return err
 	}
