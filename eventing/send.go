@@ -11,6 +11,8 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Outcome is what a recipient's answer to a delivery means, by the one
@@ -111,7 +113,8 @@ func (a Answer) String() string {
 
 // Send posts ev to target as a CloudEvent in binary mode, as every
 // sender of the marketplace does, through client, with token as its bearer
-// credentials (none when empty), and returns the recipient's answer. It fails with ErrUnsendable when ev or target
+// credentials (none when empty) and the trace context of ctx, and returns
+// the recipient's answer. It fails with ErrUnsendable when ev or target
 // cannot make a request, and with the client's error when the recipient
 // could not be reached or did not answer (to retry); bound the time it
 // takes with ctx or the client's timeout.
@@ -126,6 +129,9 @@ func Send(ctx context.Context, client *http.Client, target, token string, ev eve
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	// The hop's own trace context; the event's traceparent extension
+	// keeps naming where the event began.
+	tracing.Inject(ctx, req.Header)
 	resp, err := client.Do(req)
 	if err != nil {
 		return Answer{}, fmt.Errorf("http.Client.Do: %w", err)

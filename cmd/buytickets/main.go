@@ -57,15 +57,19 @@ func realMain(ctx context.Context) error {
 	if err := config.FromEnv(&cfg); err != nil {
 		return err
 	}
-	format := cfg.LogFormat
-	if format == "" && logging.IsTerminal(os.Stderr) {
+	if cfg.LogFormat == "" && logging.IsTerminal(os.Stderr) {
 		// make run in a terminal: a person reads it.
-		format = logging.Text
+		cfg.LogFormat = logging.Text
 	}
-	logger, err := logging.Open(os.Stderr, cfg.LogLevel, format)
+	logger, err := cfg.Logger(os.Stderr)
 	if err != nil {
 		return err
 	}
+	stopTracing, err := cfg.Tracing(ctx, "buytickets", logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	stack.TuneGC()
 	s, err := stack.Start(ctx, stack.Options{
 		Addr:        net.JoinHostPort(cfg.BindAddr, cfg.Port),

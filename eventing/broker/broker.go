@@ -33,6 +33,9 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/identity"
@@ -42,6 +45,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Collections of the broker's store.
@@ -266,6 +270,9 @@ type delivery struct {
 	Due        time.Time `store:"due"`
 	AcceptedAt time.Time `store:"acceptedAt"`
 	LastError  string    `store:"lastError,omitempty"`
+	// Trace is the traceparent of the ingress's span that accepted the
+	// event, the parent of each attempt's span.
+	Trace string `store:"trace,omitempty"`
 }
 
 // DeadLetter is an event a Trigger's subscriber refused or never took.
@@ -290,7 +297,7 @@ type DeadLetter struct {
 // retries.
 func (b *Broker) Ingress() http.Handler {
 	publishers := slices.Collect(maps.Keys(b.opts.Auth.Publishers))
-	return b.opts.Auth.Verifier.Require(publishers...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return tracing.Middleware(b.opts.Auth.Verifier.Require(publishers...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			httpx.JSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Errors: []httpx.ErrorItem{{Message: "Method not allowed"}}})
@@ -317,11 +324,12 @@ func (b *Broker) Ingress() http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-	}))
+	})))
 }
 
 // Publish stores ev with one delivery per matching Trigger, in one
-// transaction, and wakes the dispatcher.
+// transaction, and wakes the dispatcher. Each delivery continues the trace
+// of ctx.
 func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
 	raw, err := json.Marshal(ev)
 	if err != nil {
@@ -340,9 +348,9 @@ func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
 	}
 	stored := make(map[string]delivery, len(matched))
 	for _, name := range matched {
-		stored[newID()] = delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now}
+		stored[newID()] = delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now, Trace: tracing.Traceparent(ctx)}
 	}
-	err = b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err = b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		for id, d := range stored {
 			if err := tx.Create(deliveries, id, d); err != nil {
 				return err
@@ -442,7 +450,7 @@ func (b *Broker) acknowledge(ctx context.Context, acks <-chan string) {
 				break more
 			}
 		}
-		err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		err := b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 			for _, id := range ids {
 				if err := tx.Delete(deliveries, id); err != nil {
 					return err
@@ -555,13 +563,20 @@ func (b *Broker) attempt(ctx context.Context, id string, d delivery) (taken bool
 		// lost acknowledgement would be.
 		go b.send(context.WithoutCancel(ctx), rt, d.Event)
 	}
+	ctx, span := tracing.Start(tracing.Continue(ctx, d.Trace), "broker deliver "+d.Trigger,
+		trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attribute.String("trigger", d.Trigger), attribute.Int("attempt", d.Attempts+1)))
+	defer span.End()
 	out := b.send(ctx, rt, d.Event)
 	if ctx.Err() != nil {
 		return false // stopped mid-delivery: stays pending, resent after a restart
 	}
+	logging.FromContext(ctx).DebugContext(ctx, "broker: delivery attempted", slog.String("trigger", d.Trigger),
+		slog.String("id", id), slog.Int("attempt", d.Attempts+1), slog.Int("status", out.status), slog.Bool("taken", out.ok))
 	if out.ok {
 		return true
 	}
+	span.SetStatus(codes.Error, out.reason)
 	b.settle(ctx, id, d, out, rt)
 	return false
 }
@@ -613,7 +628,7 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome, rt route) {
 	d.Attempts++
 	retry := !out.dead && d.Attempts <= rt.Delivery.Retry
-	err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var current delivery
 		if err := tx.Get(deliveries, id, &current); err != nil {
 			return err // settled meanwhile (a replay, a duplicate dispatch)
@@ -670,7 +685,7 @@ func DeadLetters(ctx context.Context, st store.Store) ([]DeadLetter, error) {
 // Replay puts dead letter id back as a pending delivery to its Trigger,
 // with fresh retries; a running broker delivers it within its poll interval.
 func Replay(ctx context.Context, st store.Store, id string) error {
-	err := st.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := st.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var dl DeadLetter
 		if err := tx.Get(deadLetters, id, &dl); err != nil {
 			return err

@@ -125,7 +125,7 @@ func TestUnrelayedKeepsWhatIsRecorded(t *testing.T) {
 	db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "outbox.db"))
 	box := eventingtest.Unrelayed(t, db)
 	err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
-		return box.Add(tx, newEvent())
+		return box.Add(ctx, tx, newEvent())
 	})
 	if err != nil {
 		t.Fatal(err)

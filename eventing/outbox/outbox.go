@@ -21,7 +21,7 @@
 //
 //	err := db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 //		// ... reads, then the change's writes ...
-//		return box.Add(tx, ev)
+//		return box.Add(ctx, tx, ev)
 //	})
 //	if err == nil {
 //		box.Notify()
@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/banlist"
@@ -62,6 +63,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // Collection holds the outbox entries of a function's store.
@@ -170,12 +172,18 @@ func New(st store.Store, sink string, opts Options) (*Outbox, error) {
 
 // Add records events in tx, the transaction of the change that causes them:
 // they are sent if and only if it commits. Each event must be valid, and its
-// id a valid document id (the catalog's constructors make such ids). Add
+// id a valid document id (the catalog's constructors make such ids). Each
+// carries the trace of ctx, the transaction's, as its CloudEvents
+// traceparent extension, so that its receivers continue that trace. Add
 // only writes, so it may follow the transaction's reads. After the
 // transaction commits, call Notify.
-func (o *Outbox) Add(tx store.Tx, events ...event.Event) error {
+func (o *Outbox) Add(ctx context.Context, tx store.Tx, events ...event.Event) error {
 	now := store.CanonicalTime(time.Now())
+	traceparent := tracing.Traceparent(ctx)
 	for _, ev := range events {
+		if traceparent != "" {
+			ev.SetExtension(eventing.TraceparentExtension, traceparent)
+		}
 		if err := ev.Validate(); err != nil {
 			return fmt.Errorf("outbox.Add %s: %w", ev.ID(), err)
 		}
@@ -469,7 +477,7 @@ func (o *Outbox) send(ctx context.Context, docs []store.Doc, background bool) (d
 		if len(done) == 0 {
 			return nil
 		}
-		return o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+		return o.store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 			for _, r := range done {
 				e := r.entry
 				e.PendingAt, e.SentAt, e.Status = time.Time{}, now, r.status
@@ -512,13 +520,16 @@ func (o *Outbox) send(ctx context.Context, docs []store.Doc, background bool) (d
 // errCorrupt marks an entry whose stored event cannot be decoded.
 var errCorrupt = errors.New("stored event unreadable")
 
-// post posts one stored event to the sink and returns the sink's status.
-func (o *Outbox) post(ctx context.Context, stored string) (int, error) {
+// post posts one stored event to the sink and returns the sink's status,
+// in a span that continues the event's trace.
+func (o *Outbox) post(ctx context.Context, stored string) (status int, err error) {
 	var ev event.Event
-	err := json.Unmarshal([]byte(stored), &ev)
-	if err != nil {
+	if err := json.Unmarshal([]byte(stored), &ev); err != nil {
 		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
+	ctx, span := tracing.Start(tracing.Continue(ctx, eventing.Traceparent(ev)), "outbox send "+ev.Type(),
+		trace.WithSpanKind(trace.SpanKindProducer), eventing.SpanAttributes(ev))
+	defer func() { tracing.End(span, err) }()
 	var token string
 	if o.opts.Tokens != nil {
 		if token, err = o.opts.Tokens.Token(ctx, o.opts.Audience); err != nil {

@@ -170,11 +170,11 @@ type ticket struct {
 func commit(t *testing.T, st store.Store, o *outbox.Outbox, n int) []event.Event {
 	t.Helper()
 	events := newEvents(t, n)
-	err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error {
+	err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Set("tickets", events[0].Subject(), ticket{Title: "concert"}); err != nil {
 			return err
 		}
-		return o.Add(tx, events...)
+		return o.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		t.Fatalf("commit: %v", err)
@@ -292,8 +292,8 @@ func TestRolledBackTransactionSendsNothing(t *testing.T) {
 
 		rolledBack := newEvents(t, 2)
 		refused := errors.New("refused")
-		err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error {
-			if err := o.Add(tx, rolledBack...); err != nil {
+		err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			if err := o.Add(ctx, tx, rolledBack...); err != nil {
 				return err
 			}
 			return refused
@@ -533,7 +533,7 @@ func TestAddRefusesAnEventNoDocumentCanHold(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := newEvents(t, 1)[0]
 			tt.edit(&ev)
-			err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error { return o.Add(tx, ev) })
+			err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error { return o.Add(ctx, tx, ev) })
 			if err == nil {
 				t.Error("Add accepted the event")
 			}
@@ -601,7 +601,7 @@ func TestSweepDeletesTheFunctionsOwnDocumentsOncePastTheirTime(t *testing.T) {
 		"alive":            {now.Add(time.Hour)},
 		"without-a-time":   {},
 	} {
-		if err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error { return tx.Set("tokens", id, doc) }); err != nil {
+		if err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.Set("tokens", id, doc) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,12 +29,15 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // The refusals of a request that carries no event to apply.
@@ -103,7 +106,8 @@ func Mount(m *eventing.Member, st store.Store, fn Func, opts ...Option) (string,
 
 // Handler returns the receiver of events for st: it decodes the CloudEvent
 // of the request (binary or structured mode), and in one transaction checks
-// the event's receipt, runs fn and records the receipt. It answers as the
+// the event's receipt, runs fn and records the receipt, in a span of the
+// request's trace (or, for a request that carries none, of the event's). It answers as the
 // Knative data plane expects: 200 when the event took effect or is a
 // duplicate (nothing changes), 400 for a request that is no valid CloudEvent,
 // 413 for one over MaxBodyBytes, and fn's error mapped by kind (see Func).
@@ -119,11 +123,15 @@ func Handler(st store.Store, fn Func, opts ...Option) http.Handler {
 			answer(w, r, nil, err)
 			return
 		}
+		ctx, span := tracing.Start(eventing.ContinueEvent(ctx, *ev), "receive "+ev.Type(),
+			trace.WithSpanKind(trace.SpanKindConsumer), eventing.SpanAttributes(*ev))
 		duplicate, err := apply(ctx, st, fn, *ev)
 		if err == nil && !duplicate && cfg.afterCommit != nil {
 			cfg.afterCommit()
 		}
-		answer(w, r, ev, err)
+		span.SetAttributes(attribute.Bool("duplicate", duplicate))
+		answer(w, r.WithContext(ctx), ev, err)
+		tracing.End(span, err)
 	})
 }
 

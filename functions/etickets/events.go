@@ -34,7 +34,7 @@ func (f *Function) receiver() receive.Func {
 	}, banlist.Routes(banlist.Hooks{})...)...)
 }
 
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
 	sale := eticket.Sale{
 		OrderID: p.ID, TicketID: p.Ticket.ID, HolderID: p.UserID, IssuerID: p.SellerID,
 		Title: p.Ticket.Title, FaceValue: eventing.Cents(p.Ticket.Price),
@@ -57,22 +57,22 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 		return e, nil
 	}
 	if p.Ticket.ResaleOf == "" {
-		return f.store.IssueIn(tx, p.ID, func() (*eticket.ETicket, error) { return issue(sale) }, issuedEvents, revokedEvents)
+		return f.store.IssueIn(ctx, tx, p.ID, func() (*eticket.ETicket, error) { return issue(sale) }, issuedEvents, revokedEvents)
 	}
 	resold, err := f.resold(ev, p.Ticket.ResaleOf)
 	if err != nil {
 		return err
 	}
-	return f.store.ResellIn(tx, resold, p.ID, f.ft.Now(), func(old *eticket.ETicket) (*eticket.ETicket, error) {
+	return f.store.ResellIn(ctx, tx, resold, p.ID, f.ft.Now(), func(old *eticket.ETicket) (*eticket.ETicket, error) {
 		return issue(old.Resale(sale))
 	}, issuedEvents, revokedEvents)
 }
 
-func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+func (f *Function) receiveTicketCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
 	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version})
 }
 
-func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+func (f *Function) receiveTicketUpdated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
 	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version, Withdrawn: p.Status == statusWithdrawn})
 }
 
@@ -105,11 +105,11 @@ func (f *Function) resold(ev event.Event, code string) (string, error) {
 	return orderID, nil
 }
 
-func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
+func (f *Function) receivePaymentRefunded(ctx context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
 	if !store.ValidID(p.OrderID) {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q", p.OrderID))
 	}
-	return f.store.RevokeIn(tx, p.OrderID, eticket.ReasonRefunded, f.ft.Now(), revokedEvents)
+	return f.store.RevokeIn(ctx, tx, p.OrderID, eticket.ReasonRefunded, f.ft.Now(), revokedEvents)
 }
 
 // issuedEvents is the eticket.issued of a new e-ticket.

@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/functions/expiration/internal/expiry"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // receiver applies one delivered event in the transaction that records its
@@ -21,31 +22,32 @@ func (f *Function) receiver() receive.Func {
 	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
-func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
 	return f.closeExpiry(tx, ev, p.ID)
 }
 
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
 	return f.closeExpiry(tx, ev, p.ID)
 }
 
-func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+func (f *Function) receiveOrderCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
 	e, err := expiry.New(p.ID, p.Ticket.Reservation, p.ExpiresAt)
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	return f.scheduleExpiry(tx, e)
+	return f.scheduleExpiry(ctx, tx, e)
 }
 
 // scheduleExpiry records e and schedules its task in tx, unless expiration
 // already knows the order: scheduled by an earlier order.created, or
-// closed before this one arrived.
-func (f *Function) scheduleExpiry(tx store.Tx, e *expiry.Expiry) error {
+// closed before this one arrived. The task's call continues the trace of
+// ctx.
+func (f *Function) scheduleExpiry(ctx context.Context, tx store.Tx, e *expiry.Expiry) error {
 	_, known, err := f.store.ExpiryTx(tx, e.OrderID())
 	if err != nil || known {
 		return err
 	}
-	task, err := f.task(e)
+	task, err := f.task(e, tracing.Traceparent(ctx))
 	if err != nil {
 		return err
 	}
@@ -82,11 +84,12 @@ func (f *Function) closeExpiry(tx store.Tx, ev event.Event, orderID string) erro
 	return f.tasks.CancelTx(tx, e.TaskName())
 }
 
-// task returns the task that expires e at its expiresAt.
-func (f *Function) task(e *expiry.Expiry) (scheduler.Task, error) {
+// task returns the task that expires e at its expiresAt, in the trace
+// traceparent names.
+func (f *Function) task(e *expiry.Expiry, traceparent string) (scheduler.Task, error) {
 	body, err := json.Marshal(expireRequest{OrderID: e.OrderID()})
 	if err != nil {
 		return scheduler.Task{}, fmt.Errorf("expiration: task body: %w", err)
 	}
-	return scheduler.Task{Name: e.TaskName(), URL: f.taskURL, Body: body, At: e.ExpiresAt()}, nil
+	return scheduler.Task{Name: e.TaskName(), URL: f.taskURL, Body: body, At: e.ExpiresAt(), Trace: traceparent}, nil
 }

@@ -31,14 +31,14 @@ func (f *Function) receiver() receive.Func {
 	)
 }
 
-func (f *Function) receiveUserRegistered(_ context.Context, tx store.Tx, ev event.Event, p eventing.UserRegistered) error {
+func (f *Function) receiveUserRegistered(ctx context.Context, tx store.Tx, ev event.Event, p eventing.UserRegistered) error {
 	if !store.ValidID(p.ID) || p.Email == "" {
 		return eventing.Undecodable(ev, fmt.Errorf("user %q with email %q", p.ID, p.Email))
 	}
 	return f.store.RememberUserIn(tx, p.ID, p.Email)
 }
 
-func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+func (f *Function) receiveOrderCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
 	if err := validOrder(ev, p.ID); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.
 
 // receiveOrderCompleted remembers the buyer's address and tells the seller
 // of the sale.
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
 	if err := validOrder(ev, p.ID); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 
 // receiveOrderCancelled tells the buyer their reservation expired; a buyer
 // who cancelled knows.
-func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
 	if err := validOrder(ev, p.ID); err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev even
 	})
 }
 
-func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
+func (f *Function) receivePaymentRefunded(ctx context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
 	if err := validOrder(ev, p.OrderID); err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev eve
 }
 
 // receiveETicketIssued gives the buyer their e-ticket.
-func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
+func (f *Function) receiveETicketIssued(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
 	if err := validOrder(ev, p.OrderID); err != nil {
 		return err
 	}

@@ -35,9 +35,9 @@ func (f *Function) receiver() receive.Func {
 // rule: each gives its ticket back and emits order.cancelled, so tickets
 // unlocks the ticket, expiration drops the order's timer and payments
 // refunds a payment that lands later. Paid orders stay paid.
-func (f *Function) cancelOrdersOf(_ context.Context, tx store.Tx, userID string) error {
+func (f *Function) cancelOrdersOf(ctx context.Context, tx store.Tx, userID string) error {
 	now := f.ft.Now()
-	_, err := f.store.UpdateCreatedOfTx(tx, userID, func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+	_, err := f.store.UpdateCreatedOfTx(ctx, tx, userID, func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
 		return cancel(o, r, order.ReasonBanned, now)
 	})
 	if err != nil {
@@ -46,7 +46,7 @@ func (f *Function) cancelOrdersOf(_ context.Context, tx store.Tx, userID string)
 	return nil
 }
 
-func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+func (f *Function) receiveTicketCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
 	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, ticket.Available, p.CreatedAt)
 	if err != nil {
 		return eventing.Undecodable(ev, err)
@@ -87,7 +87,7 @@ func seatData(s ticket.Seat) *eventing.TicketSeat {
 	return &eventing.TicketSeat{Section: s.Section, Row: s.Row, Number: s.Number}
 }
 
-func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+func (f *Function) receiveTicketUpdated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
 	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, p.Status, time.Time{})
 	if err != nil {
 		return eventing.Undecodable(ev, err)
@@ -96,12 +96,12 @@ func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event
 	return f.mirrorTicket(tx, ev, t)
 }
 
-func (f *Function) receiveExpirationCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.ExpirationCompleted) error {
-	return f.settleOrder(tx, ev, p.OrderID, f.expire(f.ft.Now()))
+func (f *Function) receiveExpirationCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ExpirationCompleted) error {
+	return f.settleOrder(ctx, tx, ev, p.OrderID, f.expire(f.ft.Now()))
 }
 
-func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
-	return f.settleOrder(tx, ev, p.OrderID, f.complete(p, f.ft.Now()))
+func (f *Function) receivePaymentCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
+	return f.settleOrder(ctx, tx, ev, p.OrderID, f.complete(p, f.ft.Now()))
 }
 
 // mirrorTicket makes t the replica's ticket at ev's entityversion when that

@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -23,11 +24,11 @@ var errUnknownOrder = apperr.New(apperr.Invalid, "Unknown order")
 
 // settleOrder applies update to the order an event names, in the event's
 // transaction.
-func (f *Function) settleOrder(tx store.Tx, ev event.Event, orderID string, update ordersstore.UpdateFunc) error {
+func (f *Function) settleOrder(ctx context.Context, tx store.Tx, ev event.Event, orderID string, update ordersstore.UpdateFunc) error {
 	if !order.ValidID(orderID) {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
 	}
-	_, err := f.store.UpdateOrderTx(tx, orderID, update)
+	_, err := f.store.UpdateOrderTx(ctx, tx, orderID, update)
 	if errors.Is(err, order.ErrNotFound) {
 		return fmt.Errorf("%w: %s", errUnknownOrder, orderID)
 	}

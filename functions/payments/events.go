@@ -22,20 +22,20 @@ func (f *Function) receiver() receive.Func {
 		banlist.Routes(banlist.Hooks{})...)
 }
 
-func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+func (f *Function) receiveOrderCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
 	o, err := payment.NewOrder(p.ID, p.UserID, p.Ticket.Price, p.ExpiresAt)
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	return f.mirror(tx, ev, o.ID, func(*payment.Order) (payment.Order, error) { return o, nil })
+	return f.mirror(ctx, tx, ev, o.ID, func(*payment.Order) (payment.Order, error) { return o, nil })
 }
 
-func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
-	return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Cancelled))
+func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+	return f.mirror(ctx, tx, ev, p.ID, withStatus(ev, payment.Cancelled))
 }
 
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
-	return f.mirror(tx, ev, p.ID, withStatus(ev, payment.Complete))
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	return f.mirror(ctx, tx, ev, p.ID, withStatus(ev, payment.Complete))
 }
 
 // afterEvent runs after an event took effect: the outbox relay sends what
@@ -64,7 +64,7 @@ func withStatus(ev event.Event, status payment.Status) nextFunc {
 // when that is the version after the one it holds (or 0 when it holds
 // none): an older or equal version is ignored, a later one is
 // receive.ErrTooEarly (409, redelivered later).
-func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc) error {
+func (f *Function) mirror(ctx context.Context, tx store.Tx, ev event.Event, id string, next nextFunc) error {
 	version, err := eventing.EntityVersion(ev)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (f *Function) mirror(tx store.Tx, ev event.Event, id string, next nextFunc)
 	if !store.ValidID(id) {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q cannot name a document", id))
 	}
-	_, err = f.store.UpdateTx(tx, id, func(l *payment.Ledger) ([]event.Event, error) {
+	_, err = f.store.UpdateTx(ctx, tx, id, func(l *payment.Ledger) ([]event.Event, error) {
 		var held payment.Order
 		if l.Order != nil {
 			held = *l.Order

@@ -28,13 +28,13 @@ func (f *Function) receiver() receive.Func {
 	}, banlist.Routes(banlist.Hooks{})...)...)
 }
 
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
 	if !store.ValidID(p.ID) || !store.ValidID(p.SellerID) || p.Ticket.Price <= 0 {
 		return eventing.Undecodable(ev, fmt.Errorf("order %q of seller %q at %v", p.ID, p.SellerID, p.Ticket.Price))
 	}
 	// The delay runs from the receipt, on the function's own clock.
 	sale := payout.Sale{OrderID: p.ID, SellerID: p.SellerID, Price: payout.Cents(eventing.Cents(p.Ticket.Price)), SoldAt: f.ft.Now()}
-	return f.store.UpdateIn(tx, p.ID, p.SellerID, func(l *payout.Ledger, seller *payout.Account) ([]event.Event, error) {
+	return f.store.UpdateIn(ctx, tx, p.ID, p.SellerID, func(l *payout.Ledger, seller *payout.Account) ([]event.Event, error) {
 		if l.Sell(sale, payout.NewID(), f.feePercent, f.delay) && !seller.Ready() {
 			l.Await(payout.AwaitingOnboarding)
 		}
@@ -42,11 +42,11 @@ func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev even
 	})
 }
 
-func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
+func (f *Function) receivePaymentCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.PaymentCreated) error {
 	if !store.ValidID(p.OrderID) || p.StripeID == "" {
 		return eventing.Undecodable(ev, fmt.Errorf("payment of order %q at %q", p.OrderID, p.StripeID))
 	}
-	return f.store.UpdateIn(tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
+	return f.store.UpdateIn(ctx, tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
 		l.Charged(p.StripeID)
 		return nil, nil
 	})
@@ -54,11 +54,11 @@ func (f *Function) receivePaymentCreated(_ context.Context, tx store.Tx, ev even
 
 // receiveCheckedIn makes the order's payout due at the check-in. A check-in
 // of a sale not known yet is too early (409): order.completed comes first.
-func (f *Function) receiveCheckedIn(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketCheckedIn) error {
+func (f *Function) receiveCheckedIn(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ETicketCheckedIn) error {
 	if !store.ValidID(p.OrderID) || p.CheckedInAt.IsZero() {
 		return eventing.Undecodable(ev, fmt.Errorf("check-in of order %q at %v", p.OrderID, p.CheckedInAt))
 	}
-	return f.store.UpdateIn(tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
+	return f.store.UpdateIn(ctx, tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
 		if !l.CheckedIn(p.CheckedInAt) {
 			return nil, receive.ErrTooEarly
 		}
@@ -66,11 +66,11 @@ func (f *Function) receiveCheckedIn(_ context.Context, tx store.Tx, ev event.Eve
 	})
 }
 
-func (f *Function) receivePaymentRefunded(_ context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
+func (f *Function) receivePaymentRefunded(ctx context.Context, tx store.Tx, ev event.Event, p eventing.PaymentRefunded) error {
 	if !store.ValidID(p.OrderID) || p.StripeID == "" {
 		return eventing.Undecodable(ev, fmt.Errorf("refund of order %q at %q", p.OrderID, p.StripeID))
 	}
-	return f.store.UpdateIn(tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
+	return f.store.UpdateIn(ctx, tx, p.OrderID, "", func(l *payout.Ledger, _ *payout.Account) ([]event.Event, error) {
 		l.RefundCharge(p.StripeID)
 		return nil, nil
 	})

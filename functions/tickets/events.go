@@ -48,32 +48,32 @@ func (f *Function) receiver() receive.Func {
 	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted, routes...)
 }
 
-func (f *Function) receiveETicketIssued(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
+func (f *Function) receiveETicketIssued(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ETicketIssued) error {
 	if p.HolderID == "" || p.FaceValue < 0 {
 		return eventing.Undecodable(ev, fmt.Errorf("e-ticket %q of holder %q at %d cents", p.Code, p.HolderID, p.FaceValue))
 	}
-	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) {
+	return f.applyETicket(ctx, tx, ev, p.Code, func(e *ticket.ETicket) {
 		e.Issued(p.HolderID, p.IssuerID, p.OrderID, p.TicketID, p.Title, ticket.Price(p.FaceValue))
 	})
 }
 
-func (f *Function) receiveETicketRevoked(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketRevoked) error {
-	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) { e.Revoked = true })
+func (f *Function) receiveETicketRevoked(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ETicketRevoked) error {
+	return f.applyETicket(ctx, tx, ev, p.Code, func(e *ticket.ETicket) { e.Revoked = true })
 }
 
-func (f *Function) receiveETicketCheckedIn(_ context.Context, tx store.Tx, ev event.Event, p eventing.ETicketCheckedIn) error {
-	return f.applyETicket(tx, ev, p.Code, func(e *ticket.ETicket) { e.CheckedIn = true })
+func (f *Function) receiveETicketCheckedIn(ctx context.Context, tx store.Tx, ev event.Event, p eventing.ETicketCheckedIn) error {
+	return f.applyETicket(ctx, tx, ev, p.Code, func(e *ticket.ETicket) { e.CheckedIn = true })
 }
 
 // applyETicket changes the replica's e-ticket code as ev says, and, when
 // that leaves it revoked or used, withdraws its resale listing if it is
 // still on sale. A code no document can be named by is undecodable (400).
-func (f *Function) applyETicket(tx store.Tx, ev event.Event, code string, apply func(*ticket.ETicket)) error {
+func (f *Function) applyETicket(ctx context.Context, tx store.Tx, ev event.Event, code string, apply func(*ticket.ETicket)) error {
 	if !store.ValidID(code) {
 		return eventing.Undecodable(ev, fmt.Errorf("e-ticket code %q", code))
 	}
 	var spent bool
-	err := f.store.ApplyETicketIn(tx, code, func(e *ticket.ETicket) {
+	err := f.store.ApplyETicketIn(ctx, tx, code, func(e *ticket.ETicket) {
 		apply(e)
 		spent = e.Revoked || e.CheckedIn
 	}, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
@@ -93,8 +93,8 @@ func (f *Function) applyETicket(tx store.Tx, ev event.Event, code string, apply 
 // each leaves the public list and emits ticket.updated, so orders refuses
 // to order it. Reserved and sold listings are left to their orders. An
 // unban gives nothing back: the seller lists again.
-func (f *Function) withdrawListingsOf(_ context.Context, tx store.Tx, userID string) error {
-	_, err := f.store.UpdateAvailableOfIn(tx, userID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
+func (f *Function) withdrawListingsOf(ctx context.Context, tx store.Tx, userID string) error {
+	_, err := f.store.UpdateAvailableOfIn(ctx, tx, userID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
 		return withUpdated(t, t.Withdraw())
 	})
 	if err != nil {
@@ -103,14 +103,14 @@ func (f *Function) withdrawListingsOf(_ context.Context, tx store.Tx, userID str
 	return nil
 }
 
-func (f *Function) receiveOrderCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
-	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Lock)
+func (f *Function) receiveOrderCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCreated) error {
+	return f.apply(ctx, tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Lock)
 }
 
 // receiveOrderCancelled unlocks the ticket, and withdraws it instead of
 // putting it back on sale when its seller is banned (ticket.UnlockBanned):
 // a listing reserved when the ban came is withdrawn once its order ends.
-func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
 	var banErr error
 	unlock := func(t *ticket.Ticket, r ticket.Reservation) ticket.Outcome {
 		banned, err := f.ft.Bans.BannedIn(tx, t.UserID())
@@ -122,25 +122,25 @@ func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev even
 		}
 		return t.Unlock(r)
 	}
-	if err := f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, unlock); err != nil {
+	if err := f.apply(ctx, tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, unlock); err != nil {
 		return err
 	}
 	return banErr
 }
 
-func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
-	return f.apply(tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Sell)
+func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+	return f.apply(ctx, tx, ev, p.Ticket.ID, p.Ticket.Reservation, p.ID, (*ticket.Ticket).Sell)
 }
 
 // apply runs change on the ticket ticketID for reservation number of
 // orderID, within tx, as ev asks. A reservation no order can hold is undecodable (400);
 // so is a ticket that does not exist (ErrUnknownTicket).
-func (f *Function) apply(tx store.Tx, ev event.Event, ticketID string, number int, orderID string, change transition) error {
+func (f *Function) apply(ctx context.Context, tx store.Tx, ev event.Event, ticketID string, number int, orderID string, change transition) error {
 	r, err := ticket.NewReservation(number, orderID)
 	if err != nil {
 		return eventing.Undecodable(ev, err)
 	}
-	_, err = f.store.UpdateIn(tx, ticketID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
+	_, err = f.store.UpdateIn(ctx, tx, ticketID, func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error) {
 		return withUpdated(t, change(t, r))
 	})
 	if errors.Is(err, ticket.ErrNotFound) {

@@ -87,7 +87,7 @@ func runRelay(ctx context.Context, path string, events, clients int, pace time.D
 			if err := tx.Set("tickets", id, ticket{Title: "Concert", Version: 1}); err != nil {
 				return err
 			}
-			return o.Add(tx, ev)
+			return o.Add(ctx, tx, ev)
 		})
 		if err != nil {
 			return err

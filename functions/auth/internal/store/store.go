@@ -140,7 +140,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family
 		if err := createSession(tx, f, first, now); err != nil {
 			return err
 		}
-		return s.box.Add(tx, events...)
+		return s.box.Add(ctx, tx, events...)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// The user's id is random: the email's index is what exists.
@@ -375,7 +375,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSes
 				return err
 			}
 		}
-		return s.box.Add(tx, events...)
+		return s.box.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		return account.User{}, err

@@ -126,7 +126,7 @@ type Events func(e *eticket.ETicket) ([]event.Event, error)
 // already has one (issuing is idempotent whatever the deliveries do). A
 // refund recorded before it revokes it at once; issued makes the events of
 // a valid e-ticket, revoked those of one born revoked.
-func (s *Store) IssueIn(tx store.Tx, orderID string, issue func() (*eticket.ETicket, error), issued, revoked Events) error {
+func (s *Store) IssueIn(ctx context.Context, tx store.Tx, orderID string, issue func() (*eticket.ETicket, error), issued, revoked Events) error {
 	var d eticketDoc
 	switch err := tx.Get(ETickets, orderID, &d); {
 	case err == nil:
@@ -148,7 +148,7 @@ func (s *Store) IssueIn(tx store.Tx, orderID string, issue func() (*eticket.ETic
 		e.Revoke(refund.Reason, refund.At)
 		events = revoked
 	}
-	return s.write(tx, orderID, e, events)
+	return s.write(ctx, tx, orderID, e, events)
 }
 
 // ResellIn completes the resale of the e-ticket of order resold by the
@@ -158,7 +158,7 @@ func (s *Store) IssueIn(tx store.Tx, orderID string, issue func() (*eticket.ETic
 // is not revoked already, and stores the new e-ticket issue makes of it
 // with issued's events, born revoked when its own refund came first. A
 // resold e-ticket this function never issued is eticket.ErrUnknownResale.
-func (s *Store) ResellIn(tx store.Tx, resold, orderID string, now time.Time, issue func(resold *eticket.ETicket) (*eticket.ETicket, error), issued, revoked Events) error {
+func (s *Store) ResellIn(ctx context.Context, tx store.Tx, resold, orderID string, now time.Time, issue func(resold *eticket.ETicket) (*eticket.ETicket, error), issued, revoked Events) error {
 	var d eticketDoc
 	switch err := tx.Get(ETickets, orderID, &d); {
 	case err == nil:
@@ -183,7 +183,7 @@ func (s *Store) ResellIn(tx store.Tx, resold, orderID string, now time.Time, iss
 		return err
 	}
 	if old.Revoke(eticket.ReasonResold, now) {
-		if err := s.write(tx, resold, old, revoked); err != nil {
+		if err := s.write(ctx, tx, resold, old, revoked); err != nil {
 			return err
 		}
 	}
@@ -192,7 +192,7 @@ func (s *Store) ResellIn(tx store.Tx, resold, orderID string, now time.Time, iss
 		e.Revoke(refund.Reason, refund.At)
 		events = revoked
 	}
-	return s.write(tx, orderID, e, events)
+	return s.write(ctx, tx, orderID, e, events)
 }
 
 // ListIn records what tickets said of the resale listing l of the e-ticket
@@ -236,7 +236,7 @@ func (s *Store) ListIn(tx store.Tx, orderID string, l eticket.Listing) error {
 // RevokeIn revokes the order's e-ticket for reason at now, within tx, and
 // writes revoked's events; an order without an e-ticket yet keeps the
 // refund, so that its e-ticket is born revoked.
-func (s *Store) RevokeIn(tx store.Tx, orderID, reason string, now time.Time, revoked Events) error {
+func (s *Store) RevokeIn(ctx context.Context, tx store.Tx, orderID, reason string, now time.Time, revoked Events) error {
 	var d eticketDoc
 	err := tx.Get(ETickets, orderID, &d)
 	if errors.Is(err, store.ErrNotFound) {
@@ -249,7 +249,7 @@ func (s *Store) RevokeIn(tx store.Tx, orderID, reason string, now time.Time, rev
 	if !e.Revoke(reason, now) {
 		return nil
 	}
-	return s.write(tx, orderID, e, revoked)
+	return s.write(ctx, tx, orderID, e, revoked)
 }
 
 // CheckIn reads the order's e-ticket, lets checkIn change it and writes the
@@ -258,7 +258,7 @@ func (s *Store) RevokeIn(tx store.Tx, orderID, reason string, now time.Time, rev
 // eticket.ErrNotFound.
 func (s *Store) CheckIn(ctx context.Context, orderID string, checkIn func(*eticket.ETicket) error, checkedIn Events) (*eticket.ETicket, error) {
 	var e *eticket.ETicket
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var d eticketDoc
 		if err := tx.Get(ETickets, orderID, &d); err != nil {
 			return notFound(err)
@@ -267,7 +267,7 @@ func (s *Store) CheckIn(ctx context.Context, orderID string, checkIn func(*etick
 		if err := checkIn(e); err != nil {
 			return err
 		}
-		return s.write(tx, orderID, e, checkedIn)
+		return s.write(ctx, tx, orderID, e, checkedIn)
 	})
 	if err != nil {
 		return nil, err
@@ -311,7 +311,7 @@ func (s *Store) Held(ctx context.Context, holderID string, limit int, after stri
 }
 
 // write sets the e-ticket and adds the events events makes of it.
-func (s *Store) write(tx store.Tx, orderID string, e *eticket.ETicket, events Events) error {
+func (s *Store) write(ctx context.Context, tx store.Tx, orderID string, e *eticket.ETicket, events Events) error {
 	evs, err := events(e)
 	if err != nil {
 		return err
@@ -319,7 +319,7 @@ func (s *Store) write(tx store.Tx, orderID string, e *eticket.ETicket, events Ev
 	if err := tx.Set(ETickets, orderID, marshal(e)); err != nil {
 		return err
 	}
-	return s.box.Add(tx, evs...)
+	return s.box.Add(ctx, tx, evs...)
 }
 
 // notFound turns a missing document into eticket.ErrNotFound.

@@ -86,7 +86,7 @@ type UpdateFunc func(e *expiry.Expiry) ([]event.Event, error)
 // is none), runs update on it and writes it, when its state changed, with
 // the events, in one transaction; it wakes the outbox relay after commit.
 func (s *Store) UpdateExpiry(ctx context.Context, orderID string, update UpdateFunc) error {
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, ok, err := s.ExpiryTx(tx, orderID)
 		if err != nil {
 			return err
@@ -104,7 +104,7 @@ func (s *Store) UpdateExpiry(ctx context.Context, orderID string, update UpdateF
 				return err
 			}
 		}
-		return s.box.Add(tx, events...)
+		return s.box.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		return err

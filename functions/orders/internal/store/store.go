@@ -227,7 +227,7 @@ func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place 
 		if err := setReservation(tx, p.Reservation); err != nil {
 			return err
 		}
-		if err := s.box.Add(tx, events...); err != nil {
+		if err := s.box.Add(ctx, tx, events...); err != nil {
 			return err
 		}
 		placed = p.Order
@@ -314,7 +314,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, update UpdateFunc) (
 	var updated *order.Order
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		updated, err = s.UpdateOrderTx(tx, id, update)
+		updated, err = s.UpdateOrderTx(ctx, tx, id, update)
 		return err
 	})
 	if err != nil {
@@ -329,7 +329,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, update UpdateFunc) (
 // order when its version changed, the reservation when it changed, and the
 // events. Event receivers call it with the receipt's transaction; their
 // receive.AfterCommit wakes the outbox relay.
-func (s *Store) UpdateOrderTx(tx store.Tx, id string, update UpdateFunc) (*order.Order, error) {
+func (s *Store) UpdateOrderTx(ctx context.Context, tx store.Tx, id string, update UpdateFunc) (*order.Order, error) {
 	o, err := getOrder(tx, id)
 	if err != nil {
 		return nil, err
@@ -353,7 +353,7 @@ func (s *Store) UpdateOrderTx(tx store.Tx, id string, update UpdateFunc) (*order
 			return nil, err
 		}
 	}
-	if err := s.box.Add(tx, events...); err != nil {
+	if err := s.box.Add(ctx, tx, events...); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -365,7 +365,7 @@ func (s *Store) UpdateOrderTx(tx store.Tx, id string, update UpdateFunc) (*order
 // update left them. Every read comes before the first write, as the store
 // demands, so a receiver can cancel all of a buyer's orders in the
 // transaction of one event.
-func (s *Store) UpdateCreatedOfTx(tx store.Tx, buyerID string, update UpdateFunc) ([]*order.Order, error) {
+func (s *Store) UpdateCreatedOfTx(ctx context.Context, tx store.Tx, buyerID string, update UpdateFunc) ([]*order.Order, error) {
 	docs, err := tx.Query(Orders, store.Query{Filters: []store.Filter{
 		store.Where("userId", store.Eq, buyerID),
 		store.Where("status", store.Eq, string(order.Created)),
@@ -413,7 +413,7 @@ func (s *Store) UpdateCreatedOfTx(tx store.Tx, buyerID string, update UpdateFunc
 			}
 		}
 	}
-	if err := s.box.Add(tx, events...); err != nil {
+	if err := s.box.Add(ctx, tx, events...); err != nil {
 		return nil, err
 	}
 	return orders, nil

@@ -156,7 +156,7 @@ func (s *Store) Update(ctx context.Context, orderID string, update UpdateFunc) (
 	var updated *payment.Ledger
 	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		updated, err = s.UpdateTx(tx, orderID, update)
+		updated, err = s.UpdateTx(ctx, tx, orderID, update)
 		return err
 	})
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Store) Update(ctx context.Context, orderID string, update UpdateFunc) (
 // what update changed (the order, the claim, new or changed payments) and
 // the events. Event receivers call it with the receipt's transaction; their
 // receive.AfterCommit wakes the outbox relay.
-func (s *Store) UpdateTx(tx store.Tx, orderID string, update UpdateFunc) (*payment.Ledger, error) {
+func (s *Store) UpdateTx(ctx context.Context, tx store.Tx, orderID string, update UpdateFunc) (*payment.Ledger, error) {
 	l, err := readLedger(tx, orderID)
 	if err != nil {
 		return nil, err
@@ -206,7 +206,7 @@ func (s *Store) UpdateTx(tx store.Tx, orderID string, update UpdateFunc) (*payme
 			return nil, err
 		}
 	}
-	if err := s.box.Add(tx, events...); err != nil {
+	if err := s.box.Add(ctx, tx, events...); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -276,7 +276,7 @@ func (s *Store) TakeWebhook(ctx context.Context, eventID, typ, orderID string, n
 			return err
 		}
 		var err error
-		if l, err = s.UpdateTx(tx, orderID, update); err != nil {
+		if l, err = s.UpdateTx(ctx, tx, orderID, update); err != nil {
 			return err
 		}
 		return tx.Create(Webhooks, eventID, webhookDoc{Type: typ, ReceivedAt: now})

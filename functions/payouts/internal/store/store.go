@@ -154,7 +154,7 @@ type UpdateFunc func(l *payout.Ledger, seller *payout.Account) ([]event.Event, e
 // account of its seller (sellerID, or the seller its payout names when
 // that is ""), lets fn change the ledger and writes it with fn's events,
 // within tx.
-func (s *Store) UpdateIn(tx store.Tx, orderID, sellerID string, fn UpdateFunc) error {
+func (s *Store) UpdateIn(ctx context.Context, tx store.Tx, orderID, sellerID string, fn UpdateFunc) error {
 	var d payoutDoc
 	if err := tx.Get(Payouts, orderID, &d); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -174,7 +174,7 @@ func (s *Store) UpdateIn(tx store.Tx, orderID, sellerID string, fn UpdateFunc) e
 	if err := tx.Set(Payouts, orderID, marshal(l, s.now())); err != nil {
 		return err
 	}
-	return s.box.Add(tx, evs...)
+	return s.box.Add(ctx, tx, evs...)
 }
 
 func accountIn(tx store.Tx, userID string) (*payout.Account, error) {
@@ -194,7 +194,7 @@ func accountIn(tx store.Tx, userID string) (*payout.Account, error) {
 // Update is UpdateIn in a transaction of its own, after which the outbox
 // is woken.
 func (s *Store) Update(ctx context.Context, orderID string, fn UpdateFunc) error {
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error { return s.UpdateIn(tx, orderID, "", fn) })
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error { return s.UpdateIn(ctx, tx, orderID, "", fn) })
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (s *Store) Account(ctx context.Context, userID string) (*payout.Account, er
 // has one already, and returns the one kept.
 func (s *Store) AddAccount(ctx context.Context, a payout.Account) (*payout.Account, error) {
 	var kept *payout.Account
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		held, err := accountIn(tx, a.UserID)
 		if err != nil || held != nil {
 			kept = held
@@ -327,7 +327,7 @@ const maxRequeue = 200
 func (s *Store) UpdateAccount(ctx context.Context, accountID string, enabled bool, at time.Time) (*payout.Account, int, error) {
 	var a *payout.Account
 	var requeued int
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		requeued = 0
 		docs, err := tx.Query(Accounts, store.Query{Filters: []store.Filter{store.Where("accountId", store.Eq, accountID)}, Limit: 1})
 		if err != nil {

@@ -158,11 +158,11 @@ func New(db store.Store, box *outbox.Outbox) *Store { return &Store{db: db, box:
 // Create stores the new ticket t and events, in one transaction, and wakes
 // the outbox once it commits.
 func (s *Store) Create(ctx context.Context, t ticket.Ticket, events ...event.Event) error {
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Create(Tickets, t.ID(), marshal(t)); err != nil {
 			return err
 		}
-		return s.box.Add(tx, events...)
+		return s.box.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		return err
@@ -287,9 +287,9 @@ type UpdateFunc func(t *ticket.Ticket) (ticket.Outcome, []event.Event, error)
 func (s *Store) Update(ctx context.Context, id string, fn UpdateFunc) (ticket.Ticket, error) {
 	var t ticket.Ticket
 	var out ticket.Outcome
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		t, out, err = s.update(tx, id, fn)
+		t, out, err = s.update(ctx, tx, id, fn)
 		return err
 	})
 	if err != nil {
@@ -304,12 +304,12 @@ func (s *Store) Update(ctx context.Context, id string, fn UpdateFunc) (ticket.Ti
 // UpdateIn is Update within tx, the transaction of a receiver that also
 // records the event's receipt; its caller wakes the outbox after commit
 // (receive.AfterCommit).
-func (s *Store) UpdateIn(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, error) {
-	t, _, err := s.update(tx, id, fn)
+func (s *Store) UpdateIn(ctx context.Context, tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, error) {
+	t, _, err := s.update(ctx, tx, id, fn)
 	return t, err
 }
 
-func (s *Store) update(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ticket.Outcome, error) {
+func (s *Store) update(ctx context.Context, tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ticket.Outcome, error) {
 	if !ticket.ValidID(id) {
 		return ticket.Ticket{}, ticket.Ignored, ticket.ErrNotFound
 	}
@@ -328,7 +328,7 @@ func (s *Store) update(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ti
 	if err := tx.Set(Tickets, id, marshal(t)); err != nil {
 		return ticket.Ticket{}, out, err
 	}
-	if err := s.box.Add(tx, events...); err != nil {
+	if err := s.box.Add(ctx, tx, events...); err != nil {
 		return ticket.Ticket{}, out, err
 	}
 	return t, out, nil
@@ -339,7 +339,7 @@ func (s *Store) update(tx store.Tx, id string, fn UpdateFunc) (ticket.Ticket, ti
 // one ticket; its caller wakes the outbox after commit. The one query comes
 // before every write, as the store demands. It returns how many tickets fn
 // changed.
-func (s *Store) UpdateAvailableOfIn(tx store.Tx, userID string, fn UpdateFunc) (int, error) {
+func (s *Store) UpdateAvailableOfIn(ctx context.Context, tx store.Tx, userID string, fn UpdateFunc) (int, error) {
 	// Equality filters only: Firestore serves them by merging single-field
 	// indexes, with no composite index to declare.
 	docs, err := tx.Query(Tickets, store.Query{Filters: []store.Filter{
@@ -369,7 +369,7 @@ func (s *Store) UpdateAvailableOfIn(tx store.Tx, userID string, fn UpdateFunc) (
 		if err := tx.Set(Tickets, doc.ID, marshal(t)); err != nil {
 			return changed, err
 		}
-		if err := s.box.Add(tx, events...); err != nil {
+		if err := s.box.Add(ctx, tx, events...); err != nil {
 			return changed, err
 		}
 		changed++
@@ -391,7 +391,7 @@ type ResellFunc func(e ticket.ETicket, live bool) (ticket.Ticket, []event.Event,
 // replica document, so at most one listing holds it at a time.
 func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (ticket.Ticket, error) {
 	var t ticket.Ticket
-	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, last, err := s.eticketIn(tx, code)
 		if err != nil {
 			return err
@@ -408,7 +408,7 @@ func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (t
 		if err := tx.Set(ETickets, code, marshalETicket(e)); err != nil {
 			return err
 		}
-		return s.box.Add(tx, events...)
+		return s.box.Add(ctx, tx, events...)
 	})
 	if err != nil {
 		return ticket.Ticket{}, err
@@ -422,7 +422,7 @@ func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (t
 // listing, when given, on the e-ticket's last resale listing and writes
 // what listing changed with its events, as UpdateIn does. Its caller wakes
 // the outbox after commit.
-func (s *Store) ApplyETicketIn(tx store.Tx, code string, apply func(*ticket.ETicket), listing UpdateFunc) error {
+func (s *Store) ApplyETicketIn(ctx context.Context, tx store.Tx, code string, apply func(*ticket.ETicket), listing UpdateFunc) error {
 	e, last, err := s.eticketIn(tx, code)
 	if err != nil {
 		return err
@@ -441,7 +441,7 @@ func (s *Store) ApplyETicketIn(tx store.Tx, code string, apply func(*ticket.ETic
 	if err := tx.Set(Tickets, last.ID(), marshal(*last)); err != nil {
 		return err
 	}
-	return s.box.Add(tx, events...)
+	return s.box.Add(ctx, tx, events...)
 }
 
 // eticketIn reads the replica's e-ticket code (all but its code zero when

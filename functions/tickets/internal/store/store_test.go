@@ -226,7 +226,7 @@ func TestUpdatesWriteTheTicketAndItsEventsOrNothing(t *testing.T) {
 
 		// Within a receiver's transaction, with the receiver's own writes.
 		err = db.RunTransaction(ctx, func(_ context.Context, tx sharedstore.Tx) error {
-			if _, err := s.UpdateIn(tx, tk.ID(), lock(t, 2)); err != nil {
+			if _, err := s.UpdateIn(ctx, tx, tk.ID(), lock(t, 2)); err != nil {
 				return err
 			}
 			return tx.Create("receipts", "r1", struct {

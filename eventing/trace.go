@@ -1,0 +1,43 @@
+package eventing
+
+import (
+	"context"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/buytickets/buytickets/shared/tracing"
+)
+
+// TraceparentExtension is the CloudEvents extension that carries the W3C
+// traceparent of the work that caused an event (CloudEvents' distributed
+// tracing extension): set by the outbox from the transaction that wrote
+// the event, kept by the broker.
+const TraceparentExtension = "traceparent"
+
+// Traceparent returns ev's traceparent extension, "" when it has none.
+func Traceparent(ev event.Event) string {
+	s, _ := ev.Extensions()[TraceparentExtension].(string)
+	return s
+}
+
+// ContinueEvent returns ctx continuing the trace ev began in (its
+// traceparent extension), unless ctx already carries a trace: the
+// request that delivers ev, whose hop is the closer parent.
+func ContinueEvent(ctx context.Context, ev event.Event) context.Context {
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
+	return tracing.Continue(ctx, Traceparent(ev))
+}
+
+// SpanAttributes names ev in a span: its type, id and source, in
+// OpenTelemetry's CloudEvents conventions.
+func SpanAttributes(ev event.Event) trace.SpanStartEventOption {
+	return trace.WithAttributes(
+		attribute.String("cloudevents.event_type", ev.Type()),
+		attribute.String("cloudevents.event_id", ev.ID()),
+		attribute.String("cloudevents.event_source", ev.Source()),
+	)
+}
