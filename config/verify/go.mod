@@ -1,0 +1,3 @@
+module github.com/buytickets/buytickets/config/verify
+
+go 1.26.0
