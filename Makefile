@@ -29,8 +29,10 @@ test-go: $(TEST_TOOLS)
 	PATH="$(TOOLS_BIN):$$PATH" $(GO) test -timeout $(TEST_TIMEOUT) work
 
 # config/validate lives outside go.work: it alone pays knative's build cost.
+# config/verify, the staging smoke test, is a module of its own too.
 test-validate:
 	cd config/validate && GOWORK=off $(GO) test -timeout $(TEST_TIMEOUT) ./...
+	cd config/verify && GOWORK=off $(GO) test -timeout $(TEST_TIMEOUT) ./...
 
 ## fuzz: each fuzz target for FUZZTIME (go test -fuzz takes one target per run)
 fuzz: $(TEST_TOOLS)
@@ -56,6 +58,9 @@ lint: $(TOOLS_BIN)/staticcheck
 	done
 	cd config/validate && GOWORK=off $(GO) vet ./...
 	cd config/validate && GOWORK=off $(TOOLS_BIN)/staticcheck ./...
+	cd config/verify && GOWORK=off $(GO) vet ./... && GOWORK=off $(TOOLS_BIN)/staticcheck ./...
+	cd config/verify && GOWORK=off $(GO) mod tidy -diff >/dev/null
+	cd config/validate && GOWORK=off $(GO) mod tidy -diff >/dev/null
 	cd tools && GOWORK=off $(GO) mod verify >/dev/null
 
 ## tools: stripe-mock, the Cloud Tasks emulator, mailpit and staticcheck, pinned in tools/go.mod

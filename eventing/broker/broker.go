@@ -35,6 +35,7 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/eventing"
@@ -119,6 +120,9 @@ type Broker struct {
 	inflight dispatch.InFlight    // deliveries being sent
 	pool     atomic.Pointer[pool] // while Run runs
 	starved  atomic.Bool          // the dispatcher found no free worker
+
+	redelivered metric.Int64Counter // attempts that failed and are retried, by trigger
+	dead        metric.Int64Counter // deliveries given up, by event type (eventing.DeadLetterCounter)
 }
 
 // pool is Run's workers, lent to Publish so that a delivery just stored
@@ -218,8 +222,18 @@ func New(opts Options) (*Broker, error) {
 		transport.MaxIdleConnsPerHost = opts.Workers
 		opts.Client = &http.Client{Transport: transport}
 	}
+	redelivered, err := tracing.Meter().Int64Counter("buytickets.broker.redeliveries", metric.WithUnit("{delivery}"),
+		metric.WithDescription("Deliveries the embedded broker sends again after a failed attempt, by trigger."))
+	if err != nil {
+		return nil, fmt.Errorf("broker.New: %w", err)
+	}
+	dead, err := eventing.DeadLetterCounter()
+	if err != nil {
+		return nil, fmt.Errorf("broker.New: %w", err)
+	}
 	b := &Broker{
 		opts: opts, triggers: map[string]route{}, kick: dispatch.NewWaker(), now: time.Now,
+		redelivered: redelivered, dead: dead,
 	}
 	for _, t := range opts.Triggers {
 		target, err := resolve(t.Subscriber, opts.Resolve)
@@ -658,10 +672,22 @@ func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome,
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		logging.FromContext(ctx).WarnContext(ctx, "broker: recording a delivery", slog.String("id", id), slog.Any("error", err))
 	}
-	if !retry && err == nil {
+	switch {
+	case err != nil:
+	case retry:
+		b.redelivered.Add(ctx, 1, metric.WithAttributes(attribute.String("trigger", d.Trigger)))
+	default:
+		b.dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", eventType(d.Event))))
 		logging.FromContext(ctx).WarnContext(ctx, "broker: dead letter", slog.String("trigger", d.Trigger),
 			slog.String("id", id), slog.String("reason", out.reason))
 	}
+}
+
+// eventType is the type of the stored event raw, "" when it is unreadable.
+func eventType(raw string) string {
+	var ev event.Event
+	_ = json.Unmarshal([]byte(raw), &ev)
+	return ev.Type()
 }
 
 // DeadLetters lists the dead letters in st, oldest first.

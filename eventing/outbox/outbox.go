@@ -52,6 +52,7 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/eventing"
@@ -217,6 +218,11 @@ const FlushTimeout = 5 * time.Second
 // are not left to the next sweep. Entries still unsent then stay pending
 // for the next relay or sweep.
 func (o *Outbox) Run(ctx context.Context) {
+	if unregister, err := o.observeBacklog(); err != nil {
+		logging.FromContext(ctx).WarnContext(ctx, "outbox backlog not observed", slog.Any("error", err))
+	} else {
+		defer unregister()
+	}
 	// After the loop: the batches under way end, their marks commit, and
 	// then the final flush finds every entry still pending.
 	defer o.flush(ctx)
@@ -236,6 +242,51 @@ func (o *Outbox) Run(ctx context.Context) {
 			}
 		},
 	}.Run(ctx)
+}
+
+// backlogLimit bounds the entries one observation of the backlog counts:
+// a backlog that large is news enough.
+const backlogLimit = 10_000
+
+// observeBacklog reports, while Run runs, the outbox's backlog and the age
+// of its oldest unsent entry, as OpenTelemetry gauges read when metrics
+// are exported (never when they are not).
+func (o *Outbox) observeBacklog() (unregister func(), err error) {
+	m := tracing.Meter()
+	backlog, err := m.Int64ObservableGauge("buytickets.outbox.backlog", metric.WithUnit("{event}"),
+		metric.WithDescription("Events committed and not yet sent to the broker (at most 10000 counted)."))
+	if err != nil {
+		return nil, err
+	}
+	age, err := m.Float64ObservableGauge("buytickets.outbox.oldest_unsent_age", metric.WithUnit("s"),
+		metric.WithDescription("How long the oldest event not yet sent to the broker has waited."))
+	if err != nil {
+		return nil, err
+	}
+	reg, err := m.RegisterCallback(func(ctx context.Context, obs metric.Observer) error {
+		keys, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: backlogLimit, KeysOnly: true})
+		if err != nil {
+			return fmt.Errorf("outbox backlog: %w", err)
+		}
+		obs.ObserveInt64(backlog, int64(len(keys)))
+		oldest, err := o.store.Query(ctx, Collection, store.Query{OrderBy: "pendingAt", Limit: 1})
+		if err != nil {
+			return fmt.Errorf("outbox backlog: %w", err)
+		}
+		var waited time.Duration
+		if len(oldest) == 1 {
+			var e entry
+			if err := oldest[0].DataTo(&e); err == nil {
+				waited = max(0, time.Since(e.PendingAt))
+			}
+		}
+		obs.ObserveFloat64(age, waited.Seconds())
+		return nil
+	}, backlog, age)
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = reg.Unregister() }, nil
 }
 
 // flush sends what is pending once more, after ctx, Run's context, ended.

@@ -175,8 +175,11 @@ func Prune(ctx context.Context, st store.Store, cutoff time.Time) (int, error) {
 // receipt is already there.
 func apply(ctx context.Context, st store.Store, fn Func, ev event.Event) (duplicate bool, err error) {
 	id := ReceiptID(ev.Source(), ev.ID())
+	var committed []func()
 	err = st.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
 		duplicate = false
+		committed = committed[:0] // an attempt the store re-runs starts over
+		ctx = context.WithValue(ctx, commitKey{}, &committed)
 		var seen receipt
 		switch err := tx.Get(Collection, id, &seen); {
 		case err == nil:
@@ -192,7 +195,25 @@ func apply(ctx context.Context, st store.Store, fn Func, ev event.Event) (duplic
 			Source: ev.Source(), ID: ev.ID(), Type: ev.Type(), ReceivedAt: time.Now(),
 		})
 	})
+	if err == nil {
+		for _, f := range committed {
+			f()
+		}
+	}
 	return duplicate, err
+}
+
+type commitKey struct{}
+
+// OnCommit has f run once the transaction of the event being applied
+// (ctx is a Func's) has committed, as the last thing before the receiver
+// answers: for what must count an effect once, such as a metric. f is
+// dropped when the attempt fails or the store runs it again. Outside a
+// receiver's transaction, f never runs.
+func OnCommit(ctx context.Context, f func()) {
+	if committed, ok := ctx.Value(commitKey{}).(*[]func()); ok {
+		*committed = append(*committed, f)
+	}
 }
 
 // statusOf is the one table from error kind to the status a receiver

@@ -25,6 +25,8 @@ import (
 	"net/url"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/identity"
 	dlstore "github.com/buytickets/buytickets/functions/deadletters/internal/store"
@@ -86,6 +88,8 @@ type Function struct {
 	events        *eventing.Member
 	resolve       func(function string) *url.URL
 	replayTokens  func(function string) identity.TokenSource
+	// stored counts the dead letters stored, by event type.
+	stored metric.Int64Counter
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -106,7 +110,12 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		resolve = plane.ClusterAddress
 	}
 
+	stored, err := eventing.DeadLetterCounter()
+	if err != nil {
+		return nil, fmt.Errorf("deadletters.New: %w", err)
+	}
 	f := &Function{
+		stored:        stored,
 		store:         dlstore.New(deps.Store),
 		client:        deps.Client,
 		replayTimeout: cfg.ReplayTimeout,

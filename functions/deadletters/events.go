@@ -10,6 +10,8 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/deadletters/internal/deadletter"
@@ -50,6 +52,9 @@ func (f *Function) receiveDeadLetter() http.Handler {
 			return
 		}
 		logReceived(ctx, d, created)
+		if created {
+			f.stored.Add(ctx, 1, metric.WithAttributes(attribute.String("type", d.EventType)))
+		}
 		// No body: the Broker must not read the answer as a reply event.
 		w.WriteHeader(http.StatusOK)
 	})

@@ -37,9 +37,9 @@ func (f *Function) receiver() receive.Func {
 // refunds a payment that lands later. Paid orders stay paid.
 func (f *Function) cancelOrdersOf(ctx context.Context, tx store.Tx, userID string) error {
 	now := f.ft.Now()
-	_, err := f.store.UpdateCreatedOfTx(ctx, tx, userID, func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
+	_, err := f.store.UpdateCreatedOfTx(ctx, tx, userID, f.metrics.countingOnCommit(ctx, func(o *order.Order, r *reservation.Reservation) ([]event.Event, error) {
 		return cancel(o, r, order.ReasonBanned, now)
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("store.UpdateCreatedOfTx: %w", err)
 	}

@@ -84,6 +84,7 @@ func (f *Function) handleCreate() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.PlaceOrder: %w", err))
 			return
 		}
+		f.metrics.placed.Add(r.Context(), 1)
 		w.Header().Set("Location", "/api/orders/"+o.ID())
 		httpx.JSON(w, http.StatusCreated, newOrderResponse(o))
 	})
@@ -184,10 +185,12 @@ func (f *Function) handleCancel() http.Handler {
 			return
 		}
 		buyer, _ := sharedauth.FromContext(r.Context())
-		if _, err := f.store.UpdateOrder(r.Context(), id, f.cancelByBuyer(buyer.ID, f.ft.Now())); err != nil {
+		var evs []event.Event
+		if _, err := f.store.UpdateOrder(r.Context(), id, counting(&evs, f.cancelByBuyer(buyer.ID, f.ft.Now()))); err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.UpdateOrder: %w", err))
 			return
 		}
+		f.metrics.settled(r.Context(), evs)
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

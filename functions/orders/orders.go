@@ -58,9 +58,10 @@ type Deps = outbox.Deps
 
 // Function is the orders function, ready to serve.
 type Function struct {
-	ft     outbox.Footing
-	store  *ordersstore.Store
-	window time.Duration
+	ft      outbox.Footing
+	metrics metrics
+	store   *ordersstore.Store
+	window  time.Duration
 	// received is notified whenever an event this replica took has
 	// committed: an order waiting for its ticket looks again.
 	received *dispatch.Signal
@@ -73,8 +74,13 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orders.New: %w", err)
 	}
+	m, err := newMetrics()
+	if err != nil {
+		return nil, fmt.Errorf("orders.New: %w", err)
+	}
 	return &Function{
 		ft:       ft,
+		metrics:  m,
 		store:    ordersstore.New(ft.DB, ft.Box),
 		window:   cmp.Or(cfg.ExpirationWindow, order.DefaultWindow),
 		received: dispatch.NewSignal(),

@@ -28,7 +28,7 @@ func (f *Function) settleOrder(ctx context.Context, tx store.Tx, ev event.Event,
 	if !order.ValidID(orderID) {
 		return eventing.Undecodable(ev, fmt.Errorf("order id %q", orderID))
 	}
-	_, err := f.store.UpdateOrderTx(ctx, tx, orderID, update)
+	_, err := f.store.UpdateOrderTx(ctx, tx, orderID, f.metrics.countingOnCommit(ctx, update))
 	if errors.Is(err, order.ErrNotFound) {
 		return fmt.Errorf("%w: %s", errUnknownOrder, orderID)
 	}

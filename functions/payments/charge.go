@@ -6,6 +6,8 @@ import (
 	"log/slog"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
@@ -23,6 +25,7 @@ import (
 func (f *Function) charge(ctx context.Context, c payment.Claim) (payment.Payment, error) {
 	ch, err := f.stripe.Charge(ctx, c)
 	if err != nil {
+		f.failed(ctx, payment.MethodCharge, gateway.Reason(err))
 		logger := logging.FromContext(ctx).With(slog.String("orderId", c.OrderID), slog.Int("attempt", c.Attempt))
 		if gateway.Unknown(err) {
 			logger.WarnContext(ctx, "charge outcome unknown, left for the sweep", slog.Any("error", err))
@@ -40,6 +43,11 @@ func (f *Function) charge(ctx context.Context, c payment.Claim) (payment.Payment
 		ID: payment.NewID(), OrderID: c.OrderID, StripeID: ch.ID, Method: payment.MethodCharge,
 		Amount: ch.Amount, Currency: ch.Currency,
 	})
+}
+
+// failed counts a payment by method that failed for reason.
+func (f *Function) failed(ctx context.Context, method payment.Method, reason string) {
+	f.failures.Add(ctx, 1, metric.WithAttributes(attribute.String("method", string(method)), attribute.String("reason", reason)))
 }
 
 // record records p, a successful payment at Stripe made by attempt (0 for

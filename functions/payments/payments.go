@@ -34,6 +34,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	paymentsstore "github.com/buytickets/buytickets/functions/payments/internal/store"
@@ -41,6 +43,7 @@ import (
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // DefaultRedriveAfter is how old a claim without a recorded outcome must be
@@ -119,6 +122,9 @@ type Function struct {
 	redriveAfter   time.Duration
 	refunds        *dispatch.Waker   // wakes Run to settle the refunds due
 	inflight       dispatch.InFlight // the refunds being made
+	// failures counts the payments Stripe refused or left unknown, by
+	// method (charge, intent) and reason (gateway.Reason).
+	failures metric.Int64Counter
 }
 
 // New returns the function for cfg on deps, or an error when a setting is
@@ -132,7 +138,13 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if redriveAfter <= 0 {
 		redriveAfter = DefaultRedriveAfter
 	}
+	failures, err := tracing.Meter().Int64Counter("buytickets.payments.failed", metric.WithUnit("{payment}"),
+		metric.WithDescription("Payments that failed, by method and reason."))
+	if err != nil {
+		return nil, fmt.Errorf("payments.New: %w", err)
+	}
 	return &Function{
+		failures:       failures,
 		ft:             ft,
 		store:          paymentsstore.New(ft.DB, ft.Box),
 		stripe:         gateway.New(gateway.Config{Key: cfg.StripeKey, URL: cfg.StripeAPIBase, HTTPClient: deps.HTTPClient}),

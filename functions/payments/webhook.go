@@ -1,9 +1,11 @@
 package payments
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
@@ -35,6 +37,7 @@ func (f *Function) takeStripeEvent(ctx context.Context, ev gateway.Event) error 
 	logger = logger.With(slog.String("paymentIntent", pi.ID), slog.String("orderId", pi.OrderID))
 	if !pi.Succeeded {
 		logger.InfoContext(ctx, "PaymentIntent payment failed", slog.String("code", pi.FailureCode))
+		f.failed(ctx, payment.MethodIntent, cmp.Or(strings.TrimSpace(pi.FailureCode), "unknown"))
 		return nil
 	}
 	if !store.ValidID(pi.OrderID) {

@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -103,6 +104,10 @@ func Propagator() propagation.TextMapPropagator {
 		propagation.Baggage{},
 	)
 }
+
+// Meter is the marketplace's meter: OpenTelemetry's no-op one unless
+// Setup exports.
+func Meter() metric.Meter { return otel.Meter(Name) }
 
 // Start starts a span named name, a child of the span in ctx, through the
 // marketplace's tracer.

@@ -198,7 +198,7 @@ func classify(op string, err error) error {
 	if !errors.As(err, &se) {
 		return ErrUnknownOutcome.With(fmt.Errorf("stripe %s: %w", op, err))
 	}
-	cause := fmt.Errorf("stripe %s: %d %s %s (request %s)", op, se.HTTPStatusCode, se.Type, se.Code, se.RequestID)
+	cause := fmt.Errorf("stripe %s: %d %s %w (request %s)", op, se.HTTPStatusCode, se.Type, code(se.Code), se.RequestID)
 	switch status := se.HTTPStatusCode; {
 	case se.Type == stripe.ErrorTypeIdempotency:
 		return ErrUnknownOutcome.With(cause)
@@ -212,6 +212,28 @@ func classify(op string, err error) error {
 		return ErrUnknownOutcome.With(cause)
 	default:
 		return cause
+	}
+}
+
+// code is Stripe's code for a refused request (card_declined, say), kept
+// in the error's chain for Reason.
+type code string
+
+func (c code) Error() string { return string(c) }
+
+// Reason names why err, a Charge's failure, failed, for a metric: Stripe's
+// code (card_declined, say), or unknown_outcome, rate_limited or refused.
+func Reason(err error) string {
+	if c, ok := errors.AsType[code](err); ok && c != "" {
+		return string(c)
+	}
+	switch {
+	case Unknown(err):
+		return "unknown_outcome"
+	case errors.Is(err, ErrBusy):
+		return "rate_limited"
+	default:
+		return "refused"
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/buytickets/buytickets/shared/tracing"
@@ -40,4 +41,12 @@ func SpanAttributes(ev event.Event) trace.SpanStartEventOption {
 		attribute.String("cloudevents.event_id", ev.ID()),
 		attribute.String("cloudevents.event_source", ev.Source()),
 	)
+}
+
+// DeadLetterCounter is the counter of the events lost to a subscriber,
+// stored as dead letters (by the deadletters function in production, by
+// the embedded broker), by event type.
+func DeadLetterCounter() (metric.Int64Counter, error) {
+	return tracing.Meter().Int64Counter("buytickets.deadletters", metric.WithUnit("{event}"),
+		metric.WithDescription("Events a subscriber refused or never took, stored as dead letters, by type."))
 }
