@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/buytickets/buytickets/shared/logging"
 )
 
@@ -156,5 +158,66 @@ func TestAPersonReadsOneLinePerRecordAndCloudLoggingReadsJSON(t *testing.T) {
 	}
 	if _, err := logging.Open(&text, logging.Options{Level: "info", Format: "xml"}); !errors.Is(err, logging.ErrFormat) {
 		t.Errorf("LOG_FORMAT xml: %v, want ErrFormat", err)
+	}
+}
+
+// A line logged while a span is in the context names its trace as Cloud
+// Logging joins it (project-qualified when the project is known), or by id
+// for a person; a line with no span names none.
+func TestLinesNameTheTraceOfTheirContext(t *testing.T) {
+	t.Parallel()
+	traceID, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	spanID, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	traced := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: traceID, SpanID: spanID, TraceFlags: trace.FlagsSampled,
+	}))
+	tests := []struct {
+		name string
+		opts logging.Options
+		ctx  context.Context
+		want map[string]any // fields the line must have; nil values must be absent
+	}{
+		{"json with a project", logging.Options{Project: "shop"}, traced, map[string]any{
+			logging.TraceKey:        "projects/shop/traces/4bf92f3577b34da6a3ce929d0e0e4736",
+			logging.SpanKey:         "00f067aa0ba902b7",
+			logging.TraceSampledKey: true,
+		}},
+		{"json without a project", logging.Options{}, traced, map[string]any{
+			logging.TraceKey: "4bf92f3577b34da6a3ce929d0e0e4736",
+			logging.SpanKey:  "00f067aa0ba902b7",
+		}},
+		{"json without a span", logging.Options{Project: "shop"}, context.Background(), map[string]any{
+			logging.TraceKey: nil, logging.SpanKey: nil,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			logger, err := logging.Open(&buf, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logger.With("function", "orders").InfoContext(tc.ctx, "served")
+			var line map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatalf("%q is not JSON: %v", buf.String(), err)
+			}
+			for k, v := range tc.want {
+				if got, ok := line[k]; v == nil && ok || v != nil && got != v {
+					t.Errorf("%s = %v, want %v (line %s)", k, got, v, buf.String())
+				}
+			}
+		})
+	}
+
+	var text bytes.Buffer
+	logger, err := logging.Open(&text, logging.Options{Format: logging.Text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger.InfoContext(traced, "served")
+	if !strings.Contains(text.String(), "trace=4bf92f3577b34da6a3ce929d0e0e4736") {
+		t.Errorf("text line %q names no trace", text.String())
 	}
 }

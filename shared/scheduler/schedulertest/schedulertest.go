@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"FailedCallIsRetriedUntilItSucceeds", testRetry},
 		{"TasksDueTogetherAreEachCalledOnce", testTogether},
 		{"InvalidNameIsRefused", testInvalidName},
+		{"CallContinuesTheTraceThatScheduledIt", testTrace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +219,21 @@ func testOnTime(t *testing.T, s scheduler.Scheduler) {
 	schedule(t, s, sentinel)
 	notBefore(t, tg, task)
 	wantOnce(t, tg, task, sentinel)
+}
+
+func testTrace(t *testing.T, s scheduler.Scheduler) {
+	tg := NewTarget(t)
+	traced := tg.task("traced", time.Now().Add(-time.Second))
+	traced.Trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	plain := tg.task("plain", time.Now().Add(-time.Second))
+	schedule(t, s, traced)
+	schedule(t, s, plain)
+	if got := tg.Wait(t, traced.Name, 1)[0].Header.Get("traceparent"); got != traced.Trace {
+		t.Errorf("task called with traceparent %q, want %q", got, traced.Trace)
+	}
+	if got := tg.Wait(t, plain.Name, 1)[0].Header.Get("traceparent"); got != "" {
+		t.Errorf("task scheduled with no trace called with traceparent %q", got)
+	}
 }
 
 func testOverdue(t *testing.T, s scheduler.Scheduler) {
