@@ -34,7 +34,7 @@ func TestAnOrderIsOneTraceAcrossEveryFunction(t *testing.T) {
 		"LOG_LEVEL=debug", "LOG_FORMAT=json",
 		"OTEL_EXPORTER_OTLP_ENDPOINT="+collector.URL,
 		"OTEL_BSP_SCHEDULE_DELAY=100", "OTEL_METRIC_EXPORT_INTERVAL=200",
-		"ORDER_EXPIRATION_WINDOW=2s")
+		"ORDER_EXPIRATION_WINDOW=2s", "ADMIN_EMAILS=support@example.com")
 
 	seller := signUpAs(t, p.url, "seller@example.com")
 	var tk struct {
@@ -105,6 +105,19 @@ func TestAnOrderIsOneTraceAcrossEveryFunction(t *testing.T) {
 		}
 		return spans.named("POST /tasks/expire")
 	})
+
+	// Support finds the trace from the order's history.
+	support := signUpAs(t, p.url, "support@example.com")
+	var history []struct {
+		What    string `json:"what"`
+		TraceID string `json:"traceId"`
+	}
+	if status, raw := call(t, p.url, support, "GET", "/api/orders/"+o.ID+"/history", "", nil, &history); status != http.StatusOK {
+		t.Fatalf("history: %d %s", status, raw)
+	}
+	if len(history) == 0 || history[0].What != "placed" || history[0].TraceID != traceID {
+		t.Errorf("history %+v, want the placed step to name trace %s", history, traceID)
+	}
 
 	// The operator's counts of the order arrive as metrics.
 	testenv.Eventually(t, 10*time.Second, "the order's metrics", func() bool {

@@ -19,10 +19,13 @@ type stepResponse struct {
 	At     *httpx.Time `json:"at,omitempty"`
 	What   string      `json:"what"`
 	Detail string      `json:"detail,omitempty"`
+	// TraceID names the trace that placed the order, on placed: its
+	// log lines and spans, and those of every function it reached.
+	TraceID string `json:"traceId,omitempty"`
 }
 
 func newStepResponse(s order.Step) stepResponse {
-	resp := stepResponse{What: string(s.What)}
+	resp := stepResponse{What: string(s.What), TraceID: s.Trace}
 	if !s.At.IsZero() {
 		at := httpx.TimeOf(s.At)
 		resp.At = &at

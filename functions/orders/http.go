@@ -17,6 +17,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/paging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // createRequest is the body of POST /api/orders.
@@ -110,7 +111,7 @@ func (f *Function) placeOrder(ctx context.Context, ticketID string, buyer shared
 	deadline := time.Now().Add(listingWait)
 	for {
 		received := f.received.C()
-		o, err := f.store.PlaceOrder(ctx, ticketID, buyer.ID, f.place(buyer.Email, f.ft.Now()), f.notBanned(buyer.ID))
+		o, err := f.store.PlaceOrder(ctx, ticketID, buyer.ID, f.place(buyer.Email, tracing.TraceID(ctx), f.ft.Now()), f.notBanned(buyer.ID))
 		left := time.Until(deadline)
 		if !errors.Is(err, order.ErrTicketNotFound) || left <= 0 {
 			return o, err
@@ -198,9 +199,9 @@ func (f *Function) handleCancel() http.Handler {
 // place decides a new order at now, for a buyer whose session names
 // buyerEmail, and makes its events: order.created, and order.cancelled for
 // an expired holder it cancelled.
-func (f *Function) place(buyerEmail string, now time.Time) ordersstore.PlaceFunc {
+func (f *Function) place(buyerEmail, trace string, now time.Time) ordersstore.PlaceFunc {
 	return func(in order.Placing) (order.Placement, []event.Event, error) {
-		in.BuyerEmail = buyerEmail
+		in.BuyerEmail, in.Trace = buyerEmail, trace
 		p, err := order.Place(order.NewID(), in, now, f.window)
 		if err != nil {
 			return order.Placement{}, nil, err

@@ -261,7 +261,7 @@ func TestAnAdminOpensAnOrderByItsID(t *testing.T) {
 // An order's story as the functions told it in the embedded stack: placed,
 // paid, then refunded at Stripe, which revoked the e-ticket.
 const (
-	historyJSON = `[{"at":"2026-11-26T20:33:30.368Z","what":"placed","detail":"T3 at $13.50"},` +
+	historyJSON = `[{"at":"2026-11-26T20:33:30.368Z","what":"placed","detail":"T3 at $13.50","traceId":"4bf92f3577b34da6a3ce929d0e0e4736"},` +
 		`{"at":"2026-11-26T20:33:30.368Z","what":"reserved","detail":"until 2026-11-26T20:48:30.368Z"},` +
 		`{"at":"2026-11-26T20:34:00.900Z","what":"completed"}]`
 	paymentsJSON = `[{"id":"p1","stripeId":"ch_3Kx","amount":1350,"currency":"usd","createdAt":"2026-11-26T20:34:00.500Z",` +
@@ -297,7 +297,8 @@ func TestAnOrdersSupportPageTellsItsStoryInTimeOrder(t *testing.T) {
 		`Until <time datetime="2026-11-26T20:48:30Z">26 Nov 2026, 20:48:30 UTC</time>`,
 		`$13.50 USD, Stripe ch_3Kx`,
 		`$13.50 USD. Refunded at Stripe.`,
-		`<time datetime="2026-11-27T09:00:01Z">27 Nov 2026, 09:00:01 UTC</time>`)
+		`<time datetime="2026-11-27T09:00:01Z">27 Nov 2026, 09:00:01 UTC</time>`,
+		`<dd class="id" data-trace>4bf92f3577b34da6a3ce929d0e0e4736</dd>`)
 	for _, call := range []string{"GET /api/payments", "GET /api/etickets"} {
 		if !slices.Contains(a.made(), call) {
 			t.Errorf("%s was not asked: %q", call, a.made())

@@ -39,6 +39,10 @@ type supportPage struct {
 	// Missing names the parts of the story a function could not tell
 	// just now.
 	Missing []string
+	// Trace is the id of the trace that placed the order, which its log
+	// lines and spans carry in every function it reached; "" when orders
+	// does not know it.
+	Trace string
 }
 
 // cancelReasons say why an order was cancelled, by its reason.
@@ -80,7 +84,7 @@ func (f *Function) handleSupportOrder() http.Handler {
 			v.fail(err)
 			return
 		}
-		content := supportPage{Order: viewOrder(o, visitorZone(v.r), v.now()), Story: storyOfOrder(steps)}
+		content := supportPage{Order: viewOrder(o, visitorZone(v.r), v.now()), Story: storyOfOrder(steps), Trace: traceOf(steps)}
 		if payments, err := f.api.OrderPayments(v.ctx(), v.session, id); err != nil {
 			f.missing(v, &content, "payments", err)
 		} else {
@@ -100,6 +104,16 @@ func (f *Function) handleSupportOrder() http.Handler {
 func (f *Function) missing(v *visit, content *supportPage, what string, err error) {
 	logging.FromContext(v.ctx()).WarnContext(v.ctx(), "order story incomplete", slog.String("part", what), slog.Any("error", err))
 	content.Missing = append(content.Missing, what)
+}
+
+// traceOf is the trace that placed the order, as its history names it.
+func traceOf(steps []api.OrderStep) string {
+	for _, s := range steps {
+		if s.What == api.StepPlaced {
+			return s.TraceID
+		}
+	}
+	return ""
 }
 
 func storyOfOrder(steps []api.OrderStep) []happening {

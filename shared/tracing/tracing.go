@@ -134,6 +134,15 @@ func Traceparent(ctx context.Context) string {
 	return carrier.Get("traceparent")
 }
 
+// TraceID is the id of the trace in ctx, in hex, "" when ctx carries
+// none.
+func TraceID(ctx context.Context) string {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return sc.TraceID().String()
+	}
+	return ""
+}
+
 // Continue returns ctx with the span that traceparent names as its remote
 // parent; ctx as it is when traceparent is empty or malformed.
 func Continue(ctx context.Context, traceparent string) context.Context {

@@ -39,6 +39,8 @@ type Step struct {
 	Until time.Time
 	// Reason is why, on Cancelled.
 	Reason Reason
+	// Trace is the id of the trace that placed the order, on Placed.
+	Trace string
 }
 
 // History returns what happened to the order in time order, from what
@@ -47,7 +49,7 @@ type Step struct {
 // last.
 func (o *Order) History() []Step {
 	steps := []Step{
-		{At: o.createdAt, What: StepPlaced, Title: o.item.Title, Price: o.item.Price},
+		{At: o.createdAt, What: StepPlaced, Title: o.item.Title, Price: o.item.Price, Trace: o.trace},
 		{At: o.createdAt, What: StepReserved, Until: o.expiresAt},
 	}
 	switch o.status {

@@ -142,6 +142,7 @@ type Order struct {
 	expiresAt   time.Time
 	cancelledAt time.Time
 	completedAt time.Time
+	trace       string
 }
 
 // ID returns the order's id.
@@ -182,6 +183,10 @@ func (o *Order) CancelledAt() time.Time { return o.cancelledAt }
 // CompletedAt returns when the order was paid, the zero time unless it
 // was, and on orders paid before it was kept.
 func (o *Order) CompletedAt() time.Time { return o.completedAt }
+
+// Trace returns the id of the trace that placed the order; "" on orders
+// placed before it was kept.
+func (o *Order) Trace() string { return o.trace }
 
 // Open reports whether the order is created and its window has not passed
 // at now: it holds its ticket and counts against its buyer's MaxOpen.
@@ -278,6 +283,9 @@ type Placing struct {
 	Created []*Order
 	// Earlier are the buyer's orders of this ticket, in any status.
 	Earlier []*Order
+	// Trace is the id of the trace the order is placed in, kept for
+	// support to follow it; no rule reads it.
+	Trace string
 }
 
 // The limits on holding one ticket again and again.
@@ -363,6 +371,7 @@ func Place(id string, in Placing, now time.Time, window time.Duration) (Placemen
 		reservation: r.Counter,
 		createdAt:   now,
 		expiresAt:   now.Add(window),
+		trace:       in.Trace,
 	}
 	return Placement{Order: o, Reservation: r, Expired: expired}, nil
 }
@@ -417,6 +426,8 @@ type State struct {
 	CancelledAt time.Time
 	// CompletedAt is zero on orders paid before it was kept.
 	CompletedAt time.Time
+	// Trace is the id of the trace that placed the order (Placing.Trace).
+	Trace string
 }
 
 // UnmarshalFromStore returns the order s describes. It is for the store's
@@ -426,5 +437,6 @@ func UnmarshalFromStore(s State) *Order {
 		id: s.ID, userID: s.UserID, buyerEmail: s.BuyerEmail, status: s.Status, reason: s.Reason, item: s.Item,
 		reservation: s.Reservation, version: s.Version,
 		createdAt: s.CreatedAt, expiresAt: s.ExpiresAt, cancelledAt: s.CancelledAt, completedAt: s.CompletedAt,
+		trace: s.Trace,
 	}
 }

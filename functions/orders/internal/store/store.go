@@ -64,6 +64,7 @@ type orderDoc struct {
 	Ticket      orderTicketDoc `store:"ticket"`
 	Reservation int            `store:"reservation"`
 	Version     int            `store:"version"`
+	Trace       string         `store:"trace,omitempty"` // the trace that placed it
 }
 
 type orderTicketDoc struct {
@@ -116,6 +117,7 @@ func marshalOrder(o *order.Order) orderDoc {
 		ExpiresAt:    o.ExpiresAt(),
 		CancelledAt:  o.CancelledAt(),
 		CompletedAt:  o.CompletedAt(),
+		Trace:        o.Trace(),
 		Ticket: orderTicketDoc{
 			ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID, ResaleOf: it.ResaleOf,
 			EventName: it.Event.Name, Venue: it.Event.Venue, City: it.Event.City, StartsAt: it.Event.StartsAt,
@@ -145,6 +147,7 @@ func (d orderDoc) toOrder(id string) *order.Order {
 		ExpiresAt:   d.ExpiresAt,
 		CancelledAt: d.CancelledAt,
 		CompletedAt: d.CompletedAt,
+		Trace:       d.Trace,
 	})
 }
 

@@ -65,6 +65,8 @@ type OrderStep struct {
 	At     *time.Time `json:"at,omitempty"`
 	What   string     `json:"what"`
 	Detail string     `json:"detail,omitempty"`
+	// TraceID names the trace that placed the order, on placed.
+	TraceID string `json:"traceId,omitempty"`
 }
 
 // The steps of an order's history.
