@@ -81,6 +81,7 @@ func run(ctx context.Context, out, only string, runs int, soakFor time.Duration)
 		{"web", func(ctx context.Context, w *bytes.Buffer) error { return webRender(ctx, w, tmp) }},
 		{"search", func(ctx context.Context, w *bytes.Buffer) error { return searchLatency(ctx, w, tmp) }},
 		{"bans", func(ctx context.Context, w *bytes.Buffer) error { return banDelay(ctx, w, tmp) }},
+		{"tracing", func(ctx context.Context, w *bytes.Buffer) error { return tracingCost(ctx, w, tmp) }},
 	}
 	for _, section := range sections {
 		if only != "" && !strings.Contains(section.name, only) {

@@ -86,21 +86,32 @@ func (s *session) expect(want int, method, path string, body any) ([]byte, error
 // marketLatency measures the main endpoints of tickets and orders on the
 // embedded default under concurrent clients, and the convergence scenario.
 func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
-	s, err := startStack(ctx, filepath.Join(tmp, "market"), stack.Options{PasswordCost: setupCost})
+	heading(w, "Tickets and orders on the embedded default",
+		fmt.Sprintf("One replica each, through the router on loopback, %d concurrent clients, %d requests per row; orders are placed by 80 buyers (at most 10 open orders each) on tickets orders' replica already holds.", marketClients, marketRequests),
+		"request", "requests/s", "p50", "p99")
+	if err := marketLoad(ctx, w, filepath.Join(tmp, "market"), ""); err != nil {
+		return err
+	}
+	return convergence(ctx, w, tmp)
+}
+
+// The market's load: clients at once, requests per row.
+const marketClients, marketRequests = 8, 800
+
+// marketLoad starts a stack on dir and writes the market's rows for it,
+// each named with suffix: listing, the list, and ordering.
+func marketLoad(ctx context.Context, w *bytes.Buffer, dir, suffix string) error {
+	s, err := startStack(ctx, dir, stack.Options{PasswordCost: setupCost})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 
-	const clients, n = 8, 800
+	const clients, n = marketClients, marketRequests
 	sellers, err := newSessions(s.URL(), "seller%d@example.com", clients)
 	if err != nil {
 		return err
 	}
-	heading(w, "Tickets and orders on the embedded default",
-		fmt.Sprintf("One replica each, through the router on loopback, %d concurrent clients, %d requests per row; orders are placed by 80 buyers (at most 10 open orders each) on tickets orders' replica already holds.", clients, n),
-		"request", "requests/s", "p50", "p99")
-
 	ids := make([]string, n)
 	lat, elapsed, err := load(clients, n, func(i int) (err error) {
 		ids[i], err = sellers[i%clients].createTicket(fmt.Sprintf("Ticket %d", i), 19.99)
@@ -109,7 +120,7 @@ func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	if err != nil {
 		return err
 	}
-	row(w, "POST /api/tickets", n, elapsed, lat)
+	row(w, "POST /api/tickets"+suffix, n, elapsed, lat)
 
 	lat, elapsed, err = load(clients, n, func(i int) error {
 		_, err := sellers[i%clients].expect(http.StatusOK, "GET", "/api/tickets?limit=100", nil)
@@ -118,7 +129,7 @@ func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	if err != nil {
 		return err
 	}
-	row(w, "GET /api/tickets?limit=100 (of 800)", n, elapsed, lat)
+	row(w, "GET /api/tickets?limit=100 (of 800)"+suffix, n, elapsed, lat)
 
 	buyers, err := newSessions(s.URL(), "buyer%d@example.com", n/10)
 	if err != nil {
@@ -134,8 +145,8 @@ func marketLatency(ctx context.Context, w *bytes.Buffer, tmp string) error {
 	if err != nil {
 		return err
 	}
-	row(w, "POST /api/orders", n, elapsed, lat)
-	return convergence(ctx, w, tmp)
+	row(w, "POST /api/orders"+suffix, n, elapsed, lat)
+	return nil
 }
 
 // createTicket lists a ticket as s and returns its id.
