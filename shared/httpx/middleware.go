@@ -38,6 +38,7 @@ func RequestLogger(h http.Handler) http.Handler {
 		)
 		rw := &responseRecorder{ResponseWriter: w}
 		h.ServeHTTP(rw, r.WithContext(logging.WithLogger(r.Context(), logger)))
+		tracing.Answered(r.Context(), rw.Status())
 		logger.LogAttrs(r.Context(), slog.LevelInfo, "request served",
 			slog.Int("status", rw.Status()),
 			slog.Int64("bytes", rw.bytes),

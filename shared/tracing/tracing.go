@@ -63,15 +63,10 @@ func Setup(ctx context.Context, opts Options) (shutdown func(context.Context) er
 		otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())))
 		return func(context.Context) error { return nil }, nil
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(semconv.ServiceName(opts.Service)))
-	if err == nil {
-		// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the name
-		// given.
-		var fromEnv *resource.Resource
-		if fromEnv, err = resource.New(ctx, resource.WithFromEnv()); err == nil {
-			res, err = resource.Merge(res, fromEnv)
-		}
-	}
+	// OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, read later, win
+	// over the name given.
+	res, err := resource.New(ctx, resource.WithAttributes(semconv.ServiceName(opts.Service)),
+		resource.WithTelemetrySDK(), resource.WithFromEnv())
 	if err != nil {
 		return nil, fmt.Errorf("tracing: resource: %w", err)
 	}
@@ -175,31 +170,20 @@ func Middleware(h http.Handler) http.Handler {
 		ctx, span := Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.URLPath(r.URL.Path)))
 		defer span.End()
-		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rw, r.WithContext(ctx))
-		span.SetAttributes(semconv.HTTPResponseStatusCode(rw.status))
-		if rw.status >= 500 {
-			span.SetStatus(codes.Error, http.StatusText(rw.status))
-		}
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// statusWriter remembers the status of the answer it passes on.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if !w.wrote && status >= 200 {
-		w.status, w.wrote = status, true
+// Answered records on the server span in ctx the status its request was
+// answered with (a server error marks the span failed).
+func Answered(ctx context.Context, status int) {
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+	if status >= 500 {
+		span.SetStatus(codes.Error, http.StatusText(status))
 	}
-	w.ResponseWriter.WriteHeader(status)
 }
 
-// Unwrap lets http.ResponseController reach the writer's Flush and deadlines.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Route names the server span in ctx for the route that matched its
 // request (a ServeMux pattern such as "POST /api/orders"), rather than
