@@ -5,7 +5,6 @@ go 1.26.0
 require (
 	cloud.google.com/go/cloudtasks v1.21.1
 	cloud.google.com/go/firestore v1.29.2
-	github.com/GoogleCloudPlatform/opentelemetry-operations-go/propagator v0.63.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/lmittmann/tint v1.2.1
 	go.opentelemetry.io/otel v1.47.0

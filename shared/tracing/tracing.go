@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"strings"
 
-	gcppropagator "github.com/GoogleCloudPlatform/opentelemetry-operations-go/propagator"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -94,7 +93,7 @@ func Setup(ctx context.Context, opts Options) (shutdown func(context.Context) er
 func Propagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(
 		// Read first, so that a traceparent, when present, wins.
-		gcppropagator.CloudTraceOneWayPropagator{},
+		cloudTraceContext{},
 		propagation.TraceContext{},
 		propagation.Baggage{},
 	)
@@ -183,7 +182,6 @@ func Answered(ctx context.Context, status int) {
 		span.SetStatus(codes.Error, http.StatusText(status))
 	}
 }
-
 
 // Route names the server span in ctx for the route that matched its
 // request (a ServeMux pattern such as "POST /api/orders"), rather than

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -125,5 +126,36 @@ func TestWithoutAnExporterNothingIsRecorded(t *testing.T) {
 	if !span.SpanContext().IsValid() || span.IsRecording() || span.SpanContext().IsSampled() {
 		t.Errorf("span %v: valid %v, recording %v, sampled %v; want valid, not recording, not sampled",
 			span.SpanContext(), span.SpanContext().IsValid(), span.IsRecording(), span.SpanContext().IsSampled())
+	}
+}
+
+// Google's X-Cloud-Trace-Context is read as its documentation writes it,
+// and a malformed one is ignored.
+func TestXCloudTraceContextIsReadOrIgnored(t *testing.T) {
+	record(t)
+	tests := []struct {
+		header, wantSpan string
+		sampled, ok      bool
+	}{
+		{traceID + "/1;o=1", "0000000000000001", true, true},
+		{traceID + "/18446744073709551615;o=0", "ffffffffffffffff", false, true},
+		{traceID + "/12345", "0000000000003039", false, true},
+		{traceID + "/0;o=1", "", false, false},
+		{traceID + "/-1", "", false, false},
+		{traceID + "/18446744073709551616", "", false, false},
+		{"nothex/1;o=1", "", false, false},
+		{traceID, "", false, false},
+		{"", "", false, false},
+	}
+	for _, tc := range tests {
+		h := http.Header{"X-Cloud-Trace-Context": {tc.header}}
+		sc := trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(context.Background(), propagation.HeaderCarrier(h)))
+		if sc.IsValid() != tc.ok {
+			t.Errorf("%q: valid %v, want %v", tc.header, sc.IsValid(), tc.ok)
+			continue
+		}
+		if tc.ok && (sc.TraceID().String() != traceID || sc.SpanID().String() != tc.wantSpan || sc.IsSampled() != tc.sampled || !sc.IsRemote()) {
+			t.Errorf("%q: %s/%s sampled %v, want %s/%s sampled %v", tc.header, sc.TraceID(), sc.SpanID(), sc.IsSampled(), traceID, tc.wantSpan, tc.sampled)
+		}
 	}
 }
