@@ -118,7 +118,7 @@ func CheckCloudDeploy(cd *CloudDeploy, profiles, accounts []string) error {
 	targets := map[string]*deploypb.Target{}
 	for _, t := range cd.Targets {
 		if targets[t.GetName()] != nil {
-			errs = append(errs, fmt.Errorf("Target %s: declared twice", t.GetName()))
+			errs = append(errs, fmt.Errorf("target %s: declared twice", t.GetName()))
 		}
 		targets[t.GetName()] = t
 	}
@@ -140,14 +140,14 @@ func CheckCloudDeploy(cd *CloudDeploy, profiles, accounts []string) error {
 	}
 	for _, t := range cd.Targets {
 		if !used[t.GetName()] {
-			errs = append(errs, fmt.Errorf("Target %s: no stage deploys to it", t.GetName()))
+			errs = append(errs, fmt.Errorf("target %s: no stage deploys to it", t.GetName()))
 		}
 		errs = append(errs, checkDeployTarget(t, accounts)...)
 	}
 
 	last := stages[len(stages)-1].GetTargetId()
 	if t := targets[last]; t != nil && !t.GetRequireApproval() {
-		errs = append(errs, fmt.Errorf("Target %s: the last stage (production) must set requireApproval: true", last))
+		errs = append(errs, fmt.Errorf("target %s: the last stage (production) must set requireApproval: true", last))
 	}
 	return errors.Join(errs...)
 }
@@ -158,24 +158,24 @@ func checkDeployTarget(t *deploypb.Target, accounts []string) []error {
 	var errs []error
 	name := t.GetName()
 	if c := t.GetGke().GetCluster(); !regexp.MustCompile(`^projects/[^/]+/locations/[^/]+/clusters/[^/]+$`).MatchString(c) {
-		errs = append(errs, fmt.Errorf("Target %s: gke.cluster %q, want projects/P/locations/L/clusters/C", name, c))
+		errs = append(errs, fmt.Errorf("target %s: gke.cluster %q, want projects/P/locations/L/clusters/C", name, c))
 	}
 	if len(t.GetExecutionConfigs()) == 0 {
-		errs = append(errs, fmt.Errorf("Target %s: no executionConfigs: name an execution service account", name))
+		errs = append(errs, fmt.Errorf("target %s: no executionConfigs: name an execution service account", name))
 	}
 	for i, ec := range t.GetExecutionConfigs() {
 		sa := ec.GetServiceAccount()
 		m := executionAccount.FindStringSubmatch(sa)
 		switch {
 		case sa == "":
-			errs = append(errs, fmt.Errorf("Target %s: executionConfigs[%d]: serviceAccount is required (the default compute account is too broad)", name, i))
+			errs = append(errs, fmt.Errorf("target %s: executionConfigs[%d]: serviceAccount is required (the default compute account is too broad)", name, i))
 		case m == nil:
-			errs = append(errs, fmt.Errorf("Target %s: executionConfigs[%d]: serviceAccount %q is not a service account's email", name, i, sa))
+			errs = append(errs, fmt.Errorf("target %s: executionConfigs[%d]: serviceAccount %q is not a service account's email", name, i, sa))
 		case !slices.Contains(accounts, m[1]):
-			errs = append(errs, fmt.Errorf("Target %s: executionConfigs[%d]: serviceAccount %s is not created by the README's one-time setup (gcloud iam service-accounts create %s)", name, i, sa, m[1]))
+			errs = append(errs, fmt.Errorf("target %s: executionConfigs[%d]: serviceAccount %s is not created by the README's one-time setup (gcloud iam service-accounts create %s)", name, i, sa, m[1]))
 		}
 		if len(ec.GetUsages()) == 0 {
-			errs = append(errs, fmt.Errorf("Target %s: executionConfigs[%d]: usages is empty", name, i))
+			errs = append(errs, fmt.Errorf("target %s: executionConfigs[%d]: usages is empty", name, i))
 		}
 	}
 	return errs

@@ -73,8 +73,8 @@ func TestBrokenCloudDeployFailsItsChecks(t *testing.T) {
 		{"stage-unknown-target.yaml", `stage 1: targetId "production" names no declared Target`},
 		{"stage-unknown-profile.yaml", `stage 1 (prod): profile "production" is not a profile of skaffold.yaml`},
 		{"undeclared-account.yaml", "serviceAccount deployer@PROJECT_ID.iam.gserviceaccount.com is not created by the README's one-time setup"},
-		{"prod-without-approval.yaml", "Target prod: the last stage (production) must set requireApproval: true"},
-		{"target-without-account.yaml", "Target prod: executionConfigs[0]: serviceAccount is required"},
+		{"prod-without-approval.yaml", "target prod: the last stage (production) must set requireApproval: true"},
+		{"target-without-account.yaml", "target prod: executionConfigs[0]: serviceAccount is required"},
 	}
 	paths, _ := filepath.Glob("testdata/clouddeploy/*.yaml")
 	if len(paths) != len(tests) {
