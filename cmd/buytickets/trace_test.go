@@ -106,6 +106,22 @@ func TestAnOrderIsOneTraceAcrossEveryFunction(t *testing.T) {
 		return spans.named("POST /tasks/expire")
 	})
 
+	// A storefront page's trace goes on into the API calls it makes.
+	const pageTrace = "0af7651916cd43dd8448eb211c80319c"
+	page := http.Header{"Traceparent": {"00-" + pageTrace + "-b7ad6b7169203331-01"}}
+	if status, raw := call(t, p.url, buyer, "GET", "/orders/"+o.ID, "", page, nil); status != http.StatusOK {
+		t.Fatalf("order page: %d %s", status, raw)
+	}
+	testenv.Eventually(t, 10*time.Second, "orders' log line of the page's API call in the page's trace", func() bool {
+		for _, line := range logLines(t, p.logs) {
+			if line["function"] == "orders" && line["path"] == "/api/orders/"+o.ID &&
+				strings.HasSuffix(fmt.Sprint(line[logging.TraceKey]), pageTrace) {
+				return true
+			}
+		}
+		return false
+	})
+
 	// Support finds the trace from the order's history.
 	support := signUpAs(t, p.url, "support@example.com")
 	var history []struct {

@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // maxResponseBytes bounds what the client reads of one answer.
@@ -200,6 +202,8 @@ func (c *Client) send(ctx context.Context, s *Session, req request) (*http.Respo
 	if s.requestID != "" {
 		hr.Header.Set(requestIDHeader, s.requestID)
 	}
+	// The page's trace goes on into the API it calls.
+	tracing.Inject(ctx, hr.Header)
 	for _, ck := range s.cookieList() {
 		hr.AddCookie(ck)
 	}
