@@ -20,7 +20,7 @@ func TestTheAPIRefusesABannedUser(t *testing.T) {
 		u.TB = tb
 		return u.Post("/api/payments", body)
 	}})
-	if calls := f.stripe.requests("/v1/charges"); len(calls) > 0 {
+	if calls := f.stripe.Requests("/v1/charges"); len(calls) > 0 {
 		t.Errorf("Stripe was charged %d times", len(calls))
 	}
 }

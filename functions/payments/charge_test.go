@@ -24,7 +24,7 @@ func TestChargeSendsTheOrderAmountOnceAndRecordsThePayment(t *testing.T) {
 		t.Errorf("payment %+v, want a charge for order %s", p, orderID)
 	}
 
-	charges := f.stripe.requests("/v1/charges")
+	charges := f.stripe.Requests("/v1/charges")
 	if len(charges) != 1 {
 		t.Fatalf("%d charges sent, want 1", len(charges))
 	}
@@ -125,12 +125,12 @@ func TestChargeRefusals(t *testing.T) {
 			if tc.body != nil {
 				body = tc.body(orderID)
 			}
-			charged := len(f.stripe.requests("/v1/charges"))
+			charged := len(f.stripe.Requests("/v1/charges"))
 			before := f.counts()
 			res := f.user(tc.as).Post("/api/payments", body) // signed out when tc.as is ""
 			httpxtest.WantError(t, res, tc.code, tc.message, tc.field)
 			f.wantUnchanged(before)
-			if n := len(f.stripe.requests("/v1/charges")); n != charged {
+			if n := len(f.stripe.Requests("/v1/charges")); n != charged {
 				t.Errorf("a refused payment sent %d charges", n-charged)
 			}
 		})
@@ -163,7 +163,7 @@ func TestCrossSiteChargeIsRefused(t *testing.T) {
 	if res := f.serve(req); res.Code != http.StatusForbidden {
 		t.Errorf("cross-site payment: %d %s, want 403", res.Code, res.Body)
 	}
-	if n := len(f.stripe.requests("/v1/charges")); n != 0 {
+	if n := len(f.stripe.Requests("/v1/charges")); n != 0 {
 		t.Errorf("%d charges sent", n)
 	}
 }
@@ -171,7 +171,7 @@ func TestCrossSiteChargeIsRefused(t *testing.T) {
 func TestDeclinedCardReleasesTheClaimForAnotherCard(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
+	f.stripe.Answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 	orderID := f.placeOrder("buyer", 19.99)
 	buyer := f.user("buyer")
 
@@ -181,11 +181,11 @@ func TestDeclinedCardReleasesTheClaimForAnotherCard(t *testing.T) {
 	}
 
 	p := buyer.mustPay(orderID)
-	keys := f.stripe.keys("/v1/charges")
+	keys := f.stripe.Keys("/v1/charges")
 	if want := []string{"charge-" + orderID + "-1", "charge-" + orderID + "-2"}; !slices.Equal(keys, want) {
 		t.Errorf("idempotency keys %v, want %v: a retry after a decline is a new attempt", keys, want)
 	}
-	if last := f.stripe.requests("/v1/charges")[1]; last.Form.Get("source") != "tok_visa" || last.Form.Get("amount") != "1999" {
+	if last := f.stripe.Requests("/v1/charges")[1]; last.Form.Get("source") != "tok_visa" || last.Form.Get("amount") != "1999" {
 		t.Errorf("the retry sent %v", last.Form)
 	}
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
@@ -197,7 +197,7 @@ func TestDeclinedCardReleasesTheClaimForAnotherCard(t *testing.T) {
 func TestStripeRefusingTheRequestIsA400WithItsMessage(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusBadRequest,
+	f.stripe.Answer(anyCharge, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"token_already_used","message":"You cannot use a Stripe token more than once."}}`)
 	orderID := f.placeOrder("buyer", 20)
 	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_used"), http.StatusBadRequest, "You cannot use a Stripe token more than once.", "")
@@ -209,7 +209,7 @@ func TestStripeRefusingTheRequestIsA400WithItsMessage(t *testing.T) {
 func TestBadStripeKeyIsA500WithoutDetails(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(anyCharge, http.StatusUnauthorized,
+	f.stripe.Answer(anyCharge, http.StatusUnauthorized,
 		`{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_****mock"}}`)
 	orderID := f.placeOrder("buyer", 20)
 	res := f.user("buyer").pay(orderID, "tok_visa")
@@ -247,13 +247,13 @@ func TestStripeErrorIsRedrivenWithTheSameKeyByTheSweep(t *testing.T) {
 	if res, code := f.sweep(); code != http.StatusOK || res.Redriven != 0 {
 		t.Errorf("a sweep right away: %d %+v, want the fresh claim left to its request", code, res)
 	}
-	f.stripe.clear()
+	f.stripe.Clear()
 	f.clock.Advance(2 * time.Minute)
 	res, code := f.sweep()
 	if code != http.StatusOK || res.Redriven != 1 || res.Charged != 1 {
 		t.Fatalf("sweep: %d %+v, want the claim re-driven and charged", code, res)
 	}
-	if keys := f.stripe.keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
+	if keys := f.stripe.Keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
 		t.Errorf("idempotency keys %v, want the first attempt's only", keys)
 	}
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
@@ -264,8 +264,8 @@ func TestDeclineLearntByTheSweepReleasesTheClaim(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
 	orderID := f.claimWhileStripeFails(http.StatusServiceUnavailable, "Try again later.", "tok_chargeDeclined")
-	f.stripe.clear()
-	f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
+	f.stripe.Clear()
+	f.stripe.Answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 	f.clock.Advance(2 * time.Minute)
 	if res, code := f.sweep(); code != http.StatusOK || res.Released != 1 {
 		t.Fatalf("sweep: %d %+v, want the claim released", code, res)
@@ -278,11 +278,11 @@ func TestClaimUnresolvedPastStripesKeyWindowIsGivenUp(t *testing.T) {
 	f := newFn(t)
 	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Down.", "tok_visa")
 	f.clock.Advance(payment.IdempotencyWindow)
-	sent := len(f.stripe.requests("/v1/charges"))
+	sent := len(f.stripe.Requests("/v1/charges"))
 	if res, code := f.sweep(); code != http.StatusOK || res.Unresolved != 1 || res.Redriven != 0 {
 		t.Fatalf("sweep: %d %+v, want the claim given up", code, res)
 	}
-	if n := len(f.stripe.requests("/v1/charges")); n != sent {
+	if n := len(f.stripe.Requests("/v1/charges")); n != sent {
 		t.Errorf("an expired key was sent again")
 	}
 	if l := f.ledger(orderID); l.Claim.State != payment.Unresolved || l.Claim.Source != "" {
@@ -301,12 +301,12 @@ func TestABuyerRetryingAStuckPaymentLearnsItsOutcomeAtOnce(t *testing.T) {
 	// Right away the attempt is still its first request's.
 	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusConflict, "Payment in progress", "")
 	// Past the re-drive age, the retry sends the first attempt again.
-	f.stripe.clear()
+	f.stripe.Clear()
 	f.clock.Advance(2 * time.Minute)
 	if res := buyer.pay(orderID, "tok_mastercard"); res.Code != http.StatusCreated {
 		t.Fatalf("retry of a stuck payment: %d %s, want 201", res.Code, res.Body)
 	}
-	if keys := f.stripe.keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
+	if keys := f.stripe.Keys("/v1/charges"); !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
 		t.Errorf("idempotency keys %v, want the first attempt's only, sent once", keys)
 	}
 	httpxtest.WantError(t, buyer.pay(orderID, "tok_visa"), http.StatusBadRequest, "Order is already paid", "")

@@ -19,7 +19,7 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 	t.Parallel()
 	storetest.EachStore(t, "payments", func(t *testing.T, db store.Store) {
 		f := newFn(t, withStore(db))
-		f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
+		f.stripe.Answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 		orderID := payment.NewID()
 		if code := f.Deliver(orderCancelled(t, orderID, 1)); code != http.StatusConflict {
 			t.Errorf("cancellation before creation: %d, want 409", code)
@@ -44,7 +44,7 @@ func TestPaymentLifeOnEveryDriver(t *testing.T) {
 			return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 		})
 		refunded := map[string]bool{}
-		for _, r := range f.stripe.requests("/v1/refunds") {
+		for _, r := range f.stripe.Requests("/v1/refunds") {
 			refunded[r.Form.Get("charge")+r.Form.Get("payment_intent")] = true
 		}
 		if !refunded[p.StripeID] || !refunded["pi_"+orderID] {

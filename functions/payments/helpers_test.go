@@ -5,14 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +25,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/stripeapi/stripetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -91,118 +87,16 @@ func (s *sink) wait(tb testing.TB, typ, orderID string) event.Event {
 	}
 }
 
-// stripeCall is one request the function sent to Stripe.
-type stripeCall struct {
-	Method string
-	Path   string
-	Key    string // the Idempotency-Key header
-	Form   url.Values
-}
-
-// stripeProxy stands between the function and stripe-mock. It records
-// every request (stripe-mock keeps no log) and can answer a request itself,
-// as Stripe would, instead of passing it on.
-type stripeProxy struct {
-	url string
-
-	mu      sync.Mutex
-	calls   []stripeCall
-	answers []answer
-}
-
-// answer is how the proxy answers the requests match selects, in Stripe's
-// place: with status and an error body.
-type answer struct {
-	match  func(stripeCall) bool
-	status int
-	body   string
-}
-
-// startStripe serves a recording proxy in front of stripe-mock until the
-// test ends.
-func startStripe(tb testing.TB) *stripeProxy {
-	tb.Helper()
-	upstream, err := url.Parse(testenv.StripeMock(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := &stripeProxy{}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(upstream) }}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		call := stripeCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Form: form}
-		p.mu.Lock()
-		p.calls = append(p.calls, call)
-		answers := slices.Clone(p.answers)
-		p.mu.Unlock()
-		for _, a := range answers {
-			if a.match(call) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Request-Id", "req_test")
-				w.WriteHeader(a.status)
-				io.WriteString(w, a.body)
-				return
-			}
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		proxy.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(srv.Close)
-	p.url = srv.URL
-	return p
-}
-
-// answer makes the proxy answer the requests match selects with status
-// and body, until clear.
-func (p *stripeProxy) answer(match func(stripeCall) bool, status int, body string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answers = append(p.answers, answer{match: match, status: status, body: body})
-}
-
-// clear makes the proxy pass every request on again.
-func (p *stripeProxy) clear() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answers = nil
-}
-
-// requests returns the requests sent to path.
-func (p *stripeProxy) requests(path string) []stripeCall {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []stripeCall
-	for _, c := range p.calls {
-		if c.Method == http.MethodPost && c.Path == path {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// keys returns the distinct idempotency keys of the requests to path, in
-// the order first sent: one key is one charge, however often it is sent.
-func (p *stripeProxy) keys(path string) []string {
-	var keys []string
-	for _, c := range p.requests(path) {
-		if !slices.Contains(keys, c.Key) {
-			keys = append(keys, c.Key)
-		}
-	}
-	return keys
-}
-
 // withSource matches charges of token.
-func withSource(token string) func(stripeCall) bool {
-	return func(c stripeCall) bool { return c.Path == "/v1/charges" && c.Form.Get("source") == token }
+func withSource(token string) func(stripetest.Call) bool {
+	return func(c stripetest.Call) bool { return c.Path == "/v1/charges" && c.Form.Get("source") == token }
 }
 
 // anyCharge matches every charge.
-func anyCharge(c stripeCall) bool { return c.Path == "/v1/charges" }
+func anyCharge(c stripetest.Call) bool { return c.Path == "/v1/charges" }
 
 // anyRefund matches every refund.
-func anyRefund(c stripeCall) bool { return c.Path == "/v1/refunds" }
+func anyRefund(c stripetest.Call) bool { return c.Path == "/v1/refunds" }
 
 // claimWhileStripeFails places an order of buyer's for 20 dollars and has
 // buyer pay it with token while Stripe answers every charge with status
@@ -211,7 +105,7 @@ func anyRefund(c stripeCall) bool { return c.Path == "/v1/refunds" }
 // order's id.
 func (f *fn) claimWhileStripeFails(status int, message, token string) string {
 	f.tb.Helper()
-	f.stripe.answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
+	f.stripe.Answer(anyCharge, status, `{"error":{"type":"api_error","message":"`+message+`"}}`)
 	orderID := f.placeOrder("buyer", 20)
 	httpxtest.WantError(f.tb, f.user("buyer").pay(orderID, token), http.StatusServiceUnavailable, "Payment service unavailable", "")
 	return orderID
@@ -232,7 +126,7 @@ type fn struct {
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *sink
-	stripe *stripeProxy // nil when the test gave its own Stripe URL
+	stripe *stripetest.Proxy // nil when the test gave its own Stripe URL
 	tokens *sharedauth.Tokens
 }
 
@@ -288,10 +182,10 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	for _, o := range opts {
 		o(s)
 	}
-	var proxy *stripeProxy
+	var proxy *stripetest.Proxy
 	if s.cfg.StripeAPIBase == "" {
-		proxy = startStripe(tb)
-		s.cfg.StripeAPIBase = proxy.url
+		proxy = stripetest.Start(tb)
+		s.cfg.StripeAPIBase = proxy.URL
 	}
 	if s.clock == nil {
 		s.clock = testenv.NewClock(t0)

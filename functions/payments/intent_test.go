@@ -48,7 +48,7 @@ func TestIntentAnswersWhatStripeJSNeeds(t *testing.T) {
 	}
 	intentOf(t, buyer.intent(orderID)) // asked again
 
-	sent := f.stripe.requests("/v1/payment_intents")
+	sent := f.stripe.Requests("/v1/payment_intents")
 	if len(sent) != 2 {
 		t.Fatalf("%d PaymentIntent requests, want 2", len(sent))
 	}
@@ -56,7 +56,7 @@ func TestIntentAnswersWhatStripeJSNeeds(t *testing.T) {
 	if !equalForms(sent[0].Form, want) {
 		t.Errorf("PaymentIntent sent %v, want %v", sent[0].Form, want)
 	}
-	if keys := f.stripe.keys("/v1/payment_intents"); !slices.Equal(keys, []string{"intent-" + orderID + "-1"}) {
+	if keys := f.stripe.Keys("/v1/payment_intents"); !slices.Equal(keys, []string{"intent-" + orderID + "-1"}) {
 		t.Errorf("idempotency keys %v, want one key for both requests", keys)
 	}
 	f.wantUnchanged(before) // the webhook records the payment, not the request
@@ -65,14 +65,14 @@ func TestIntentAnswersWhatStripeJSNeeds(t *testing.T) {
 func TestIntentAfterADeclinedChargeIsANewOne(t *testing.T) {
 	t.Parallel()
 	f := newFn(t)
-	f.stripe.answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
+	f.stripe.Answer(withSource("tok_chargeDeclined"), http.StatusPaymentRequired, declined)
 	orderID := f.placeOrder("buyer", 20)
 	buyer := f.user("buyer")
 	intentOf(t, buyer.intent(orderID))
 	httpxtest.WantError(t, buyer.pay(orderID, "tok_chargeDeclined"), http.StatusPaymentRequired, "Your card was declined.", "")
 	intentOf(t, buyer.intent(orderID))
 	want := []string{"intent-" + orderID + "-1", "intent-" + orderID + "-2"}
-	if keys := f.stripe.keys("/v1/payment_intents"); !slices.Equal(keys, want) {
+	if keys := f.stripe.Keys("/v1/payment_intents"); !slices.Equal(keys, want) {
 		t.Errorf("idempotency keys %v, want %v", keys, want)
 	}
 }
@@ -106,7 +106,7 @@ func TestIntentRefusals(t *testing.T) {
 			return id
 		}, http.StatusBadRequest, "Order is already paid", ""},
 		{"charge in progress", "buyer", func(f *fn) string {
-			f.stripe.answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
+			f.stripe.Answer(anyCharge, http.StatusInternalServerError, `{"error":{"type":"api_error","message":"Down."}}`)
 			id := f.placeOrder("buyer", 20)
 			f.user("buyer").pay(id, "tok_visa")
 			return id
@@ -120,7 +120,7 @@ func TestIntentRefusals(t *testing.T) {
 			body := `{"orderId":"` + tc.order(f) + `"}`
 			res := f.user(tc.as).Post("/api/payments/intents", body) // signed out when tc.as is ""
 			httpxtest.WantError(t, res, tc.code, tc.message, tc.field)
-			if n := len(f.stripe.requests("/v1/payment_intents")); n != 0 {
+			if n := len(f.stripe.Requests("/v1/payment_intents")); n != 0 {
 				t.Errorf("a refused request created %d PaymentIntents", n)
 			}
 		})

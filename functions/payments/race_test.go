@@ -27,7 +27,7 @@ func TestConcurrentPaymentsForOneOrderChargeOnce(t *testing.T) {
 	first := newFn(t, withStore(openSQLiteAt(t, path)))
 	fns := []*fn{first}
 	for range replicas - 1 {
-		fns = append(fns, newFn(t, withStore(openSQLiteAt(t, path)), sharing(first), withStripeAt(first.stripe.url)))
+		fns = append(fns, newFn(t, withStore(openSQLiteAt(t, path)), sharing(first), withStripeAt(first.stripe.URL)))
 	}
 	orderID := first.placeOrder("buyer", 19.99)
 
@@ -53,7 +53,7 @@ func TestConcurrentPaymentsForOneOrderChargeOnce(t *testing.T) {
 	if len(paid) != 1 {
 		t.Fatalf("%d payments created, want 1", len(paid))
 	}
-	if n := len(first.stripe.requests("/v1/charges")); n != 1 {
+	if n := len(first.stripe.Requests("/v1/charges")); n != 1 {
 		t.Errorf("%d charges reached Stripe, want 1", n)
 	}
 	docs, err := first.db.Query(context.Background(), paymentsstore.Payments, store.Query{})
@@ -113,8 +113,8 @@ func TestCrashBetweenChargeAndRecordIsRecoveredByTheSweepWithOneCharge(t *testin
 	if code != http.StatusOK || res.Redriven != 1 || res.Charged != 1 {
 		t.Fatalf("sweep: %d %+v, want the claim re-driven and recorded", code, res)
 	}
-	requests := f.stripe.requests("/v1/charges")
-	if keys := f.stripe.keys("/v1/charges"); len(requests) != 2 || !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
+	requests := f.stripe.Requests("/v1/charges")
+	if keys := f.stripe.Keys("/v1/charges"); len(requests) != 2 || !slices.Equal(keys, []string{"charge-" + orderID + "-1"}) {
 		t.Errorf("%d requests with keys %v, want the one charge sent twice with its key", len(requests), keys)
 	}
 	if !equalForms(requests[1].Form, requests[0].Form) {
@@ -140,7 +140,7 @@ func TestSweepRunsOnATickerInTheEmbeddedDefault(t *testing.T) {
 	httpxtest.WantError(t, f.user("buyer").pay(orderID, "tok_visa"), http.StatusInternalServerError, "Something went wrong", "")
 	f.clock.Advance(time.Hour)
 	f.sink.wait(t, eventing.TypePaymentCreated, orderID)
-	if keys := f.stripe.keys("/v1/charges"); len(keys) != 1 {
+	if keys := f.stripe.Keys("/v1/charges"); len(keys) != 1 {
 		t.Errorf("keys %v, want one charge", keys)
 	}
 }
@@ -164,7 +164,7 @@ func TestManyOrdersPaidAtOnceEachChargeOnce(t *testing.T) {
 			t.Errorf("order %d: %d, want 201", i, code)
 		}
 	}
-	if keys := f.stripe.keys("/v1/charges"); len(keys) != orders {
+	if keys := f.stripe.Keys("/v1/charges"); len(keys) != orders {
 		t.Errorf("%d charges, want %d", len(keys), orders)
 	}
 }

@@ -34,8 +34,8 @@ func (f *fn) wantRefunded(orderID string, reason payment.RefundReason, want url.
 	if p.RefundDue() || p.Refund.At.IsZero() || p.Refund.StripeID == "" || !p.Refund.DueAt.IsZero() {
 		f.tb.Errorf("refund %+v, want made and recorded", p.Refund)
 	}
-	refunds := f.stripe.requests("/v1/refunds")
-	if keys := f.stripe.keys("/v1/refunds"); len(keys) != 1 {
+	refunds := f.stripe.Requests("/v1/refunds")
+	if keys := f.stripe.Keys("/v1/refunds"); len(keys) != 1 {
 		f.tb.Fatalf("refunds sent with keys %v, want one refund", keys)
 	}
 	want.Set("metadata[orderId]", orderID)
@@ -69,7 +69,7 @@ func TestChargeWhoseOrderIsCancelledMeanwhileIsRefunded(t *testing.T) {
 	f := newFn(t)
 	orderID := f.claimWhileStripeFails(http.StatusInternalServerError, "Down.", "tok_visa")
 	f.MustDeliver(orderCancelled(t, orderID, 1))
-	f.stripe.clear()
+	f.stripe.Clear()
 	f.clock.Advance(time.Hour)
 	if res, code := f.sweep(); code != http.StatusOK || res.Charged != 1 {
 		t.Fatalf("sweep: %d %+v, want the charge recorded", code, res)
@@ -97,7 +97,7 @@ func TestSecondPaymentOfAnOrderIsRefundedAsADuplicate(t *testing.T) {
 	testenv.Eventually(t, eventually, "the kept payment refunded", func() bool {
 		return len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)) == 2
 	})
-	if keys := f.stripe.keys("/v1/refunds"); len(keys) != 2 {
+	if keys := f.stripe.Keys("/v1/refunds"); len(keys) != 2 {
 		t.Errorf("refund keys %v, want one per payment", keys)
 	}
 }
@@ -106,7 +106,7 @@ func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	orderID, _ := f.paidOrder(20)
-	f.stripe.answer(anyRefund, http.StatusServiceUnavailable,
+	f.stripe.Answer(anyRefund, http.StatusServiceUnavailable,
 		`{"error":{"type":"api_error","message":"Down."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if _, code := f.sweep(); code != http.StatusServiceUnavailable {
@@ -115,14 +115,14 @@ func TestRefundWithStripeDownIsSettledByTheSweepOnce(t *testing.T) {
 	if l := f.ledger(orderID); !l.Payments[0].RefundDue() {
 		t.Fatalf("refund %+v, want still due", l.Payments[0].Refund)
 	}
-	f.stripe.clear()
+	f.stripe.Clear()
 	if res, code := f.sweep(); code != http.StatusOK || res.Refunded != 1 {
 		t.Fatalf("sweep: %d %+v, want the refund settled", code, res)
 	}
 	if res, code := f.sweep(); code != http.StatusOK || res.Refunded != 0 {
 		t.Errorf("second sweep: %d %+v, want nothing left", code, res)
 	}
-	if keys := f.stripe.keys("/v1/refunds"); len(keys) != 1 {
+	if keys := f.stripe.Keys("/v1/refunds"); len(keys) != 1 {
 		t.Errorf("refund keys %v, want one", keys)
 	}
 }
@@ -131,7 +131,7 @@ func TestPaymentStripeRefundedAlreadyIsSettled(t *testing.T) {
 	t.Parallel()
 	f := newFn(t, withoutRelay)
 	orderID, _ := f.paidOrder(20)
-	f.stripe.answer(anyRefund, http.StatusBadRequest,
+	f.stripe.Answer(anyRefund, http.StatusBadRequest,
 		`{"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"Charge has already been refunded."}}`)
 	f.MustDeliver(orderCancelled(t, orderID, 1))
 	if res, code := f.sweep(); code != http.StatusOK || res.Refunded != 1 {

@@ -202,7 +202,7 @@ func TestASaleRefundedAtStripeIsUndoneOnce(t *testing.T) {
 			if n := len(f.sink.about(t, eventing.TypePaymentRefunded, orderID)); n != 1 {
 				t.Errorf("%d payment.refunded, want 1", n)
 			}
-			if refunds := f.stripe.requests("/v1/refunds"); len(refunds) != 0 {
+			if refunds := f.stripe.Requests("/v1/refunds"); len(refunds) != 0 {
 				t.Errorf("payments sent %d refunds of its own to Stripe, want none", len(refunds))
 			}
 		})

@@ -4,15 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +24,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/stripeapi/stripetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -49,104 +44,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // eventually is how long a test waits for what Run does in the background.
 const eventually = 20 * time.Second
 
-// stripeCall is one request the function sent to Stripe.
-type stripeCall struct {
-	Method, Path string
-	Key          string // the Idempotency-Key header
-	Form         url.Values
-}
-
-// stripeProxy stands between the function and stripe-mock: it records every
-// request and can answer some itself, as Stripe would.
-type stripeProxy struct {
-	url     string
-	mu      sync.Mutex
-	calls   []stripeCall
-	answers []answer
-}
-
-type answer struct {
-	match  func(stripeCall) bool
-	status int
-	body   string
-	// forward sends the request on before answering, as a Stripe that
-	// acted but whose answer was lost.
-	forward bool
-}
-
-func startStripe(tb testing.TB) *stripeProxy {
-	tb.Helper()
-	upstream, err := url.Parse(testenv.StripeMock(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p := &stripeProxy{}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(upstream) }}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		call := stripeCall{Method: r.Method, Path: r.URL.Path, Key: r.Header.Get("Idempotency-Key"), Form: form}
-		p.mu.Lock()
-		p.calls = append(p.calls, call)
-		answers := slices.Clone(p.answers)
-		p.mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		for _, a := range answers {
-			if a.match(call) {
-				if a.forward {
-					proxy.ServeHTTP(httptest.NewRecorder(), r)
-				}
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(a.status)
-				io.WriteString(w, a.body)
-				return
-			}
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	tb.Cleanup(srv.Close)
-	p.url = srv.URL
-	return p
-}
-
-func (p *stripeProxy) answer(a answer) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answers = append(p.answers, a)
-}
-
-func (p *stripeProxy) clear() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answers = nil
-}
-
-// requests returns the POSTs sent to a path that starts with prefix.
-func (p *stripeProxy) requests(prefix string) []stripeCall {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []stripeCall
-	for _, c := range p.calls {
-		if c.Method == http.MethodPost && strings.HasPrefix(c.Path, prefix) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// keys returns the distinct idempotency keys of the POSTs to prefix: one
-// key is one transfer at Stripe, however often it is sent.
-func (p *stripeProxy) keys(prefix string) []string {
-	var keys []string
-	for _, c := range p.requests(prefix) {
-		if !slices.Contains(keys, c.Key) {
-			keys = append(keys, c.Key)
-		}
-	}
-	return keys
-}
-
-func anyTransfer(c stripeCall) bool { return c.Path == "/v1/transfers" }
+func anyTransfer(c stripetest.Call) bool { return c.Path == "/v1/transfers" }
 
 // fn is one payouts function under test, with its store, clock, broker and
 // Stripe.
@@ -159,7 +57,7 @@ type fn struct {
 	db     store.Store
 	clock  *testenv.Clock
 	sink   *eventingtest.Broker
-	stripe *stripeProxy
+	stripe *stripetest.Proxy
 	tokens *sharedauth.Tokens
 }
 
@@ -169,7 +67,7 @@ type settings struct {
 	noRun   bool
 	clock   *testenv.Clock
 	sink    *eventingtest.Broker
-	stripe  *stripeProxy
+	stripe  *stripetest.Proxy
 	storeAt store.Store
 }
 
@@ -199,7 +97,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 		o(s)
 	}
 	if s.stripe == nil {
-		s.stripe = startStripe(tb)
+		s.stripe = stripetest.Start(tb)
 	}
 	if s.clock == nil {
 		s.clock = testenv.NewClock(t0)
@@ -210,7 +108,7 @@ func newFn(tb testing.TB, opts ...option) *fn {
 	if s.storeAt == nil {
 		s.storeAt = storetest.OpenTempSQLite(tb, "payouts")
 	}
-	s.cfg.StripeAPIBase = s.stripe.url
+	s.cfg.StripeAPIBase = s.stripe.URL
 	s.deps.Store, s.deps.Sink, s.deps.Outbox, s.deps.Now = s.storeAt, s.sink.URL, eventingtest.FastOutbox(), s.clock.Now
 	s.deps.Events = eventingtest.Member(tb, "payouts")
 	s.deps.Logger = slog.New(slog.DiscardHandler)

@@ -12,6 +12,7 @@ import (
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
+	"github.com/buytickets/buytickets/shared/stripeapi/stripetest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
 
@@ -23,14 +24,14 @@ func TestOnboardingCreatesOneExpressAccountAndAnswersANewLinkEachTime(t *testing
 	}
 	f.onboard("seller")
 	f.onboard("seller")
-	accounts := f.stripe.requests("/v1/accounts")
+	accounts := f.stripe.Requests("/v1/accounts")
 	if len(accounts) != 1 {
 		t.Fatalf("%d accounts created, want 1", len(accounts))
 	}
 	if c := accounts[0]; c.Form.Get("type") != "express" || c.Form.Get("metadata[userId]") != "seller" || c.Key != "account-seller" {
 		t.Errorf("account created with %v key %q; want express, metadata userId seller, key account-seller", c.Form, c.Key)
 	}
-	links := f.stripe.requests("/v1/account_links")
+	links := f.stripe.Requests("/v1/account_links")
 	a, code := f.account("seller")
 	if len(links) != 2 || code != http.StatusOK || a.AccountID == "" || a.PayoutsEnabled {
 		t.Fatalf("%d links, account %+v (%d); want 2 links to one account not yet enabled", len(links), a, code)
@@ -97,7 +98,7 @@ func TestACheckInReleasesThePayoutWithOneTransferFromTheSalesCharge(t *testing.T
 		p = f.payoutOf("seller", orderID)
 		return p.Status == "paid"
 	})
-	transfers := f.stripe.requests("/v1/transfers")
+	transfers := f.stripe.Requests("/v1/transfers")
 	if len(transfers) != 1 {
 		t.Fatalf("%d transfers, want 1", len(transfers))
 	}
@@ -129,15 +130,15 @@ func TestAPaymentIntentsPayoutIsPaidFromItsLatestCharge(t *testing.T) {
 	f := newFn(t)
 	// stripe-mock's PaymentIntents have no charge: answer as Stripe does
 	// once the buyer has paid.
-	f.stripe.answer(answer{
-		match:  func(c stripeCall) bool { return c.Method == http.MethodGet && c.Path == "/v1/payment_intents/pi_sale" },
-		status: http.StatusOK, body: `{"id":"pi_sale","object":"payment_intent","latest_charge":"ch_of_pi_sale"}`,
-	})
+	f.stripe.Answer(func(c stripetest.Call) bool {
+		return c.Method == http.MethodGet && c.Path == "/v1/payment_intents/pi_sale"
+	},
+		http.StatusOK, `{"id":"pi_sale","object":"payment_intent","latest_charge":"ch_of_pi_sale"}`)
 	f.ready("seller")
 	orderID := f.sale("seller", 20, "pi_sale")
 	f.MustDeliver(checkedIn(t, orderID, t0))
 	testenv.Eventually(t, eventually, "the payout paid", func() bool { return f.payoutOf("seller", orderID).Status == "paid" })
-	tr := f.stripe.requests("/v1/transfers")
+	tr := f.stripe.Requests("/v1/transfers")
 	if len(tr) != 1 || tr[0].Form.Get("source_transaction") != "ch_of_pi_sale" {
 		t.Errorf("transfers %+v, want one from the PaymentIntent's charge", tr)
 	}
@@ -159,7 +160,7 @@ func TestConcurrentReleasesOnReplicasMakeOneTransfer(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(first.stripe.requests("/v1/transfers")); n != 1 {
+	if n := len(first.stripe.Requests("/v1/transfers")); n != 1 {
 		t.Errorf("%d transfers sent, want 1", n)
 	}
 	if p := first.payoutOf("seller", orderID); p.Status != "paid" {
@@ -174,14 +175,14 @@ func TestATransferWhoseOutcomeWasLostIsRedrivenWithTheSameKey(t *testing.T) {
 	orderID := crashed.sale("seller", 20, "ch_sale")
 	crashed.MustDeliver(checkedIn(t, orderID, t0))
 	// Stripe makes the transfer, but its answer never comes back.
-	crashed.stripe.answer(answer{match: anyTransfer, status: http.StatusBadGateway, body: `{"error":{"type":"api_error"}}`, forward: true})
+	crashed.stripe.AnswerAfterActing(anyTransfer, http.StatusBadGateway, `{"error":{"type":"api_error"}}`)
 	if _, code := crashed.sweep(); code != http.StatusServiceUnavailable {
 		t.Fatalf("sweep while Stripe's answers are lost: %d, want 503", code)
 	}
 	if l := crashed.ledger(orderID); !l.Payout.Claimed() || l.Payout.Status != payout.Pending {
 		t.Fatalf("payout %+v, want pending and claimed", l.Payout)
 	}
-	crashed.stripe.clear()
+	crashed.stripe.Clear()
 
 	// Another process, later: too fresh a claim is left alone, an old one
 	// re-driven.
@@ -194,7 +195,7 @@ func TestATransferWhoseOutcomeWasLostIsRedrivenWithTheSameKey(t *testing.T) {
 		t.Fatalf("sweep: %d %+v, want the claim re-driven and released", code, res)
 	}
 	p := restarted.payoutOf("seller", orderID)
-	if keys := restarted.stripe.keys("/v1/transfers"); len(keys) != 1 || keys[0] != "payout-"+p.ID || p.Status != "paid" {
+	if keys := restarted.stripe.Keys("/v1/transfers"); len(keys) != 1 || keys[0] != "payout-"+p.ID || p.Status != "paid" {
 		t.Errorf("transfer keys %q, payout %+v; want every send under payout-%s, paid", keys, p, p.ID)
 	}
 	if res, _ := restarted.sweep(); res != (restarted.sweepZero()) {
@@ -233,20 +234,20 @@ func TestARefundCancelsAPayoutNotSentAndReversesOneSent(t *testing.T) {
 			f.MustDeliver(refunded(t, orderID, charge))
 			testenv.Eventually(t, eventually, "the payout "+tc.status, func() bool { return f.payoutOf("seller", orderID).Status == tc.status })
 			f.sweep()
-			reversals := f.stripe.keys("/v1/transfers/")
-			if len(reversals) != tc.reversals || len(f.stripe.keys("/v1/transfers")) != tc.transfersSent+tc.reversals {
+			reversals := f.stripe.Keys("/v1/transfers/")
+			if len(reversals) != tc.reversals || len(f.stripe.Keys("/v1/transfers")) != tc.transfersSent+tc.reversals {
 				t.Errorf("reversal keys %q, want %d", reversals, tc.reversals)
 			}
 			if tc.reversals == 1 {
 				p := f.payoutOf("seller", orderID)
-				if reversals[0] != "payout-reversal-"+p.ID || f.stripe.requests("/v1/transfers/")[0].Path != "/v1/transfers/"+p.TransferID+"/reversals" {
-					t.Errorf("reversal %q of %+v", reversals[0], f.stripe.requests("/v1/transfers/"))
+				if reversals[0] != "payout-reversal-"+p.ID || f.stripe.Requests("/v1/transfers/")[0].Path != "/v1/transfers/"+p.TransferID+"/reversals" {
+					t.Errorf("reversal %q of %+v", reversals[0], f.stripe.Requests("/v1/transfers/"))
 				}
 			}
 			// The sale is refunded before its check-in comes: nothing is sent.
 			f.MustDeliver(checkedIn(t, orderID, t0))
 			f.sweep()
-			if n := len(f.stripe.requests("/v1/transfers")) - len(f.stripe.requests("/v1/transfers/")); tc.status == "cancelled" && n != 0 {
+			if n := len(f.stripe.Requests("/v1/transfers")) - len(f.stripe.Requests("/v1/transfers/")); tc.status == "cancelled" && n != 0 {
 				t.Errorf("%d transfers of a cancelled payout", n)
 			}
 		})
@@ -276,7 +277,7 @@ func TestASellerNotOnboardedWaitsThenIsPaidOnceStripeEnablesTheAccount(t *testin
 	if a, _ := f.account("seller"); !a.PayoutsEnabled {
 		t.Errorf("account %+v, want payouts enabled", a)
 	}
-	if tr := f.stripe.requests("/v1/transfers"); len(tr) != 1 || tr[0].Form.Get("destination") != a.AccountID {
+	if tr := f.stripe.Requests("/v1/transfers"); len(tr) != 1 || tr[0].Form.Get("destination") != a.AccountID {
 		t.Errorf("transfers %+v, want one to %s", tr, a.AccountID)
 	}
 }
@@ -322,7 +323,7 @@ func TestPayoutLifeOnEveryDriver(t *testing.T) {
 			t.Fatalf("payouts %+v, want 3 newest first", list)
 		}
 		f.clock.Advance(delay)
-		if res, code := f.sweep(); code != http.StatusOK || res.Released+len(f.stripe.requests("/v1/transfers")) < 3 {
+		if res, code := f.sweep(); code != http.StatusOK || res.Released+len(f.stripe.Requests("/v1/transfers")) < 3 {
 			t.Fatalf("sweep after the delay: %d %+v", code, res)
 		}
 		testenv.Eventually(t, eventually, "every payout paid", func() bool {

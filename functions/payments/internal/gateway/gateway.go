@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/charge"
@@ -24,16 +23,8 @@ import (
 
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
 	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
-
-// DefaultRetries is how many times a request that failed on the network,
-// or that Stripe answered 409 or 503, is retried with the same idempotency
-// key before the failure is reported.
-const DefaultRetries = 2
-
-// DefaultTimeout bounds one HTTP request to Stripe when Config.HTTPClient
-// is nil.
-const DefaultTimeout = 20 * time.Second
 
 // ErrUnknownOutcome is a request whose outcome is unknown: Stripe was
 // unreachable, answered 5xx, or was still working on the same key. It may
@@ -46,18 +37,7 @@ var ErrUnknownOutcome = apperr.New(apperr.Unavailable, "Payment service unavaila
 var ErrBusy = apperr.New(apperr.Unavailable, "Payment service is busy, please try again")
 
 // Config says which Stripe a Gateway talks to and how.
-type Config struct {
-	// Key is the secret API key (STRIPE_KEY).
-	Key string
-	// URL is the API's base URL; Stripe's (https://api.stripe.com) when
-	// empty, stripe-mock's in the embedded default and tests.
-	URL string
-	// HTTPClient sends the requests; one with DefaultTimeout when nil.
-	HTTPClient *http.Client
-	// Retries is how many times a retryable failure is retried with the
-	// same key: DefaultRetries when 0, none when negative.
-	Retries int
-}
+type Config = stripeapi.Config
 
 // Gateway calls Stripe.
 type Gateway struct {
@@ -68,29 +48,7 @@ type Gateway struct {
 
 // New returns a Gateway for cfg.
 func New(cfg Config) *Gateway {
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
-	}
-	retries := int64(cfg.Retries)
-	switch {
-	case cfg.Retries == 0:
-		retries = DefaultRetries
-	case cfg.Retries < 0:
-		retries = 0
-	}
-	backend := &stripe.BackendConfig{
-		HTTPClient:        client,
-		MaxNetworkRetries: stripe.Int64(retries),
-		EnableTelemetry:   stripe.Bool(false),
-		// stripe-go's own logging would print Stripe's errors, which can
-		// describe the card; the function logs what it needs itself.
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
-	}
-	if cfg.URL != "" {
-		backend.URL = stripe.String(cfg.URL)
-	}
-	b := stripe.GetBackendWithConfig(stripe.APIBackend, backend)
+	b := stripeapi.Backend(cfg)
 	return &Gateway{
 		charges: charge.Client{B: b, Key: cfg.Key},
 		intents: paymentintent.Client{B: b, Key: cfg.Key},

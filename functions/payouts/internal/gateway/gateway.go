@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/account"
@@ -25,15 +24,8 @@ import (
 
 	"github.com/buytickets/buytickets/functions/payouts/internal/payout"
 	"github.com/buytickets/buytickets/shared/apperr"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
-
-// DefaultRetries is how many times a request that failed on the network,
-// or that Stripe answered 409 or 503, is retried with the same key.
-const DefaultRetries = 2
-
-// DefaultTimeout bounds one HTTP request to Stripe when Config.HTTPClient
-// is nil.
-const DefaultTimeout = 20 * time.Second
 
 // ErrUnknownOutcome is a request whose outcome is unknown: Stripe was
 // unreachable, answered 5xx or 409, or refused the idempotency key. It may
@@ -46,17 +38,7 @@ var ErrUnknownOutcome = apperr.New(apperr.Unavailable, "Payout service unavailab
 var ErrRefused = apperr.New(apperr.Unavailable, "Payout service refused the request")
 
 // Config says which Stripe a Gateway talks to and how.
-type Config struct {
-	// Key is the platform's secret API key (STRIPE_KEY).
-	Key string
-	// URL is the API's base URL; Stripe's when empty.
-	URL string
-	// HTTPClient sends the requests; one with DefaultTimeout when nil.
-	HTTPClient *http.Client
-	// Retries is how many times a retryable failure is retried with the
-	// same key: DefaultRetries when 0, none when negative.
-	Retries int
-}
+type Config = stripeapi.Config
 
 // Gateway calls Stripe Connect.
 type Gateway struct {
@@ -69,27 +51,7 @@ type Gateway struct {
 
 // New returns a Gateway for cfg.
 func New(cfg Config) *Gateway {
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: DefaultTimeout}
-	}
-	retries := int64(cfg.Retries)
-	switch {
-	case cfg.Retries == 0:
-		retries = DefaultRetries
-	case cfg.Retries < 0:
-		retries = 0
-	}
-	backend := &stripe.BackendConfig{
-		HTTPClient:        client,
-		MaxNetworkRetries: stripe.Int64(retries),
-		EnableTelemetry:   stripe.Bool(false),
-		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
-	}
-	if cfg.URL != "" {
-		backend.URL = stripe.String(cfg.URL)
-	}
-	b := stripe.GetBackendWithConfig(stripe.APIBackend, backend)
+	b := stripeapi.Backend(cfg)
 	return &Gateway{
 		accounts:  account.Client{B: b, Key: cfg.Key},
 		links:     accountlink.Client{B: b, Key: cfg.Key},
