@@ -69,8 +69,8 @@ func TestAnOrderIsOneTraceAcrossEveryFunction(t *testing.T) {
 
 	// The log lines of each function for the order name the trace.
 	want := map[string]bool{"orders": false, "broker": false, "tickets": false, "expiration": false, "payments": false}
-	var expired bool
-	testenv.Eventually(t, 10*time.Second, "a log line of each function in the trace", func() bool {
+	var expired, mailed bool // the expiry task's call; the buyer's email that the reservation expired
+	testenv.Eventually(t, 10*time.Second, "a log line of each function in the trace, the expiry task's and the email's", func() bool {
 		for _, line := range logLines(t, p.logs) {
 			if !strings.HasSuffix(fmt.Sprint(line[logging.TraceKey]), traceID) || line[logging.SpanKey] == nil {
 				continue
@@ -82,13 +82,16 @@ func TestAnOrderIsOneTraceAcrossEveryFunction(t *testing.T) {
 			if fn == "expiration" && line["path"] == "/tasks/expire" {
 				expired = true
 			}
+			if fn == "notifications" && line["message"] == "mail sent" && line["kind"] == "expired" {
+				mailed = true
+			}
 		}
 		for _, seen := range want {
 			if !seen {
 				return false
 			}
 		}
-		return expired
+		return expired && mailed
 	})
 
 	// The spans link: orders' request, the outbox's send, the broker's

@@ -11,6 +11,7 @@ import (
 	"github.com/buytickets/buytickets/functions/notifications/internal/mail"
 	notificationsstore "github.com/buytickets/buytickets/functions/notifications/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // reasonExpired is order.cancelled's reason for an order whose window
@@ -42,7 +43,7 @@ func (f *Function) receiveOrderCreated(ctx context.Context, tx store.Tx, ev even
 	if err := validOrder(ev, p.ID); err != nil {
 		return err
 	}
-	return f.queue(tx, p.ID, notificationsstore.OrderFacts{BuyerID: p.UserID, TicketID: p.Ticket.ID, PriceCents: eventing.Cents(p.Ticket.Price)})
+	return f.queue(ctx, tx, p.ID, notificationsstore.OrderFacts{BuyerID: p.UserID, TicketID: p.Ticket.ID, PriceCents: eventing.Cents(p.Ticket.Price)})
 }
 
 // receiveOrderCompleted remembers the buyer's address and tells the seller
@@ -59,7 +60,7 @@ func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev ev
 	if store.ValidID(p.SellerID) {
 		sale = append(sale, notificationsstore.Queued{ID: mail.ID(mail.Sale, p.ID), Kind: mail.Sale, UserID: p.SellerID, Facts: facts})
 	}
-	if err := f.queue(tx, p.ID, notificationsstore.OrderFacts{
+	if err := f.queue(ctx, tx, p.ID, notificationsstore.OrderFacts{
 		BuyerID: p.UserID, TicketID: p.Ticket.ID, Title: p.Ticket.Title, PriceCents: facts.Amount,
 	}, sale...); err != nil {
 		return err
@@ -79,7 +80,7 @@ func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev ev
 	if p.Reason != reasonExpired {
 		return nil
 	}
-	return f.queue(tx, p.ID, notificationsstore.OrderFacts{TicketID: p.Ticket.ID}, notificationsstore.Queued{
+	return f.queue(ctx, tx, p.ID, notificationsstore.OrderFacts{TicketID: p.Ticket.ID}, notificationsstore.Queued{
 		ID: mail.ID(mail.Expired, p.ID), Kind: mail.Expired, Facts: mail.Facts{OrderID: p.ID, TicketID: p.Ticket.ID},
 	})
 }
@@ -88,7 +89,7 @@ func (f *Function) receivePaymentRefunded(ctx context.Context, tx store.Tx, ev e
 	if err := validOrder(ev, p.OrderID); err != nil {
 		return err
 	}
-	return f.queue(tx, p.OrderID, notificationsstore.OrderFacts{}, notificationsstore.Queued{
+	return f.queue(ctx, tx, p.OrderID, notificationsstore.OrderFacts{}, notificationsstore.Queued{
 		ID: mail.ID(mail.Refund, p.OrderID), Kind: mail.Refund, Facts: mail.Facts{OrderID: p.OrderID, Amount: p.Amount},
 	})
 }
@@ -101,7 +102,7 @@ func (f *Function) receiveETicketIssued(ctx context.Context, tx store.Tx, ev eve
 	if p.Code == "" || !store.ValidID(p.HolderID) {
 		return eventing.Undecodable(ev, fmt.Errorf("e-ticket %q of holder %q", p.Code, p.HolderID))
 	}
-	return f.queue(tx, p.OrderID, notificationsstore.OrderFacts{BuyerID: p.HolderID, TicketID: p.TicketID, Title: p.Title}, notificationsstore.Queued{
+	return f.queue(ctx, tx, p.OrderID, notificationsstore.OrderFacts{BuyerID: p.HolderID, TicketID: p.TicketID, Title: p.Title}, notificationsstore.Queued{
 		ID: mail.ID(mail.Confirmation, p.OrderID), Kind: mail.Confirmation, UserID: p.HolderID,
 		Facts: mail.Facts{
 			OrderID: p.OrderID, TicketID: p.TicketID, Title: p.Title, Amount: p.FaceValue, Code: p.Code,
@@ -112,8 +113,9 @@ func (f *Function) receiveETicketIssued(ctx context.Context, tx store.Tx, ev eve
 
 // queue merges what an event tells of orderID into the order's replica and
 // queues each email of emails unless its cause already has it, in tx: the
-// reads first, then the writes.
-func (f *Function) queue(tx store.Tx, orderID string, order notificationsstore.OrderFacts, emails ...notificationsstore.Queued) error {
+// reads first, then the writes. Each email keeps the trace of ctx, the
+// event's, which its sending continues.
+func (f *Function) queue(ctx context.Context, tx store.Tx, orderID string, order notificationsstore.OrderFacts, emails ...notificationsstore.Queued) error {
 	writes := make([]func() error, 0, 1+len(emails))
 	remember, err := f.store.RememberOrderIn(tx, orderID, order)
 	if err != nil {
@@ -122,6 +124,7 @@ func (f *Function) queue(tx store.Tx, orderID string, order notificationsstore.O
 	writes = append(writes, remember)
 	now := f.now()
 	for _, q := range emails {
+		q.Trace = tracing.Traceparent(ctx)
 		w, err := f.store.QueueIn(tx, q, now)
 		if err != nil {
 			return err

@@ -16,6 +16,7 @@ import (
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/tracing"
 )
 
 // The sender's settings.
@@ -92,6 +93,9 @@ func (f *Function) deliver(ctx context.Context, id string) error {
 	} else if err != nil {
 		return err
 	}
+	// The try is part of the trace of the event that queued the email.
+	ctx, span := tracing.Start(tracing.Continue(ctx, q.Trace), "send mail "+string(q.Kind))
+	defer span.End()
 	logger := logging.FromContext(ctx).With(slog.String("mail", id))
 	to, facts, err := f.store.Resolve(ctx, q)
 	if err != nil {

@@ -78,6 +78,7 @@ type mailDoc struct {
 	DoneAt     time.Time `store:"doneAt,omitempty"`
 	SentAt     time.Time `store:"sentAt,omitempty"`
 	DropReason string    `store:"dropReason,omitempty"`
+	Trace      string    `store:"trace,omitempty"` // the traceparent of the event that queued it
 }
 
 // Queued is an email owed.
@@ -91,6 +92,9 @@ type Queued struct {
 	CreatedAt time.Time
 	// Attempts is how many tries failed or were claimed.
 	Attempts int
+	// Trace is the traceparent of the event that queued it, which each
+	// try continues.
+	Trace string
 }
 
 // Status is where an email stands.
@@ -149,7 +153,7 @@ func (s *Store) QueueIn(tx store.Tx, q Queued, now time.Time) (func() error, err
 	d = mailDoc{
 		Kind: string(q.Kind), UserID: q.UserID, OrderID: q.Facts.OrderID, TicketID: q.Facts.TicketID,
 		Title: q.Facts.Title, Amount: q.Facts.Amount, Code: q.Facts.Code, Admits: q.Facts.Admits,
-		CreatedAt: now, PendingAt: now,
+		CreatedAt: now, PendingAt: now, Trace: q.Trace,
 	}
 	return func() error { return tx.Create(Mail, q.ID, d) }, nil
 }
@@ -208,7 +212,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 		d.Attempts++
 		d.PendingAt = now.Add(lease)
 		q = Queued{
-			ID: id, Kind: mail.Kind(d.Kind), UserID: d.UserID, CreatedAt: d.CreatedAt, Attempts: d.Attempts,
+			ID: id, Kind: mail.Kind(d.Kind), UserID: d.UserID, CreatedAt: d.CreatedAt, Attempts: d.Attempts, Trace: d.Trace,
 			Facts: mail.Facts{OrderID: d.OrderID, TicketID: d.TicketID, Title: d.Title, Amount: d.Amount, Code: d.Code, Admits: d.Admits},
 		}
 		return tx.Set(Mail, id, d)
