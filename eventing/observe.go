@@ -24,10 +24,12 @@ func Traceparent(ev event.Event) string {
 }
 
 // ContinueEvent returns ctx continuing the trace ev began in (its
-// traceparent extension), unless ctx already carries a trace: the
-// request that delivers ev, whose hop is the closer parent.
+// traceparent extension), unless the request that delivers ev continued
+// its caller's trace (tracing.Continued): the hop is the closer parent.
+// A structured-mode event, whose extension no header shows, is continued
+// here.
 func ContinueEvent(ctx context.Context, ev event.Event) context.Context {
-	if trace.SpanContextFromContext(ctx).IsValid() {
+	if tracing.Continued(ctx) {
 		return ctx
 	}
 	return tracing.Continue(ctx, Traceparent(ev))

@@ -166,11 +166,23 @@ func Middleware(h http.Handler) http.Handler {
 		if !trace.SpanContextFromContext(ctx).IsValid() {
 			ctx = Continue(ctx, r.Header.Get(ceTraceparent))
 		}
+		if trace.SpanContextFromContext(ctx).IsValid() {
+			ctx = context.WithValue(ctx, continuedKey{}, true)
+		}
 		ctx, span := Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.URLPath(r.URL.Path)))
 		defer span.End()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+type continuedKey struct{}
+
+// Continued reports whether the request being served in ctx continued its
+// caller's trace, rather than starting one (Middleware).
+func Continued(ctx context.Context) bool {
+	continued, _ := ctx.Value(continuedKey{}).(bool)
+	return continued
 }
 
 // Answered records on the server span in ctx the status its request was

@@ -57,8 +57,10 @@ func TestRequestsContinueTheirCallersTrace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec.Reset()
 			var seen trace.SpanContext
+			var continued bool
 			h := tracing.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				seen = trace.SpanContextFromContext(r.Context())
+				continued = tracing.Continued(r.Context())
 				w.WriteHeader(http.StatusTeapot)
 			}))
 			req := httptest.NewRequest("POST", "/api/orders", nil)
@@ -73,6 +75,9 @@ func TestRequestsContinueTheirCallersTrace(t *testing.T) {
 			}
 			if tc.wantTrace == "" && seen.TraceID().String() == traceID {
 				t.Errorf("trace = %s, want a new one", seen.TraceID())
+			}
+			if continued != (tc.wantTrace != "") {
+				t.Errorf("Continued = %v, want %v", continued, tc.wantTrace != "")
 			}
 			spans := rec.Ended()
 			if len(spans) != 1 {
