@@ -4,29 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/buytickets/buytickets/functions/payments/internal/gateway"
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
-	"github.com/buytickets/buytickets/shared/apperr"
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/httpx"
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
 // MaxWebhookBytes is the largest Stripe event the webhook reads.
-const MaxWebhookBytes = 64 << 10
+const MaxWebhookBytes = stripeapi.MaxWebhookBytes
 
 // The refusals of the webhook besides gateway.ReadEvent's.
 var (
 	// ErrWebhookTooLarge refuses an event over MaxWebhookBytes.
-	ErrWebhookTooLarge = apperr.New(apperr.TooLarge, "Stripe event too large")
+	ErrWebhookTooLarge = stripeapi.ErrWebhookTooLarge
 )
 
 // chargeRequest is the body of POST /api/payments.
@@ -164,14 +162,9 @@ func (f *Function) handleSweep() http.Handler {
 // JSON, and checks its signature, its age and its API version
 // (gateway.ReadEvent).
 func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (gateway.Event, error) {
-	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		return gateway.Event{}, httpx.ErrUnsupportedMediaType
-	}
-	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return gateway.Event{}, ErrWebhookTooLarge
-	} else if err != nil {
-		return gateway.Event{}, gateway.ErrBadEvent.With(fmt.Errorf("read body: %w", err))
+	payload, err := stripeapi.WebhookBody(w, r)
+	if err != nil {
+		return gateway.Event{}, err
 	}
 	return gateway.ReadEvent(payload, r.Header.Get("Stripe-Signature"), f.webhookSecret)
 }

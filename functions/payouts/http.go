@@ -3,9 +3,7 @@ package payouts
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 
 	"github.com/buytickets/buytickets/functions/payouts/internal/gateway"
@@ -16,13 +14,14 @@ import (
 	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/paging"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
 // MaxWebhookBytes is the largest Stripe event the webhook reads.
-const MaxWebhookBytes = 64 << 10
+const MaxWebhookBytes = stripeapi.MaxWebhookBytes
 
 // ErrWebhookTooLarge refuses an event over MaxWebhookBytes.
-var ErrWebhookTooLarge = apperr.New(apperr.TooLarge, "Stripe event too large")
+var ErrWebhookTooLarge = stripeapi.ErrWebhookTooLarge
 
 // onboardingResponse is the answer of POST /api/payouts/onboarding.
 type onboardingResponse struct {
@@ -178,14 +177,9 @@ func (f *Function) handleWebhook() http.Handler {
 // verifyWebhook reads the Stripe event of r, at most MaxWebhookBytes of
 // JSON, and checks it (gateway.ReadEvent).
 func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (gateway.Event, error) {
-	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != "application/json" {
-		return gateway.Event{}, httpx.ErrUnsupportedMediaType
-	}
-	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return gateway.Event{}, ErrWebhookTooLarge
-	} else if err != nil {
-		return gateway.Event{}, gateway.ErrBadEvent.With(fmt.Errorf("read body: %w", err))
+	payload, err := stripeapi.WebhookBody(w, r)
+	if err != nil {
+		return gateway.Event{}, err
 	}
 	return gateway.ReadEvent(payload, r.Header.Get("Stripe-Signature"), f.webhookSecret)
 }

@@ -2,25 +2,18 @@ package gateway
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/stripe/stripe-go/v76"
-	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/buytickets/buytickets/functions/payments/internal/payment"
-	"github.com/buytickets/buytickets/shared/apperr"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
-// The refusals of a webhook event.
+// The refusals of a webhook event (stripeapi.VerifyEvent's).
 var (
-	// ErrBadSignature refuses an event that is unsigned, not signed with
-	// the webhook secret, or signed more than five minutes ago.
-	ErrBadSignature = apperr.New(apperr.Invalid, "Invalid Stripe signature")
-	// ErrBadEvent refuses a signed event that cannot be read, or of an API
-	// version other than the one stripe-go decodes (stripe.APIVersion).
-	ErrBadEvent = apperr.New(apperr.Invalid, "Invalid Stripe event")
+	ErrBadSignature = stripeapi.ErrBadSignature
+	ErrBadEvent     = stripeapi.ErrBadEvent
 )
 
 // The Stripe event types payments acts on.
@@ -78,15 +71,9 @@ type IntentOutcome struct {
 // for a signature that does not hold, ErrBadEvent for an event that cannot
 // be read or a PaymentIntent event without its PaymentIntent.
 func ReadEvent(payload []byte, signature, secret string) (Event, error) {
-	ev, err := webhook.ConstructEvent(payload, signature, secret)
-	switch {
-	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
-		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
-		return Event{}, ErrBadSignature.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case err != nil:
-		return Event{}, ErrBadEvent.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case !store.ValidID(ev.ID):
-		return Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
+	ev, err := stripeapi.VerifyEvent(payload, signature, secret)
+	if err != nil {
+		return Event{}, err
 	}
 	out := Event{ID: ev.ID, Type: string(ev.Type)}
 	switch ev.Type {

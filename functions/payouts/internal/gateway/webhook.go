@@ -2,26 +2,18 @@ package gateway
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
-	"github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/buytickets/buytickets/shared/apperr"
-	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
-// The refusals of a webhook event.
+// The refusals of a webhook event (stripeapi.VerifyEvent's).
 var (
-	// ErrBadSignature refuses an event that is unsigned, not signed with
-	// the Connect webhook secret, or signed more than five minutes ago.
-	ErrBadSignature = apperr.New(apperr.Invalid, "Invalid Stripe signature")
-	// ErrBadEvent refuses a signed event that cannot be read, of an API
-	// version other than stripe-go's, or an account.updated without its
-	// account.
-	ErrBadEvent = apperr.New(apperr.Invalid, "Invalid Stripe event")
+	ErrBadSignature = stripeapi.ErrBadSignature
+	ErrBadEvent     = stripeapi.ErrBadEvent
 )
 
 // accountUpdated is the Stripe event type payouts acts on.
@@ -48,15 +40,9 @@ type AccountUpdate struct {
 // ReadEvent verifies payload, the body Stripe posted, against signature
 // (its Stripe-Signature header) and secret, and reads it.
 func ReadEvent(payload []byte, signature, secret string) (Event, error) {
-	ev, err := webhook.ConstructEvent(payload, signature, secret)
-	switch {
-	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
-		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
-		return Event{}, ErrBadSignature.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case err != nil:
-		return Event{}, ErrBadEvent.With(fmt.Errorf("webhook.ConstructEvent: %w", err))
-	case !store.ValidID(ev.ID):
-		return Event{}, ErrBadEvent.With(fmt.Errorf("event id %q", ev.ID))
+	ev, err := stripeapi.VerifyEvent(payload, signature, secret)
+	if err != nil {
+		return Event{}, err
 	}
 	out := Event{ID: ev.ID, Type: string(ev.Type)}
 	if ev.Type != accountUpdated {
