@@ -64,12 +64,8 @@ func (f *Function) roleOf(email string) sharedauth.Role {
 // account is not suspended, and answers the others 401 Not authorized, or
 // 403 Account suspended.
 func (f *Function) adminsOnly(h http.Handler) http.Handler {
-	return sharedauth.SignedIn(f.ft.Tokens)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return sharedauth.SignedIn(f.ft.Tokens)(sharedauth.RequireAdmin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := sharedauth.FromContext(r.Context())
-		if !u.Admin() {
-			httpx.Error(w, r, sharedauth.ErrNotAuthorized)
-			return
-		}
 		out, err := f.store.SignedOutToken(r.Context(), u.TokenID)
 		if err != nil {
 			httpx.Error(w, r, fmt.Errorf("store.SignedOutToken: %w", err))
@@ -90,7 +86,7 @@ func (f *Function) adminsOnly(h http.Handler) http.Handler {
 		default:
 			h.ServeHTTP(w, r)
 		}
-	}))
+	})))
 }
 
 // handleFindUsers answers GET /api/users?email=: the account with that

@@ -1,6 +1,10 @@
 package etickets
 
-import "net/http"
+import (
+	"net/http"
+
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+)
 
 // routes is the function's whole HTTP surface. Holders and issuers read
 // e-tickets signed in, and admins the e-ticket of any order; a check-in is
@@ -10,7 +14,7 @@ import "net/http"
 // PingSource sweeps the outbox (outbox.Footing.Mux).
 func (f *Function) routes() http.Handler {
 	mux := f.ft.Mux(f.receiver(), nil)
-	mux.Handle("GET /api/etickets", f.ft.SignedIn(byOrder(f.handleOfOrder(), f.handleList())))
+	mux.Handle("GET /api/etickets", f.ft.SignedIn(byOrder(sharedauth.RequireAdmin(f.handleOfOrder()), f.handleList())))
 	mux.Handle("GET /api/etickets/key", f.handleKey())
 	mux.Handle("GET /api/etickets/{code}", f.ft.SignedIn(f.handleShow()))
 	mux.Handle("GET /api/etickets/{code}/qr.svg", f.ft.SignedIn(f.handleQR()))

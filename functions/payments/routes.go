@@ -1,6 +1,10 @@
 package payments
 
-import "net/http"
+import (
+	"net/http"
+
+	sharedauth "github.com/buytickets/buytickets/shared/auth"
+)
 
 // SweepPath is where the PingSource payments-redrive posts ("POST
 // /payments/sweep"): it re-drives the claims whose outcome was never
@@ -16,7 +20,7 @@ const SweepPath = "/payments/sweep"
 // outbox.Footing.Mux), none of them with a session.
 func (f *Function) routes() http.Handler {
 	mux := f.ft.Mux(f.receiver(), f.afterEvent)
-	mux.Handle("GET /api/payments", f.ft.SignedIn(f.handleList()))
+	mux.Handle("GET /api/payments", f.ft.SignedIn(sharedauth.RequireAdmin(f.handleList())))
 	mux.Handle("POST /api/payments", f.ft.Mutation(f.handleCharge()))
 	mux.Handle("POST /api/payments/intents", f.ft.Mutation(f.handleIntent()))
 	mux.Handle("POST /api/payments/webhook", f.handleWebhook())

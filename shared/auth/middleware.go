@@ -52,6 +52,19 @@ func RequireUser(h http.Handler) http.Handler {
 	})
 }
 
+// RequireAdmin passes to h the requests of a signed-in admin (put it
+// behind Middleware) and answers the others 401 Not authorized, as an
+// admin's routes answer everyone else, their own users included.
+func RequireAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := FromContext(r.Context()); !ok || !u.Admin() {
+			httpx.Error(w, r, ErrNotAuthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // SignedIn returns the wrapper of a handler that needs a signed-in user:
 // Middleware with v, then RequireUser.
 func SignedIn(v Verifier) func(http.Handler) http.Handler {

@@ -174,3 +174,26 @@ func TestSignedInAndMutationGuardTheirHandlers(t *testing.T) {
 		})
 	}
 }
+
+// An admin's route passes an admin's session and answers everyone else
+// 401, a signed-in user who is no admin included.
+func TestRequireAdminPassesOnlyAnAdmin(t *testing.T) {
+	t.Parallel()
+	tokens := newTokens(t, t0)
+	admin, _, err := tokens.IssueAs("admin-1", "admin@example.com", auth.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, _, err := tokens.Issue("user-1", "a@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := serve(t, tokens, auth.RequireAdmin(whoami), admin, nil); rec.Code != http.StatusOK || rec.Body.String() != "admin-1" {
+		t.Errorf("an admin: %d %q, want 200 admin-1", rec.Code, rec.Body)
+	}
+	for name, token := range map[string]string{"a user": user, "signed out": ""} {
+		t.Run(name, func(t *testing.T) {
+			checkNotAuthorized(t, serve(t, tokens, auth.RequireAdmin(whoami), token, nil))
+		})
+	}
+}
