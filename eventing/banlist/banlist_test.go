@@ -191,7 +191,7 @@ func TestAHookMayReadBeforeItWrites(t *testing.T) {
 		type note struct {
 			Seen int `store:"seen"`
 		}
-		hook := func(ctx context.Context, tx store.Tx, u string) error {
+		hook := func(_ context.Context, tx store.Tx, u string) error {
 			var n note
 			if err := tx.Get("notes", u, &n); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err

@@ -35,7 +35,7 @@ func countingConsumer(t *testing.T) (http.Handler, store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return receive.Handler(db, func(ctx context.Context, tx store.Tx, ev event.Event) error {
+	return receive.Handler(db, func(_ context.Context, tx store.Tx, ev event.Event) error {
 		var c counted
 		if err := tx.Get("effects", ev.ID(), &c); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -85,7 +85,7 @@ func TestVersionedReplicaConvergesUnderChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	replica := receive.Handler(db, func(ctx context.Context, tx store.Tx, ev event.Event) error {
+	replica := receive.Handler(db, func(_ context.Context, tx store.Tx, ev event.Event) error {
 		var e entity
 		err := tx.Get("entities", ev.Subject(), &e)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -528,7 +528,7 @@ func (o *Outbox) send(ctx context.Context, docs []store.Doc, background bool) (d
 		if len(done) == 0 {
 			return nil
 		}
-		return o.store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		return o.store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 			for _, r := range done {
 				e := r.entry
 				e.PendingAt, e.SentAt, e.Status = time.Time{}, now, r.status

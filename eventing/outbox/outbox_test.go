@@ -601,7 +601,7 @@ func TestSweepDeletesTheFunctionsOwnDocumentsOncePastTheirTime(t *testing.T) {
 		"alive":            {now.Add(time.Hour)},
 		"without-a-time":   {},
 	} {
-		if err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error { return tx.Set("tokens", id, doc) }); err != nil {
+		if err := st.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error { return tx.Set("tokens", id, doc) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -23,7 +23,7 @@ func TestTheSweepForgetsReceiptsOnlyPastTheirRetention(t *testing.T) {
 			ReceivedAt time.Time `store:"receivedAt"`
 		}
 		ages := map[string]time.Duration{"fresh": time.Hour, "a week old": 7 * 24 * time.Hour, "past retention": receive.DefaultRetention + time.Hour}
-		err := st.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		err := st.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 			for name, age := range ages {
 				r := receipt{Source: "/functions/tickets", ID: name, Type: "dev.buytickets.ticket.created", ReceivedAt: now.Add(-age)}
 				if err := tx.Create(receive.Collection, receive.ReceiptID(r.Source, r.ID), r); err != nil {

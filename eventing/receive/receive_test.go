@@ -69,7 +69,7 @@ type counter struct {
 
 // increment is an effect that counts the events applied to the counter named
 // after their subject.
-func increment(ctx context.Context, tx store.Tx, ev event.Event) error {
+func increment(_ context.Context, tx store.Tx, ev event.Event) error {
 	var c counter
 	if err := tx.Get("counters", ev.Subject(), &c); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
@@ -141,7 +141,7 @@ type replicaTicket struct {
 
 // applyTicket keeps a replica of tickets as a function does: it applies an
 // event only on top of its predecessor.
-func applyTicket(ctx context.Context, tx store.Tx, ev event.Event) error {
+func applyTicket(_ context.Context, tx store.Tx, ev event.Event) error {
 	var p eventing.TicketUpdated
 	if err := eventing.Decode(ev, &p); err != nil {
 		return err

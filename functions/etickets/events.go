@@ -68,11 +68,11 @@ func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev ev
 	}, issuedEvents, revokedEvents)
 }
 
-func (f *Function) receiveTicketCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
 	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version})
 }
 
-func (f *Function) receiveTicketUpdated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
 	return f.list(tx, ev, p.ResaleOf, eticket.Listing{TicketID: p.ID, Version: p.Version, Withdrawn: p.Status == statusWithdrawn})
 }
 

@@ -22,11 +22,11 @@ func (f *Function) receiver() receive.Func {
 	return receive.OrderEvents(f.receiveOrderCreated, f.receiveOrderCancelled, f.receiveOrderCompleted)
 }
 
-func (f *Function) receiveOrderCancelled(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
+func (f *Function) receiveOrderCancelled(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCancelled) error {
 	return f.closeExpiry(tx, ev, p.ID)
 }
 
-func (f *Function) receiveOrderCompleted(ctx context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
+func (f *Function) receiveOrderCompleted(_ context.Context, tx store.Tx, ev event.Event, p eventing.OrderCompleted) error {
 	return f.closeExpiry(tx, ev, p.ID)
 }
 

@@ -32,7 +32,7 @@ func (f *Function) receiver() receive.Func {
 	)
 }
 
-func (f *Function) receiveUserRegistered(ctx context.Context, tx store.Tx, ev event.Event, p eventing.UserRegistered) error {
+func (f *Function) receiveUserRegistered(_ context.Context, tx store.Tx, ev event.Event, p eventing.UserRegistered) error {
 	if !store.ValidID(p.ID) || p.Email == "" {
 		return eventing.Undecodable(ev, fmt.Errorf("user %q with email %q", p.ID, p.Email))
 	}

@@ -178,7 +178,7 @@ func TestAnOrderPaidBeforeCompletedAtWasKeptStillReads(t *testing.T) {
 	if err := f.db.Get(t.Context(), ordersstore.Orders, o.ID, &old); err != nil {
 		t.Fatal(err)
 	}
-	err := f.db.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
+	err := f.db.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error {
 		return tx.Set(ordersstore.Orders, o.ID, old)
 	})
 	if err != nil {

@@ -46,7 +46,7 @@ func (f *Function) cancelOrdersOf(ctx context.Context, tx store.Tx, userID strin
 	return nil
 }
 
-func (f *Function) receiveTicketCreated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
+func (f *Function) receiveTicketCreated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketCreated) error {
 	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, ticket.Available, p.CreatedAt)
 	if err != nil {
 		return eventing.Undecodable(ev, err)
@@ -87,7 +87,7 @@ func seatData(s ticket.Seat) *eventing.TicketSeat {
 	return &eventing.TicketSeat{Section: s.Section, Row: s.Row, Number: s.Number}
 }
 
-func (f *Function) receiveTicketUpdated(ctx context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
+func (f *Function) receiveTicketUpdated(_ context.Context, tx store.Tx, ev event.Event, p eventing.TicketUpdated) error {
 	t, err := ticket.New(p.ID, p.Title, p.Price, p.UserID, p.Status, time.Time{})
 	if err != nil {
 		return eventing.Undecodable(ev, err)

@@ -64,7 +64,7 @@ func New(db store.Store) *Store { return &Store{db: db} }
 // unchanged. The create is what decides, so of two racing copies exactly
 // one is stored.
 func (s *Store) Record(ctx context.Context, d deadletter.DeadLetter) (created bool, err error) {
-	err = s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		return tx.Create(Collection, d.ID, marshal(d))
 	})
 	switch {
@@ -114,7 +114,7 @@ func (s *Store) Get(ctx context.Context, id string) (deadletter.DeadLetter, erro
 // Delete removes the dead letter id; removing one already gone is not an
 // error, so two replays that both succeed both succeed.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	return s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		return tx.Delete(Collection, id)
 	})
 }

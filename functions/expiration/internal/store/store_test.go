@@ -24,7 +24,7 @@ func open(tb testing.TB) (store.Store, *expirationstore.Store) {
 
 func put(tb testing.TB, db store.Store, s *expirationstore.Store, e *expiry.Expiry) {
 	tb.Helper()
-	err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error { return s.PutTx(tx, e) })
+	err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error { return s.PutTx(tx, e) })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestExpiriesReadBackAsWritten(t *testing.T) {
 	if _, err := s.Expiry(context.Background(), "o3"); !errors.Is(err, expiry.ErrNotFound) {
 		t.Errorf("Expiry(o3): %v, want ErrNotFound", err)
 	}
-	err = db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
+	err = db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
 		if _, ok, err := s.ExpiryTx(tx, "o3"); ok || err != nil {
 			t.Errorf("ExpiryTx(o3) = %v, %v; want none", ok, err)
 		}

@@ -201,7 +201,7 @@ var ErrNotDue = errors.New("store: mail is not due")
 // is not due.
 func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) (Queued, error) {
 	var q Queued
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var d mailDoc
 		if err := tx.Get(Mail, id, &d); err != nil {
 			return err
@@ -296,7 +296,7 @@ func (s *Store) Retry(ctx context.Context, q Queued, at time.Time, cause error) 
 // lease must not queue again an email another try has sent. With
 // ownClaimOnly, the outcome is dropped too when a later try holds q.
 func (s *Store) finish(ctx context.Context, op string, q Queued, ownClaimOnly bool, change func(*mailDoc)) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var d mailDoc
 		if err := tx.Get(Mail, q.ID, &d); err != nil {
 			return err
@@ -326,7 +326,7 @@ func (s *Store) Status(ctx context.Context, id string) (Status, error) {
 // OptOut records at now that userID wants no more non-transactional
 // email; doing it again changes nothing.
 func (s *Store) OptOut(ctx context.Context, userID string, now time.Time) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var d optOutDoc
 		switch err := tx.Get(OptOuts, userID, &d); {
 		case err == nil:

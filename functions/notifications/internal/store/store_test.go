@@ -64,7 +64,7 @@ func TestATryThatOutlivedItsLeaseCannotUndoAnotherTrysOutcome(t *testing.T) {
 			db := storetest.OpenSQLite(t, filepath.Join(t.TempDir(), "notifications.db"))
 			s := notificationsstore.New(db)
 			id := mail.ID(mail.Sale, "order-1")
-			err := db.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
+			err := db.RunTransaction(t.Context(), func(_ context.Context, tx store.Tx) error {
 				write, err := s.QueueIn(tx, notificationsstore.Queued{ID: id, Kind: mail.Sale, UserID: "seller"}, t0)
 				if err != nil {
 					return err

@@ -42,7 +42,7 @@ func eachDriver(t *testing.T, fn func(t *testing.T, db store.Store, s *orderssto
 // only on top of the version before it.
 func mirror(tb testing.TB, db store.Store, s *ordersstore.Store, tk ticket.Ticket) {
 	tb.Helper()
-	err := db.RunTransaction(context.Background(), func(ctx context.Context, tx store.Tx) error {
+	err := db.RunTransaction(context.Background(), func(_ context.Context, tx store.Tx) error {
 		return s.ApplyTicket(tx, tk.ID, func(held ticket.Ticket, holds bool) (ticket.Ticket, bool, error) {
 			if holds && held.Version+1 != tk.Version || !holds && tk.Version != 0 {
 				return ticket.Ticket{}, false, fmt.Errorf("version %d on top of %d (%v)", tk.Version, held.Version, holds)
@@ -288,7 +288,7 @@ func TestRefusalsDoNotWaitForWriters(t *testing.T) {
 		release, holding := make(chan struct{}), make(chan struct{})
 		held := make(chan error, 1)
 		go func() {
-			held <- db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+			held <- db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 				close(holding)
 				<-release
 				return tx.Set("unrelated", "doc", struct {

@@ -302,7 +302,7 @@ func (s *Store) Account(ctx context.Context, userID string) (*payout.Account, er
 // has one already, and returns the one kept.
 func (s *Store) AddAccount(ctx context.Context, a payout.Account) (*payout.Account, error) {
 	var kept *payout.Account
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		held, err := accountIn(tx, a.UserID)
 		if err != nil || held != nil {
 			kept = held
@@ -327,7 +327,7 @@ const maxRequeue = 200
 func (s *Store) UpdateAccount(ctx context.Context, accountID string, enabled bool, at time.Time) (*payout.Account, int, error) {
 	var a *payout.Account
 	var requeued int
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.db.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		requeued = 0
 		docs, err := tx.Query(Accounts, store.Query{Filters: []store.Filter{store.Where("accountId", store.Eq, accountID)}, Limit: 1})
 		if err != nil {
