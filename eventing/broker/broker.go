@@ -361,10 +361,11 @@ func (b *Broker) Publish(ctx context.Context, ev event.Event) error {
 		return nil
 	}
 	stored := make(map[string]delivery, len(matched))
+	traceparent := tracing.Traceparent(ctx)
 	for _, name := range matched {
-		stored[newID()] = delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now, Trace: tracing.Traceparent(ctx)}
+		stored[newID()] = delivery{Trigger: name, Event: string(raw), Due: now, AcceptedAt: now, Trace: traceparent}
 	}
-	err = b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err = b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		for id, d := range stored {
 			if err := tx.Create(deliveries, id, d); err != nil {
 				return err
@@ -464,7 +465,7 @@ func (b *Broker) acknowledge(ctx context.Context, acks <-chan string) {
 				break more
 			}
 		}
-		err := b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+		err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 			for _, id := range ids {
 				if err := tx.Delete(deliveries, id); err != nil {
 					return err
@@ -642,7 +643,8 @@ func (b *Broker) send(ctx context.Context, rt route, raw string) outcome {
 func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome, rt route) {
 	d.Attempts++
 	retry := !out.dead && d.Attempts <= rt.Delivery.Retry
-	err := b.opts.Store.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	var ev event.Event // read once the delivery dies
+	err := b.opts.Store.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var current delivery
 		if err := tx.Get(deliveries, id, &current); err != nil {
 			return err // settled meanwhile (a replay, a duplicate dispatch)
@@ -653,7 +655,6 @@ func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome,
 			d.LastError = out.reason
 			return tx.Set(deliveries, id, d)
 		default:
-			var ev event.Event
 			_ = json.Unmarshal([]byte(d.Event), &ev)
 			reason := out.reason
 			if !out.dead {
@@ -677,17 +678,10 @@ func (b *Broker) settle(ctx context.Context, id string, d delivery, out outcome,
 	case retry:
 		b.redelivered.Add(ctx, 1, metric.WithAttributes(attribute.String("trigger", d.Trigger)))
 	default:
-		b.dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", eventType(d.Event))))
+		b.dead.Add(ctx, 1, metric.WithAttributes(attribute.String("type", ev.Type())))
 		logging.FromContext(ctx).WarnContext(ctx, "broker: dead letter", slog.String("trigger", d.Trigger),
 			slog.String("id", id), slog.String("reason", out.reason))
 	}
-}
-
-// eventType is the type of the stored event raw, "" when it is unreadable.
-func eventType(raw string) string {
-	var ev event.Event
-	_ = json.Unmarshal([]byte(raw), &ev)
-	return ev.Type()
 }
 
 // DeadLetters lists the dead letters in st, oldest first.
@@ -711,7 +705,7 @@ func DeadLetters(ctx context.Context, st store.Store) ([]DeadLetter, error) {
 // Replay puts dead letter id back as a pending delivery to its Trigger,
 // with fresh retries; a running broker delivers it within its poll interval.
 func Replay(ctx context.Context, st store.Store, id string) error {
-	err := st.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := st.RunTransaction(ctx, func(_ context.Context, tx store.Tx) error {
 		var dl DeadLetter
 		if err := tx.Get(deadLetters, id, &dl); err != nil {
 			return err

@@ -109,14 +109,13 @@ func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (con
 	return otel.Tracer(Name).Start(ctx, name, opts...)
 }
 
-// End ends span, recording err as its error when not nil; it returns err.
-func End(span trace.Span, err error) error {
+// End ends span, recording err as its error when not nil.
+func End(span trace.Span, err error) {
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 	}
 	span.End()
-	return err
 }
 
 // Traceparent is the W3C traceparent of the span in ctx, "" when ctx
