@@ -21,9 +21,9 @@ import (
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
 	"github.com/buytickets/buytickets/eventing/broker"
-	"github.com/buytickets/buytickets/functions/payments"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/sqlite"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
 // TestKilledMidFlightLosesNothingAndDoublesNothing is the fault of DESIGN
@@ -72,7 +72,7 @@ func TestKilledMidFlightLosesNothingAndDoublesNothing(t *testing.T) {
 	l.checkKept(stores)
 	// A charge cut off by the kill is only re-driven once it is
 	// DefaultRedriveAfter old.
-	settle := time.Now().Add(payments.DefaultRedriveAfter + 3*time.Minute)
+	settle := time.Now().Add(stripeapi.DefaultRedriveAfter + 3*time.Minute)
 	start := time.Now()
 	for {
 		problems := l.problems(stores)

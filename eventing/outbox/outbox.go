@@ -714,10 +714,22 @@ func (d Deps) Start(validate func() error, jwtKey string) (Footing, error) {
 	return Footing{Publisher: pub, Tokens: tokens, Bans: banlist.New(d.Store, now), Now: now, Logger: d.Logger, CrossOrigin: crossOrigin}, nil
 }
 
-// Relay runs the outbox's relay with the function's logger until ctx ends
-// (Outbox.Run).
-func (ft Footing) Relay(ctx context.Context) {
-	ft.Box.Run(logging.WithLogger(ctx, ft.Logger))
+// Relay runs the outbox's relay (Outbox.Run) and each of beside, the
+// function's own background loops, side by side with logger in their
+// context, until ctx ends; it returns once every one has.
+func (p Publisher) Relay(ctx context.Context, logger *slog.Logger, beside ...func(context.Context)) {
+	ctx = logging.WithLogger(ctx, logger)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Box.Run(ctx) })
+	for _, run := range beside {
+		wg.Go(func() { run(ctx) })
+	}
+	wg.Wait()
+}
+
+// Relay is Publisher.Relay with the function's logger.
+func (ft Footing) Relay(ctx context.Context, beside ...func(context.Context)) {
+	ft.Publisher.Relay(ctx, ft.Logger, beside...)
 }
 
 // For returns opts with m's credentials, so that the outbox presents the

@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"google.golang.org/api/idtoken"
@@ -43,7 +42,6 @@ import (
 	"github.com/buytickets/buytickets/eventing/outbox"
 	expirationstore "github.com/buytickets/buytickets/functions/expiration/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
 	"github.com/buytickets/buytickets/shared/scheduler"
 	"github.com/buytickets/buytickets/shared/scheduler/embedded"
 	"github.com/buytickets/buytickets/shared/scheduler/relay"
@@ -208,9 +206,5 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // (the embedded scheduler's calls, or the relay of intents), until ctx
 // ends.
 func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.logger)
-	var wg sync.WaitGroup
-	wg.Go(func() { f.pub.Box.Run(ctx) })
-	wg.Go(func() { f.tasks.Run(ctx) })
-	wg.Wait()
+	f.pub.Relay(ctx, f.logger, f.tasks.Run)
 }

@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -42,15 +41,9 @@ import (
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 	"github.com/buytickets/buytickets/shared/tracing"
 )
-
-// DefaultRedriveAfter is how old a claim without a recorded outcome must be
-// before the sweep re-drives it when Deps.RedriveAfter is zero: longer than
-// a charge request can take with its retries, so the sweep leaves the
-// requests still under way to their own handlers.
-const DefaultRedriveAfter = 2 * time.Minute
 
 // Config is the payments function's settings, from the environment
 // (DESIGN §7). The Stripe keys and secret are never logged or returned,
@@ -100,15 +93,10 @@ func (c *Config) Validate() error {
 // Deps are what the function runs on: the footing of a publisher
 // (outbox.Deps; its Outbox.SweepEvery also makes Run sweep claims and refunds on a
 // ticker, as the embedded default does, where 0 leaves that to the
-// PingSource), and its Stripe client.
+// PingSource), and how it calls Stripe.
 type Deps struct {
 	outbox.Deps
-	// HTTPClient sends the requests to Stripe; a client with a 20 s
-	// timeout when nil.
-	HTTPClient *http.Client
-	// RedriveAfter is how old a claim without a recorded outcome must be
-	// before the sweep re-drives it; DefaultRedriveAfter when zero.
-	RedriveAfter time.Duration
+	stripeapi.Calls
 }
 
 // Function is the payments function, ready to serve.
@@ -134,10 +122,6 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payments.New: %w", err)
 	}
-	redriveAfter := deps.RedriveAfter
-	if redriveAfter <= 0 {
-		redriveAfter = DefaultRedriveAfter
-	}
 	failures, err := tracing.Meter().Int64Counter("buytickets.payments.failed", metric.WithUnit("{payment}"),
 		metric.WithDescription("Payments that failed, by method and reason."))
 	if err != nil {
@@ -151,7 +135,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		publishableKey: cfg.StripePublishableKey,
 		webhookSecret:  cfg.StripeWebhookSecret,
 		sweepEvery:     deps.Outbox.SweepEvery,
-		redriveAfter:   redriveAfter,
+		redriveAfter:   deps.Redrive(),
 		refunds:        dispatch.NewWaker(),
 	}, nil
 }
@@ -163,9 +147,5 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // fall due until ctx ends, and sweeps every Deps.Outbox.SweepEvery if that
 // is set. What is left when ctx ends waits for the next run or sweep.
 func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.ft.Logger)
-	var wg sync.WaitGroup
-	wg.Go(func() { f.ft.Box.Run(ctx) })
-	wg.Go(func() { f.runRefunds(ctx) })
-	wg.Wait()
+	f.ft.Relay(ctx, f.runRefunds)
 }

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/buytickets/buytickets/eventing/outbox"
@@ -42,7 +41,7 @@ import (
 	sharedauth "github.com/buytickets/buytickets/shared/auth"
 	"github.com/buytickets/buytickets/shared/dispatch"
 	"github.com/buytickets/buytickets/shared/httpx"
-	"github.com/buytickets/buytickets/shared/logging"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
 // The defaults of the settings (DESIGN §7).
@@ -52,10 +51,6 @@ const (
 	// DefaultDelay is how long after a sale its payout falls due when its
 	// e-ticket is not checked in first.
 	DefaultDelay = 72 * time.Hour
-	// DefaultRedriveAfter is how old a claim without a recorded outcome
-	// must be before the sweep re-drives it: longer than a transfer
-	// request takes with its retries.
-	DefaultRedriveAfter = 2 * time.Minute
 )
 
 // Config is the payouts function's settings, from the environment
@@ -113,15 +108,10 @@ func (c *Config) Validate() error {
 // Deps are what the function runs on: the footing of a publisher
 // (outbox.Deps; its Outbox.SweepEvery also makes Run sweep payouts on a
 // ticker, as the embedded default does, where 0 leaves that to the
-// PingSource), and its Stripe client.
+// PingSource), and how it calls Stripe.
 type Deps struct {
 	outbox.Deps
-	// HTTPClient sends the requests to Stripe; one with a 20 s timeout
-	// when nil.
-	HTTPClient *http.Client
-	// RedriveAfter is how old a claim without a recorded outcome must be
-	// before the sweep re-drives it; DefaultRedriveAfter when zero.
-	RedriveAfter time.Duration
+	stripeapi.Calls
 }
 
 // Function is the payouts function, ready to serve.
@@ -148,12 +138,9 @@ func New(cfg Config, deps Deps) (*Function, error) {
 	if err != nil {
 		return nil, fmt.Errorf("payouts.New: %w", err)
 	}
-	delay, redriveAfter := cfg.Delay, deps.RedriveAfter
+	delay := cfg.Delay
 	if delay == 0 {
 		delay = DefaultDelay
-	}
-	if redriveAfter <= 0 {
-		redriveAfter = DefaultRedriveAfter
 	}
 	return &Function{
 		ft:            ft,
@@ -164,7 +151,7 @@ func New(cfg Config, deps Deps) (*Function, error) {
 		feePercent:    cfg.FeePercent,
 		delay:         delay,
 		sweepEvery:    deps.Outbox.SweepEvery,
-		redriveAfter:  redriveAfter,
+		redriveAfter:  deps.Redrive(),
 		wake:          dispatch.NewWaker(),
 	}, nil
 }
@@ -175,9 +162,5 @@ func (f *Function) Handler() http.Handler { return f.routes() }
 // Run relays the outbox's events and releases payouts as they fall due
 // until ctx ends, and sweeps every Deps.Outbox.SweepEvery if that is set.
 func (f *Function) Run(ctx context.Context) {
-	ctx = logging.WithLogger(ctx, f.ft.Logger)
-	var wg sync.WaitGroup
-	wg.Go(func() { f.ft.Box.Run(ctx) })
-	wg.Go(func() { f.runReleases(ctx) })
-	wg.Wait()
+	f.ft.Relay(ctx, f.runReleases)
 }

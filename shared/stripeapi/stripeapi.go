@@ -20,6 +20,35 @@ const DefaultRetries = 2
 // is nil.
 const DefaultTimeout = 20 * time.Second
 
+// DefaultRedriveAfter is how old a claim of a Stripe request without a
+// recorded outcome must be before a sweep re-drives it when
+// Calls.RedriveAfter is zero: longer than a request can take with its
+// retries, so that a sweep leaves the requests still under way to their
+// own handlers.
+const DefaultRedriveAfter = 2 * time.Minute
+
+// Calls are what a function that calls Stripe runs on besides its
+// settings: the HTTP client, and how long a claimed call is left to the
+// request that made it.
+type Calls struct {
+	// HTTPClient sends the requests to Stripe; one with DefaultTimeout
+	// when nil.
+	HTTPClient *http.Client
+	// RedriveAfter is how old a claim without a recorded outcome must be
+	// before the function's sweep re-drives it; DefaultRedriveAfter when
+	// zero.
+	RedriveAfter time.Duration
+}
+
+// Redrive returns c.RedriveAfter, or DefaultRedriveAfter when that is not
+// positive.
+func (c Calls) Redrive() time.Duration {
+	if c.RedriveAfter <= 0 {
+		return DefaultRedriveAfter
+	}
+	return c.RedriveAfter
+}
+
 // Config says which Stripe a function talks to and how.
 type Config struct {
 	// Key is the secret API key (STRIPE_KEY).

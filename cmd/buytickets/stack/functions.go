@@ -22,6 +22,7 @@ import (
 	"github.com/buytickets/buytickets/functions/web"
 	"github.com/buytickets/buytickets/shared/launch"
 	"github.com/buytickets/buytickets/shared/store"
+	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
 // function says how the stack builds one function and which paths the
@@ -99,7 +100,7 @@ var functions = []function{
 		routes: []string{"/api/payments"},
 		member: true,
 		build: func(s *Stack, env replicaEnv) (replica, error) {
-			return served(payments.New(s.stripe, payments.Deps{Deps: s.publisher(env), RedriveAfter: s.opts.RedriveAfter}))
+			return served(payments.New(s.stripe, payments.Deps{Deps: s.publisher(env), Calls: stripeapi.Calls{RedriveAfter: s.opts.RedriveAfter}}))
 		},
 	},
 	{
@@ -141,7 +142,7 @@ var functions = []function{
 				JWTKey: string(s.jwtKey), StripeKey: s.stripe.StripeKey, StripeAPIBase: s.stripe.StripeAPIBase,
 				StripeConnectWebhookSecret: s.connectWebhookSecret, PublicURL: s.url,
 				FeePercent: payouts.DefaultFeePercent, Delay: s.opts.PayoutDelay,
-			}, payouts.Deps{Deps: s.publisher(env), RedriveAfter: s.opts.RedriveAfter}))
+			}, payouts.Deps{Deps: s.publisher(env), Calls: stripeapi.Calls{RedriveAfter: s.opts.RedriveAfter}}))
 		},
 	},
 	{
