@@ -103,6 +103,38 @@ type TicketSeat struct {
 	Number  string `json:"number,omitempty"`
 }
 
+// TicketAdmission is what a ticket admits to (its TicketEvent and
+// TicketSeat) as the functions that keep it store it: a document embeds it
+// inline, so its fields lie beside the document's own, each left out when
+// empty.
+type TicketAdmission struct {
+	EventName   string    `store:"eventName,omitempty"`
+	Venue       string    `store:"venue,omitempty"`
+	City        string    `store:"city,omitempty"`
+	StartsAt    time.Time `store:"startsAt,omitempty"`
+	SeatSection string    `store:"seatSection,omitempty"`
+	SeatRow     string    `store:"seatRow,omitempty"`
+	SeatNumber  string    `store:"seatNumber,omitempty"`
+}
+
+// AdmissionOf returns the TicketAdmission of event and seat.
+func AdmissionOf(event TicketEvent, seat TicketSeat) TicketAdmission {
+	return TicketAdmission{
+		EventName: event.Name, Venue: event.Venue, City: event.City, StartsAt: event.StartsAt,
+		SeatSection: seat.Section, SeatRow: seat.Row, SeatNumber: seat.Number,
+	}
+}
+
+// Event returns the event a stores.
+func (a TicketAdmission) Event() TicketEvent {
+	return TicketEvent{Name: a.EventName, Venue: a.Venue, City: a.City, StartsAt: a.StartsAt}
+}
+
+// Seat returns the seat a stores.
+func (a TicketAdmission) Seat() TicketSeat {
+	return TicketSeat{Section: a.SeatSection, Row: a.SeatRow, Number: a.SeatNumber}
+}
+
 // TicketUpdated is the data of TypeTicketUpdated: the ticket as it is after
 // the change. Status is "available", "reserved", "sold" or "withdrawn" (a
 // listing its seller took off sale, or a banned seller's, no longer for

@@ -118,7 +118,7 @@ func encodeValue(v reflect.Value) (any, error) {
 		fields := fieldsOf(v.Type())
 		out := make(map[string]any, len(fields))
 		for _, f := range fields {
-			fv := v.Field(f.index)
+			fv := v.FieldByIndex(f.index)
 			if f.omitEmpty && fv.IsZero() {
 				continue
 			}
@@ -254,7 +254,7 @@ func decodeValue(src any, dst reflect.Value) error {
 			if !present {
 				continue
 			}
-			if err := decodeValue(e, dst.Field(f.index)); err != nil {
+			if err := decodeValue(e, dst.FieldByIndex(f.index)); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
 		}
@@ -283,7 +283,7 @@ func mismatch(src any, dst reflect.Value) error {
 
 type field struct {
 	name      string
-	index     int
+	index     []int
 	omitEmpty bool
 }
 
@@ -291,6 +291,11 @@ type field struct {
 // the layout of a type never changes, so computing it once is safe.
 var fieldCache sync.Map // reflect.Type → []field
 
+// fieldsOf returns the stored fields of t: each exported field under its
+// store tag's name (its own name without one), except those tagged "-". A
+// struct field tagged ",inline" is not stored under a name of its own:
+// its fields lie beside t's, so that documents of several types can share
+// a group of fields (as yaml's inline does).
 func fieldsOf(t reflect.Type) []field {
 	if cached, ok := fieldCache.Load(t); ok {
 		return cached.([]field)
@@ -298,18 +303,25 @@ func fieldsOf(t reflect.Type) []field {
 	var fields []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
 		tag := sf.Tag.Get("store")
-		if tag == "-" {
+		name, opts, _ := strings.Cut(tag, ",")
+		inline := opts == "inline" && name == "" && sf.Type.Kind() == reflect.Struct && sf.Type != timeType
+		// An embedded struct of an unexported type still has exported
+		// fields to store, as in encoding/json.
+		if tag == "-" || !sf.IsExported() && !(inline && sf.Anonymous) {
 			continue
 		}
-		name, opts, _ := strings.Cut(tag, ",")
+		if inline {
+			for _, inner := range fieldsOf(sf.Type) {
+				inner.index = append([]int{i}, inner.index...)
+				fields = append(fields, inner)
+			}
+			continue
+		}
 		if name == "" {
 			name = sf.Name
 		}
-		fields = append(fields, field{name: name, index: i, omitEmpty: opts == "omitempty"})
+		fields = append(fields, field{name: name, index: []int{i}, omitEmpty: opts == "omitempty"})
 	}
 	fieldCache.Store(t, fields)
 	return fields

@@ -101,3 +101,36 @@ func TestValidIDRefusesWhatFirestoreRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestAnInlineGroupOfFieldsIsStoredBesideTheDocumentsOwn(t *testing.T) {
+	t.Parallel()
+	type place struct {
+		Venue string `store:"venue,omitempty"`
+		Row   string `store:"row,omitempty"`
+	}
+	type doc struct {
+		Title string `store:"title"`
+		place `store:",inline"`
+		Where place `store:"where"`
+	}
+	in := doc{Title: "Concert", place: place{Venue: "Hall"}, Where: place{Row: "B"}}
+	m, err := store.Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"title": "Concert", "venue": "Hall", "where": map[string]any{"row": "B"}}
+	if got, _ := json.Marshal(m); string(got) != string(must(json.Marshal(want))) {
+		t.Errorf("stored %s, want %s", got, must(json.Marshal(want)))
+	}
+	var out doc
+	if err := store.Decode(m, &out); err != nil || out != in {
+		t.Errorf("read back %+v, %v; want %+v", out, err, in)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

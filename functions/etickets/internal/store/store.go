@@ -63,13 +63,7 @@ type eticketDoc struct {
 	RevokedAt    time.Time `store:"revokedAt,omitempty"`
 	RevokeReason string    `store:"revokeReason,omitempty"`
 	// What the e-ticket admits to, as its order said.
-	EventName   string    `store:"eventName,omitempty"`
-	Venue       string    `store:"venue,omitempty"`
-	City        string    `store:"city,omitempty"`
-	StartsAt    time.Time `store:"startsAt,omitempty"`
-	SeatSection string    `store:"seatSection,omitempty"`
-	SeatRow     string    `store:"seatRow,omitempty"`
-	SeatNumber  string    `store:"seatNumber,omitempty"`
+	eventing.TicketAdmission `store:",inline"`
 }
 
 type listingDoc struct {
@@ -89,8 +83,7 @@ func marshal(e *eticket.ETicket) eticketDoc {
 		Code: s.Code, TicketID: s.Sale.TicketID, HolderID: s.Sale.HolderID, IssuerID: s.Sale.IssuerID,
 		Title: s.Sale.Title, FaceValue: s.Sale.FaceValue, Status: string(s.Status), IssuedAt: s.IssuedAt,
 		CheckedInAt: s.CheckedInAt, RevokedAt: s.RevokedAt, RevokeReason: s.RevokeReason,
-		EventName: s.Sale.Event.Name, Venue: s.Sale.Event.Venue, City: s.Sale.Event.City, StartsAt: s.Sale.Event.StartsAt,
-		SeatSection: s.Sale.Seat.Section, SeatRow: s.Sale.Seat.Row, SeatNumber: s.Sale.Seat.Number,
+		TicketAdmission: eventing.AdmissionOf(s.Sale.Event, s.Sale.Seat),
 	}
 }
 
@@ -99,8 +92,7 @@ func (d eticketDoc) unmarshal(orderID string) *eticket.ETicket {
 		Code: d.Code,
 		Sale: eticket.Sale{OrderID: orderID, TicketID: d.TicketID, HolderID: d.HolderID, IssuerID: d.IssuerID,
 			Title: d.Title, FaceValue: d.FaceValue,
-			Event: eventing.TicketEvent{Name: d.EventName, Venue: d.Venue, City: d.City, StartsAt: d.StartsAt},
-			Seat:  eventing.TicketSeat{Section: d.SeatSection, Row: d.SeatRow, Number: d.SeatNumber},
+			Event: d.Event(), Seat: d.Seat(),
 		},
 		Status: eticket.Status(d.Status), IssuedAt: d.IssuedAt, CheckedInAt: d.CheckedInAt,
 		RevokedAt: d.RevokedAt, RevokeReason: d.RevokeReason,

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/orders/internal/order"
@@ -74,13 +75,7 @@ type orderTicketDoc struct {
 	SellerID   string `store:"sellerId,omitempty"`
 	ResaleOf   string `store:"resaleOf,omitempty"`
 	// What the ticket admits to, as described when the order was placed.
-	EventName   string    `store:"eventName,omitempty"`
-	Venue       string    `store:"venue,omitempty"`
-	City        string    `store:"city,omitempty"`
-	StartsAt    time.Time `store:"startsAt,omitempty"`
-	SeatSection string    `store:"seatSection,omitempty"`
-	SeatRow     string    `store:"seatRow,omitempty"`
-	SeatNumber  string    `store:"seatNumber,omitempty"`
+	eventing.TicketAdmission `store:",inline"`
 }
 
 type ticketDoc struct {
@@ -92,13 +87,7 @@ type ticketDoc struct {
 	CreatedAt  time.Time `store:"createdAt,omitempty"`
 	ResaleOf   string    `store:"resaleOf,omitempty"`
 	// What the ticket admits to, as tickets describes it.
-	EventName   string    `store:"eventName,omitempty"`
-	Venue       string    `store:"venue,omitempty"`
-	City        string    `store:"city,omitempty"`
-	StartsAt    time.Time `store:"startsAt,omitempty"`
-	SeatSection string    `store:"seatSection,omitempty"`
-	SeatRow     string    `store:"seatRow,omitempty"`
-	SeatNumber  string    `store:"seatNumber,omitempty"`
+	eventing.TicketAdmission `store:",inline"`
 }
 
 type reservationDoc struct {
@@ -120,8 +109,7 @@ func marshalOrder(o *order.Order) orderDoc {
 		Trace:        o.Trace(),
 		Ticket: orderTicketDoc{
 			ID: it.TicketID, Title: it.Title, PriceCents: int64(it.Price), SellerID: it.SellerID, ResaleOf: it.ResaleOf,
-			EventName: it.Event.Name, Venue: it.Event.Venue, City: it.Event.City, StartsAt: it.Event.StartsAt,
-			SeatSection: it.Seat.Section, SeatRow: it.Seat.Row, SeatNumber: it.Seat.Number,
+			TicketAdmission: admission(it.Event, it.Seat),
 		},
 		Reservation: o.Reservation(),
 		Version:     o.Version(),
@@ -138,8 +126,8 @@ func (d orderDoc) toOrder(id string) *order.Order {
 		Item: order.Item{
 			TicketID: d.Ticket.ID, Title: d.Ticket.Title, Price: ticket.Cents(d.Ticket.PriceCents), SellerID: d.Ticket.SellerID,
 			ResaleOf: d.Ticket.ResaleOf,
-			Event:    ticket.Event{Name: d.Ticket.EventName, Venue: d.Ticket.Venue, City: d.Ticket.City, StartsAt: d.Ticket.StartsAt},
-			Seat:     ticket.Seat{Section: d.Ticket.SeatSection, Row: d.Ticket.SeatRow, Number: d.Ticket.SeatNumber},
+			Event:    ticket.Event(d.Ticket.Event()),
+			Seat:     ticket.Seat(d.Ticket.Seat()),
 		},
 		Reservation: d.Reservation,
 		Version:     d.Version,
@@ -155,17 +143,20 @@ func marshalTicket(t ticket.Ticket) ticketDoc {
 	return ticketDoc{
 		Title: t.Title, PriceCents: int64(t.Price), UserID: t.SellerID,
 		Status: t.Status, Version: t.Version, CreatedAt: t.CreatedAt, ResaleOf: t.ResaleOf,
-		EventName: t.Event.Name, Venue: t.Event.Venue, City: t.Event.City, StartsAt: t.Event.StartsAt,
-		SeatSection: t.Seat.Section, SeatRow: t.Seat.Row, SeatNumber: t.Seat.Number,
+		TicketAdmission: admission(t.Event, t.Seat),
 	}
+}
+
+// admission is how a ticket's event and seat are stored.
+func admission(e ticket.Event, s ticket.Seat) eventing.TicketAdmission {
+	return eventing.AdmissionOf(eventing.TicketEvent(e), eventing.TicketSeat(s))
 }
 
 func (d ticketDoc) toTicket(id string) ticket.Ticket {
 	return ticket.Ticket{
 		ID: id, Title: d.Title, Price: ticket.Cents(d.PriceCents), SellerID: d.UserID,
 		Status: d.Status, Version: d.Version, CreatedAt: d.CreatedAt, ResaleOf: d.ResaleOf,
-		Event: ticket.Event{Name: d.EventName, Venue: d.Venue, City: d.City, StartsAt: d.StartsAt},
-		Seat:  ticket.Seat{Section: d.SeatSection, Row: d.SeatRow, Number: d.SeatNumber},
+		Event: ticket.Event(d.Event()), Seat: ticket.Seat(d.Seat()),
 	}
 }
 

@@ -33,6 +33,7 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/outbox"
 	"github.com/buytickets/buytickets/eventing/receive"
 	"github.com/buytickets/buytickets/functions/tickets/internal/search"
@@ -72,13 +73,8 @@ type ticketDoc struct {
 	ReservationState   string    `store:"reservationState,omitempty"`
 	FaceValueCents     int64     `store:"faceValueCents,omitempty"`
 	ResaleOf           string    `store:"resaleOf,omitempty"`
-	EventName          string    `store:"eventName,omitempty"`
-	Venue              string    `store:"venue,omitempty"`
-	City               string    `store:"city,omitempty"`
-	StartsAt           time.Time `store:"startsAt,omitempty"`
-	SeatSection        string    `store:"seatSection,omitempty"`
-	SeatRow            string    `store:"seatRow,omitempty"`
-	SeatNumber         string    `store:"seatNumber,omitempty"`
+	// What the ticket admits to.
+	eventing.TicketAdmission `store:",inline"`
 	// Terms are the words and word prefixes the ticket is found by
 	// (search.Terms), and CityKey its city folded, for searches.
 	Terms   []string `store:"terms,omitempty"`
@@ -121,10 +117,9 @@ func marshal(tk ticket.Ticket) ticketDoc {
 		Reservation: t.Reservation.Number, ReservationOrderID: t.Reservation.OrderID,
 		ReservationState: string(t.ReservationState),
 		FaceValueCents:   t.FaceValue.Cents(), ResaleOf: t.ResaleOf,
-		EventName: t.Event.Name, Venue: t.Event.Venue, City: t.Event.City, StartsAt: t.Event.StartsAt,
-		SeatSection: t.Seat.Section, SeatRow: t.Seat.Row, SeatNumber: t.Seat.Number,
-		Terms:   search.Terms(t.Title, t.Event.Name, t.Event.Venue, t.Event.City),
-		CityKey: search.Fold(t.Event.City),
+		TicketAdmission: eventing.AdmissionOf(eventing.TicketEvent(t.Event), eventing.TicketSeat(t.Seat)),
+		Terms:           search.Terms(t.Title, t.Event.Name, t.Event.Venue, t.Event.City),
+		CityKey:         search.Fold(t.Event.City),
 	}
 }
 
@@ -135,8 +130,7 @@ func (d ticketDoc) unmarshal(id string) (ticket.Ticket, error) {
 		Reservation:      ticket.Reservation{Number: d.Reservation, OrderID: d.ReservationOrderID},
 		ReservationState: ticket.ReservationState(d.ReservationState),
 		FaceValue:        ticket.Price(d.FaceValueCents), ResaleOf: d.ResaleOf,
-		Event: ticket.Event{Name: d.EventName, Venue: d.Venue, City: d.City, StartsAt: d.StartsAt},
-		Seat:  ticket.Seat{Section: d.SeatSection, Row: d.SeatRow, Number: d.SeatNumber},
+		Event: ticket.Event(d.Event()), Seat: ticket.Seat(d.Seat()),
 	})
 	if err != nil {
 		return ticket.Ticket{}, fmt.Errorf("store: %w", err)
@@ -463,8 +457,7 @@ func (s *Store) eticketIn(tx store.Tx, code string) (ticket.ETicket, *ticket.Tic
 		var od ticketDoc
 		switch err := tx.Get(Tickets, e.TicketID, &od); {
 		case err == nil:
-			e.Event = ticket.Event{Name: od.EventName, Venue: od.Venue, City: od.City, StartsAt: od.StartsAt}
-			e.Seat = ticket.Seat{Section: od.SeatSection, Row: od.SeatRow, Number: od.SeatNumber}
+			e.Event, e.Seat = ticket.Event(od.Event()), ticket.Seat(od.Seat())
 		case !errors.Is(err, store.ErrNotFound):
 			return ticket.ETicket{}, nil, fmt.Errorf("listing %s of an e-ticket: %w", e.TicketID, err)
 		}
