@@ -119,28 +119,7 @@ type Events func(e *eticket.ETicket) ([]event.Event, error)
 // refund recorded before it revokes it at once; issued makes the events of
 // a valid e-ticket, revoked those of one born revoked.
 func (s *Store) IssueIn(ctx context.Context, tx store.Tx, orderID string, issue func() (*eticket.ETicket, error), issued, revoked Events) error {
-	var d eticketDoc
-	switch err := tx.Get(ETickets, orderID, &d); {
-	case err == nil:
-		return nil
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
-	var refund refundDoc
-	err := tx.Get(Refunds, orderID, &refund)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	e, ierr := issue()
-	if ierr != nil {
-		return ierr
-	}
-	events := issued
-	if err == nil {
-		e.Revoke(refund.Reason, refund.At)
-		events = revoked
-	}
-	return s.write(ctx, tx, orderID, e, events)
+	return s.issueOnce(ctx, tx, orderID, issue, issued, revoked)
 }
 
 // ResellIn completes the resale of the e-ticket of order resold by the
@@ -151,6 +130,31 @@ func (s *Store) IssueIn(ctx context.Context, tx store.Tx, orderID string, issue 
 // with issued's events, born revoked when its own refund came first. A
 // resold e-ticket this function never issued is eticket.ErrUnknownResale.
 func (s *Store) ResellIn(ctx context.Context, tx store.Tx, resold, orderID string, now time.Time, issue func(resold *eticket.ETicket) (*eticket.ETicket, error), issued, revoked Events) error {
+	return s.issueOnce(ctx, tx, orderID, func() (*eticket.ETicket, error) {
+		var od eticketDoc
+		if err := tx.Get(ETickets, resold, &od); errors.Is(err, store.ErrNotFound) {
+			return nil, eticket.ErrUnknownResale.With(fmt.Errorf("e-ticket of order %s: %w", resold, err))
+		} else if err != nil {
+			return nil, err
+		}
+		old := od.unmarshal(resold)
+		e, err := issue(old)
+		if err != nil {
+			return nil, err
+		}
+		if old.Revoke(eticket.ReasonResold, now) {
+			if err := s.write(ctx, tx, resold, old, revoked); err != nil {
+				return nil, err
+			}
+		}
+		return e, nil
+	}, issued, revoked)
+}
+
+// issueOnce stores the e-ticket of orderID that issue makes, within tx,
+// with issued's events, unless the order has its e-ticket already; one
+// whose refund came first is born revoked, with revoked's events.
+func (s *Store) issueOnce(ctx context.Context, tx store.Tx, orderID string, issue func() (*eticket.ETicket, error), issued, revoked Events) error {
 	var d eticketDoc
 	switch err := tx.Get(ETickets, orderID, &d); {
 	case err == nil:
@@ -163,21 +167,9 @@ func (s *Store) ResellIn(ctx context.Context, tx store.Tx, resold, orderID strin
 	if refundErr != nil && !errors.Is(refundErr, store.ErrNotFound) {
 		return refundErr
 	}
-	var od eticketDoc
-	if err := tx.Get(ETickets, resold, &od); errors.Is(err, store.ErrNotFound) {
-		return eticket.ErrUnknownResale.With(fmt.Errorf("e-ticket of order %s: %w", resold, err))
-	} else if err != nil {
-		return err
-	}
-	old := od.unmarshal(resold)
-	e, err := issue(old)
+	e, err := issue()
 	if err != nil {
 		return err
-	}
-	if old.Revoke(eticket.ReasonResold, now) {
-		if err := s.write(ctx, tx, resold, old, revoked); err != nil {
-			return err
-		}
 	}
 	events := issued
 	if refundErr == nil {
