@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -101,6 +102,21 @@ type TicketSeat struct {
 	Section string `json:"section,omitempty"`
 	Row     string `json:"row,omitempty"`
 	Number  string `json:"number,omitempty"`
+}
+
+// CanonicalCode returns an e-ticket's code as events carry it
+// (ETicketIssued.Code, TicketCreated.ResaleOf): upper case, without the
+// spaces and hyphens a person may type.
+func CanonicalCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == ' ' || r == '-' || r == '\t' || r == '\n' || r == '\r':
+			return -1
+		case 'a' <= r && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, code)
 }
 
 // TicketAdmission is what a ticket admits to (its TicketEvent and

@@ -240,3 +240,16 @@ func TestDecodeRefusesDataOfAnotherShape(t *testing.T) {
 		})
 	}
 }
+
+func TestACodeTypedWithSpacesHyphensOrLowerCaseIsTheCodeEventsCarry(t *testing.T) {
+	for _, tc := range []struct{ typed, want string }{
+		{"ABCD2345", "ABCD2345"},
+		{"abcd-2345", "ABCD2345"},
+		{" ab cd\t23-45\r\n", "ABCD2345"},
+		{"ÄBC", "ÄBC"},
+	} {
+		if got := eventing.CanonicalCode(tc.typed); got != tc.want {
+			t.Errorf("CanonicalCode(%q) = %q, want %q", tc.typed, got, tc.want)
+		}
+	}
+}

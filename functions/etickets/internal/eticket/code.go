@@ -6,8 +6,8 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
-	"strings"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
@@ -80,7 +80,7 @@ func (s *Signer) Code(orderID string) (string, error) {
 // verifies with key, and the code written as Code writes it; otherwise
 // ErrBadCode.
 func Verify(key ed25519.PublicKey, code string) (orderID, canonical string, err error) {
-	canonical = Canonical(code)
+	canonical = eventing.CanonicalCode(code)
 	raw, err := encoding.DecodeString(canonical)
 	// Written back, it must be what was read: the decoder ignores the
 	// unused low bits of the last character, and a code has one spelling.
@@ -91,20 +91,6 @@ func Verify(key ed25519.PublicKey, code string) (orderID, canonical string, err 
 		return "", "", ErrBadCode
 	}
 	return hex.EncodeToString(raw[1:payloadSize]), canonical, nil
-}
-
-// Canonical returns code as Code writes it: upper case, without the spaces
-// and hyphens a person may type.
-func Canonical(code string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == ' ' || r == '-' || r == '\t' || r == '\n' || r == '\r':
-			return -1
-		case 'a' <= r && r <= 'z':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, code)
 }
 
 func signed(payload []byte) []byte {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/shared/apperr"
 )
 
@@ -85,7 +86,7 @@ const maxCodeLen = 400
 // reports every failed field at once as apperr.Fields.
 func ParseResale(code, title, price string) (Resale, error) {
 	var fields apperr.Fields
-	c := canonicalCode(code)
+	c := eventing.CanonicalCode(code)
 	if c == "" || len(code) > maxCodeLen || strings.IndexFunc(c, notCodeChar) >= 0 {
 		fields = append(fields, ErrNotHeld)
 	}
@@ -100,19 +101,6 @@ func ParseResale(code, title, price string) (Resale, error) {
 		return Resale{}, err
 	}
 	return Resale{Code: c, Price: p}, nil
-}
-
-// canonicalCode is code without spaces and hyphens, in upper case.
-func canonicalCode(code string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == ' ' || r == '-' || r == '\t' || r == '\n' || r == '\r':
-			return -1
-		case 'a' <= r && r <= 'z':
-			return r - 'a' + 'A'
-		}
-		return r
-	}, code)
 }
 
 // notCodeChar reports a character no code holds: codes are base32, A–Z and 2–7.
