@@ -55,8 +55,7 @@ var listing = paging.Rule{
 func (f *Function) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		holder, _ := sharedauth.FromContext(r.Context())
-		q := r.URL.Query()
-		page, bad := listing.Parse(q.Get("limit"), q.Get("after"))
+		page, bad := listing.Query(r.URL.Query())
 		if bad != nil {
 			httpx.Error(w, r, bad)
 			return

@@ -122,8 +122,7 @@ var listing = paging.Rule{
 func (f *Function) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := sharedauth.FromContext(r.Context())
-		q := r.URL.Query()
-		page, bad := listing.Parse(q.Get("limit"), q.Get("after"))
+		page, bad := listing.Query(r.URL.Query())
 		if bad != nil {
 			httpx.Error(w, r, bad)
 			return
@@ -133,15 +132,10 @@ func (f *Function) handleList() http.Handler {
 			httpx.Error(w, r, fmt.Errorf("store.OfSeller: %w", err))
 			return
 		}
-		resp := make([]payoutResponse, 0, len(held))
-		for _, l := range held {
-			resp = append(resp, responseOf(l))
-		}
-		if more {
-			w.Header().Set("Link", paging.NextLink("/api/payouts", page.Limit, held[len(held)-1].OrderID))
-		}
 		w.Header().Set("Cache-Control", "no-store")
-		httpx.JSON(w, http.StatusOK, resp)
+		httpx.Page(w, held, responseOf, more, func(last *payout.Ledger) string {
+			return paging.NextLink("/api/payouts", page.Limit, last.OrderID)
+		})
 	})
 }
 

@@ -49,6 +49,11 @@ func (r Rule) Parse(limit, after string) (Page, apperr.Fields) {
 	return p, bad
 }
 
+// Query is Parse of the ?limit and ?after in q.
+func (r Rule) Query(q url.Values) (Page, apperr.Fields) {
+	return r.Parse(q.Get("limit"), q.Get("after"))
+}
+
 // NextLink is the value of the Link header that points a client of the
 // listing at path to the page of limit items after the item last: ?limit,
 // then ?after, then extra, parameters already encoded as key=value that

@@ -1,6 +1,7 @@
 package paging_test
 
 import (
+	"net/url"
 	"slices"
 	"testing"
 
@@ -36,6 +37,9 @@ func TestAPageIsReadWithEachBadParameterNamed(t *testing.T) {
 		}
 		if !slices.Equal(fields, tc.bad) || (len(bad) == 0 && p != tc.want) {
 			t.Errorf("Parse(%q, %q) = %+v, %v; want %+v, refusals of %v", tc.limit, tc.after, p, bad, tc.want, tc.bad)
+		}
+		if qp, qbad := rule.Query(url.Values{"limit": {tc.limit}, "after": {tc.after}}); qp != p || len(qbad) != len(bad) {
+			t.Errorf("Query of ?limit=%s&after=%s = %+v, %v; want Parse's %+v, %v", tc.limit, tc.after, qp, qbad, p, bad)
 		}
 	}
 }
