@@ -17,15 +17,13 @@
 // state only after the sink has taken it.
 //
 // A function wires it in three places: its store adds the events in the
-// transaction and notifies after commit,
+// transaction, which Commit runs and follows with a Notify once it has
+// committed,
 //
-//	err := db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+//	err := box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 //		// ... reads, then the change's writes ...
 //		return box.Add(ctx, tx, ev)
 //	})
-//	if err == nil {
-//		box.Notify()
-//	}
 //
 // its start runs the relay for as long as the function serves (go
 // box.Run(ctx)), and its routes mount the sweep:
@@ -199,6 +197,17 @@ func (o *Outbox) Add(ctx context.Context, tx store.Tx, events ...event.Event) er
 			return fmt.Errorf("outbox.Add %s: %w", ev.ID(), err)
 		}
 	}
+	return nil
+}
+
+// Commit runs fn in a transaction of the outbox's store, as the store's
+// RunTransaction does, and wakes the relay once it has committed: fn
+// writes its changes and adds their events (Add) in tx.
+func (o *Outbox) Commit(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	if err := o.store.RunTransaction(ctx, fn); err != nil {
+		return err
+	}
+	o.Notify()
 	return nil
 }
 

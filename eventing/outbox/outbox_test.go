@@ -166,11 +166,12 @@ type ticket struct {
 }
 
 // commit writes a ticket and the events of its creation in one transaction,
-// as a function's store does, and wakes the relay after commit.
-func commit(t *testing.T, st store.Store, o *outbox.Outbox, n int) []event.Event {
+// as a function's store does (Commit, which wakes the relay after commit:
+// the tests' relay has no sweep to find them otherwise).
+func commit(t *testing.T, o *outbox.Outbox, n int) []event.Event {
 	t.Helper()
 	events := newEvents(t, n)
-	err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
+	err := o.Commit(t.Context(), func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Set("tickets", events[0].Subject(), ticket{Title: "concert"}); err != nil {
 			return err
 		}
@@ -179,7 +180,6 @@ func commit(t *testing.T, st store.Store, o *outbox.Outbox, n int) []event.Event
 	if err != nil {
 		t.Fatalf("commit: %v", err)
 	}
-	o.Notify()
 	return events
 }
 
@@ -258,7 +258,7 @@ func TestCommittedEventReachesTheSinkInBinaryMode(t *testing.T) {
 		o := newOutbox(t, st, startSink(t, s), fastOptions)
 		run(t, o)
 
-		want := commit(t, st, o, 1)[0]
+		want := commit(t, o, 1)[0]
 		testenv.Eventually(t, time.Minute, "the sink has the event", func() bool { return s.has(want.ID()) })
 
 		got, binary := s.event(want.ID())
@@ -292,20 +292,20 @@ func TestRolledBackTransactionSendsNothing(t *testing.T) {
 
 		rolledBack := newEvents(t, 2)
 		refused := errors.New("refused")
-		err := st.RunTransaction(t.Context(), func(ctx context.Context, tx store.Tx) error {
+		err := o.Commit(t.Context(), func(ctx context.Context, tx store.Tx) error {
 			if err := o.Add(ctx, tx, rolledBack...); err != nil {
 				return err
 			}
 			return refused
 		})
 		if !errors.Is(err, refused) {
-			t.Fatalf("RunTransaction = %v, want the refusal", err)
+			t.Fatalf("Commit = %v, want the refusal", err)
 		}
 		o.Notify()
 
 		// Events committed afterwards pass the relay and a sweep: by the time
 		// the sink has them, it would have had the rolled-back ones too.
-		later := commit(t, st, o, 1)
+		later := commit(t, o, 1)
 		testenv.Eventually(t, time.Minute, "the later event is sent", func() bool { return s.has(ids(later)...) })
 		if status, _ := sweep(t, o); status != http.StatusOK {
 			t.Fatalf("sweep answered %d", status)
@@ -329,7 +329,7 @@ func TestEventCommittedWhileTheSinkIsDownIsSentByTheRelayOnceItIsBack(t *testing
 		o := newOutbox(t, st, url, fastOptions)
 		run(t, o)
 
-		events := commit(t, st, o, 3)
+		events := commit(t, o, 3)
 		if e, _ := entry(t, st, events[0].ID()); e.PendingAt.IsZero() {
 			t.Fatal("the committed event is not pending")
 		}
@@ -345,7 +345,7 @@ func TestEventCommittedWhileTheSinkIsDownIsSentBySweepOnceItIsBack(t *testing.T)
 		url, up := downSink(t, s)
 		o := newOutbox(t, st, url, fastOptions) // no relay running
 
-		events := commit(t, st, o, 3)
+		events := commit(t, o, 3)
 		if status, _ := sweep(t, o); status != http.StatusServiceUnavailable {
 			t.Errorf("sweep with the sink down answered %d, want 503", status)
 		}
@@ -370,7 +370,7 @@ func TestSinkFailingHalfTheTimeStillReceivesEveryEvent(t *testing.T) {
 
 		var all []string
 		for range 10 {
-			all = append(all, ids(commit(t, st, o, 5))...)
+			all = append(all, ids(commit(t, o, 5))...)
 		}
 		testenv.Eventually(t, time.Minute, "the sink has all 50 events", func() bool { return s.has(all...) })
 		testenv.Eventually(t, time.Minute, "every entry is marked sent", func() bool {
@@ -398,9 +398,9 @@ func TestTickerSweepSendsWhatNoCommitWokeTheRelayFor(t *testing.T) {
 		// may send the first events; it is over once they arrive, so only a
 		// sweep can send the second ones.
 		dead := newOutbox(t, st, url, fastOptions)
-		first := commit(t, st, dead, 2)
+		first := commit(t, dead, 2)
 		testenv.Eventually(t, time.Minute, "the first events are sent", func() bool { return s.has(ids(first)...) })
-		second := commit(t, st, dead, 2)
+		second := commit(t, dead, 2)
 		testenv.Eventually(t, time.Minute, "the ticker's sweep sends the second events", func() bool { return s.has(ids(second)...) })
 	})
 }
@@ -413,7 +413,7 @@ func TestRelayKilledBetweenCommitAndSendLosesNothing(t *testing.T) {
 		// The first process commits, then dies before its relay sends.
 		first := open(t)
 		dying := newOutbox(t, first, url, fastOptions)
-		events := commit(t, first, dying, 2)
+		events := commit(t, dying, 2)
 		first.Close()
 
 		// A fresh process's sweep sends what the first one left.
@@ -445,7 +445,7 @@ func TestTwoReplicasRelayingAtOnceLoseNothing(t *testing.T) {
 		// see every pending entry, so they race to send the same ones.
 		var all []string
 		for i := range 20 {
-			all = append(all, ids(commit(t, stores[i%2], relays[i%2], 2))...)
+			all = append(all, ids(commit(t, relays[i%2], 2))...)
 		}
 		testenv.Eventually(t, time.Minute, "the sink has every event", func() bool { return s.has(all...) })
 	})
@@ -464,7 +464,7 @@ func TestSinkRefusalIsNotRetried(t *testing.T) {
 		o := newOutbox(t, st, refusing.URL, fastOptions)
 		run(t, o)
 
-		ev := commit(t, st, o, 1)[0]
+		ev := commit(t, o, 1)[0]
 		testenv.Eventually(t, time.Minute, "the refused entry is settled", func() bool {
 			e, _ := entry(t, st, ev.ID())
 			return e.Status == http.StatusBadRequest && e.PendingAt.IsZero()
@@ -486,7 +486,7 @@ func TestSweepDeletesSentEntriesPastRetentionOnly(t *testing.T) {
 		opts.Retention = time.Nanosecond
 		o := newOutbox(t, st, startSink(t, s), opts)
 		run(t, o)
-		sent := commit(t, st, o, 2)
+		sent := commit(t, o, 2)
 		testenv.Eventually(t, time.Minute, "the events are sent", func() bool {
 			for _, id := range ids(sent) {
 				if e, _ := entry(t, st, id); e.SentAt.IsZero() {
@@ -498,7 +498,7 @@ func TestSweepDeletesSentEntriesPastRetentionOnly(t *testing.T) {
 
 		// An unsent entry survives the sweep, whatever its age.
 		url, _ := downSink(t, s)
-		unsent := commit(t, st, newOutbox(t, st, url, opts), 1)[0]
+		unsent := commit(t, newOutbox(t, st, url, opts), 1)[0]
 		opts.MinAge = time.Hour // not yet the sweep's to send
 		status, res := sweep(t, newOutbox(t, st, url, opts))
 		if status != http.StatusOK || res.Deleted != len(sent) {
@@ -575,7 +575,7 @@ func TestStoppedRelayFlushesWhatItWasBackingOffFrom(t *testing.T) {
 			o.Run(ctx)
 		}()
 
-		events := commit(t, st, o, 1)
+		events := commit(t, o, 1)
 		testenv.Eventually(t, time.Minute, "the sink refuses the event", func() bool { return refused.Load() > 0 })
 		down.Store(false)
 		cancel()

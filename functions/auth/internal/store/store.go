@@ -130,7 +130,7 @@ func emailID(email string) string {
 // email: the index document's create is what decides, so of two racing
 // sign-ups exactly one commits, and only its events are ever sent.
 func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family, first session.Refresh, now time.Time, events ...event.Event) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Create(Users, u.ID(), userDocOf(u)); err != nil {
 			return err
 		}
@@ -146,11 +146,7 @@ func (s *Store) CreateUser(ctx context.Context, u account.User, f session.Family
 		// The user's id is random: the email's index is what exists.
 		return fmt.Errorf("%w: %w", account.ErrEmailInUse, err)
 	}
-	if err != nil {
-		return err
-	}
-	s.box.Notify()
-	return nil
+	return err
 }
 
 // UserByEmail returns the account with a normalised email, or an error
@@ -339,7 +335,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSes
 		return account.User{}, account.ErrUserNotFound
 	}
 	var u account.User
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		var d userDoc
 		if err := tx.Get(Users, id, &d); errors.Is(err, store.ErrNotFound) {
 			return account.ErrUserNotFound.With(err)
@@ -380,7 +376,6 @@ func (s *Store) UpdateUser(ctx context.Context, id string, now time.Time, endSes
 	if err != nil {
 		return account.User{}, err
 	}
-	s.box.Notify()
 	return u, nil
 }
 

@@ -242,7 +242,7 @@ func (s *Store) RevokeIn(ctx context.Context, tx store.Tx, orderID, reason strin
 // eticket.ErrNotFound.
 func (s *Store) CheckIn(ctx context.Context, orderID string, checkIn func(*eticket.ETicket) error, checkedIn Events) (*eticket.ETicket, error) {
 	var e *eticket.ETicket
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		var d eticketDoc
 		if err := tx.Get(ETickets, orderID, &d); err != nil {
 			return notFound(err)
@@ -256,7 +256,6 @@ func (s *Store) CheckIn(ctx context.Context, orderID string, checkIn func(*etick
 	if err != nil {
 		return nil, err
 	}
-	s.box.Notify()
 	return e, nil
 }
 

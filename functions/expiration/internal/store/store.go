@@ -86,7 +86,7 @@ type UpdateFunc func(e *expiry.Expiry) ([]event.Event, error)
 // is none), runs update on it and writes it, when its state changed, with
 // the events, in one transaction; it wakes the outbox relay after commit.
 func (s *Store) UpdateExpiry(ctx context.Context, orderID string, update UpdateFunc) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, ok, err := s.ExpiryTx(tx, orderID)
 		if err != nil {
 			return err
@@ -106,11 +106,6 @@ func (s *Store) UpdateExpiry(ctx context.Context, orderID string, update UpdateF
 		}
 		return s.box.Add(ctx, tx, events...)
 	})
-	if err != nil {
-		return err
-	}
-	s.box.Notify()
-	return nil
 }
 
 // Expiry returns the expiry of orderID, or an error matching

@@ -195,7 +195,7 @@ func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place 
 		return nil, err
 	}
 	var placed *order.Order
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		placed = nil // the transaction may run more than once
 		for _, check := range checks {
 			if err := check(tx); err != nil {
@@ -230,7 +230,6 @@ func (s *Store) PlaceOrder(ctx context.Context, ticketID, buyerID string, place 
 	if err != nil {
 		return nil, err
 	}
-	s.box.Notify()
 	return placed, nil
 }
 
@@ -306,7 +305,7 @@ type UpdateFunc func(o *order.Order, r *reservation.Reservation) ([]event.Event,
 // outbox relay after it commits. It returns the order as update left it.
 func (s *Store) UpdateOrder(ctx context.Context, id string, update UpdateFunc) (*order.Order, error) {
 	var updated *order.Order
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		updated, err = s.UpdateOrderTx(ctx, tx, id, update)
 		return err
@@ -314,7 +313,6 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, update UpdateFunc) (
 	if err != nil {
 		return nil, err
 	}
-	s.box.Notify()
 	return updated, nil
 }
 

@@ -154,7 +154,7 @@ type UpdateFunc func(l *payment.Ledger) ([]event.Event, error)
 // relay after it commits. It returns the ledger as update left it.
 func (s *Store) Update(ctx context.Context, orderID string, update UpdateFunc) (*payment.Ledger, error) {
 	var updated *payment.Ledger
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
 		updated, err = s.UpdateTx(ctx, tx, orderID, update)
 		return err
@@ -162,7 +162,6 @@ func (s *Store) Update(ctx context.Context, orderID string, update UpdateFunc) (
 	if err != nil {
 		return nil, err
 	}
-	s.box.Notify()
 	return updated, nil
 }
 

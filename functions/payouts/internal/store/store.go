@@ -194,12 +194,7 @@ func accountIn(tx store.Tx, userID string) (*payout.Account, error) {
 // Update is UpdateIn in a transaction of its own, after which the outbox
 // is woken.
 func (s *Store) Update(ctx context.Context, orderID string, fn UpdateFunc) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error { return s.UpdateIn(ctx, tx, orderID, "", fn) })
-	if err != nil {
-		return err
-	}
-	s.box.Notify()
-	return nil
+	return s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error { return s.UpdateIn(ctx, tx, orderID, "", fn) })
 }
 
 // Ledger returns what is held about orderID; an empty ledger when nothing.

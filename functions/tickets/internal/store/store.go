@@ -152,17 +152,12 @@ func New(db store.Store, box *outbox.Outbox) *Store { return &Store{db: db, box:
 // Create stores the new ticket t and events, in one transaction, and wakes
 // the outbox once it commits.
 func (s *Store) Create(ctx context.Context, t ticket.Ticket, events ...event.Event) error {
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	return s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.Create(Tickets, t.ID(), marshal(t)); err != nil {
 			return err
 		}
 		return s.box.Add(ctx, tx, events...)
 	})
-	if err != nil {
-		return err
-	}
-	s.box.Notify()
-	return nil
 }
 
 // Get returns the ticket id, or ticket.ErrNotFound.
@@ -385,7 +380,7 @@ type ResellFunc func(e ticket.ETicket, live bool) (ticket.Ticket, []event.Event,
 // replica document, so at most one listing holds it at a time.
 func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (ticket.Ticket, error) {
 	var t ticket.Ticket
-	err := s.db.RunTransaction(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.box.Commit(ctx, func(ctx context.Context, tx store.Tx) error {
 		e, last, err := s.eticketIn(tx, code)
 		if err != nil {
 			return err
@@ -407,7 +402,6 @@ func (s *Store) CreateResale(ctx context.Context, code string, fn ResellFunc) (t
 	if err != nil {
 		return ticket.Ticket{}, err
 	}
-	s.box.Notify()
 	return t, nil
 }
 
