@@ -432,13 +432,11 @@ func TestTwoReplicasRelayingAtOnceLoseNothing(t *testing.T) {
 	storetest.Each(t, "eventing", func(t *testing.T, open func(testing.TB) store.Store) {
 		s := newSink()
 		url := startSink(t, s)
-		var stores []store.Store
 		var relays []*outbox.Outbox
 		for range 2 {
-			st := open(t)
-			o := newOutbox(t, st, url, fastOptions)
+			o := newOutbox(t, open(t), url, fastOptions)
 			run(t, o)
-			stores, relays = append(stores, st), append(relays, o)
+			relays = append(relays, o)
 		}
 
 		// Each replica commits in turn and wakes its own relay; both relays
