@@ -11,10 +11,14 @@ import (
 
 // orderEvent is one order event as the lock rules take it: "C1" is
 // order.created of reservation 1, "X1" its order.cancelled, "P1" its
-// order.completed (paid); order n holds reservation n.
+// order.completed (paid); order n holds reservation n. "W" is the
+// seller's ban, which withdraws the listing.
 type orderEvent string
 
 func (e orderEvent) apply(t *ticket.Ticket) ticket.Outcome {
+	if e == "W" {
+		return t.Withdraw()
+	}
 	var n int
 	fmt.Sscanf(string(e[1:]), "%d", &n)
 	r, err := ticket.NewReservation(n, fmt.Sprintf("order-%d", n))
@@ -53,15 +57,34 @@ func events(s string) []orderEvent {
 	return out
 }
 
+// history is one history of a ticket's events and how the ticket ends.
+type history struct {
+	name    string
+	events  string
+	status  ticket.Status
+	order   string
+	version int
+}
+
+// runHistories applies each history's events in order to a new ticket,
+// in a parallel subtest, and checks how it ends.
+func runHistories(t *testing.T, histories []history) {
+	t.Helper()
+	for _, tc := range histories {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := run(events(tc.events)...)
+			if got.Status() != tc.status || got.OrderID() != tc.order || got.Version() != tc.version {
+				t.Errorf("%s: status %s, order %q, version %d; want %s, %q, %d",
+					tc.events, got.Status(), got.OrderID(), got.Version(), tc.status, tc.order, tc.version)
+			}
+		})
+	}
+}
+
 func TestOrderEventsLockUnlockAndSellInAnyOrder(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		events  string
-		status  ticket.Status
-		order   string
-		version int
-	}{
+	runHistories(t, []history{
 		{"created locks", "C1", ticket.Reserved, "order-1", 1},
 		{"created twice locks once", "C1 C1", ticket.Reserved, "order-1", 1},
 		{"cancelled unlocks its own reservation", "C1 X1", ticket.Available, "", 2},
@@ -89,17 +112,7 @@ func TestOrderEventsLockUnlockAndSellInAnyOrder(t *testing.T) {
 		{"a newer completed sells over an older lock", "C1 P2", ticket.Sold, "order-2", 2},
 		{"completed over a tombstone", "X1 P2", ticket.Sold, "order-2", 1},
 		{"duplicates around a sale", "C2 C2 P2 P2 X2 C2", ticket.Sold, "order-2", 2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := run(events(tc.events)...)
-			if got.Status() != tc.status || got.OrderID() != tc.order || got.Version() != tc.version {
-				t.Errorf("%s: status %s, order %q, version %d; want %s, %q, %d",
-					tc.events, got.Status(), got.OrderID(), got.Version(), tc.status, tc.order, tc.version)
-			}
-		})
-	}
+	})
 }
 
 // TestEveryOrderingOfEveryHistoryEndsTheSame delivers each history orders

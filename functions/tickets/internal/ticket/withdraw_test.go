@@ -14,13 +14,7 @@ import (
 // seller's ban ("W", Withdraw) among them.
 func TestABannedSellersListingIsWithdrawnOnlyWhileAvailable(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		events  string
-		status  ticket.Status
-		order   string
-		version int
-	}{
+	runHistories(t, []history{
 		{"an available listing is withdrawn", "W", ticket.Withdrawn, "", 1},
 		{"a second ban changes nothing", "W W", ticket.Withdrawn, "", 1},
 		{"a reserved listing is left alone", "C1 W", ticket.Reserved, "order-1", 1},
@@ -31,24 +25,7 @@ func TestABannedSellersListingIsWithdrawnOnlyWhileAvailable(t *testing.T) {
 		{"nor the order's cancel before its creation", "W X1 C1", ticket.Withdrawn, "", 1},
 		{"a paid order still buys it", "W C1 P1", ticket.Sold, "order-1", 2},
 		{"a paid order buys it without its created", "W P1", ticket.Sold, "order-1", 2},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got := newTicket()
-			for _, e := range events(tc.events) {
-				if e == "W" {
-					got.Withdraw()
-					continue
-				}
-				e.apply(&got)
-			}
-			if got.Status() != tc.status || got.OrderID() != tc.order || got.Version() != tc.version {
-				t.Errorf("%s: status %s, order %q, version %d; want %s, %q, %d",
-					tc.events, got.Status(), got.OrderID(), got.Version(), tc.status, tc.order, tc.version)
-			}
-		})
-	}
+	})
 }
 
 func TestWithdrawSaysWhetherAClientSeesTheChange(t *testing.T) {
