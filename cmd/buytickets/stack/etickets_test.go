@@ -11,7 +11,6 @@ import (
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/buytickets/buytickets/cmd/buytickets/stack"
-	"github.com/buytickets/buytickets/eventing/broker"
 	"github.com/buytickets/buytickets/functions/etickets/qrtest"
 	"github.com/buytickets/buytickets/shared/testenv"
 )
@@ -102,77 +101,67 @@ func subjects(t *testing.T, mail testenv.Mailpit, address string, n int) []strin
 
 func TestPaidOrderGivesTheBuyerAnETicketTheSellerChecksInAndEmailsBoth(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name  string
-		chaos broker.Chaos
-	}{
-		{"deliveries in order", broker.Chaos{}},
-		{"deliveries duplicated and reordered", broker.Chaos{Duplicate: 0.5, MaxDelay: 30 * time.Millisecond}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			s := marketWith(t, stack.Options{Chaos: tc.chaos})
-			mail := testenv.Mailpit{API: s.MailURL()}
-			seller, buyer, _, front := ordered(t, s, "Front row", 30)
-			stranger := signUp(t, s, "stranger")
+	inOrderAndInChaos(t, func(t *testing.T, s *stack.Stack) {
+		mail := testenv.Mailpit{API: s.MailURL()}
+		seller, buyer, _, front := ordered(t, s, "Front row", 30)
+		stranger := signUp(t, s, "stranger")
 
-			buyer.paid(front)
-			e := buyer.eticketOf(front, "valid")
-			if e.Title != "Front row" {
-				t.Errorf("e-ticket %+v, want one for Front row", e)
-			}
-			if read := buyer.qr(e.Code); read != e.Code {
-				t.Errorf("the QR symbol reads %q, want the code %q", read, e.Code)
-			}
+		buyer.paid(front)
+		e := buyer.eticketOf(front, "valid")
+		if e.Title != "Front row" {
+			t.Errorf("e-ticket %+v, want one for Front row", e)
+		}
+		if read := buyer.qr(e.Code); read != e.Code {
+			t.Errorf("the QR symbol reads %q, want the code %q", read, e.Code)
+		}
 
-			// At the door.
-			anonymous := &user{t: t, base: s.URL(), http: &http.Client{Timeout: 30 * time.Second}}
-			checkIn := map[string]string{"code": e.Code}
-			if status, raw := anonymous.do("POST", "/api/checkins", checkIn, nil); status != http.StatusUnauthorized {
-				t.Errorf("a check-in signed out answered %d %s, want 401", status, raw)
-			}
-			if status, raw := stranger.do("POST", "/api/checkins", checkIn, nil); status != http.StatusUnauthorized && status != http.StatusForbidden {
-				t.Errorf("a stranger's check-in answered %d %s, want 401 or 403", status, raw)
-			}
-			seller.must(http.StatusCreated, "POST", "/api/checkins", checkIn, nil)
-			if status, raw := seller.do("POST", "/api/checkins", checkIn, nil); status != http.StatusConflict || !strings.HasPrefix(errorMessage(raw), "Already checked in at ") {
-				t.Errorf("a second check-in answered %d %s, want 409 Already checked in at …", status, raw)
-			}
-			buyer.eticketOf(front, "used")
+		// At the door.
+		anonymous := &user{t: t, base: s.URL(), http: &http.Client{Timeout: 30 * time.Second}}
+		checkIn := map[string]string{"code": e.Code}
+		if status, raw := anonymous.do("POST", "/api/checkins", checkIn, nil); status != http.StatusUnauthorized {
+			t.Errorf("a check-in signed out answered %d %s, want 401", status, raw)
+		}
+		if status, raw := stranger.do("POST", "/api/checkins", checkIn, nil); status != http.StatusUnauthorized && status != http.StatusForbidden {
+			t.Errorf("a stranger's check-in answered %d %s, want 401 or 403", status, raw)
+		}
+		seller.must(http.StatusCreated, "POST", "/api/checkins", checkIn, nil)
+		if status, raw := seller.do("POST", "/api/checkins", checkIn, nil); status != http.StatusConflict || !strings.HasPrefix(errorMessage(raw), "Already checked in at ") {
+			t.Errorf("a second check-in answered %d %s, want 409 Already checked in at …", status, raw)
+		}
+		buyer.eticketOf(front, "used")
 
-			// A second sale, refunded at Stripe by support.
-			balcony := buyer.order(seller.sell("Balcony", 30).ID)
-			p := buyer.paid(balcony)
-			code := buyer.eticketOf(balcony, "valid").Code
-			postStripeEvent(t, s, refundedAtStripe(p.StripeID))
-			buyer.eticketOf(balcony, "revoked")
-			if status, raw := seller.do("POST", "/api/checkins", map[string]string{"code": code}, nil); status != http.StatusBadRequest {
-				t.Errorf("checking in a revoked e-ticket answered %d %s, want 400", status, raw)
-			}
+		// A second sale, refunded at Stripe by support.
+		balcony := buyer.order(seller.sell("Balcony", 30).ID)
+		p := buyer.paid(balcony)
+		code := buyer.eticketOf(balcony, "valid").Code
+		postStripeEvent(t, s, refundedAtStripe(p.StripeID))
+		buyer.eticketOf(balcony, "revoked")
+		if status, raw := seller.do("POST", "/api/checkins", map[string]string{"code": code}, nil); status != http.StatusBadRequest {
+			t.Errorf("checking in a revoked e-ticket answered %d %s, want 400", status, raw)
+		}
 
-			wantBuyer := []string{"Your e-ticket: Balcony", "Your e-ticket: Front row", "Your refund for Balcony"}
-			wantSeller := []string{"Your ticket sold: Balcony", "Your ticket sold: Front row"}
-			if got := subjects(t, mail, buyer.email, len(wantBuyer)); !slices.Equal(got, wantBuyer) {
-				t.Errorf("the buyer received %q, want %q", got, wantBuyer)
-			}
-			if got := subjects(t, mail, seller.email, len(wantSeller)); !slices.Equal(got, wantSeller) {
-				t.Errorf("the seller received %q, want %q", got, wantSeller)
-			}
-			confirmation := mail.To(t, buyer.email)
-			i := slices.IndexFunc(confirmation, func(m testenv.MailSummary) bool { return m.Subject == "Your e-ticket: Front row" })
-			if m := mail.Read(t, confirmation[i].ID); !strings.Contains(m.Text, e.Code) || len(m.Inline) != 1 {
-				t.Errorf("the confirmation has %d inline images and text %q, want the code and its QR image", len(m.Inline), m.Text)
-			}
+		wantBuyer := []string{"Your e-ticket: Balcony", "Your e-ticket: Front row", "Your refund for Balcony"}
+		wantSeller := []string{"Your ticket sold: Balcony", "Your ticket sold: Front row"}
+		if got := subjects(t, mail, buyer.email, len(wantBuyer)); !slices.Equal(got, wantBuyer) {
+			t.Errorf("the buyer received %q, want %q", got, wantBuyer)
+		}
+		if got := subjects(t, mail, seller.email, len(wantSeller)); !slices.Equal(got, wantSeller) {
+			t.Errorf("the seller received %q, want %q", got, wantSeller)
+		}
+		confirmation := mail.To(t, buyer.email)
+		i := slices.IndexFunc(confirmation, func(m testenv.MailSummary) bool { return m.Subject == "Your e-ticket: Front row" })
+		if m := mail.Read(t, confirmation[i].ID); !strings.Contains(m.Text, e.Code) || len(m.Inline) != 1 {
+			t.Errorf("the confirmation has %d inline images and text %q, want the code and its QR image", len(m.Inline), m.Text)
+		}
 
-			// Redeliveries have had their time: still one email per cause.
-			time.Sleep(time.Second)
-			if n := len(mail.To(t, buyer.email)) + len(mail.To(t, seller.email)); n != len(wantBuyer)+len(wantSeller) {
-				t.Errorf("%d emails in all, want %d", n, len(wantBuyer)+len(wantSeller))
-			}
-			if got := subjects(t, mail, stranger.email, 0); len(got) != 0 {
-				t.Errorf("the stranger received %q", got)
-			}
-			noDeadLetters(t, s)
-		})
-	}
+		// Redeliveries have had their time: still one email per cause.
+		time.Sleep(time.Second)
+		if n := len(mail.To(t, buyer.email)) + len(mail.To(t, seller.email)); n != len(wantBuyer)+len(wantSeller) {
+			t.Errorf("%d emails in all, want %d", n, len(wantBuyer)+len(wantSeller))
+		}
+		if got := subjects(t, mail, stranger.email, 0); len(got) != 0 {
+			t.Errorf("the stranger received %q", got)
+		}
+		noDeadLetters(t, s)
+	})
 }

@@ -37,6 +37,25 @@ func marketWith(t *testing.T, opts stack.Options) *stack.Stack {
 	return s
 }
 
+// inOrderAndInChaos runs test in parallel subtests, each on a market of
+// its own: one whose broker delivers in order, and one whose broker
+// duplicates and reorders deliveries.
+func inOrderAndInChaos(t *testing.T, test func(t *testing.T, s *stack.Stack)) {
+	t.Helper()
+	for _, tc := range []struct {
+		name  string
+		chaos broker.Chaos
+	}{
+		{"deliveries in order", broker.Chaos{}},
+		{"deliveries duplicated and reordered", broker.Chaos{Duplicate: 0.5, MaxDelay: 30 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, marketWith(t, stack.Options{Chaos: tc.chaos}))
+		})
+	}
+}
+
 func noDeadLetters(t *testing.T, s *stack.Stack) {
 	t.Helper()
 	dls, err := s.DeadLetters(context.Background())
