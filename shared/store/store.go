@@ -4,9 +4,10 @@
 // Two drivers keep one contract (DESIGN §6): store/firestore for production
 // and store/sqlite for the embedded default. Both pass the conformance suite
 // in store/storetest. Documents are Go structs whose fields carry `store`
-// tags (`store:"name,omitempty"`); both drivers store them through the same
-// codec, so missing and null fields and times (UTC, millisecond precision)
-// behave the same everywhere.
+// tags (`store:"name,omitempty"`, or `store:",inline"` for a struct whose
+// fields lie beside the document's own); both drivers store them through
+// the same codec, so missing and null fields and times (UTC, millisecond
+// precision) behave the same everywhere.
 package store
 
 import (
