@@ -18,15 +18,6 @@ import (
 	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
-// MaxWebhookBytes is the largest Stripe event the webhook reads.
-const MaxWebhookBytes = stripeapi.MaxWebhookBytes
-
-// The refusals of the webhook besides gateway.ReadEvent's.
-var (
-	// ErrWebhookTooLarge refuses an event over MaxWebhookBytes.
-	ErrWebhookTooLarge = stripeapi.ErrWebhookTooLarge
-)
-
 // chargeRequest is the body of POST /api/payments.
 type chargeRequest struct {
 	OrderID string `json:"orderId"`
@@ -158,9 +149,9 @@ func (f *Function) handleSweep() http.Handler {
 	})
 }
 
-// verifyWebhook reads the Stripe event of r, at most MaxWebhookBytes of
-// JSON, and checks its signature, its age and its API version
-// (gateway.ReadEvent).
+// verifyWebhook reads the Stripe event of r, at most
+// stripeapi.MaxWebhookBytes of JSON, and checks its signature, its age and
+// its API version (gateway.ReadEvent).
 func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (gateway.Event, error) {
 	payload, err := stripeapi.WebhookBody(w, r)
 	if err != nil {

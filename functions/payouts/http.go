@@ -17,12 +17,6 @@ import (
 	"github.com/buytickets/buytickets/shared/stripeapi"
 )
 
-// MaxWebhookBytes is the largest Stripe event the webhook reads.
-const MaxWebhookBytes = stripeapi.MaxWebhookBytes
-
-// ErrWebhookTooLarge refuses an event over MaxWebhookBytes.
-var ErrWebhookTooLarge = stripeapi.ErrWebhookTooLarge
-
 // onboardingResponse is the answer of POST /api/payouts/onboarding.
 type onboardingResponse struct {
 	URL string `json:"url"`
@@ -168,8 +162,8 @@ func (f *Function) handleWebhook() http.Handler {
 	})
 }
 
-// verifyWebhook reads the Stripe event of r, at most MaxWebhookBytes of
-// JSON, and checks it (gateway.ReadEvent).
+// verifyWebhook reads the Stripe event of r, at most
+// stripeapi.MaxWebhookBytes of JSON, and checks it (gateway.ReadEvent).
 func (f *Function) verifyWebhook(w http.ResponseWriter, r *http.Request) (gateway.Event, error) {
 	payload, err := stripeapi.WebhookBody(w, r)
 	if err != nil {
