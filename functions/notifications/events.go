@@ -122,9 +122,9 @@ func (f *Function) queue(ctx context.Context, tx store.Tx, orderID string, order
 		return err
 	}
 	writes = append(writes, remember)
-	now := f.now()
+	now, trace := f.now(), tracing.Traceparent(ctx)
 	for _, q := range emails {
-		q.Trace = tracing.Traceparent(ctx)
+		q.Trace = trace
 		w, err := f.store.QueueIn(tx, q, now)
 		if err != nil {
 			return err
