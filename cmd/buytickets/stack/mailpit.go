@@ -56,13 +56,11 @@ func startMailpit(ctx context.Context, uiAddr, dataDir string) (*mailpit, error)
 	if uiAddr == "" {
 		uiAddr = "127.0.0.1:0"
 	}
-	if uiAddr, err = withFreePort(uiAddr); err != nil {
-		return nil, fmt.Errorf("mailpit web UI: %w", err)
-	}
-	smtpAddr, err := withFreePort("127.0.0.1:0")
+	addrs, err := withFreePorts(uiAddr, "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("mailpit SMTP: %w", err)
+		return nil, fmt.Errorf("mailpit ports: %w", err)
 	}
+	uiAddr, smtpAddr := addrs[0], addrs[1]
 	dir := filepath.Join(dataDir, "mail")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("mailpit: %w", err)
@@ -132,22 +130,28 @@ func (m *mailpit) stop() {
 	<-m.exited
 }
 
-// withFreePort returns addr, with a port the kernel has free in place of
-// port 0.
-func withFreePort(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", err
+// withFreePorts returns addrs, each with a port the kernel has free in
+// place of port 0. The ports are held until all are chosen, so no two of
+// them are the same: a port let go is the kernel's next answer.
+func withFreePorts(addrs ...string) ([]string, error) {
+	free := make([]string, len(addrs))
+	for i, addr := range addrs {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if port != "0" {
+			free[i] = addr
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		free[i] = ln.Addr().String()
 	}
-	if port != "0" {
-		return addr, nil
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return free, nil
 }
 
 // setUpMail settles where notifications sends: the caller's relay, or a
