@@ -36,6 +36,9 @@ func StartMailpit(tb testing.TB) Mailpit {
 	// its readiness check share the SMTP address without locking.
 	api := standIn(tb, &mailpit, "mailpit", tool("mailpit", "mailpit"), func(bin string, port int) *exec.Cmd {
 		smtp, err := FreePort()
+		for err == nil && smtp == port { // free, but about to be the UI's
+			smtp, err = FreePort()
+		}
 		if err != nil {
 			smtp = 0
 		}

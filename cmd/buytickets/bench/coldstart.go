@@ -97,10 +97,11 @@ func coldStarts(ctx context.Context, w *bytes.Buffer, root, tmp string, runs int
 }
 
 func coldStart(ctx context.Context, path string, env []string) (time.Duration, error) {
-	port, err := freePort()
+	ports, err := freePorts(1)
 	if err != nil {
 		return 0, err
 	}
+	port := ports[0]
 	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", port)
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 

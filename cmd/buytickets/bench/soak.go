@@ -275,14 +275,11 @@ func startMarketplace(ctx context.Context, root, tmp, dir string) (*marketplace,
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build the marketplace: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
 	}
-	mailUI, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	port, mailUI := ports[0], ports[1]
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -372,14 +369,20 @@ func secondHalf(samples []memorySample, d time.Duration) string {
 	return fmt.Sprintf("%.0f–%.0f MB in %d samples, trend %+.1f MB a minute", slices.Min(ys), slices.Max(ys), len(ys), cov/vx)
 }
 
-// freePort returns a loopback port free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePorts returns n loopback ports free a moment ago, all different:
+// each is held until all are chosen, since a port let go is the kernel's
+// next answer.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 // folderSizes lists the size of each file in dir, largest first, with
