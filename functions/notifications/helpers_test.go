@@ -17,6 +17,7 @@ import (
 	"github.com/buytickets/buytickets/eventing"
 	"github.com/buytickets/buytickets/eventing/eventingtest"
 	"github.com/buytickets/buytickets/functions/notifications"
+	notificationsstore "github.com/buytickets/buytickets/functions/notifications/internal/store"
 	"github.com/buytickets/buytickets/shared/httpx/httpxtest"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
@@ -146,6 +147,17 @@ func (f *fn) inbox(tb testing.TB, p person, n int) []testenv.Mail {
 		mails[i] = f.mailpit.Read(tb, m.ID)
 	}
 	return mails
+}
+
+// triedAndFailed waits until a try of the email id has failed and set its
+// next time, by the function's clock of that moment: a test moves the
+// clock past it only then, so no try under way takes the moved clock.
+func triedAndFailed(tb testing.TB, s *notificationsstore.Store, id string) {
+	tb.Helper()
+	testenv.Eventually(tb, eventually, "a failed try of "+id, func() bool {
+		st, err := s.Status(tb.Context(), id)
+		return err == nil && st.Pending && st.LastError != ""
+	})
 }
 
 // sweep posts the PingSource's sweep and returns the answer.

@@ -103,6 +103,9 @@ type Status struct {
 	SentAt     time.Time // zero unless sent
 	DropReason string    // "" unless dropped
 	Pending    bool
+	// LastError is why its last finished try failed: "" until a try has
+	// failed and been given its next time (a try under way has not).
+	LastError string
 }
 
 // Store is the notifications function's store.
@@ -320,7 +323,7 @@ func (s *Store) Status(ctx context.Context, id string) (Status, error) {
 	if err := s.db.Get(ctx, Mail, id, &d); err != nil {
 		return Status{}, fmt.Errorf("store.Status %s: %w", id, err)
 	}
-	return Status{Attempts: d.Attempts, SentAt: d.SentAt, DropReason: d.DropReason, Pending: !d.PendingAt.IsZero()}, nil
+	return Status{Attempts: d.Attempts, SentAt: d.SentAt, DropReason: d.DropReason, Pending: !d.PendingAt.IsZero(), LastError: d.LastError}, nil
 }
 
 // OptOut records at now that userID wants no more non-transactional
