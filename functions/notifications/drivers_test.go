@@ -9,7 +9,6 @@ import (
 	notificationsstore "github.com/buytickets/buytickets/functions/notifications/internal/store"
 	"github.com/buytickets/buytickets/shared/store"
 	"github.com/buytickets/buytickets/shared/store/storetest"
-	"github.com/buytickets/buytickets/shared/testenv"
 )
 
 // TestEmailsOnEveryDriver queues, waits for an address, sends, unsubscribes
@@ -29,10 +28,7 @@ func TestEmailsOnEveryDriver(t *testing.T) {
 		if got := f.inbox(t, buyer, 1)[0]; !strings.Contains(got.Text, "CODE") {
 			t.Errorf("confirmation:\n%s", got.Text)
 		}
-		testenv.Eventually(t, eventually, "a try of the sale email", func() bool {
-			st, err := s.Status(t.Context(), mail.ID(mail.Sale, order))
-			return err == nil && st.Attempts >= 1
-		})
+		triedAndFailed(t, s, mail.ID(mail.Sale, order))
 		f.clock.Advance(mail.MaxRetry)
 		f.MustDeliver(registered(t, seller))
 		f.inbox(t, seller, 1)
