@@ -35,14 +35,7 @@ func StartMailpit(tb testing.TB) Mailpit {
 	// standIn holds mu while it starts the process, so the command and
 	// its readiness check share the SMTP address without locking.
 	api := standIn(tb, &mailpit, "mailpit", tool("mailpit", "mailpit"), func(bin string, port int) *exec.Cmd {
-		smtp, err := FreePort()
-		for err == nil && smtp == port { // free, but about to be the UI's
-			smtp, err = FreePort()
-		}
-		if err != nil {
-			smtp = 0
-		}
-		mailpitSMTP = fmt.Sprintf("127.0.0.1:%d", smtp)
+		mailpitSMTP = fmt.Sprintf("127.0.0.1:%d", secondPort(port))
 		return exec.Command(bin, "--quiet", "--max", "5000",
 			"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--smtp", mailpitSMTP)
 	}, func(addr string) bool { return mailpitReady(addr, mailpitSMTP) })

@@ -26,13 +26,9 @@ func StripeMock(tb testing.TB) string {
 		func(bin string, port int) *exec.Cmd {
 			// stripe-mock serves HTTPS too; a port of its own keeps it from
 			// taking its default, which another stripe-mock may hold.
-			https, err := FreePort()
-			if err != nil {
-				https = 0
-			}
 			return exec.Command(bin,
 				fmt.Sprintf("-http-addr=127.0.0.1:%d", port),
-				fmt.Sprintf("-https-addr=127.0.0.1:%d", https))
+				fmt.Sprintf("-https-addr=127.0.0.1:%d", secondPort(port)))
 		}, stripeMockReady)
 }
 

@@ -282,6 +282,21 @@ func FreePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// secondPort returns a free port other than port, for a stand-in that
+// listens on two: 0, which lets it pick one, when none can be found.
+func secondPort(port int) int {
+	for range 10 {
+		second, err := FreePort()
+		if err != nil {
+			return 0
+		}
+		if second != port {
+			return second
+		}
+	}
+	return 0
+}
+
 // ephemeralLow is the first port of the kernel's ephemeral range, on Linux.
 func ephemeralLow() (int, bool) {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
