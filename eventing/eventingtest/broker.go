@@ -108,6 +108,21 @@ func (b *Broker) About(typ, subject string) []event.Event {
 	return out
 }
 
+// Distinct returns evs with each event once, by its id, in order of first
+// arrival: what a receiver takes from an outbox that may send an event
+// again.
+func Distinct(evs []event.Event) []event.Event {
+	seen := make(map[string]bool, len(evs))
+	var out []event.Event
+	for _, ev := range evs {
+		if !seen[ev.ID()] {
+			seen[ev.ID()] = true
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
 // WaitAbout returns the first event taken of type typ about subject,
 // polling until one arrives; the test fails when none has after within.
 func (b *Broker) WaitAbout(tb testing.TB, within time.Duration, typ, subject string) event.Event {

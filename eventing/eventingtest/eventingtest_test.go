@@ -251,6 +251,38 @@ func TestBrokerFindsAndWaitsForEventsByTypeAndSubject(t *testing.T) {
 	}
 }
 
+func TestDistinctKeepsEachEventOnceInOrderOfFirstArrival(t *testing.T) {
+	sent := func(id string) event.Event {
+		ev := newEvent()
+		ev.SetID(id)
+		return ev
+	}
+	tests := []struct {
+		name string
+		ids  []string
+		want []string
+	}{
+		{"none", nil, nil},
+		{"each once", []string{"a", "b"}, []string{"a", "b"}},
+		{"sent again", []string{"a", "b", "a", "a", "c", "b"}, []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var evs []event.Event
+			for _, id := range tt.ids {
+				evs = append(evs, sent(id))
+			}
+			var got []string
+			for _, ev := range eventingtest.Distinct(evs) {
+				got = append(got, ev.ID())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Distinct(%q) = %q, want %q", tt.ids, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestServeServesTheHandlerUntilTheTestEnds(t *testing.T) {
 	t.Parallel()
 	r := eventingtest.Serve(t, "orders", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
