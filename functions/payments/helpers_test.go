@@ -57,16 +57,13 @@ func startSink(tb testing.TB) *sink { return &sink{eventingtest.NewBroker(tb)} }
 func (s *sink) about(tb testing.TB, typ, orderID string) []event.Event {
 	tb.Helper()
 	var out []event.Event
-	seen := map[string]bool{}
-	for _, ev := range s.Events() {
+	for _, ev := range eventingtest.Distinct(s.Events()) {
 		var data struct {
 			OrderID string `json:"orderId"`
 		}
-		if ev.Type() != typ || seen[ev.ID()] || ev.DataAs(&data) != nil || data.OrderID != orderID {
-			continue
+		if ev.Type() == typ && ev.DataAs(&data) == nil && data.OrderID == orderID {
+			out = append(out, ev)
 		}
-		seen[ev.ID()] = true
-		out = append(out, ev)
 	}
 	return out
 }

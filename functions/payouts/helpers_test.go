@@ -275,14 +275,11 @@ func (f *fn) ledger(orderID string) *payout.Ledger {
 func (f *fn) released(orderID string) []eventing.PayoutReleased {
 	f.tb.Helper()
 	var out []eventing.PayoutReleased
-	seen := map[string]bool{}
-	for _, ev := range f.sink.Events() {
-		if ev.Type() != eventing.TypePayoutReleased || seen[ev.ID()] {
+	for _, ev := range eventingtest.Distinct(f.sink.Events()) {
+		if ev.Type() != eventing.TypePayoutReleased {
 			continue
 		}
-		p := eventingtest.Decode[eventing.PayoutReleased](f.tb, ev)
-		if p.OrderID == orderID {
-			seen[ev.ID()] = true
+		if p := eventingtest.Decode[eventing.PayoutReleased](f.tb, ev); p.OrderID == orderID {
 			out = append(out, p)
 		}
 	}
